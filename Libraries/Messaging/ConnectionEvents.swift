@@ -1,0 +1,97 @@
+import CNats
+import Logging
+import Synchronization
+
+/// Receives libnats's connection callbacks (each on a libnats thread) and keeps what they tell.
+final class ConnectionEvents: Sendable {
+    struct State {
+        var closed = false
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
+        var reconnects = 0
+        var lastAsyncError: String?
+    }
+
+    let logger: Logger
+    let state = Mutex(State())
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func connected() {
+        logger.info("connected to NATS")
+    }
+
+    func disconnected() {
+        logger.warning("disconnected from NATS")
+    }
+
+    func reconnected() {
+        state.withLock { $0.reconnects += 1 }
+        logger.info("reconnected to NATS")
+    }
+
+    func asyncError(_ text: String, subject: String?) {
+        state.withLock { $0.lastAsyncError = text }
+        var metadata: Logger.Metadata = [:]
+        if let subject { metadata["nats.subject"] = "\(subject)" }
+        logger.error("NATS asynchronous error: \(text)", metadata: metadata)
+    }
+
+    func didClose() {
+        let waiters = state.withLock { state in
+            state.closed = true
+            defer { state.closeWaiters = [] }
+            return state.closeWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func waitUntilClosed() async {
+        await withCheckedContinuation { continuation in
+            let alreadyClosed = state.withLock { state in
+                if !state.closed { state.closeWaiters.append(continuation) }
+                return state.closed
+            }
+            if alreadyClosed { continuation.resume() }
+        }
+    }
+}
+
+// MARK: - libnats callbacks (top-level, non-capturing)
+
+private func events(_ closure: UnsafeMutableRawPointer?) -> ConnectionEvents? {
+    closure.map { Unmanaged<ConnectionEvents>.fromOpaque($0).takeUnretainedValue() }
+}
+
+func natsConnectedCallback(_ connection: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
+    events(closure)?.connected()
+}
+
+func natsDisconnectedCallback(_ connection: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
+    events(closure)?.disconnected()
+}
+
+func natsReconnectedCallback(_ connection: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
+    events(closure)?.reconnected()
+}
+
+/// The last callback libnats makes for a connection: it also releases the retain held for libnats.
+func natsClosedCallback(_ connection: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
+    guard let closure else { return }
+    let events = Unmanaged<ConnectionEvents>.fromOpaque(closure).takeRetainedValue()
+    events.didClose()
+}
+
+func natsErrorCallback(
+    _ connection: OpaquePointer?, _ subscription: OpaquePointer?, _ status: natsStatus,
+    _ closure: UnsafeMutableRawPointer?
+) {
+    guard let events = events(closure) else { return }
+    var text: UnsafePointer<CChar>?
+    if let connection, natsConnection_GetLastError(connection, &text) != NATS_OK, let text {
+        events.asyncError(String(cString: text), subject: subscription.map { String(cString: natsSubscription_GetSubject($0)) })
+    } else {
+        events.asyncError(String(cString: natsStatus_GetText(status)), subject: nil)
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// A reply to a request: payload and headers.
+public struct Reply: Sendable {
+    public var payload: [UInt8]
+    public var headers: MessageHeaders
+
+    public init(payload: [UInt8] = [], headers: MessageHeaders = [:]) {
+        self.payload = payload
+        self.headers = headers
+    }
+}
+
+/// A NATS service in the style of the NATS Services API (ADR-32), which libnats 3.4.1 lacks:
+/// endpoints served in queue groups, so instances share the load, and the discovery subjects
+/// `$SRV.PING|INFO|STATS[.<name>[.<id>]]`, answered by every instance.
+///
+/// Run it in a `ServiceGroup`: on graceful shutdown it stops taking requests (the
+/// subscriptions drain, so the queue group sends new ones to other instances), finishes the
+/// ones it holds, and returns.
+public final class MicroService: Service, Sendable {
+    public typealias RequestHandler = @Sendable (NatsMessage) async throws -> Reply
+    public typealias StreamHandler = @Sendable (NatsMessage, StreamWriter) async throws -> Void
+
+    public struct Identity: Sendable {
+        public var name: String
+        public var version: String
+        public var description: String
+        public var metadata: [String: String]
+
+        public init(name: String, version: String, description: String, metadata: [String: String] = [:]) {
+            self.name = name
+            self.version = version
+            self.description = description
+            self.metadata = metadata
+        }
+    }
+
+    public struct Endpoint: Sendable {
+        public enum Handler: Sendable {
+            case request(RequestHandler)
+            case stream(StreamHandler)
+        }
+
+        public var name: String
+        public var subject: String
+        public var queueGroup: String
+        public var handler: Handler
+        /// Requests handled at once by this instance; more wait in the subscription's buffer.
+        public var maxConcurrency: Int
+        let stats = EndpointStats()
+    }
+
+    public let identity: Identity
+    /// This instance's id: `$SRV.PING.<name>.<id>` reaches it alone.
+    public let id: String
+    public let connection: NatsConnection
+    public let endpoints: [Endpoint]
+    private let logger: Logger
+    private let started = Date()
+
+    public init(connection: NatsConnection, identity: Identity, endpoints: [Endpoint], logger: Logger) {
+        self.connection = connection
+        self.identity = identity
+        self.endpoints = endpoints
+        self.logger = logger
+        id = ReplyInbox.randomToken()
+    }
+
+    public func run() async throws {
+        let subscriptions = try endpoints.map { endpoint in
+            try connection.subscribe(
+                endpoint.subject, queue: endpoint.queueGroup, bufferSize: max(4096, endpoint.maxConcurrency * 4))
+        }
+        // Discovery last: an instance that answers `$SRV.PING` already serves its endpoints.
+        let discovery = try subscribeDiscovery()
+        logger.info("serving \(endpoints.count) endpoints", metadata: ["service.id": "\(id)"])
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for (endpoint, subscription) in zip(endpoints, subscriptions) {
+                    group.addTask { await self.serve(endpoint, subscription) }
+                }
+            }
+        } onGracefulShutdown: {
+            for subscription in discovery { try? subscription.unsubscribe() }
+            for subscription in subscriptions { try? subscription.drain() }
+        }
+        logger.info("stopped serving", metadata: ["service.id": "\(id)"])
+    }
+
+    private func serve(_ endpoint: Endpoint, _ subscription: Subscription) async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await message in subscription {
+                if running >= endpoint.maxConcurrency {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await self.handle(message, endpoint) }
+                running += 1
+            }
+        }
+    }
+
+    private func handle(_ message: NatsMessage, _ endpoint: Endpoint) async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var failure: ServiceError?
+        switch endpoint.handler {
+        case .request(let handler):
+            do {
+                let reply = try await handler(message)
+                try connection.reply(to: message, payload: reply.payload, headers: reply.headers)
+            } catch {
+                failure = serviceError(error, endpoint)
+                try? connection.reply(to: message, headers: failure!.headers)
+            }
+        case .stream(let handler):
+            await connection.respondStream(to: message) { writer in
+                try await handler(message, writer)
+            }
+        }
+        endpoint.stats.record(duration: clock.now - start, error: failure)
+    }
+
+    private func serviceError(_ error: any Error, _ endpoint: Endpoint) -> ServiceError {
+        if let error = error as? ServiceError { return error }
+        logger.error(
+            "handler failed: \(String(reflecting: error))",
+            metadata: ["nats.subject": "\(endpoint.subject)", "endpoint": "\(endpoint.name)"])
+        return .internalError
+    }
+
+    // MARK: - Discovery
+
+    private func subscribeDiscovery() throws(NatsError) -> [InlineSubscription] {
+        try ["$SRV.*", "$SRV.*.\(identity.name)", "$SRV.*.\(identity.name).\(id)"].map { subject throws(NatsError) in
+            try connection.subscribe(subject, inline: { [weak self] message in self?.answerDiscovery(message) })
+        }
+    }
+
+    private func answerDiscovery(_ message: NatsMessage) {
+        let verb = message.subject.split(separator: ".").dropFirst().first.map(String.init)
+        let encoder = JSONEncoder()
+        let body: Data?
+        switch verb {
+        case "PING":
+            body = try? encoder.encode(
+                PingResponse(name: identity.name, id: id, version: identity.version, metadata: identity.metadata))
+        case "INFO":
+            body = try? encoder.encode(info)
+        case "STATS":
+            body = try? encoder.encode(stats)
+        default:
+            return
+        }
+        guard let body else { return }
+        try? connection.reply(to: message, payload: body)
+    }
+
+    private var info: InfoResponse {
+        InfoResponse(
+            name: identity.name, id: id, version: identity.version, metadata: identity.metadata,
+            description: identity.description,
+            endpoints: endpoints.map {
+                .init(name: $0.name, subject: $0.subject, queueGroup: $0.queueGroup, metadata: nil)
+            })
+    }
+
+    private var stats: StatsResponse {
+        StatsResponse(
+            name: identity.name, id: id, version: identity.version, metadata: identity.metadata,
+            started: started.formatted(.iso8601),
+            endpoints: endpoints.map { endpoint in
+                let snapshot = endpoint.stats.snapshot
+                return .init(
+                    name: endpoint.name, subject: endpoint.subject, queueGroup: endpoint.queueGroup,
+                    numRequests: snapshot.requests, numErrors: snapshot.errors, lastError: snapshot.lastError,
+                    processingTime: snapshot.processingNanoseconds,
+                    averageProcessingTime: snapshot.requests == 0
+                        ? 0 : snapshot.processingNanoseconds / Int64(snapshot.requests))
+            })
+    }
+}
+
+extension MicroService.Endpoint {
+    /// A request/reply endpoint.
+    public static func request(
+        _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 256,
+        _ handler: @escaping MicroService.RequestHandler
+    ) -> Self {
+        Self(name: name, subject: subject, queueGroup: queueGroup, handler: .request(handler), maxConcurrency: maxConcurrency)
+    }
+
+    /// An endpoint answering with a streamed reply (see ``NatsConnection/respondStream(to:_:)``).
+    public static func stream(
+        _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 256,
+        _ handler: @escaping MicroService.StreamHandler
+    ) -> Self {
+        Self(name: name, subject: subject, queueGroup: queueGroup, handler: .stream(handler), maxConcurrency: maxConcurrency)
+    }
+}

@@ -1,0 +1,54 @@
+/// How to reach NATS: several server URLs, credentials and reconnect behaviour.
+public struct NatsConfiguration: Sendable {
+    /// Server URLs (`nats://host:port`); the client picks among them and reconnects to any.
+    public var servers: [String]
+    public var user: String?
+    public var password: String?
+    /// The connection name shown by the server's monitoring (`connz`).
+    public var name: String
+    /// How long one attempt to reach a server may take.
+    public var connectTimeout: Duration
+    /// Pause between reconnect attempts to the same server.
+    public var reconnectWait: Duration
+    /// Reconnect attempts per server before giving up; `nil` retries forever.
+    public var maxReconnectAttempts: Int?
+    /// Bytes published while disconnected that are kept and sent after reconnecting.
+    public var reconnectBufferBytes: Int
+    /// Keep trying in the background when no server answers at start, instead of failing.
+    public var retryOnFailedConnect: Bool
+
+    public init(
+        servers: [String],
+        user: String? = nil,
+        password: String? = nil,
+        name: String,
+        connectTimeout: Duration = .seconds(2),
+        reconnectWait: Duration = .milliseconds(250),
+        maxReconnectAttempts: Int? = nil,
+        reconnectBufferBytes: Int = 8 * 1024 * 1024,
+        retryOnFailedConnect: Bool = true
+    ) {
+        self.servers = servers
+        self.user = user
+        self.password = password
+        self.name = name
+        self.connectTimeout = connectTimeout
+        self.reconnectWait = reconnectWait
+        self.maxReconnectAttempts = maxReconnectAttempts
+        self.reconnectBufferBytes = reconnectBufferBytes
+        self.retryOnFailedConnect = retryOnFailedConnect
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded up so a short positive duration never becomes 0 ("no timeout").
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+    }
+
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,177 @@
+@preconcurrency import Dispatch
+import HeapModule
+import Synchronization
+
+/// One wildcard subscription (`_INBOX.<random>.*`) carrying the replies of every request a
+/// connection makes, so a request costs one publish and no subscribe. Waiters are keyed by
+/// the last subject token; a timer on a private queue fails the ones whose deadline passed.
+final class ReplyInbox: Sendable {
+    /// Who waits on a reply subject.
+    enum Waiter {
+        /// A plain request: one reply ends it.
+        case single(CheckedContinuation<NatsMessage, any Error>)
+        /// A streamed reply or a signal: every message is handed on until the waiter is removed.
+        case stream(deliver: @Sendable (NatsMessage) -> Void, fail: @Sendable (NatsError) -> Void, idle: UInt64?)
+    }
+
+    private struct Entry {
+        var waiter: Waiter
+        /// When the waiter times out (a stream's moves on with each message).
+        var deadline: UInt64
+        /// The heap entry that stands for this waiter; older ones for it are stale.
+        var scheduled: UInt64
+    }
+
+    private struct Deadline: Comparable {
+        var at: UInt64
+        var token: UInt64
+        static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at < rhs.at }
+    }
+
+    private struct State {
+        var nextToken: UInt64 = 0
+        var entries: [UInt64: Entry] = [:]
+        var deadlines = Heap<Deadline>()
+        var closed = false
+    }
+
+    /// `_INBOX.<random>.`: every reply subject of this connection starts with it.
+    let prefix: String
+    private let state = Mutex(State())
+    private let timer: any DispatchSourceTimer
+
+    init() {
+        prefix = "_INBOX.\(Self.randomToken())."
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "messaging.inbox-timer"))
+        timer.schedule(deadline: .now() + .milliseconds(10), repeating: .milliseconds(10), leeway: .milliseconds(5))
+        timer.setEventHandler { [weak self] in self?.expire(now: DispatchTime.now().uptimeNanoseconds) }
+        timer.resume()
+    }
+
+    deinit {
+        timer.cancel()
+    }
+
+    var wildcardSubject: String { prefix + "*" }
+
+    func makeToken() -> UInt64 {
+        state.withLock { state in
+            state.nextToken &+= 1
+            return state.nextToken
+        }
+    }
+
+    func subject(for token: UInt64) -> String {
+        prefix + String(token, radix: 36)
+    }
+
+    /// Registers a waiter (`timeout` nil: until removed); fails it at once if the inbox is closed.
+    func register(_ token: UInt64, _ waiter: Waiter, timeout: Duration?) {
+        let deadline = timeout.map { DispatchTime.now().uptimeNanoseconds &+ UInt64(max($0.nanoseconds, 0)) }
+        let accepted = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.entries[token] = Entry(waiter: waiter, deadline: deadline ?? .max, scheduled: deadline ?? .max)
+            if let deadline { state.deadlines.insert(Deadline(at: deadline, token: token)) }
+            return true
+        }
+        if !accepted { Self.fail(waiter, .connectionClosed) }
+    }
+
+    /// Removes a waiter and fails it with `error`; nothing happens if it already finished.
+    func fail(_ token: UInt64, _ error: any Error) {
+        guard let entry = state.withLock({ $0.entries.removeValue(forKey: token) }) else { return }
+        switch entry.waiter {
+        case .single(let continuation): continuation.resume(throwing: error)
+        case .stream(_, let fail, _): fail(error as? NatsError ?? NatsError(.client, "\(error)"))
+        }
+    }
+
+    /// Removes a stream waiter without telling it anything.
+    func remove(_ token: UInt64) {
+        _ = state.withLock { $0.entries.removeValue(forKey: token) }
+    }
+
+    /// Called on the inbox subscription's delivery thread.
+    func deliver(_ message: NatsMessage) {
+        guard message.subject.hasPrefix(prefix),
+            let token = UInt64(message.subject.dropFirst(prefix.count), radix: 36)
+        else { return }
+        let waiter = state.withLock { state -> Waiter? in
+            guard var entry = state.entries[token] else { return nil }
+            switch entry.waiter {
+            case .single:
+                state.entries[token] = nil
+            case .stream(_, _, let idle?):
+                entry.deadline = DispatchTime.now().uptimeNanoseconds &+ idle
+                if entry.deadline < entry.scheduled {
+                    entry.scheduled = entry.deadline
+                    state.deadlines.insert(Deadline(at: entry.deadline, token: token))
+                }
+                state.entries[token] = entry
+            case .stream:
+                break
+            }
+            return entry.waiter
+        }
+        switch waiter {
+        case .single(let continuation)?:
+            if message.isNoResponders {
+                continuation.resume(throwing: NatsError.noResponders)
+            } else {
+                continuation.resume(returning: message)
+            }
+        case .stream(let deliver, let fail, _)?:
+            if message.isNoResponders {
+                remove(token)
+                fail(.noResponders)
+            } else {
+                deliver(message)
+            }
+        case nil:
+            break
+        }
+    }
+
+    /// Fails every waiter: the connection is gone.
+    func close() {
+        let entries = state.withLock { state in
+            state.closed = true
+            defer { state.entries = [:] }
+            return state.entries
+        }
+        for entry in entries.values { Self.fail(entry.waiter, .connectionClosed) }
+    }
+
+    private func expire(now: UInt64) {
+        var expired: [Waiter] = []
+        state.withLock { state in
+            while let first = state.deadlines.min, first.at <= now {
+                _ = state.deadlines.removeMin()
+                guard var entry = state.entries[first.token], entry.scheduled == first.at else { continue }
+                if entry.deadline > now {
+                    // A stream that saw traffic since: wait until its new idle deadline.
+                    entry.scheduled = entry.deadline
+                    state.entries[first.token] = entry
+                    state.deadlines.insert(Deadline(at: entry.deadline, token: first.token))
+                } else {
+                    state.entries[first.token] = nil
+                    expired.append(entry.waiter)
+                }
+            }
+        }
+        for waiter in expired { Self.fail(waiter, .timeout) }
+    }
+
+    private static func fail(_ waiter: Waiter, _ error: NatsError) {
+        switch waiter {
+        case .single(let continuation): continuation.resume(throwing: error)
+        case .stream(_, let fail, _): fail(error)
+        }
+    }
+
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        return String(decoding: (0..<22).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Headers of the streamed-reply protocol: many messages to one reply inbox.
+///
+/// The responder numbers its messages from 1 (`Nats-Stream-Seq`), names in the first one a
+/// subject where it listens for a cancel (`Nats-Stream-Cancel`), and ends with a message
+/// carrying `Nats-Stream-End: 1` (plus a ``ServiceError`` in its headers when it failed).
+public enum StreamHeader {
+    public static let sequence = "Nats-Stream-Seq"
+    public static let end = "Nats-Stream-End"
+    public static let cancel = "Nats-Stream-Cancel"
+}
+
+extension NatsMessage {
+    /// True for the last message of a streamed reply.
+    public var isEndOfStream: Bool { headers[StreamHeader.end] == "1" }
+}
+
+extension NatsConnection {
+    /// Sends a request whose reply is a stream of messages.
+    ///
+    /// The sequence yields every message in order, the end marker included (check
+    /// ``NatsMessage/isEndOfStream``), then finishes. It throws ``NatsError`` `.noResponders`,
+    /// `.timeout` (nothing within `firstTimeout`, or a gap longer than `idleTimeout`),
+    /// `.streamInterrupted` (a message lost), or the ``ServiceError`` the end marker carries.
+    /// Stopping the iteration early (or cancelling its task) tells the responder to stop.
+    public func streamRequest(
+        _ subject: String, payload: some ContiguousBytes = [UInt8](), headers: MessageHeaders = [:],
+        firstTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), bufferSize: Int = 1024
+    ) throws(NatsError) -> AsyncThrowingStream<NatsMessage, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(
+            of: NatsMessage.self, bufferingPolicy: .bufferingOldest(bufferSize))
+        let token = inbox.makeToken()
+        let progress = StreamProgress()
+        let inbox = self.inbox
+
+        let deliver: @Sendable (NatsMessage) -> Void = { [weak self] message in
+            switch progress.accept(message) {
+            case .inOrder:
+                if case .dropped = continuation.yield(message) {
+                    inbox.remove(token)
+                    self?.cancelStream(progress)
+                    continuation.finish(throwing: NatsError(.streamInterrupted, "stream consumer fell behind"))
+                }
+            case .end:
+                inbox.remove(token)
+                if let error = ServiceError(headers: message.headers) {
+                    continuation.finish(throwing: error)
+                } else {
+                    continuation.yield(message)
+                    continuation.finish()
+                }
+            case .gap(let expected):
+                inbox.remove(token)
+                self?.cancelStream(progress)
+                continuation.finish(
+                    throwing: NatsError(.streamInterrupted, "stream message \(expected) never arrived"))
+            case .cancel(let subject):
+                inbox.remove(token)
+                try? self?.publish(subject)
+            case .ignore:
+                break
+            }
+        }
+        let fail: @Sendable (NatsError) -> Void = { [weak self] error in
+            self?.cancelStream(progress)
+            continuation.finish(throwing: error)
+        }
+        continuation.onTermination = { [weak self] termination in
+            guard case .cancelled = termination else { return }
+            // Keep listening until the responder says where to cancel, if it has not yet.
+            if progress.requestCancel().map({ try? self?.publish($0) }) != nil { inbox.remove(token) }
+        }
+
+        inbox.register(token, .stream(deliver: deliver, fail: fail, idle: UInt64(idleTimeout.nanoseconds)), timeout: firstTimeout)
+        do {
+            try publish(subject, payload: payload, headers: headers, replyTo: inbox.subject(for: token))
+        } catch {
+            inbox.fail(token, error)
+        }
+        return stream
+    }
+
+    /// Tells the responder to stop, once, if it has said where to.
+    private func cancelStream(_ progress: StreamProgress) {
+        guard let subject = progress.requestCancel() else { return }
+        try? publish(subject)
+    }
+
+    /// Answers a streamed request: runs `body` with a writer, ends the stream when `body`
+    /// returns (or with its ``ServiceError`` when it throws one), and cancels `body` when the
+    /// requester cancels.
+    public func respondStream(
+        to request: NatsMessage, _ body: @escaping @Sendable (StreamWriter) async throws -> Void
+    ) async {
+        guard let replyTo = request.replyTo else { return }
+        let token = inbox.makeToken()
+        let (cancelled, cancel) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        inbox.register(
+            token, .stream(deliver: { _ in cancel.yield() }, fail: { _ in cancel.finish() }, idle: nil), timeout: nil)
+        defer { inbox.remove(token) }
+        let writer = StreamWriter(connection: self, replyTo: replyTo, cancelSubject: inbox.subject(for: token))
+
+        let outcome = await withTaskGroup(of: StreamOutcome.self) { group in
+            group.addTask {
+                do {
+                    try await body(writer)
+                    return .finished
+                } catch let error as ServiceError {
+                    return .failed(error)
+                } catch is CancellationError {
+                    return .cancelled
+                } catch {
+                    self.logger.error("stream handler failed: \(error)", metadata: ["nats.subject": "\(request.subject)"])
+                    return .failed(.internalError)
+                }
+            }
+            group.addTask {
+                for await _ in cancelled { return .cancelled }
+                return .cancelled
+            }
+            let first = await group.next() ?? .cancelled
+            group.cancelAll()
+            cancel.finish()
+            return first
+        }
+        switch outcome {
+        case .finished: try? writer.finish()
+        case .failed(let error): try? writer.finish(error: error)
+        case .cancelled: break
+        }
+    }
+}
+
+private enum StreamOutcome: Sendable {
+    case finished, cancelled
+    case failed(ServiceError)
+}
+
+/// Sends the messages of one streamed reply.
+public final class StreamWriter: Sendable {
+    private let connection: NatsConnection
+    private let replyTo: String
+    private let cancelSubject: String
+    private let state = Mutex<(sequence: Int, ended: Bool)>((0, false))
+
+    init(connection: NatsConnection, replyTo: String, cancelSubject: String) {
+        self.connection = connection
+        self.replyTo = replyTo
+        self.cancelSubject = cancelSubject
+    }
+
+    /// Sends one message of the stream.
+    public func send(_ payload: some ContiguousBytes, headers: MessageHeaders = [:]) throws(NatsError) {
+        try write(payload, headers: headers, end: false)
+    }
+
+    /// Ends the stream; later sends are ignored.
+    public func finish(_ payload: some ContiguousBytes = [UInt8](), headers: MessageHeaders = [:]) throws(NatsError) {
+        try write(payload, headers: headers, end: true)
+    }
+
+    /// Ends the stream with an error the requester will throw.
+    public func finish(error: ServiceError) throws(NatsError) {
+        try write([UInt8](), headers: error.headers, end: true)
+    }
+
+    private func write(_ payload: some ContiguousBytes, headers: MessageHeaders, end: Bool) throws(NatsError) {
+        let sequence = state.withLock { state -> Int? in
+            guard !state.ended else { return nil }
+            state.sequence += 1
+            state.ended = end
+            return state.sequence
+        }
+        guard let sequence else { return }
+        var headers = headers
+        headers[StreamHeader.sequence] = String(sequence)
+        if sequence == 1 { headers[StreamHeader.cancel] = cancelSubject }
+        if end { headers[StreamHeader.end] = "1" }
+        try connection.publish(replyTo, payload: payload, headers: headers)
+    }
+}
+
+/// The requester's view of a stream: the next expected number and where to cancel.
+final class StreamProgress: Sendable {
+    enum Verdict { case inOrder, end, gap(expected: Int), cancel(subject: String), ignore }
+
+    private struct State {
+        var expected = 1
+        var cancelSubject: String?
+        var cancelRequested = false
+        var cancelSent = false
+    }
+
+    private let state = Mutex(State())
+
+    func accept(_ message: NatsMessage) -> Verdict {
+        let sequence = message.headers[StreamHeader.sequence].flatMap { Int($0) }
+        return state.withLock { state in
+            if state.cancelSubject == nil, let cancel = message.headers[StreamHeader.cancel] {
+                state.cancelSubject = cancel
+            }
+            if state.cancelRequested {
+                guard !state.cancelSent, let subject = state.cancelSubject else { return .ignore }
+                state.cancelSent = true
+                return .cancel(subject: subject)
+            }
+            guard sequence == state.expected else { return .gap(expected: state.expected) }
+            state.expected += 1
+            return message.isEndOfStream ? .end : .inOrder
+        }
+    }
+
+    /// Asks for a cancel: the subject to publish to if it is known now (once only); otherwise
+    /// the next message that names it triggers the cancel.
+    func requestCancel() -> String? {
+        state.withLock { state in
+            state.cancelRequested = true
+            guard !state.cancelSent, let subject = state.cancelSubject else { return nil }
+            state.cancelSent = true
+            return subject
+        }
+    }
+}

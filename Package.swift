@@ -1,0 +1,174 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "strongbox",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gateway", targets: ["Gateway"]),
+        .executable(name: "vault", targets: ["Vault"]),
+        .executable(name: "proxy", targets: ["Proxy"]),
+        .executable(name: "content", targets: ["Content"]),
+        .executable(name: "usage", targets: ["Usage"]),
+        .executable(name: "messaging-bench", targets: ["MessagingBench"]),
+        .library(name: "Messaging", targets: ["Messaging"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - Libraries
+
+        .systemLibrary(
+            name: "CNats",
+            path: "Libraries/CNats",
+            pkgConfig: "libnats",
+            providers: [.apt(["libnats-dev"])]
+        ),
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "CNats",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            path: "Libraries/Messaging",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Contracts",
+            dependencies: ["Messaging"],
+            path: "Libraries/Contracts",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "Messaging",
+                "Contracts",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libraries/ServiceKit",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Services
+
+        .executableTarget(
+            name: "Gateway",
+            dependencies: [
+                "ServiceKit",
+                "Contracts",
+                "Messaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/gateway",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Vault",
+            dependencies: [
+                "ServiceKit",
+                "Contracts",
+                "Messaging",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/vault",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Proxy",
+            dependencies: [
+                "ServiceKit",
+                "Contracts",
+                "Messaging",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Services/proxy",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Content",
+            dependencies: ["ServiceKit", "Contracts", "Messaging"],
+            path: "Services/content",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Usage",
+            dependencies: ["ServiceKit", "Contracts", "Messaging"],
+            path: "Services/usage",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tools
+
+        .executableTarget(
+            name: "MessagingBench",
+            dependencies: ["Messaging"],
+            path: "Tools/messaging-bench",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Messaging",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MessagingTests",
+            dependencies: [
+                "Messaging", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/MessagingTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServiceKitTests",
+            dependencies: ["ServiceKit", "TestSupport"],
+            path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/GatewayTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

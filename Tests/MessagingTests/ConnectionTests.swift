@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import Messaging
+import Testing
+import TestSupport
+
+@Suite("Connection")
+struct ConnectionTests {
+    @Test("the client reconnects after nats-server restarts and works again")
+    func reconnects() async throws {
+        let server = try await NatsServer.start()
+        let responderConnection = try await server.connect(name: "responder")
+        let requester = try await server.connect(name: "requester")
+        let service = MicroService(
+            connection: responderConnection,
+            identity: .init(name: "echo", version: "1.0.0", description: "echo"),
+            endpoints: [.request("echo", subject: "echo", queueGroup: "echo") { Reply(payload: $0.payload) }],
+            logger: .init(label: "test"))
+        try await withRunningService(service) {
+            #expect(try await requester.request("echo", payload: Array("before".utf8)).string == "before")
+
+            await server.stop(abruptly: true)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(!requester.isConnected)
+            let whileDown = await #expect(throws: NatsError.self) {
+                try await requester.request("echo", timeout: .milliseconds(200))
+            }
+            #expect(whileDown?.code == .timeout)
+
+            try await server.restart()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !(requester.isConnected && responderConnection.isConnected) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(requester.reconnects >= 1)
+            // The responder's subscriptions are re-established on reconnect.
+            var reply: NatsMessage?
+            while reply == nil && ContinuousClock.now < deadline {
+                reply = try? await requester.request("echo", payload: Array("after".utf8), timeout: .milliseconds(500))
+            }
+            #expect(reply?.string == "after")
+        }
+    }
+
+    @Test("draining delivers what was received, then closes")
+    func drain() async throws {
+        let server = try await NatsServer.start()
+        let publisher = try await server.connect(name: "publisher")
+        let connection = try await server.connect(name: "drainer")
+        let subscription = try connection.subscribe("drain.test")
+        try await connection.flush()
+        for index in 0..<100 { try publisher.publish("drain.test", payload: Array("\(index)".utf8)) }
+        try await publisher.flush()
+        try await Task.sleep(for: .milliseconds(100))
+
+        async let drained: Void = connection.drain()
+        var received = 0
+        for await _ in subscription { received += 1 }
+        await drained
+        #expect(received == 100)
+        #expect(connection.state == .closed)
+        let error = await #expect(throws: NatsError.self) { try await connection.request("x", timeout: .seconds(1)) }
+        #expect(error?.code == .connectionClosed)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import Messaging
+import Synchronization
+import Testing
+import TestSupport
+
+@Suite("Streamed replies")
+struct StreamedReplyTests {
+    @Test("chunks arrive in order and the end marker carries the status")
+    func inOrder() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let service = MicroService(
+            connection: connection,
+            identity: .init(name: "counter", version: "1.0.0", description: "counts"),
+            endpoints: [
+                .stream("count", subject: "counter.count", queueGroup: "counter") { request, writer in
+                    let count = Int(request.string) ?? 0
+                    for index in 1...count {
+                        try writer.send(Array("chunk-\(index)".utf8))
+                    }
+                    try writer.finish(headers: ["X-Status": "200"])
+                }
+            ],
+            logger: .init(label: "test"))
+        try await withRunningService(service) {
+            var received: [String] = []
+            var end: NatsMessage?
+            for try await message in try connection.streamRequest("counter.count", payload: Array("500".utf8)) {
+                if message.isEndOfStream { end = message } else { received.append(message.string) }
+            }
+            #expect(received == (1...500).map { "chunk-\($0)" })
+            #expect(end?.headers["X-Status"] == "200")
+            #expect(end?.headers[StreamHeader.sequence] == "501")
+        }
+    }
+
+    @Test("a handler's ServiceError ends the stream and is thrown to the requester")
+    func errorEnd() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let service = MicroService(
+            connection: connection,
+            identity: .init(name: "failing", version: "1.0.0", description: "fails midway"),
+            endpoints: [
+                .stream("fail", subject: "failing.stream", queueGroup: "failing") { _, writer in
+                    try writer.send(Array("first".utf8))
+                    throw ServiceError(code: 502, message: "upstream went away")
+                }
+            ],
+            logger: .init(label: "test"))
+        try await withRunningService(service) {
+            var received: [String] = []
+            let error = await #expect(throws: ServiceError.self) {
+                for try await message in try connection.streamRequest("failing.stream") {
+                    received.append(message.string)
+                }
+            }
+            #expect(received == ["first"])
+            #expect(error?.code == 502)
+        }
+    }
+
+    @Test("the requester's cancel stops the responder")
+    func cancellation() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let handlerCancelled = Mutex(false)
+        let sent = Atomic<Int>(0)
+        let service = MicroService(
+            connection: connection,
+            identity: .init(name: "endless", version: "1.0.0", description: "streams until cancelled"),
+            endpoints: [
+                .stream("ticks", subject: "endless.ticks", queueGroup: "endless") { _, writer in
+                    do {
+                        while true {
+                            try writer.send(Array("tick".utf8))
+                            sent.add(1, ordering: .relaxed)
+                            try await Task.sleep(for: .milliseconds(5))
+                        }
+                    } catch is CancellationError {
+                        handlerCancelled.withLock { $0 = true }
+                        throw CancellationError()
+                    }
+                }
+            ],
+            logger: .init(label: "test"))
+        try await withRunningService(service) {
+            var seen = 0
+            for try await _ in try connection.streamRequest("endless.ticks") {
+                seen += 1
+                if seen == 10 { break }
+            }
+            let deadline = ContinuousClock.now + .seconds(3)
+            while !handlerCancelled.withLock({ $0 }) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(handlerCancelled.withLock { $0 }, "the responder's handler was cancelled")
+            let afterCancel = sent.load(ordering: .relaxed)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(sent.load(ordering: .relaxed) == afterCancel, "nothing is sent after the cancel")
+        }
+    }
+
+    @Test("a stream that goes quiet fails with a timeout")
+    func idleTimeout() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let service = MicroService(
+            connection: connection,
+            identity: .init(name: "stalls", version: "1.0.0", description: "stalls"),
+            endpoints: [
+                .stream("stall", subject: "stalls.stream", queueGroup: "stalls") { _, writer in
+                    try writer.send(Array("one".utf8))
+                    try await Task.sleep(for: .seconds(30))
+                }
+            ],
+            logger: .init(label: "test"))
+        try await withRunningService(service) {
+            var received = 0
+            let error = await #expect(throws: NatsError.self) {
+                for try await _ in try connection.streamRequest("stalls.stream", idleTimeout: .milliseconds(300)) {
+                    received += 1
+                }
+            }
+            #expect(received == 1)
+            #expect(error?.code == .timeout)
+        }
+    }
+
+    @Test("a stream to nobody fails with no responders")
+    func noResponders() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let error = await #expect(throws: NatsError.self) {
+            for try await _ in try connection.streamRequest("nobody.streams") {}
+        }
+        #expect(error?.code == .noResponders)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import Messaging
+
+/// A real `nats-server -js` on a free loopback port, for one test.
+public final class NatsServer: Sendable {
+    public let port: Int
+    public let directory: URL
+    private let process: ChildProcess
+
+    public var url: String { "nats://127.0.0.1:\(port)" }
+
+    /// Starts a server with JetStream; `configuration` (nats-server config text) adds users and
+    /// permissions. Listen address, port and storage are set here.
+    public static func start(configuration: String? = nil) async throws -> NatsServer {
+        let port = Loopback.freePort()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "strongbox-nats-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory.appendingPathComponent("js").path]
+        if let configuration {
+            let file = directory.appendingPathComponent("nats.conf")
+            try configuration.write(to: file, atomically: true, encoding: .utf8)
+            arguments += ["-c", file.path]
+        }
+        let process = try ChildProcess(try Executables.find("nats-server"), arguments, logName: "nats")
+        let server = NatsServer(port: port, directory: directory, process: process)
+        try await Loopback.waitUntilListening(port, what: "nats-server")
+        return server
+    }
+
+    private init(port: Int, directory: URL, process: ChildProcess) {
+        self.port = port
+        self.directory = directory
+        self.process = process
+    }
+
+    /// Stops the server (SIGTERM, or SIGKILL when `abruptly`).
+    public func stop(abruptly: Bool = false) async {
+        await process.stop(signal: abruptly ? SIGKILL : SIGTERM)
+    }
+
+    /// Starts it again on the same port with the same storage.
+    public func restart() async throws {
+        try process.restart()
+        try await Loopback.waitUntilListening(port, what: "nats-server")
+    }
+
+    public var log: String { process.output }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Connects a client to this server.
+    public func connect(name: String = "test", user: String? = nil, password: String? = nil) async throws
+        -> NatsConnection
+    {
+        let connection = try await NatsConnection.connect(
+            NatsConfiguration(servers: [url], user: user, password: password, name: name),
+            logger: .init(label: "test.nats"))
+        try await connection.flush()
+        return connection
+    }
+}
+
+/// Finds programs the tests need.
+public enum Executables {
+    public static func find(_ name: String) throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/usr/local/bin"]
+        for directory in directories {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw TestInfrastructureError("\(name) is not installed (run `make install`)")
+    }
+
+    /// A product of this package (`gateway`, `vault`, ...), built next to the test bundle.
+    public static func product(_ name: String) throws -> String {
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        // `swift test` runs `<build>/debug/<package>PackageTests.xctest`; the products sit beside it.
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        throw TestInfrastructureError("\(name) is not built next to \(testBinary.path) (run `swift build` first)")
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A real PostgreSQL for the tests: the one `TEST_DATABASE_URL` names (`make test` starts one),
+/// else a private cluster started on a free port for this test process and stopped at its exit.
+/// Each test gets a database of its own from ``createDatabase()``.
+public actor PostgresServer {
+    public static let shared = PostgresServer()
+
+    private var admin: URLComponents?
+    private var counter = 0
+
+    /// A fresh, empty database; returns its URL.
+    public func createDatabase() async throws -> String {
+        let admin = try await adminURL()
+        counter += 1
+        let name = "t_\(getpid())_\(counter)_\(UInt32.random(in: 0...UInt32.max))"
+        try await Self.execute("CREATE DATABASE \(name)", on: admin)
+        var url = admin
+        url.path = "/\(name)"
+        return url.string!
+    }
+
+    private func adminURL() async throws -> URLComponents {
+        if let admin { return admin }
+        let url: URLComponents
+        if let given = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], let parsed = URLComponents(string: given) {
+            url = parsed
+        } else {
+            url = try await Self.startPrivateCluster()
+        }
+        admin = url
+        return url
+    }
+
+    static func execute(_ sql: String, on url: URLComponents) async throws {
+        let configuration = PostgresConnection.Configuration(
+            host: url.host ?? "127.0.0.1", port: url.port ?? 5432, username: url.user ?? "postgres",
+            password: url.password, database: String(url.path.dropFirst()).isEmpty ? "postgres" : String(url.path.dropFirst()),
+            tls: .disable)
+        let connection = try await PostgresConnection.connect(
+            configuration: configuration, id: 1, logger: Logger(label: "test.postgres"))
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test.postgres"))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
+    // MARK: - A private cluster
+
+    private static func startPrivateCluster() async throws -> URLComponents {
+        let binaries = try postgresBinaries()
+        let port = Loopback.freePort()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "strongbox-pg-\(getpid())-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let data = directory.appendingPathComponent("data").path
+        let asRoot = getuid() == 0
+        if asRoot { try run("/bin/chown", ["postgres:postgres", directory.path]) }
+        try run(
+            binaries + "/initdb", ["-D", data, "--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
+            asPostgres: asRoot)
+        try run(
+            binaries + "/pg_ctl",
+            [
+                "-D", data, "-l", directory.appendingPathComponent("log").path, "-w", "-o",
+                "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+                "start",
+            ], asPostgres: asRoot)
+        stopAtExit(pgCtl: binaries + "/pg_ctl", data: data, directory: directory.path, asPostgres: asRoot)
+        var url = URLComponents()
+        url.scheme = "postgres"
+        url.user = "postgres"
+        url.host = "127.0.0.1"
+        url.port = port
+        url.path = "/postgres"
+        return url
+    }
+
+    static func postgresBinaries() throws -> String {
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        guard let version = versions.compactMap(Int.init).max() else {
+            throw TestInfrastructureError("PostgreSQL is not installed (run `make install`)")
+        }
+        return "\(root)/\(version)/bin"
+    }
+
+    static func run(_ executable: String, _ arguments: [String], asPostgres: Bool = false) throws {
+        let process = Process()
+        if asPostgres {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", "postgres", "--", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestInfrastructureError(
+                "\(executable) failed: \(String(decoding: message, as: UTF8.self))")
+        }
+    }
+}
+
+nonisolated(unsafe) private var clusterToStop: (pgCtl: String, data: String, directory: String, asPostgres: Bool)?
+
+private func stopAtExit(pgCtl: String, data: String, directory: String, asPostgres: Bool) {
+    clusterToStop = (pgCtl, data, directory, asPostgres)
+    atexit {
+        guard let cluster = clusterToStop else { return }
+        try? PostgresServer.run(cluster.pgCtl, ["-D", cluster.data, "-m", "immediate", "stop"], asPostgres: cluster.asPostgres)
+        try? FileManager.default.removeItem(atPath: cluster.directory)
+    }
+}
