@@ -128,7 +128,12 @@ let package = Package(
 
         .executableTarget(
             name: "MessagingBench",
-            dependencies: ["Messaging"],
+            dependencies: [
+                "Messaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             path: "Tools/messaging-bench",
             swiftSettings: swiftSettings
         ),

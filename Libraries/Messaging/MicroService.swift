@@ -82,6 +82,10 @@ public final class MicroService: Service, Sendable {
                 for (endpoint, subscription) in zip(endpoints, subscriptions) {
                     group.addTask { await self.serve(endpoint, subscription) }
                 }
+                if endpoints.isEmpty {
+                    // Discovery alone: serve it until told to stop.
+                    group.addTask { try? await gracefulShutdown() }
+                }
             }
         } onGracefulShutdown: {
             for subscription in discovery { try? subscription.unsubscribe() }
@@ -90,16 +94,16 @@ public final class MicroService: Service, Sendable {
         logger.info("stopped serving", metadata: ["service.id": "\(id)"])
     }
 
+    /// `maxConcurrency` workers share the endpoint's subscription: a request goes straight to an
+    /// idle worker, so it costs one thread hop from libnats's delivery thread.
     private func serve(_ endpoint: Endpoint, _ subscription: Subscription) async {
-        await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for await message in subscription {
-                if running >= endpoint.maxConcurrency {
-                    await group.next()
-                    running -= 1
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<endpoint.maxConcurrency {
+                group.addTask {
+                    while let message = await subscription.next() {
+                        await self.handle(message, endpoint)
+                    }
                 }
-                group.addTask { await self.handle(message, endpoint) }
-                running += 1
             }
         }
     }
@@ -188,7 +192,7 @@ public final class MicroService: Service, Sendable {
 extension MicroService.Endpoint {
     /// A request/reply endpoint.
     public static func request(
-        _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 256,
+        _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 64,
         _ handler: @escaping MicroService.RequestHandler
     ) -> Self {
         Self(name: name, subject: subject, queueGroup: queueGroup, handler: .request(handler), maxConcurrency: maxConcurrency)
@@ -196,7 +200,7 @@ extension MicroService.Endpoint {
 
     /// An endpoint answering with a streamed reply (see ``NatsConnection/respondStream(to:_:)``).
     public static func stream(
-        _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 256,
+        _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 64,
         _ handler: @escaping MicroService.StreamHandler
     ) -> Self {
         Self(name: name, subject: subject, queueGroup: queueGroup, handler: .stream(handler), maxConcurrency: maxConcurrency)

@@ -169,17 +169,11 @@ public final class NatsConnection: @unchecked Sendable {
     public func subscribe(_ subject: String, queue: String? = nil, bufferSize: Int = 4096) throws(NatsError)
         -> Subscription
     {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: NatsMessage.self, bufferingPolicy: .bufferingOldest(bufferSize))
-        let dropped = DropCounter()
+        let messages = MessageQueue(capacity: bufferSize)
         let handle = try Self.subscribe(
             pointer, subject: subject, queue: queue,
-            sink: MessageSink(
-                deliver: { message in
-                    if case .dropped = continuation.yield(message) { dropped.value.add(1, ordering: .relaxed) }
-                },
-                complete: { continuation.finish() }))
-        return Subscription(handle: handle, stream: stream, dropped: dropped, queue: queue)
+            sink: MessageSink(deliver: messages.deliver, complete: messages.finish))
+        return Subscription(handle: handle, queue: messages, queueGroup: queue)
     }
 
     /// Subscribes with a handler run on libnats's delivery thread: for cheap, non-blocking
@@ -258,11 +252,6 @@ public final class InlineSubscription: Sendable {
     public func unsubscribe() throws(NatsError) {
         try handle.unsubscribe()
     }
-}
-
-/// Counts messages a full subscription buffer turned away.
-final class DropCounter: Sendable {
-    let value = Atomic<Int>(0)
 }
 
 /// A C pointer carried into a `Blocking` closure. Safe because libnats objects are thread-safe.

@@ -28,29 +28,28 @@ final class SubscriptionHandle: @unchecked Sendable {
 
 /// Messages on a subject (optionally in a queue group) as an `AsyncSequence`.
 ///
-/// The buffer between libnats and the consumer is bounded: when it is full, new messages
-/// are dropped and counted in ``droppedMessages`` (the NATS "slow consumer" rule).
-/// Iteration keeps the subscription alive; the sequence ends after ``drain(timeout:)`` has
-/// delivered the messages already received, after ``unsubscribe()``, or when the connection closes.
+/// The buffer between libnats and the consumers is bounded: when it is full, new messages
+/// are dropped and counted in ``droppedMessages`` (the NATS "slow consumer" rule). Several
+/// tasks may iterate the same subscription to share its messages. Iteration keeps the
+/// subscription alive; the sequence ends after ``drain(timeout:)`` has delivered the messages
+/// already received, after ``unsubscribe()``, or when the connection closes.
 public final class Subscription: AsyncSequence, Sendable {
     public typealias Element = NatsMessage
 
     let handle: SubscriptionHandle
-    private let stream: AsyncStream<NatsMessage>
-    private let dropped: DropCounter
-    public let queue: String?
+    private let queue: MessageQueue
+    public let queueGroup: String?
 
-    init(handle: SubscriptionHandle, stream: AsyncStream<NatsMessage>, dropped: DropCounter, queue: String?) {
+    init(handle: SubscriptionHandle, queue: MessageQueue, queueGroup: String?) {
         self.handle = handle
-        self.stream = stream
-        self.dropped = dropped
         self.queue = queue
+        self.queueGroup = queueGroup
     }
 
     public var subject: String { handle.subject }
 
-    /// Messages dropped because the consumer fell behind by more than the buffer.
-    public var droppedMessages: Int { dropped.value.load(ordering: .relaxed) }
+    /// Messages dropped because the consumers fell behind by more than the buffer.
+    public var droppedMessages: Int { queue.droppedCount }
 
     /// Stops new deliveries; the sequence ends once the messages already received are consumed.
     public func drain(timeout: Duration = .seconds(30)) throws(NatsError) {
@@ -62,20 +61,20 @@ public final class Subscription: AsyncSequence, Sendable {
         try handle.unsubscribe()
     }
 
+    /// The next message; `nil` once the subscription has ended (or the calling task is cancelled).
+    public func next() async -> NatsMessage? {
+        await queue.next()
+    }
+
     public func makeAsyncIterator() -> Iterator {
-        Iterator(handle: handle, base: stream.makeAsyncIterator())
+        Iterator(subscription: self)
     }
 
     public struct Iterator: AsyncIteratorProtocol {
-        let handle: SubscriptionHandle
-        var base: AsyncStream<NatsMessage>.Iterator
+        let subscription: Subscription
 
         public mutating func next() async -> NatsMessage? {
-            await base.next()
-        }
-
-        public mutating func next(isolation actor: isolated (any Actor)?) async -> NatsMessage? {
-            await base.next(isolation: actor)
+            await subscription.next()
         }
     }
 }
