@@ -61,12 +61,20 @@ public final class MicroService: Service, Sendable {
     private let logger: Logger
     private let started = Date()
 
-    public init(connection: NatsConnection, identity: Identity, endpoints: [Endpoint], logger: Logger) {
+    public init(
+        connection: NatsConnection, id: String = MicroService.makeInstanceID(), identity: Identity,
+        endpoints: [Endpoint], logger: Logger
+    ) {
         self.connection = connection
+        self.id = id
         self.identity = identity
         self.endpoints = endpoints
         self.logger = logger
-        id = ReplyInbox.randomToken()
+    }
+
+    /// A fresh random instance id (22 characters, like a NUID).
+    public static func makeInstanceID() -> String {
+        ReplyInbox.randomToken()
     }
 
     public func run() async throws {

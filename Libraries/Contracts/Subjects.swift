@@ -1,0 +1,25 @@
+/// Every NATS subject the services use: the messaging contract, in one place.
+///
+/// Requests go to `<service>.<resource>.<verb>` in the service's queue group (named after the
+/// service); events go to `<domain>.events.<...>` and are captured by JetStream streams.
+/// Subjects change only additively: a new version of a message gets a new subject.
+public enum Subjects {
+    /// The queue group of a service is its name, so N instances share its requests.
+    public static func queueGroup(_ service: ServiceName) -> String { service.rawValue }
+
+    /// Each service's health request: answers when the instance and its database are up.
+    public static func health(_ service: ServiceName) -> String { "\(service.rawValue).health" }
+}
+
+/// The five services.
+public enum ServiceName: String, CaseIterable, Sendable {
+    case gateway, vault, proxy, content, usage
+
+    /// The services the gateway needs before it is ready.
+    public static let backends: [ServiceName] = [.vault, .proxy, .content, .usage]
+}
+
+/// The product's version, reported by `$SRV` discovery and the health replies.
+public enum ProductVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,64 @@
+import Logging
+import PostgresNIO
+
+/// Brings a service's schema up to date at start.
+///
+/// Safe when several instances start at once: the whole run holds a transaction-scoped
+/// advisory lock keyed by the schema, so one instance migrates and the others then find
+/// nothing to do. Versions already applied by a newer release are left alone (migrations are
+/// additive, so this release still runs against them).
+public struct MigrationRunner: Sendable {
+    public let schema: String
+    public let migrations: [any Migration]
+
+    public init(schema: String, migrations: [any Migration]) {
+        precondition(schema.allSatisfy { $0.isLetter || $0 == "_" }, "schema names are plain identifiers")
+        let versions = migrations.map(\.version)
+        precondition(Set(versions).count == versions.count, "migration versions of \(schema) must be unique")
+        self.schema = schema
+        self.migrations = migrations.sorted { $0.version < $1.version }
+    }
+
+    /// Applies what is pending; returns the versions it applied.
+    @discardableResult
+    public func run(on client: PostgresClient, logger: Logger) async throws -> [Int] {
+        let schema = schema
+        let migrations = migrations
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("strongbox.migrations." + schema)))", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE TABLE IF NOT EXISTS \(schema).schema_migrations (
+                            version INTEGER PRIMARY KEY,
+                            name TEXT NOT NULL,
+                            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                        )
+                        """), logger: logger)
+            var applied = Set<Int>()
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT version FROM \(schema).schema_migrations"), logger: logger)
+            for try await version in rows.decode(Int.self) { applied.insert(version) }
+
+            var ran: [Int] = []
+            for migration in migrations where !applied.contains(migration.version) {
+                logger.info(
+                    "applying migration", metadata: ["schema": "\(schema)", "migration": "\(migration.version) \(migration.name)"])
+                try await migration.apply(on: connection, logger: logger)
+                var insert = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).schema_migrations (version, name) VALUES ($1, $2)")
+                insert.binds.append(migration.version)
+                insert.binds.append(migration.name)
+                try await connection.query(insert, logger: logger)
+                ran.append(migration.version)
+            }
+            let newer = applied.subtracting(migrations.map(\.version))
+            if !newer.isEmpty {
+                logger.notice(
+                    "schema has migrations this release does not know (a newer release ran them)",
+                    metadata: ["schema": "\(schema)", "versions": "\(newer.sorted())"])
+            }
+            return ran
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Contracts
+import Logging
+import Messaging
+import PostgresNIO
+import ServiceLifecycle
+
+/// What a service's build function gets: its configuration is its own; these are shared.
+public struct ServiceContext: Sendable {
+    public let name: ServiceName
+    public let logger: Logger
+    public let nats: NatsConnection
+    public let database: PostgresClient
+    public let environment: Environment
+}
+
+/// What a service runs: its NATS endpoints (served in its queue group, with `$SRV` discovery
+/// and the health endpoint added) and any other long-running parts, in start order.
+public struct ServiceDefinition: Sendable {
+    public var endpoints: [MicroService.Endpoint]
+    public var services: [any Service]
+    public var metadata: [String: String]
+
+    public init(endpoints: [MicroService.Endpoint] = [], services: [any Service] = [], metadata: [String: String] = [:]) {
+        self.endpoints = endpoints
+        self.services = services
+        self.metadata = metadata
+    }
+}

@@ -1,0 +1,62 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import Metrics
+import Prometheus
+
+/// The `main` of every service executable.
+public enum ServiceMain {
+    /// Exit status for bad configuration (`EX_CONFIG`).
+    public static let configurationExitCode: Int32 = 78
+
+    /// Reads the environment (stopping with one line naming a bad variable), installs logging and
+    /// metrics, then runs the service until SIGTERM/SIGINT. Exits non-zero when it fails.
+    public static func run<Configuration: Sendable>(
+        _ name: ServiceName,
+        description: String,
+        migrations: MigrationRunner?,
+        configuration parse: (Environment) throws(ConfigurationError) -> Configuration,
+        build: @escaping @Sendable (Configuration, ServiceContext) async throws -> ServiceDefinition
+    ) async -> Never {
+        let environment = Environment()
+        let runtime: ServiceRuntime
+        let configuration: Configuration
+        do {
+            let logging = try LoggingSettings.from(environment)
+            let nats = try NatsConfiguration.from(environment, name: name.rawValue)
+            let database = try DatabaseSettings.from(environment)
+            configuration = try parse(environment)
+            logging.bootstrap()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: Metrics.registry))
+            runtime = ServiceRuntime(
+                name: name, description: description, environment: environment, nats: nats, database: database,
+                migrations: migrations, logger: Logger(label: name.rawValue))
+        } catch {
+            FileHandle.standardError.write(Data("\(name.rawValue): configuration error: \(error)\n".utf8))
+            exit(configurationExitCode)
+        }
+
+        do {
+            if CommandLine.arguments.dropFirst().first == "migrate" {
+                try await runtime.migrateOnly()
+            } else {
+                try await runtime.run { context in try await build(configuration, context) }
+            }
+            exit(0)
+        } catch {
+            runtime.logger.critical("\(name.rawValue) failed: \(String(reflecting: error))")
+            exit(1)
+        }
+    }
+}
+
+/// The process's metrics, exported in Prometheus text format.
+public enum Metrics {
+    public static let registry = PrometheusCollectorRegistry()
+
+    /// Every metric, in the Prometheus text exposition format.
+    public static func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

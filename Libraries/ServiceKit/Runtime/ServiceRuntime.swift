@@ -1,0 +1,106 @@
+import Contracts
+import Logging
+import Messaging
+import PostgresNIO
+import ServiceLifecycle
+import UnixSignals
+
+/// Runs one service: connects to NATS and PostgreSQL, migrates the service's schema, then runs
+/// its parts in a `ServiceGroup` until SIGTERM/SIGINT (or cancellation).
+///
+/// Shutdown runs in reverse start order: the service's own parts, then its endpoints (their
+/// subscriptions drain, in-flight requests finish), then the NATS connection drains, and the
+/// database client closes last.
+public struct ServiceRuntime: Sendable {
+    public let name: ServiceName
+    public let description: String
+    public let environment: Environment
+    public let nats: NatsConfiguration
+    public let database: DatabaseSettings
+    public let migrations: MigrationRunner?
+    public let logger: Logger
+
+    public init(
+        name: ServiceName, description: String, environment: Environment, nats: NatsConfiguration,
+        database: DatabaseSettings, migrations: MigrationRunner?, logger: Logger
+    ) {
+        self.name = name
+        self.description = description
+        self.environment = environment
+        self.nats = nats
+        self.database = database
+        self.migrations = migrations
+        self.logger = logger
+    }
+
+    public func run(
+        signals: [UnixSignal] = [.sigterm, .sigint],
+        build: @Sendable (ServiceContext) async throws -> ServiceDefinition
+    ) async throws {
+        let client = PostgresClient(configuration: database.configuration, backgroundLogger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            await start(client, in: &group)
+            defer { group.cancelAll() }
+
+            if let migrations { try await migrate(migrations, client) }
+            let connection = try await NatsConnection.connect(nats, logger: logger)
+            let context = ServiceContext(
+                name: name, logger: logger, nats: connection, database: client, environment: environment)
+            let definition = try await build(context)
+            let instanceID = MicroService.makeInstanceID()
+            let endpoints = MicroService(
+                connection: connection, id: instanceID,
+                identity: .init(
+                    name: name.rawValue, version: ProductVersion.current, description: description,
+                    metadata: definition.metadata),
+                endpoints: definition.endpoints
+                    + [.health(name, instance: instanceID, database: client, logger: logger)],
+                logger: logger)
+            let serviceGroup = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: NatsConnectionService(connection: connection)), .init(service: endpoints)]
+                        + definition.services.map { .init(service: $0) },
+                    gracefulShutdownSignals: signals,
+                    logger: logger))
+            logger.info("started", metadata: ["service.id": "\(endpoints.id)"])
+            try await serviceGroup.run()
+            logger.info("stopped")
+        }
+    }
+
+    /// Applies the schema's migrations and returns (`<service> migrate`).
+    public func migrateOnly() async throws {
+        let client = PostgresClient(configuration: database.configuration, backgroundLogger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            await start(client, in: &group)
+            defer { group.cancelAll() }
+            if let migrations { try await migrate(migrations, client) }
+        }
+    }
+
+    /// Runs the client in `group` and returns once its `run()` is underway (queries made
+    /// before that wait, and PostgresNIO warns about them).
+    private func start(_ client: PostgresClient, in group: inout ThrowingDiscardingTaskGroup<any Error>) async {
+        let (started, signal) = AsyncStream.makeStream(of: Void.self)
+        group.addTask {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+    }
+
+    /// Migrates, retrying while the database is not reachable yet (it may start after us).
+    private func migrate(_ migrations: MigrationRunner, _ client: PostgresClient) async throws {
+        let deadline = ContinuousClock.now + database.startupTimeout
+        while true {
+            do {
+                let applied = try await migrations.run(on: client, logger: logger)
+                logger.info("schema up to date", metadata: ["schema": "\(migrations.schema)", "applied": "\(applied)"])
+                return
+            } catch let error as PSQLError where error.code == .connectionError && ContinuousClock.now < deadline {
+                logger.warning("database not reachable yet; retrying")
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import ServiceKit
+
+/// The content service's own settings.
+struct ContentConfiguration: Sendable {
+    init(_ environment: Environment) throws(ConfigurationError) {}
+}

@@ -1,0 +1,6 @@
+import ServiceKit
+
+/// The content schema's migrations, in order.
+enum ContentMigrations {
+    static let all: [any Migration] = []
+}

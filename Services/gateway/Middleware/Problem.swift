@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+
+/// An RFC 9457 problem: what every error response of the gateway is.
+struct Problem: Error, Sendable {
+    var status: HTTPResponse.Status
+    var detail: String
+    /// A short machine-readable kind (`validation`, `not-found`, ...), giving the `type` URI.
+    var kind: String?
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ detail: String, kind: String? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.detail = detail
+        self.kind = kind
+        self.headers = headers
+    }
+
+    struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var requestId: String
+    }
+
+    func response(requestID: String) -> Response {
+        let body = Body(
+            type: kind.map { "https://strongbox.dev/problems/\($0)" } ?? "about:blank",
+            title: status.reasonPhrase, status: status.code, detail: detail, requestId: requestID)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(body)) ?? Data()
+        var headers = headers
+        headers[.contentType] = "application/problem+json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension Problem {
+    static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, detail, kind: "bad-request") }
+    static func notFound(_ detail: String = "no such resource") -> Problem { Problem(.notFound, detail, kind: "not-found") }
+    static func unavailable(_ detail: String) -> Problem { Problem(.serviceUnavailable, detail, kind: "unavailable") }
+}

@@ -1,0 +1,6 @@
+import ServiceKit
+
+/// The proxy schema's migrations, in order.
+enum ProxyMigrations {
+    static let all: [any Migration] = []
+}

@@ -1,0 +1,6 @@
+import ServiceKit
+
+/// The proxy service's own settings.
+struct ProxyConfiguration: Sendable {
+    init(_ environment: Environment) throws(ConfigurationError) {}
+}

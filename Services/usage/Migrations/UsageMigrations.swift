@@ -1,0 +1,6 @@
+import ServiceKit
+
+/// The usage schema's migrations, in order.
+enum UsageMigrations {
+    static let all: [any Migration] = []
+}

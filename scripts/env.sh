@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Writes .env with fresh random development secrets and free local ports, unless it exists.
+. "$(dirname "$0")/lib.sh"
+
+if [ -f "$ENV_FILE" ]; then
+  say ".env exists; keeping it"
+  exit 0
+fi
+
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+free_port() {
+  local port=$1
+  while port_in_use "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
+
+nats_port=$(free_port 4222)
+postgres_port=$(free_port 55432)
+server_port=$(free_port 5860)
+db_password=$(random_hex 16)
+
+umask 077
+cat >"$ENV_FILE" <<ENV
+# Development settings for \`make run\`, generated $(date -u +%Y-%m-%dT%H:%M:%SZ). Never commit this file.
+# Delete it (after \`make stop\`) to get new secrets; delete .data/ too, as the database keeps the old password.
+
+# Gateway
+SERVER_PORT=$server_port
+ADMIN_API_KEY=adm_$(random_hex 24)
+JWT_SECRET=$(random_hex 32)
+
+# Vault only: the master key (64 hex characters) and its version
+CRED_ENCRYPT_KEY=$(random_hex 32)
+CRED_ENCRYPT_KEY_VERSION=1
+
+# NATS (local nats-server with JetStream, one user per service)
+NATS_PORT=$nats_port
+NATS_URL=nats://127.0.0.1:$nats_port
+NATS_GATEWAY_PASSWORD=$(random_hex 16)
+NATS_VAULT_PASSWORD=$(random_hex 16)
+NATS_PROXY_PASSWORD=$(random_hex 16)
+NATS_CONTENT_PASSWORD=$(random_hex 16)
+NATS_USAGE_PASSWORD=$(random_hex 16)
+NATS_OPERATOR_PASSWORD=$(random_hex 16)
+
+# PostgreSQL (local cluster under .data/postgres)
+POSTGRES_PORT=$postgres_port
+POSTGRES_PASSWORD=$db_password
+DATABASE_URL=postgres://strongbox:$db_password@127.0.0.1:$postgres_port/strongbox
+
+# Logging: LOG_LEVEL trace|debug|info|notice|warning|error|critical, LOG_FORMAT text|json
+LOG_LEVEL=info
+LOG_FORMAT=text
+ENV
+say "wrote development secrets to $ENV_FILE"
