@@ -167,7 +167,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceKitTests",
-            dependencies: ["ServiceKit", "TestSupport"],
+            dependencies: [
+                "ServiceKit", "Messaging", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/ServiceKitTests",
             swiftSettings: swiftSettings
         ),

@@ -1,62 +1,101 @@
 import Foundation
 import Synchronization
 
-/// A process started by a test, ended by its PID when the test is done with it.
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// A process started by a test (with `posix_spawn`), ended by its PID when the test is done.
+/// Output goes to a log file (see ``output``).
 public final class ChildProcess: Sendable {
-    private let process: Mutex<Process>
+    private struct State {
+        var pid: pid_t
+        var exitStatus: Int32?
+    }
+
     public let executable: String
     public let arguments: [String]
     private let environment: [String: String]
-    private let logURL: URL
+    private let logPath: String
+    private let state: Mutex<State>
 
-    /// Starts `executable`; its stdout and stderr go to a log file (see ``output``).
     public init(
-        _ executable: String, _ arguments: [String], environment: [String: String] = [:], logName: String
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        inheritEnvironment: Bool = true, logName: String
     ) throws {
         self.executable = executable
         self.arguments = arguments
-        var merged = ProcessInfo.processInfo.environment
+        var merged = inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
         merged.merge(environment) { $1 }
         self.environment = merged
-        logURL = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "strongbox-test-\(logName)-\(UUID().uuidString.prefix(8)).log")
-        process = Mutex(try Self.launch(executable, arguments, merged, logURL))
+        logPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "strongbox-test-\(logName)-\(UUID().uuidString.prefix(8)).log"
+        ).path
+        let pid = try Self.spawn(executable, arguments, merged, logPath)
+        state = Mutex(State(pid: pid, exitStatus: nil))
     }
 
-    private static func launch(_ executable: String, _ arguments: [String], _ environment: [String: String], _ log: URL)
-        throws -> Process
+    private static func spawn(_ executable: String, _ arguments: [String], _ environment: [String: String], _ log: String)
+        throws -> pid_t
     {
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard result == 0 else {
+            throw TestInfrastructureError("could not start \(executable): \(String(cString: strerror(result)))")
+        }
+        return pid
     }
 
-    public var pid: Int32 { process.withLock { $0.processIdentifier } }
-    public var isRunning: Bool { process.withLock { $0.isRunning } }
+    public var pid: Int32 { state.withLock { $0.pid } }
+
+    public var isRunning: Bool { exitStatus == nil }
+
+    /// The exit status once the process has ended (reaping it), else nil.
+    public var exitStatus: Int32? {
+        state.withLock { state in
+            if state.exitStatus == nil {
+                var status: Int32 = 0
+                if waitpid(state.pid, &status, WNOHANG) == state.pid {
+                    // WIFEXITED ? WEXITSTATUS : 128 + signal, as a shell reports it.
+                    state.exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+                }
+            }
+            return state.exitStatus
+        }
+    }
 
     /// What the process wrote so far.
-    public var output: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Waits for the exit; returns the status, or nil on timeout.
+    public func waitForExit(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = exitStatus { return status }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return exitStatus
+    }
 
     /// Sends `signal` and waits (up to `timeout`) for the exit; returns the exit status, or nil if still running.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(10)) async -> Int32? {
-        let process = process.withLock { $0 }
-        guard process.isRunning else { return process.terminationStatus }
-        Foundation.kill(process.processIdentifier, signal)
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return process.isRunning ? nil : process.terminationStatus
+        if let status = exitStatus { return status }
+        Glibc.kill(pid, signal)
+        return await waitForExit(timeout: timeout)
     }
 
     /// SIGKILL, no questions.
@@ -66,22 +105,25 @@ public final class ChildProcess: Sendable {
 
     /// Starts the same command again (after ``stop(signal:timeout:)``).
     public func restart() throws {
-        let fresh = try Self.launch(executable, arguments, environment, logURL)
-        process.withLock { $0 = fresh }
+        let pid = try Self.spawn(executable, arguments, environment, logPath)
+        state.withLock { $0 = State(pid: pid, exitStatus: nil) }
     }
 
-    /// Waits for the exit; returns the status, or nil on timeout.
-    public func waitForExit(timeout: Duration) async -> Int32? {
-        let process = process.withLock { $0 }
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+    /// Runs a command to completion (off the cooperative pool) and throws with its output if it fails.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws {
+        let process = try ChildProcess(executable, arguments, environment: environment, logName: "run")
+        let status = await process.waitForExit(timeout: .seconds(120))
+        guard status == 0 else {
+            throw TestInfrastructureError("\(executable) \(arguments.joined(separator: " ")) failed: \(process.output)")
         }
-        return process.isRunning ? nil : process.terminationStatus
     }
 
     deinit {
-        let process = process.withLock { $0 }
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        if exitStatus == nil {
+            Glibc.kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        try? FileManager.default.removeItem(atPath: logPath)
     }
 }

@@ -11,22 +11,40 @@ public final class NatsServer: Sendable {
     public var url: String { "nats://127.0.0.1:\(port)" }
 
     /// Starts a server with JetStream; `configuration` (nats-server config text) adds users and
-    /// permissions. Listen address, port and storage are set here.
-    public static func start(configuration: String? = nil) async throws -> NatsServer {
-        let port = Loopback.freePort()
+    /// permissions, `files` are written beside it (for `include`), `environment` resolves the
+    /// config's `$VARIABLES`. Listen address, port and storage are set here.
+    public static func start(
+        configuration: String? = nil, files: [String: String] = [:], environment: [String: String] = [:]
+    ) async throws -> NatsServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "strongbox-nats-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory.appendingPathComponent("js").path]
+        for (name, contents) in files {
+            try contents.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        var options: [String] = []
         if let configuration {
             let file = directory.appendingPathComponent("nats.conf")
             try configuration.write(to: file, atomically: true, encoding: .utf8)
-            arguments += ["-c", file.path]
+            options = ["-c", file.path]
         }
-        let process = try ChildProcess(try Executables.find("nats-server"), arguments, logName: "nats")
-        let server = NatsServer(port: port, directory: directory, process: process)
-        try await Loopback.waitUntilListening(port, what: "nats-server")
-        return server
+        // A free port can be taken by someone else before the server binds it: try another.
+        var lastLog = ""
+        for _ in 0..<3 {
+            let port = Loopback.freePort()
+            let arguments =
+                ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory.appendingPathComponent("js").path] + options
+            let process = try ChildProcess(
+                try Executables.find("nats-server"), arguments, environment: environment, logName: "nats")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while process.isRunning && ContinuousClock.now < deadline {
+                if Loopback.isListening(port) { return NatsServer(port: port, directory: directory, process: process) }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            lastLog = process.output
+            await process.kill()
+        }
+        throw TestInfrastructureError("nats-server did not start: \(lastLog)")
     }
 
     private init(port: Int, directory: URL, process: ChildProcess) {

@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 import Logging
 import PostgresNIO
 
@@ -8,7 +12,8 @@ import PostgresNIO
 public actor PostgresServer {
     public static let shared = PostgresServer()
 
-    private var admin: URLComponents?
+    /// Resolved once; callers arriving while the cluster starts wait for the same start.
+    private var admin: Task<URLComponents, any Error>?
     private var counter = 0
 
     /// A fresh, empty database; returns its URL.
@@ -23,15 +28,17 @@ public actor PostgresServer {
     }
 
     private func adminURL() async throws -> URLComponents {
-        if let admin { return admin }
-        let url: URLComponents
-        if let given = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], let parsed = URLComponents(string: given) {
-            url = parsed
-        } else {
-            url = try await Self.startPrivateCluster()
+        if admin == nil {
+            admin = Task {
+                if let given = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"],
+                    let parsed = URLComponents(string: given)
+                {
+                    return parsed
+                }
+                return try await Self.startPrivateCluster()
+            }
         }
-        admin = url
-        return url
+        return try await admin!.value
     }
 
     static func execute(_ sql: String, on url: URLComponents) async throws {
@@ -60,11 +67,11 @@ public actor PostgresServer {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let data = directory.appendingPathComponent("data").path
         let asRoot = getuid() == 0
-        if asRoot { try run("/bin/chown", ["postgres:postgres", directory.path]) }
-        try run(
+        if asRoot { try await run("/bin/chown", ["postgres:postgres", directory.path]) }
+        try await run(
             binaries + "/initdb", ["-D", data, "--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
             asPostgres: asRoot)
-        try run(
+        try await run(
             binaries + "/pg_ctl",
             [
                 "-D", data, "-l", directory.appendingPathComponent("log").path, "-w", "-o",
@@ -90,24 +97,11 @@ public actor PostgresServer {
         return "\(root)/\(version)/bin"
     }
 
-    static func run(_ executable: String, _ arguments: [String], asPostgres: Bool = false) throws {
-        let process = Process()
+    static func run(_ executable: String, _ arguments: [String], asPostgres: Bool = false) async throws {
         if asPostgres {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", executable] + arguments
+            try await ChildProcess.run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
         } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestInfrastructureError(
-                "\(executable) failed: \(String(decoding: message, as: UTF8.self))")
+            try await ChildProcess.run(executable, arguments)
         }
     }
 }
@@ -118,7 +112,8 @@ private func stopAtExit(pgCtl: String, data: String, directory: String, asPostgr
     clusterToStop = (pgCtl, data, directory, asPostgres)
     atexit {
         guard let cluster = clusterToStop else { return }
-        try? PostgresServer.run(cluster.pgCtl, ["-D", cluster.data, "-m", "immediate", "stop"], asPostgres: cluster.asPostgres)
+        let command = "\(cluster.pgCtl) -D \(cluster.data) -m immediate stop >/dev/null 2>&1"
+        _ = system(cluster.asPostgres ? "runuser -u postgres -- \(command)" : command)
         try? FileManager.default.removeItem(atPath: cluster.directory)
     }
 }

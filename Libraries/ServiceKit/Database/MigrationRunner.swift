@@ -20,8 +20,18 @@ public struct MigrationRunner: Sendable {
     }
 
     /// Applies what is pending; returns the versions it applied.
+    /// - Throws: ``MigrationError`` naming the migration that failed (nothing of the run is kept).
     @discardableResult
     public func run(on client: PostgresClient, logger: Logger) async throws -> [Int] {
+        do {
+            return try await apply(on: client, logger: logger)
+        } catch let error as PostgresTransactionError {
+            if let failure = error.closureError as? MigrationError { throw failure }
+            throw error
+        }
+    }
+
+    private func apply(on client: PostgresClient, logger: Logger) async throws -> [Int] {
         let schema = schema
         let migrations = migrations
         return try await client.withTransaction(logger: logger) { connection in
@@ -45,7 +55,11 @@ public struct MigrationRunner: Sendable {
             for migration in migrations where !applied.contains(migration.version) {
                 logger.info(
                     "applying migration", metadata: ["schema": "\(schema)", "migration": "\(migration.version) \(migration.name)"])
-                try await migration.apply(on: connection, logger: logger)
+                do {
+                    try await migration.apply(on: connection, logger: logger)
+                } catch {
+                    throw MigrationError(schema: schema, version: migration.version, name: migration.name, cause: error)
+                }
                 var insert = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).schema_migrations (version, name) VALUES ($1, $2)")
                 insert.binds.append(migration.version)
                 insert.binds.append(migration.name)
@@ -60,5 +74,18 @@ public struct MigrationRunner: Sendable {
             }
             return ran
         }
+    }
+}
+
+/// A migration failed; the whole run was rolled back.
+public struct MigrationError: Error, CustomStringConvertible {
+    public let schema: String
+    public let version: Int
+    public let name: String
+    public let cause: any Error
+
+    public var description: String {
+        let reason = (cause as? PSQLError)?.serverInfo?[.message] ?? String(reflecting: cause)
+        return "migration \(schema) \(version) (\(name)) failed: \(reason)"
     }
 }

@@ -1,0 +1,82 @@
+import Foundation
+import Messaging
+
+/// A NATS server with the product's real users and permissions (`deploy/nats/auth.conf`) and a
+/// fresh database: what the services need to run as real processes in a test.
+public final class TestCluster: Sendable {
+    public let nats: NatsServer
+    public let databaseURL: String
+
+    public static let services = ["gateway", "vault", "proxy", "content", "usage"]
+    /// Test-only NATS passwords, one per user.
+    public static let natsPasswords: [String: String] = Dictionary(
+        uniqueKeysWithValues: (services + ["operator"]).map { ($0, "test-\($0)-password") })
+    /// A test master key (64 hex characters).
+    public static let masterKey = String(repeating: "0123456789abcdef", count: 4)
+    public static let adminAPIKey = "adm_test_0123456789abcdef0123456789abcdef"
+    public static let jwtSecret = "jwt-test-secret-0123456789abcdef0123456789"
+
+    public static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
+    public static func start() async throws -> TestCluster {
+        let auth = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("deploy/nats/auth.conf"), encoding: .utf8)
+        let environment = Dictionary(
+            uniqueKeysWithValues: natsPasswords.map { ("NATS_\($0.key.uppercased())_PASSWORD", $0.value) })
+        let nats = try await NatsServer.start(
+            configuration: "include auth.conf\n", files: ["auth.conf": auth], environment: environment)
+        let databaseURL = try await PostgresServer.shared.createDatabase()
+        return TestCluster(nats: nats, databaseURL: databaseURL)
+    }
+
+    private init(nats: NatsServer, databaseURL: String) {
+        self.nats = nats
+        self.databaseURL = databaseURL
+    }
+
+    /// The environment `scripts/services.sh` would give `service`.
+    public func environment(for service: String, gatewayPort: Int = 0) -> [String: String] {
+        Self.environment(for: service, natsURL: nats.url, databaseURL: databaseURL, gatewayPort: gatewayPort)
+    }
+
+    /// The environment of `service` for the given servers.
+    public static func environment(for service: String, natsURL: String, databaseURL: String, gatewayPort: Int = 0)
+        -> [String: String]
+    {
+        var environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "NATS_URL": natsURL, "NATS_USER": service, "NATS_PASSWORD": natsPasswords[service]!,
+            "DATABASE_URL": databaseURL, "LOG_LEVEL": "info",
+        ]
+        switch service {
+        case "gateway":
+            environment["SERVER_PORT"] = String(gatewayPort)
+            environment["ADMIN_API_KEY"] = adminAPIKey
+            environment["JWT_SECRET"] = jwtSecret
+        case "vault":
+            environment["CRED_ENCRYPT_KEY"] = masterKey
+        default:
+            break
+        }
+        return environment
+    }
+
+    /// Starts the built executable of `service` with its environment (plus `overrides`).
+    public func launch(_ service: String, overrides: [String: String] = [:], gatewayPort: Int = 0) throws -> ChildProcess {
+        try Self.launch(service, environment: environment(for: service, gatewayPort: gatewayPort).merging(overrides) { $1 })
+    }
+
+    /// Starts the built executable of `service` with exactly `environment`.
+    public static func launch(_ service: String, environment: [String: String]) throws -> ChildProcess {
+        try ChildProcess(
+            try Executables.product(service), [], environment: environment, inheritEnvironment: false, logName: service)
+    }
+
+    /// A client connected as `user` (a service's user, or `operator`).
+    public func connect(as user: String) async throws -> NatsConnection {
+        try await nats.connect(name: "test-\(user)", user: user, password: Self.natsPasswords[user])
+    }
+}
