@@ -90,7 +90,8 @@ func natsErrorCallback(
     guard let events = events(closure) else { return }
     var text: UnsafePointer<CChar>?
     if let connection, natsConnection_GetLastError(connection, &text) != NATS_OK, let text {
-        events.asyncError(String(cString: text), subject: subscription.map { String(cString: natsSubscription_GetSubject($0)) })
+        events.asyncError(
+            String(cString: text), subject: subscription.map { String(cString: natsSubscription_GetSubject($0)) })
     } else {
         events.asyncError(String(cString: natsStatus_GetText(status)), subject: nil)
     }

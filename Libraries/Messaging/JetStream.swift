@@ -40,7 +40,9 @@ public struct JetStream: Sendable {
             return
         case .failure(let error) where error.errCode == JetStreamErrorCode.consumerNotFound:
             let request = CreateConsumerRequest(streamName: stream, config: config)
-            switch try await api("CONSUMER.DURABLE.CREATE.\(stream).\(name)", body: request, as: ConsumerInfoResponse.self) {
+            switch try await api(
+                "CONSUMER.DURABLE.CREATE.\(stream).\(name)", body: request, as: ConsumerInfoResponse.self)
+            {
             case .success: return
             case .failure(let error)
             where error.errCode == JetStreamErrorCode.consumerAlreadyExists
@@ -72,7 +74,8 @@ public struct JetStream: Sendable {
     ) async throws -> PublishAck {
         var headers = headers
         if let messageID { headers["Nats-Msg-Id"] = messageID }
-        let reply = try await connection.request(subject, payload: payload, headers: headers, timeout: timeout ?? apiTimeout)
+        let reply = try await connection.request(
+            subject, payload: payload, headers: headers, timeout: timeout ?? apiTimeout)
         if let error = try? JSONDecoder().decode(JetStreamAPIResponse.self, from: Data(reply.payload)).error {
             throw Self.error(error, "publishing on \(subject)")
         }

@@ -203,7 +203,9 @@ extension MicroService.Endpoint {
         _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 64,
         _ handler: @escaping MicroService.RequestHandler
     ) -> Self {
-        Self(name: name, subject: subject, queueGroup: queueGroup, handler: .request(handler), maxConcurrency: maxConcurrency)
+        Self(
+            name: name, subject: subject, queueGroup: queueGroup, handler: .request(handler),
+            maxConcurrency: maxConcurrency)
     }
 
     /// An endpoint answering with a streamed reply (see ``NatsConnection/respondStream(to:_:)``).
@@ -211,6 +213,8 @@ extension MicroService.Endpoint {
         _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 64,
         _ handler: @escaping MicroService.StreamHandler
     ) -> Self {
-        Self(name: name, subject: subject, queueGroup: queueGroup, handler: .stream(handler), maxConcurrency: maxConcurrency)
+        Self(
+            name: name, subject: subject, queueGroup: queueGroup, handler: .stream(handler),
+            maxConcurrency: maxConcurrency)
     }
 }

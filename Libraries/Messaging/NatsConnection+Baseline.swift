@@ -6,7 +6,8 @@ extension NatsConnection {
     package func blockingRequestBaseline(_ subject: String, payload: [UInt8], timeout: Duration) throws(NatsError) {
         var reply: OpaquePointer?
         let status = payload.withUnsafeBytes { bytes in
-            natsConnection_Request(&reply, pointer, subject, bytes.baseAddress, Int32(bytes.count), timeout.milliseconds)
+            natsConnection_Request(
+                &reply, pointer, subject, bytes.baseAddress, Int32(bytes.count), timeout.milliseconds)
         }
         if let reply { natsMsg_Destroy(reply) }
         try check(status, "baseline request on \(subject)")

@@ -63,7 +63,8 @@ public final class NatsConnection: @unchecked Sendable {
         }
         try check(natsOptions_SetName(options, configuration.name), "setting the connection name")
         try check(natsOptions_SetTimeout(options, configuration.connectTimeout.milliseconds), "setting the timeout")
-        try check(natsOptions_SetReconnectWait(options, configuration.reconnectWait.milliseconds), "setting reconnect wait")
+        try check(
+            natsOptions_SetReconnectWait(options, configuration.reconnectWait.milliseconds), "setting reconnect wait")
         try check(
             natsOptions_SetMaxReconnect(options, Int32(configuration.maxReconnectAttempts ?? -1)),
             "setting reconnect attempts")
@@ -204,7 +205,9 @@ public final class NatsConnection: @unchecked Sendable {
         }
         // libnats keeps up to 64k messages per subscription before reporting a slow consumer.
         natsSubscription_SetPendingLimits(subscription, 65_536, 64 * 1024 * 1024)
-        guard natsSubscription_SetOnCompleteCB(subscription, natsSubscriptionCompleteCallback, context.toOpaque()) == NATS_OK
+        guard
+            natsSubscription_SetOnCompleteCB(subscription, natsSubscriptionCompleteCallback, context.toOpaque())
+                == NATS_OK
         else {
             // Closed already (connection closed): the callback will never run.
             natsSubscription_Destroy(subscription)

@@ -74,7 +74,8 @@ extension NatsConnection {
             if progress.requestCancel().map({ try? self?.publish($0) }) != nil { inbox.remove(token) }
         }
 
-        inbox.register(token, .stream(deliver: deliver, fail: fail, idle: UInt64(idleTimeout.nanoseconds)), timeout: firstTimeout)
+        inbox.register(
+            token, .stream(deliver: deliver, fail: fail, idle: UInt64(idleTimeout.nanoseconds)), timeout: firstTimeout)
         do {
             try publish(subject, payload: payload, headers: headers, replyTo: inbox.subject(for: token))
         } catch {
@@ -113,7 +114,8 @@ extension NatsConnection {
                 } catch is CancellationError {
                     return .cancelled
                 } catch {
-                    self.logger.error("stream handler failed: \(error)", metadata: ["nats.subject": "\(request.subject)"])
+                    self.logger.error(
+                        "stream handler failed: \(error)", metadata: ["nats.subject": "\(request.subject)"])
                     return .failed(.internalError)
                 }
             }

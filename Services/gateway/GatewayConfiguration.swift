@@ -18,6 +18,7 @@ struct GatewayConfiguration: Sendable {
         port = try environment.integer("SERVER_PORT", default: 5860, range: 0...65535)
         adminAPIKey = try environment.secret("ADMIN_API_KEY", minimumLength: 32)
         jwtSecret = try environment.secret("JWT_SECRET", minimumLength: 32)
-        readinessTimeout = try environment.duration("READINESS_TIMEOUT_MS", defaultMilliseconds: 1000, range: 50...30_000)
+        readinessTimeout = try environment.duration(
+            "READINESS_TIMEOUT_MS", defaultMilliseconds: 1000, range: 50...30_000)
     }
 }

@@ -13,7 +13,8 @@ struct VaultConfiguration: Sendable {
         for entry in environment.list("CRED_ENCRYPT_KEYS_PREVIOUS") {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, let previous = Int(parts[0]), previous >= 1 else {
-                throw ConfigurationError("CRED_ENCRYPT_KEYS_PREVIOUS", "must be a comma-separated list of version:hexkey")
+                throw ConfigurationError(
+                    "CRED_ENCRYPT_KEYS_PREVIOUS", "must be a comma-separated list of version:hexkey")
             }
             guard previous != version, keys[previous] == nil else {
                 throw ConfigurationError("CRED_ENCRYPT_KEYS_PREVIOUS", "lists key version \(previous) twice")

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Messaging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Services API discovery")
 struct DiscoveryTests {
@@ -16,7 +16,9 @@ struct DiscoveryTests {
             identity: .init(name: "vault", version: "1.2.3", description: "keeps keys", metadata: ["region": "local"]),
             endpoints: [
                 .request("ok", subject: "vault.ok", queueGroup: "vault") { _ in Reply() },
-                .request("fail", subject: "vault.fail", queueGroup: "vault") { _ in throw ServiceError.notFound("no such thing") },
+                .request("fail", subject: "vault.fail", queueGroup: "vault") { _ in
+                    throw ServiceError.notFound("no such thing")
+                },
             ],
             logger: .init(label: "test"))
         try await withRunningService(service) {
@@ -52,7 +54,9 @@ struct DiscoveryTests {
             #expect(counters[0]["processing_time"] is Int)
             #expect(counters[0]["average_processing_time"] is Int)
 
-            await #expect(throws: NatsError.self) { try await client.request("$SRV.PING.other", timeout: .milliseconds(200)) }
+            await #expect(throws: NatsError.self) {
+                try await client.request("$SRV.PING.other", timeout: .milliseconds(200))
+            }
         }
     }
 }

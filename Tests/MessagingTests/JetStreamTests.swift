@@ -1,7 +1,7 @@
 import Foundation
 import Messaging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("JetStream")
 struct JetStreamTests {
@@ -75,7 +75,8 @@ struct JetStreamTests {
         do {
             let client = try await server.connect(name: "first-run")
             try await client.jetStream.ensureConsumer(stream: "EVENTS", config)
-            let consumer = try await client.jetStream.pullConsumer(stream: "EVENTS", durable: "resumer", subject: "events.>")
+            let consumer = try await client.jetStream.pullConsumer(
+                stream: "EVENTS", durable: "resumer", subject: "events.>")
             let batch = try await consumer.fetch(batch: 6, timeout: .seconds(1))
             #expect(batch.count == 6)
             for message in batch.prefix(4) { try await message.ackSync() }
@@ -85,7 +86,8 @@ struct JetStreamTests {
 
         let client = try await server.connect(name: "second-run")
         try await client.jetStream.ensureConsumer(stream: "EVENTS", config)
-        let consumer = try await client.jetStream.pullConsumer(stream: "EVENTS", durable: "resumer", subject: "events.>")
+        let consumer = try await client.jetStream.pullConsumer(
+            stream: "EVENTS", durable: "resumer", subject: "events.>")
         var seen: [String] = []
         let deadline = ContinuousClock.now + .seconds(5)
         while seen.count < 6 && ContinuousClock.now < deadline {

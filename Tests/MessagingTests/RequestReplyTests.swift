@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Messaging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Request and reply")
 struct RequestReplyTests {

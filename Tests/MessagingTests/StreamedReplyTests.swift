@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import Messaging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Streamed replies")
 struct StreamedReplyTests {

@@ -46,7 +46,9 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError("FLAG", "must be true or false, got \"maybe\"")) {
             try environment.boolean("FLAG", default: false)
         }
-        #expect(throws: ConfigurationError.self) { try environment.choice("LEVEL", ["info", "debug"], default: "info") }
+        #expect(throws: ConfigurationError.self) {
+            try environment.choice("LEVEL", ["info", "debug"], default: "info")
+        }
         #expect(throws: ConfigurationError("SECRET", "must be at least 32 characters")) {
             try environment.secret("SECRET", minimumLength: 32)
         }

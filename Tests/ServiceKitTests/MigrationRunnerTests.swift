@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceKit
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Migration runner")
 struct MigrationRunnerTests {
@@ -16,7 +16,9 @@ struct MigrationRunnerTests {
     struct AddColour: SQLMigration {
         let version = 2
         let name = "add colour"
-        let statements = ["ALTER TABLE demo.things ADD COLUMN colour TEXT", "INSERT INTO demo.things (label) VALUES ('seed')"]
+        let statements = [
+            "ALTER TABLE demo.things ADD COLUMN colour TEXT", "INSERT INTO demo.things (label) VALUES ('seed')",
+        ]
     }
 
     struct Broken: SQLMigration {
@@ -65,7 +67,9 @@ struct MigrationRunnerTests {
             try await MigrationRunner(schema: "demo", migrations: [CreateThings()]).run(on: client, logger: logger)
             let runner = MigrationRunner(schema: "demo", migrations: [CreateThings(), AddColour(), Broken()])
             let error = await #expect(throws: MigrationError.self) { try await runner.run(on: client, logger: logger) }
-            #expect(error?.description == "migration demo 3 (broken) failed: relation \"demo.does_not_exist\" does not exist")
+            #expect(
+                error?.description
+                    == "migration demo 3 (broken) failed: relation \"demo.does_not_exist\" does not exist")
             #expect(try await count("SELECT count(*) FROM demo.schema_migrations", client) == 1)
             #expect(
                 try await count(
@@ -84,7 +88,8 @@ private func count(_ sql: String, _ client: PostgresClient) async throws -> Int 
 }
 
 /// Runs `body` with a running client on a fresh database (or `url`).
-func withClient<T: Sendable>(url: String? = nil, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+func withClient<T: Sendable>(url: String? = nil, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T
+{
     let url = if let url { url } else { try await PostgresServer.shared.createDatabase() }
     let settings = try DatabaseSettings.from(Environment(["DATABASE_URL": url]))
     let client = PostgresClient(configuration: settings.configuration, backgroundLogger: logger)

@@ -1,8 +1,8 @@
 import Foundation
 import Messaging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -18,11 +18,23 @@ struct ServiceProcessTests {
                 "vault", ["CRED_ENCRYPT_KEY": "not-a-key-but-secret-looking"],
                 "vault: configuration error: CRED_ENCRYPT_KEY must be exactly 64 hexadecimal characters (a 256-bit key)"
             ),
-            ("gateway", ["SERVER_PORT": "http"], "gateway: configuration error: SERVER_PORT must be an integer from 0 to 65535, got \"http\""),
-            ("gateway", ["ADMIN_API_KEY": "short"], "gateway: configuration error: ADMIN_API_KEY must be at least 32 characters"),
+            (
+                "gateway", ["SERVER_PORT": "http"],
+                "gateway: configuration error: SERVER_PORT must be an integer from 0 to 65535, got \"http\""
+            ),
+            (
+                "gateway", ["ADMIN_API_KEY": "short"],
+                "gateway: configuration error: ADMIN_API_KEY must be at least 32 characters"
+            ),
             ("proxy", ["DATABASE_URL": ""], "proxy: configuration error: DATABASE_URL is missing"),
-            ("usage", ["LOG_FORMAT": "xml"], "usage: configuration error: LOG_FORMAT must be one of text, json, got \"xml\""),
-            ("content", ["NATS_URL": "localhost:4222"], "content: configuration error: NATS_URL must list nats:// or tls:// URLs, got \"localhost:4222\""),
+            (
+                "usage", ["LOG_FORMAT": "xml"],
+                "usage: configuration error: LOG_FORMAT must be one of text, json, got \"xml\""
+            ),
+            (
+                "content", ["NATS_URL": "localhost:4222"],
+                "content: configuration error: NATS_URL must list nats:// or tls:// URLs, got \"localhost:4222\""
+            ),
         ])
     func badConfiguration(service: String, overrides: [String: String], line: String) async throws {
         // Nothing listens at these addresses: a service must stop before it tries to connect.
@@ -122,7 +134,9 @@ struct ServiceProcessTests {
             try await gateway.request("vault.credentials.resolve", timeout: .milliseconds(500))
         }
         #expect(refused?.code == .timeout)
-        #expect(gateway.lastAsyncError?.contains("Permissions Violation for Publish to \"vault.credentials.resolve\"") == true)
+        #expect(
+            gateway.lastAsyncError?.contains("Permissions Violation for Publish to \"vault.credentials.resolve\"")
+                == true)
 
         // Nor may the gateway listen in on the vault's subjects.
         _ = try gateway.subscribe("vault.>")

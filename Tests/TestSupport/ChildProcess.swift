@@ -28,14 +28,17 @@ public final class ChildProcess: Sendable {
         var merged = inheritEnvironment ? ProcessInfo.processInfo.environment : [:]
         merged.merge(environment) { $1 }
         self.environment = merged
-        logPath = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "strongbox-test-\(logName)-\(UUID().uuidString.prefix(8)).log"
-        ).path
+        logPath =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "strongbox-test-\(logName)-\(UUID().uuidString.prefix(8)).log"
+            ).path
         let pid = try Self.spawn(executable, arguments, merged, logPath)
         state = Mutex(State(pid: pid, exitStatus: nil))
     }
 
-    private static func spawn(_ executable: String, _ arguments: [String], _ environment: [String: String], _ log: String)
+    private static func spawn(
+        _ executable: String, _ arguments: [String], _ environment: [String: String], _ log: String
+    )
         throws -> pid_t
     {
         var actions = posix_spawn_file_actions_t()
@@ -110,7 +113,9 @@ public final class ChildProcess: Sendable {
     }
 
     /// Runs a command to completion (off the cooperative pool) and throws with its output if it fails.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
+        async throws
+    {
         let process = try ChildProcess(executable, arguments, environment: environment, logName: "run")
         let status = await process.waitForExit(timeout: .seconds(120))
         guard status == 0 else {

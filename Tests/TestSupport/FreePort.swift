@@ -43,7 +43,9 @@ public enum Loopback {
     public static func waitUntilListening(_ port: Int, timeout: Duration = .seconds(10), what: String) async throws {
         let deadline = ContinuousClock.now + timeout
         while !isListening(port) {
-            guard ContinuousClock.now < deadline else { throw TestInfrastructureError("\(what) did not listen on \(port)") }
+            guard ContinuousClock.now < deadline else {
+                throw TestInfrastructureError("\(what) did not listen on \(port)")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
     }

@@ -33,7 +33,8 @@ public final class NatsServer: Sendable {
         for _ in 0..<3 {
             let port = Loopback.freePort()
             let arguments =
-                ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory.appendingPathComponent("js").path] + options
+                ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory.appendingPathComponent("js").path]
+                + options
             let process = try ChildProcess(
                 try Executables.find("nats-server"), arguments, environment: environment, logName: "nats")
             let deadline = ContinuousClock.now + .seconds(10)

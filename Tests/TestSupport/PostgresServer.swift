@@ -1,10 +1,10 @@
 import Foundation
+import Logging
+import PostgresNIO
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
-import Logging
-import PostgresNIO
 
 /// A real PostgreSQL for the tests: the one `TEST_DATABASE_URL` names (`make test` starts one),
 /// else a private cluster started on a free port for this test process and stopped at its exit.
@@ -44,7 +44,8 @@ public actor PostgresServer {
     static func execute(_ sql: String, on url: URLComponents) async throws {
         let configuration = PostgresConnection.Configuration(
             host: url.host ?? "127.0.0.1", port: url.port ?? 5432, username: url.user ?? "postgres",
-            password: url.password, database: String(url.path.dropFirst()).isEmpty ? "postgres" : String(url.path.dropFirst()),
+            password: url.password,
+            database: String(url.path.dropFirst()).isEmpty ? "postgres" : String(url.path.dropFirst()),
             tls: .disable)
         let connection = try await PostgresConnection.connect(
             configuration: configuration, id: 1, logger: Logger(label: "test.postgres"))

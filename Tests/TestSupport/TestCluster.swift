@@ -65,8 +65,11 @@ public final class TestCluster: Sendable {
     }
 
     /// Starts the built executable of `service` with its environment (plus `overrides`).
-    public func launch(_ service: String, overrides: [String: String] = [:], gatewayPort: Int = 0) throws -> ChildProcess {
-        try Self.launch(service, environment: environment(for: service, gatewayPort: gatewayPort).merging(overrides) { $1 })
+    public func launch(_ service: String, overrides: [String: String] = [:], gatewayPort: Int = 0) throws
+        -> ChildProcess
+    {
+        try Self.launch(
+            service, environment: environment(for: service, gatewayPort: gatewayPort).merging(overrides) { $1 })
     }
 
     /// Starts the built executable of `service` with exactly `environment`.

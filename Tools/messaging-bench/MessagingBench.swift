@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// through the async Messaging API and, as the baseline, through libnats's blocking request.
 ///
 ///     messaging-bench [--seconds N] [--nats-url URL]   run the benchmark, print a table
-///     messaging-bench responder --nats-url URL         the echo responder (started by the run)
+///     messaging-bench responder --nats-url URL [--delay-ms N]   the echo responder (started by the run)
 @main
 struct MessagingBench {
     static func main() async throws {
@@ -17,7 +17,8 @@ struct MessagingBench {
         logger.logLevel = .warning
         if arguments.first == "responder" {
             arguments.removeFirst()
-            try await Responder.run(url: try option("--nats-url", in: arguments), logger: logger)
+            let delay = (try? option("--delay-ms", in: arguments)).flatMap(Int.init).map { Duration.milliseconds($0) }
+            try await Responder.run(url: try option("--nats-url", in: arguments), delay: delay, logger: logger)
             return
         }
         let seconds = (try? option("--seconds", in: arguments)).flatMap(Double.init) ?? 5

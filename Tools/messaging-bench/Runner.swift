@@ -50,7 +50,8 @@ struct Runner {
             responder.waitUntilExit()
         }
 
-        let connection = try await NatsConnection.connect(NatsConfiguration(servers: [url], name: "bench"), logger: logger)
+        let connection = try await NatsConnection.connect(
+            NatsConfiguration(servers: [url], name: "bench"), logger: logger)
         try await waitForResponder(connection)
         let payload = Array(repeating: UInt8(ascii: "x"), count: 128)
         let duration = Duration.milliseconds(Int(seconds * 1000))
@@ -120,7 +121,8 @@ struct Runner {
                 while clock.now < end {
                     let sent = clock.now
                     do {
-                        try connection.blockingRequestBaseline(Responder.subject, payload: payload, timeout: .seconds(5))
+                        try connection.blockingRequestBaseline(
+                            Responder.subject, payload: payload, timeout: .seconds(5))
                     } catch {
                         collected.fail(error)
                         break
@@ -147,14 +149,19 @@ struct Runner {
         func line(_ result: Result, ratio: String) -> String {
             let columns = [
                 cell(result.name, 27, left: true), cell("\(result.inFlight)", 9),
-                cell(String(format: "%.0f", result.perSecond), 13), cell(String(format: "%.0f", result.percentile(0.5)), 8),
+                cell(String(format: "%.0f", result.perSecond), 13),
+                cell(String(format: "%.0f", result.percentile(0.5)), 8),
                 cell(String(format: "%.0f", result.percentile(0.99)), 8), cell(ratio, 24, left: true),
             ]
             return "| " + columns.joined(separator: " | ") + " |"
         }
         print("Messaging request/reply, 128-byte payload, echo responder in another process, \(seconds) s per case")
-        print("| client                      | in flight | round trips/s | p50 (µs) | p99 (µs) | vs baseline (same run)   |")
-        print("|-----------------------------|-----------|---------------|----------|----------|--------------------------|")
+        print(
+            "| client                      | in flight | round trips/s | p50 (µs) | p99 (µs) | vs baseline (same run)   |"
+        )
+        print(
+            "|-----------------------------|-----------|---------------|----------|----------|--------------------------|"
+        )
         for (baseline, measured) in rows {
             print(line(baseline, ratio: "1.00"))
             let throughput = measured.perSecond / baseline.perSecond

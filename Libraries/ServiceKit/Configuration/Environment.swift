@@ -33,7 +33,8 @@ public struct Environment: Sendable {
     {
         guard let text = optional(name) else { return defaultValue }
         guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError(name, "must be an integer from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+            throw ConfigurationError(
+                name, "must be an integer from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
         }
         return value
     }

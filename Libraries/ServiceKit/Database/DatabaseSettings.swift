@@ -27,7 +27,8 @@ public struct DatabaseSettings: Sendable {
         var configuration = PostgresClient.Configuration(
             host: host, port: url.port ?? 5432, username: url.user?.removingPercentEncoding ?? "postgres",
             password: url.password?.removingPercentEncoding, database: database, tls: tls)
-        configuration.options.maximumConnections = try environment.integer("DATABASE_POOL_SIZE", default: 10, range: 1...500)
+        configuration.options.maximumConnections = try environment.integer(
+            "DATABASE_POOL_SIZE", default: 10, range: 1...500)
         configuration.options.connectTimeout = .seconds(5)
         let startupTimeout = try environment.duration(
             "DATABASE_STARTUP_TIMEOUT_MS", defaultMilliseconds: 30_000, range: 0...600_000)

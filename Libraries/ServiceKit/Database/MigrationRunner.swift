@@ -35,8 +35,10 @@ public struct MigrationRunner: Sendable {
         let schema = schema
         let migrations = migrations
         return try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("strongbox.migrations." + schema)))", logger: logger)
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext(\("strongbox.migrations." + schema)))", logger: logger)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -54,13 +56,15 @@ public struct MigrationRunner: Sendable {
             var ran: [Int] = []
             for migration in migrations where !applied.contains(migration.version) {
                 logger.info(
-                    "applying migration", metadata: ["schema": "\(schema)", "migration": "\(migration.version) \(migration.name)"])
+                    "applying migration",
+                    metadata: ["schema": "\(schema)", "migration": "\(migration.version) \(migration.name)"])
                 do {
                     try await migration.apply(on: connection, logger: logger)
                 } catch {
                     throw MigrationError(schema: schema, version: migration.version, name: migration.name, cause: error)
                 }
-                var insert = PostgresQuery(unsafeSQL: "INSERT INTO \(schema).schema_migrations (version, name) VALUES ($1, $2)")
+                var insert = PostgresQuery(
+                    unsafeSQL: "INSERT INTO \(schema).schema_migrations (version, name) VALUES ($1, $2)")
                 insert.binds.append(migration.version)
                 insert.binds.append(migration.name)
                 try await connection.query(insert, logger: logger)

@@ -14,7 +14,8 @@ extension MicroService.Endpoint {
                     try await database.query("SELECT 1", logger: logger)
                 }
             } catch {
-                logger.warning("health check: database unreachable", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning(
+                    "health check: database unreachable", metadata: ["error": "\(String(reflecting: error))"])
                 throw ServiceError.unavailable("\(service.rawValue): database unavailable")
             }
             let reply = HealthReply(

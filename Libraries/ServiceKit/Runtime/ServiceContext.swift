@@ -20,7 +20,8 @@ public struct ServiceDefinition: Sendable {
     public var services: [any Service]
     public var metadata: [String: String]
 
-    public init(endpoints: [MicroService.Endpoint] = [], services: [any Service] = [], metadata: [String: String] = [:]) {
+    public init(endpoints: [MicroService.Endpoint] = [], services: [any Service] = [], metadata: [String: String] = [:])
+    {
         self.endpoints = endpoints
         self.services = services
         self.metadata = metadata

@@ -39,6 +39,8 @@ struct Problem: Error, Sendable {
 
 extension Problem {
     static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, detail, kind: "bad-request") }
-    static func notFound(_ detail: String = "no such resource") -> Problem { Problem(.notFound, detail, kind: "not-found") }
+    static func notFound(_ detail: String = "no such resource") -> Problem {
+        Problem(.notFound, detail, kind: "not-found")
+    }
     static func unavailable(_ detail: String) -> Problem { Problem(.serviceUnavailable, detail, kind: "unavailable") }
 }
