@@ -1,0 +1,34 @@
+# One image with the five service executables; docker-compose and Kubernetes pick the one to run.
+# Build: docker build -t strongbox:latest .
+
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libnats-dev pkg-config libssl-dev libcurl4-openssl-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Resolve first, so the dependency layer is cached while sources change.
+COPY Package.swift ./
+RUN mkdir -p Libraries Services Tools Tests && swift package resolve || true
+COPY Libraries Libraries
+COPY Services Services
+COPY Tools Tools
+COPY Tests Tests
+RUN swift build -c release --static-swift-stdlib \
+        --product gateway --product vault --product proxy --product content --product usage \
+    && mkdir /out \
+    && for service in gateway vault proxy content usage; do \
+           cp "$(swift build -c release --show-bin-path)/$service" /out/; \
+       done
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libnats3.4 ca-certificates curl tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin strongbox
+COPY --from=build /out/ /app/
+USER 10001:10001
+ENV LOG_FORMAT=json SERVER_HOST=0.0.0.0
+EXPOSE 5860
+# Health checks are per service: the gateway's in docker-compose.yml (GET /healthz); the others
+# answer over NATS ($SRV.PING.<service>, <service>.health).
+CMD ["/app/gateway"]
