@@ -9,6 +9,23 @@ public enum Subjects {
 
     /// Each service's health request: answers when the instance and its database are up.
     public static func health(_ service: ServiceName) -> String { "\(service.rawValue).health" }
+
+    /// Each service deletes everything it holds for the tenant in the `Tenant-Id` header.
+    public static func tenantDeletion(_ service: ServiceName) -> String { "\(service.rawValue).tenants.delete" }
+
+    /// Password-reset and confirmation mails for a mailer (JetStream stream `MAIL`).
+    public static let mailEvents = "mail.events.>"
+    public static let passwordResetEvent = "mail.events.password-reset"
+}
+
+/// What a service answers to ``Subjects/tenantDeletion(_:)``.
+public struct TenantDeletionReply: Codable, Sendable {
+    /// Rows removed, per table.
+    public var deleted: [String: Int]
+
+    public init(deleted: [String: Int]) {
+        self.deleted = deleted
+    }
 }
 
 /// The five services.

@@ -3,34 +3,79 @@ import Logging
 import Messaging
 import ServiceKit
 
-/// The gateway's parts: its HTTP server (it serves no NATS endpoints but health and discovery).
+/// The gateway's parts: the cache invalidation listener and the HTTP server.
 func buildGateway(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
-    ServiceDefinition(services: [buildApplication(configuration, context)])
+    try await context.nats.jetStream.ensureStream(MailEvents.stream)
+    let gateway = try await Gateway(configuration, context)
+    return ServiceDefinition(services: [
+        InvalidationListener(nats: context.nats, cache: gateway.cache, logger: context.logger),
+        buildApplication(configuration, router: gateway.router, logger: context.logger),
+    ])
 }
 
 /// The HTTP application; tests run it with port 0 and read the bound port from `onServerRunning`.
 func buildApplication(
-    _ configuration: GatewayConfiguration, _ context: ServiceContext,
+    _ configuration: GatewayConfiguration, router: Router<GatewayRequestContext>, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration, context)
-    return Application(
+    Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "strongbox"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
-            context.logger.info("gateway listening", metadata: ["url": "http://\(configuration.host):\(port)"])
+            logger.info("gateway listening", metadata: ["url": "http://\(configuration.host):\(port)"])
             await onServerRunning(port)
         },
-        logger: context.logger)
+        logger: logger)
 }
 
-func buildRouter(_ configuration: GatewayConfiguration, _ context: ServiceContext) -> Router<GatewayRequestContext> {
-    let router = Router(context: GatewayRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: ProblemMiddleware())
-    router.add(middleware: MetricsMiddleware())
-    OperationsController(readiness: Readiness(context: context, timeout: configuration.readinessTimeout))
-        .register(on: router)
-    return router
+/// Everything the gateway's routes use, wired once.
+struct Gateway {
+    let router: Router<GatewayRequestContext>
+    let cache: CredentialCache
+
+    init(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws {
+        let logger = context.logger
+        let database = context.database
+        let tenants = TenantRepository(client: database, logger: logger)
+        let keys = APIKeyRepository(client: database, logger: logger)
+        let users = UserRepository(client: database, logger: logger)
+        let sessions = SessionRepository(
+            client: database, logger: logger, refreshLifetime: configuration.refreshTokenLifetime)
+        let cache = CredentialCache(lifetime: configuration.credentialCacheLifetime)
+        let tokens = await AccessTokens(secret: configuration.jwtSecret, lifetime: configuration.accessTokenLifetime)
+        let invalidator = CacheInvalidator(cache: cache, nats: context.nats, logger: logger)
+        let requestGuard = RequestGuard(
+            authenticator: Authenticator(
+                adminAPIKey: configuration.adminAPIKey, cache: cache, keys: keys, tenants: tenants, tokens: tokens),
+            callerLimiter: RateLimiter(limitPerMinute: configuration.rateLimitPerMinute),
+            anonymousLimiter: RateLimiter(limitPerMinute: configuration.anonymousRateLimitPerMinute))
+
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(
+            middleware: EdgeMiddleware(bodyLimit: configuration.maxBodyBytes, corsOrigins: configuration.corsOrigins))
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware())
+
+        let api = API(router: router, requestGuard: requestGuard)
+        OperationsController(readiness: Readiness(context: context, timeout: configuration.readinessTimeout))
+            .register(on: api)
+        DocsController().register(on: api)
+        TenantsController(tenants: tenants, invalidator: invalidator, nats: context.nats, logger: logger).register(
+            on: api)
+        APIKeysController(keys: keys, invalidator: invalidator, logger: logger).register(on: api)
+        AuthController(
+            users: users, sessions: sessions, tenants: tenants,
+            hasher: PasswordHasher(cost: configuration.bcryptCost), tokens: tokens,
+            mail: MailEvents(
+                jetStream: context.nats.jetStream, logToOutbox: configuration.mailOutboxLog, logger: logger),
+            resetLifetime: configuration.passwordResetLifetime, logger: logger
+        ).register(on: api)
+        UsersController(users: users, sessions: sessions, logger: logger).register(on: api)
+        try api.finish()
+
+        self.router = router
+        self.cache = cache
+    }
 }

@@ -12,6 +12,26 @@ struct GatewayConfiguration: Sendable {
     var jwtSecret: String
     /// `READINESS_TIMEOUT_MS`: how long `/readyz` waits for each service (default 1000).
     var readinessTimeout: Duration
+    /// `MAX_BODY_BYTES`: larger request bodies get 413 (default 1 MiB).
+    var maxBodyBytes: Int
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins allowed to call from browsers (`*` for any).
+    var corsOrigins: [String]
+    /// `RATE_LIMIT_PER_MINUTE`: requests per API key or user per gateway instance (default 600; 0 turns it off).
+    var rateLimitPerMinute: Int
+    /// `RATE_LIMIT_ANONYMOUS_PER_MINUTE`: anonymous requests (login, public routes) per client address (default 120).
+    var anonymousRateLimitPerMinute: Int
+    /// `ACCESS_TOKEN_TTL_SECONDS`: user access JWT lifetime (default and maximum 900).
+    var accessTokenLifetime: Duration
+    /// `REFRESH_TOKEN_TTL_DAYS`: refresh token lifetime (default 30).
+    var refreshTokenLifetime: Duration
+    /// `PASSWORD_RESET_TTL_MINUTES`: reset token lifetime (default 60).
+    var passwordResetLifetime: Duration
+    /// `BCRYPT_COST`: bcrypt work factor (default 12).
+    var bcryptCost: UInt8
+    /// `KEY_CACHE_TTL_MS`: how long a resolved API key or tenant is cached (default 10000).
+    var credentialCacheLifetime: Duration
+    /// `MAIL_OUTBOX_LOG`: also print mail events (reset tokens, confirmation links) to the log. Development only.
+    var mailOutboxLog: Bool
 
     init(_ environment: Environment) throws(ConfigurationError) {
         host = environment.optional("SERVER_HOST") ?? "127.0.0.1"
@@ -20,5 +40,20 @@ struct GatewayConfiguration: Sendable {
         jwtSecret = try environment.secret("JWT_SECRET", minimumLength: 32)
         readinessTimeout = try environment.duration(
             "READINESS_TIMEOUT_MS", defaultMilliseconds: 1000, range: 50...30_000)
+        maxBodyBytes = try environment.integer("MAX_BODY_BYTES", default: 1_048_576, range: 1024...104_857_600)
+        corsOrigins = environment.list("CORS_ALLOWED_ORIGINS")
+        rateLimitPerMinute = try environment.integer("RATE_LIMIT_PER_MINUTE", default: 600, range: 0...10_000_000)
+        anonymousRateLimitPerMinute = try environment.integer(
+            "RATE_LIMIT_ANONYMOUS_PER_MINUTE", default: 120, range: 0...10_000_000)
+        accessTokenLifetime = .seconds(
+            try environment.integer("ACCESS_TOKEN_TTL_SECONDS", default: 900, range: 30...900))
+        refreshTokenLifetime = .seconds(
+            try environment.integer("REFRESH_TOKEN_TTL_DAYS", default: 30, range: 1...365) * 86_400)
+        passwordResetLifetime = .seconds(
+            try environment.integer("PASSWORD_RESET_TTL_MINUTES", default: 60, range: 5...1440) * 60)
+        bcryptCost = UInt8(try environment.integer("BCRYPT_COST", default: 12, range: 4...16))
+        credentialCacheLifetime = try environment.duration(
+            "KEY_CACHE_TTL_MS", defaultMilliseconds: 10_000, range: 0...300_000)
+        mailOutboxLog = try environment.boolean("MAIL_OUTBOX_LOG", default: false)
     }
 }

@@ -1,12 +1,21 @@
 import Hummingbird
+import NIOCore
 
 /// Per-request state the gateway's middleware fills in.
 struct GatewayRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The request's id: the client's `x-request-id` if it is well-formed, else a new one.
     var requestID: String = ""
+    /// Who is calling; set by the route's ``RequestGuard`` (nil on anonymous routes).
+    var principal: Principal?
+    /// The client's IP address (for anonymous rate limits).
+    let clientAddress: String
+    /// The largest request body accepted (`MAX_BODY_BYTES`, set by ``EdgeMiddleware``); larger ones get 413.
+    var bodyLimit = 1_048_576
+    var maxUploadSize: Int { bodyLimit }
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }

@@ -11,6 +11,16 @@ public struct ServiceContext: Sendable {
     public let nats: NatsConnection
     public let database: PostgresClient
     public let environment: Environment
+
+    public init(
+        name: ServiceName, logger: Logger, nats: NatsConnection, database: PostgresClient, environment: Environment
+    ) {
+        self.name = name
+        self.logger = logger
+        self.nats = nats
+        self.database = database
+        self.environment = environment
+    }
 }
 
 /// What a service runs: its NATS endpoints (served in its queue group, with `$SRV` discovery
@@ -19,11 +29,17 @@ public struct ServiceDefinition: Sendable {
     public var endpoints: [MicroService.Endpoint]
     public var services: [any Service]
     public var metadata: [String: String]
+    /// Tables (`schema.table`, with a `tenant_id` column) emptied of a tenant's rows when the
+    /// tenant is deleted; nil for the gateway, which owns the tenants themselves.
+    public var tenantTables: [String]?
 
-    public init(endpoints: [MicroService.Endpoint] = [], services: [any Service] = [], metadata: [String: String] = [:])
-    {
+    public init(
+        endpoints: [MicroService.Endpoint] = [], services: [any Service] = [], metadata: [String: String] = [:],
+        tenantTables: [String]? = nil
+    ) {
         self.endpoints = endpoints
         self.services = services
         self.metadata = metadata
+        self.tenantTables = tenantTables
     }
 }

@@ -54,7 +54,10 @@ public struct ServiceRuntime: Sendable {
                     name: name.rawValue, version: ProductVersion.current, description: description,
                     metadata: definition.metadata),
                 endpoints: definition.endpoints
-                    + [.health(name, instance: instanceID, database: client, logger: logger)],
+                    + [.health(name, instance: instanceID, database: client, logger: logger)]
+                    + (definition.tenantTables.map {
+                        [.tenantDeletion(name, tables: $0, database: client, logger: logger)]
+                    } ?? []),
                 logger: logger)
             let serviceGroup = ServiceGroup(
                 configuration: .init(

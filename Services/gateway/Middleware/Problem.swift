@@ -29,7 +29,7 @@ struct Problem: Error, Sendable {
             type: kind.map { "https://strongbox.dev/problems/\($0)" } ?? "about:blank",
             title: status.reasonPhrase, status: status.code, detail: detail, requestId: requestID)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data()
         var headers = headers
         headers[.contentType] = "application/problem+json"
@@ -43,4 +43,16 @@ extension Problem {
         Problem(.notFound, detail, kind: "not-found")
     }
     static func unavailable(_ detail: String) -> Problem { Problem(.serviceUnavailable, detail, kind: "unavailable") }
+}
+
+extension Problem {
+    static func unauthorized(_ detail: String) -> Problem {
+        Problem(.unauthorized, detail, kind: "unauthorized", headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    static func forbidden(_ detail: String) -> Problem { Problem(.forbidden, detail, kind: "forbidden") }
+    static func conflict(_ detail: String) -> Problem { Problem(.conflict, detail, kind: "conflict") }
+    static func unprocessable(_ detail: String) -> Problem {
+        Problem(.unprocessableContent, detail, kind: "unprocessable")
+    }
 }

@@ -2,5 +2,5 @@ import ServiceKit
 
 /// The gateway schema's migrations, in order.
 enum GatewayMigrations {
-    static let all: [any Migration] = []
+    static let all: [any Migration] = [CreateTenantsAndKeys(), CreateUsersAndSessions()]
 }

@@ -1,0 +1,5 @@
+import Contracts
+import PostgresNIO
+
+/// `JSONValue` is stored as `jsonb`.
+extension JSONValue: PostgresCodable {}

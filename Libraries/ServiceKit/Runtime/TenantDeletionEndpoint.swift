@@ -1,0 +1,35 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import PostgresNIO
+
+extension MicroService.Endpoint {
+    /// `<service>.tenants.delete`: removes every row of the tenant named in the `Tenant-Id`
+    /// header from the service's tenant-owned tables, in one transaction. Idempotent.
+    static func tenantDeletion(
+        _ service: ServiceName, tables: [String], database: PostgresClient, logger: Logger
+    ) -> Self {
+        .request(
+            "tenants.delete", subject: Subjects.tenantDeletion(service), queueGroup: Subjects.queueGroup(service)
+        ) { request in
+            guard let text = request.headers[RoutingHeaders.tenantID], let tenant = UUID(uuidString: text) else {
+                throw ServiceError.badRequest("the Tenant-Id header is missing or not a UUID")
+            }
+            let deleted = try await database.withTransaction(logger: logger) { connection in
+                var deleted: [String: Int] = [:]
+                for table in tables {
+                    var query = PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE tenant_id = $1")
+                    query.binds.append(tenant)
+                    let rows = try await connection.query(query, logger: logger)
+                    var count = 0
+                    for try await _ in rows { count += 1 }
+                    deleted[table] = count
+                }
+                return deleted
+            }
+            logger.info("deleted a tenant's data", metadata: ["tenant.id": "\(tenant)", "rows": "\(deleted)"])
+            return Reply(payload: Array(try JSONEncoder().encode(TenantDeletionReply(deleted: deleted))))
+        }
+    }
+}

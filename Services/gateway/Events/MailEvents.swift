@@ -1,0 +1,39 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+
+/// Mail a mailer must send, as events on the JetStream stream `MAIL` (`mail.events.>`): durable,
+/// so a mailer that is down gets them later. With `MAIL_OUTBOX_LOG=1` (development only) the
+/// gateway also writes them to its log.
+struct MailEvents: Sendable {
+    struct PasswordReset: Codable, Sendable {
+        var type = "password-reset"
+        var id: UUID
+        var tenantId: UUID
+        var tenantSlug: String
+        var userId: UUID
+        var email: String
+        /// The single-use reset token the mail must carry.
+        var token: String
+        var expiresAt: Date
+    }
+
+    static let stream = StreamConfig(
+        name: "MAIL", subjects: [Subjects.mailEvents], maxAge: .seconds(7 * 24 * 3600))
+
+    let jetStream: JetStream
+    let logToOutbox: Bool
+    let logger: Logger
+
+    func passwordReset(_ event: PasswordReset) async throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        try await jetStream.publish(
+            Subjects.passwordResetEvent, payload: try encoder.encode(event), messageID: event.id.uuidString)
+        if logToOutbox {
+            logger.notice(
+                "MAIL_OUTBOX_LOG: password reset for \(event.email) in \(event.tenantSlug): token \(event.token)")
+        }
+    }
+}

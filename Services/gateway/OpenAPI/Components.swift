@@ -1,0 +1,78 @@
+/// The named schemas of the OpenAPI document.
+enum Components {
+    static let modules = Schema.array(.string(enumeration: Module.allCases.map(\.rawValue)))
+
+    static func page(of item: String) -> Schema {
+        .object(
+            [("items", .array(.ref(item))), ("nextCursor", .nullable(.string()))], required: ["items", "nextCursor"])
+    }
+
+    static let schemas: [String: Schema] = [
+        "Problem": .object(
+            [
+                ("type", .string(format: "uri")), ("title", .string()), ("status", .integer()), ("detail", .string()),
+                ("requestId", .string()),
+            ], required: ["type", "title", "status", "detail", "requestId"], additional: true,
+            description: "An RFC 9457 problem"),
+        "Tenant": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("slug", .string()), ("modules", modules), ("createdAt", .dateTime),
+                ("updatedAt", .dateTime),
+            ], required: ["id", "name", "slug", "modules", "createdAt", "updatedAt"]),
+        "TenantCreated": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("slug", .string()), ("modules", modules), ("createdAt", .dateTime),
+                ("apiKey", .string(description: "The tenant's first admin API key, shown this once")),
+            ], required: ["id", "name", "slug", "modules", "createdAt", "apiKey"]),
+        "TenantPage": page(of: "Tenant"),
+        "NewKey": .object(
+            [("apiKey", .string(description: "The new admin API key, shown this once"))], required: ["apiKey"]),
+        "APIKey": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("role", .string(enumeration: KeyRole.allCases.map(\.rawValue))),
+                ("prefix", .string(description: "The first characters of the key, to recognise it")),
+                ("createdAt", .dateTime),
+            ], required: ["id", "name", "role", "prefix", "createdAt"]),
+        "APIKeyCreated": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("role", .string(enumeration: KeyRole.allCases.map(\.rawValue))),
+                ("prefix", .string()), ("createdAt", .dateTime), ("key", .string(description: "Shown this once")),
+            ], required: ["id", "name", "role", "prefix", "createdAt", "key"]),
+        "APIKeyPage": page(of: "APIKey"),
+        "User": .object(
+            [
+                ("id", .uuid), ("email", .string(format: "email")), ("username", .string()),
+                ("name", .nullable(.string())),
+                ("bio", .nullable(.string())), ("avatarUrl", .nullable(.string(format: "uri"))),
+                ("role", .string(enumeration: UserRole.allCases.map(\.rawValue))), ("modules", .nullable(modules)),
+                ("createdAt", .dateTime), ("updatedAt", .dateTime),
+            ], required: ["id", "email", "username", "role", "createdAt", "updatedAt"]),
+        "UserPage": page(of: "User"),
+        "Session": .object(
+            [
+                ("user", .ref("User")), ("accessToken", .string(description: "A JWT, valid for expiresIn seconds")),
+                ("refreshToken", .string(description: "Single use: each refresh returns a new one")),
+                ("tokenType", .string(enumeration: ["Bearer"])), ("expiresIn", .integer()),
+            ], required: ["user", "accessToken", "refreshToken", "tokenType", "expiresIn"]),
+        "UserSettings": .object(
+            [
+                ("name", .nullable(.string())), ("bio", .nullable(.string())),
+                ("avatarUrl", .nullable(.string(format: "uri"))), ("preferences", .anyObject),
+            ], required: ["preferences"]),
+        "Me": .object(
+            [
+                ("kind", .string(enumeration: ["user", "apiKey"])), ("tenant", .ref("TenantRef")),
+                ("user", .ref("User")), ("apiKey", .ref("KeyRef")),
+            ], required: ["kind", "tenant"]),
+        "TenantRef": .object(
+            [("id", .uuid), ("slug", .string()), ("modules", modules)], required: ["id", "slug", "modules"]),
+        "KeyRef": .object(
+            [("id", .uuid), ("role", .string(enumeration: KeyRole.allCases.map(\.rawValue)))], required: ["id", "role"]),
+        "Health": .object([("status", .string())], required: ["status"]),
+        "Readiness": .object(
+            [
+                ("status", .string(enumeration: ["ready", "not ready"])), ("nats", .string()), ("database", .string()),
+                ("services", .object([], additional: true)),
+            ], required: ["status", "nats", "database", "services"]),
+    ]
+}

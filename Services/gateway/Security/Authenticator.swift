@@ -1,0 +1,74 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JWTKit
+
+/// Establishes who is calling from the request's credentials: `x-admin-key`, a tenant API key
+/// (`x-api-key` or `Authorization: Bearer tnnt_...`) or a user's access JWT (`Authorization: Bearer`).
+struct Authenticator: Sendable {
+    static let adminKeyHeader = HTTPField.Name("x-admin-key")!
+    static let apiKeyHeader = HTTPField.Name("x-api-key")!
+
+    let adminAPIKey: String
+    let cache: CredentialCache
+    let keys: APIKeyRepository
+    let tenants: TenantRepository
+    let tokens: AccessTokens
+
+    /// The caller, or nil when the request carries no credentials at all.
+    /// - Throws: a 401 problem for credentials that are present but wrong.
+    func authenticate(_ request: Request) async throws -> Principal? {
+        if let adminKey = request.headers[Self.adminKeyHeader] {
+            guard Secrets.constantTimeEquals(adminKey, adminAPIKey) else {
+                throw Problem.unauthorized("invalid admin key")
+            }
+            return .platformAdmin
+        }
+        if let key = request.headers[Self.apiKeyHeader] {
+            return try await apiKey(key)
+        }
+        guard let authorization = request.headers[.authorization] else { return nil }
+        guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
+            throw Problem.unauthorized("the Authorization header must be `Bearer <token>`")
+        }
+        let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        if token.hasPrefix("tnnt_") { return try await apiKey(token) }
+        return try await user(token)
+    }
+
+    private func apiKey(_ key: String) async throws -> Principal {
+        let hash = Secrets.sha256(key)
+        let resolved: ResolvedKey
+        if let cached = cache.key(hash: hash) {
+            resolved = cached
+        } else {
+            guard key.hasPrefix("tnnt_"), let found = try await keys.resolve(hash: hash) else {
+                throw Problem.unauthorized("invalid API key")
+            }
+            cache.store(found, hash: hash)
+            resolved = found
+        }
+        return Principal(kind: .apiKey(id: resolved.id, role: resolved.role), tenant: resolved.tenant)
+    }
+
+    private func user(_ token: String) async throws -> Principal {
+        guard let claims = await tokens.verify(token), let user = UUID(uuidString: claims.sub.value),
+            let tenantID = UUID(uuidString: claims.tid), let session = UUID(uuidString: claims.sid)
+        else {
+            throw Problem.unauthorized("invalid or expired access token")
+        }
+        guard let tenant = try await tenant(tenantID) else {
+            throw Problem.unauthorized("the token's tenant no longer exists")
+        }
+        return Principal(
+            kind: .user(id: user, role: claims.role, session: session, modules: claims.mods), tenant: tenant)
+    }
+
+    private func tenant(_ id: UUID) async throws -> Principal.TenantRef? {
+        if let cached = cache.tenant(id) { return cached }
+        guard let tenant = try await tenants.get(id) else { return nil }
+        let reference = Principal.TenantRef(id: tenant.id, slug: tenant.slug, modules: tenant.modules)
+        cache.store(reference)
+        return reference
+    }
+}

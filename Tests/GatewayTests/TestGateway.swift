@@ -1,0 +1,161 @@
+import Contracts
+import Foundation
+import Hummingbird
+import Logging
+import Messaging
+import PostgresNIO
+import ServiceKit
+import Synchronization
+import TestSupport
+
+@testable import Gateway
+
+/// One or more gateway instances running in this process against a real NATS (with the
+/// product's permissions) and a fresh PostgreSQL database, reached over real HTTP.
+struct TestGateway: Sendable {
+    let cluster: TestCluster
+    /// One client per gateway instance.
+    let instances: [HTTPTestClient]
+    let database: PostgresClient
+    let logs: LogCapture
+
+    var http: HTTPTestClient { instances[0] }
+    var adminHeaders: [String: String] { ["x-admin-key": TestCluster.adminAPIKey] }
+
+    /// Runs `body` with `count` gateway instances; `environment` overrides their settings.
+    static func run(
+        instances count: Int = 1, environment overrides: [String: String] = [:],
+        _ body: @Sendable (TestGateway) async throws -> Void
+    ) async throws {
+        let cluster = try await TestCluster.start()
+        var values = cluster.environment(for: "gateway")
+        values["BCRYPT_COST"] = "4"
+        values.merge(overrides) { $1 }
+        let environment = Environment(values)
+        let configuration = try GatewayConfiguration(environment)
+        let logs = LogCapture()
+        let logger = logs.logger(label: "gateway")
+        let database = PostgresClient(
+            configuration: try DatabaseSettings.from(environment).configuration, backgroundLogger: logger)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.run() }
+            try await MigrationRunner(schema: "gateway", migrations: GatewayMigrations.all).run(
+                on: database, logger: logger)
+            var clients: [HTTPTestClient] = []
+            for _ in 0..<count {
+                let nats = try await cluster.connect(as: "gateway")
+                let context = ServiceContext(
+                    name: .gateway, logger: logger, nats: nats, database: database, environment: environment)
+                try await nats.jetStream.ensureStream(MailEvents.stream)
+                let gateway = try await Gateway(configuration, context)
+                let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+                let app = buildApplication(configuration, router: gateway.router, logger: logger) { port in
+                    portContinuation.yield(port)
+                }
+                let listener = InvalidationListener(nats: nats, cache: gateway.cache, logger: logger)
+                group.addTask { try await app.run() }
+                group.addTask { try await listener.run() }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else {
+                    throw TestInfrastructureError("the gateway did not start")
+                }
+                clients.append(HTTPTestClient(baseURL: "http://127.0.0.1:\(port)"))
+            }
+            let gateway = TestGateway(cluster: cluster, instances: clients, database: database, logs: logs)
+            do {
+                try await body(gateway)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+    }
+
+    // MARK: - Shortcuts
+
+    /// Creates a tenant; returns its id, slug and first admin key.
+    func createTenant(_ name: String = "Tenant \(UUID().uuidString.prefix(8))", modules: [String]? = nil) async throws
+        -> (id: String, slug: String, key: String)
+    {
+        var body: [String: Any] = ["name": name]
+        if let modules { body["modules"] = modules }
+        let response = try await http.post("/tenants", json: body, headers: adminHeaders)
+        guard response.status == 201, let id = response.json["id"] as? String,
+            let slug = response.json["slug"] as? String,
+            let key = response.json["apiKey"] as? String
+        else {
+            throw TestInfrastructureError("creating a tenant failed: \(response.status) \(response.text)")
+        }
+        return (id, slug, key)
+    }
+
+    /// Creates an API key with `role` in the tenant of `adminKey`.
+    func createKey(_ role: String, adminKey: String) async throws -> (id: String, key: String) {
+        let response = try await http.post(
+            "/api-keys", json: ["name": "\(role) key", "role": role], headers: ["x-api-key": adminKey])
+        guard response.status == 201, let id = response.json["id"] as? String, let key = response.json["key"] as? String
+        else {
+            throw TestInfrastructureError("creating a key failed: \(response.status) \(response.text)")
+        }
+        return (id, key)
+    }
+
+    /// Registers a user; returns the session body (user, accessToken, refreshToken).
+    func register(_ username: String, key: String, password: String = "correct horse battery") async throws -> [String:
+        Any]
+    {
+        let response = try await http.post(
+            "/auth/register", json: ["email": "\(username)@example.com", "username": username, "password": password],
+            headers: ["x-api-key": key])
+        guard response.status == 201 else {
+            throw TestInfrastructureError("registering failed: \(response.status) \(response.text)")
+        }
+        return response.json
+    }
+
+    /// Everything stored in the gateway's schema, as text (to look for secrets that must not be there).
+    func databaseDump() async throws -> String {
+        var dump = ""
+        for table in ["tenants", "api_keys", "users", "sessions", "refresh_tokens", "password_resets"] {
+            let rows = try await database.query(
+                PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM gateway.\(table) t"))
+            for try await text in rows.decode(String.self) { dump += text + "\n" }
+        }
+        return dump
+    }
+}
+
+/// Collects every log line of the gateways under test.
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+    func logger(label: String) -> Logger {
+        var logger = Logger(label: label) { _ in CaptureHandler(capture: self) }
+        logger.logLevel = .debug
+        return logger
+    }
+
+    fileprivate func append(_ line: String) {
+        lines.withLock { $0.append(line) }
+    }
+
+    private struct CaptureHandler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            capture.append("\(event.level) \(event.message) \(merged)")
+        }
+    }
+}

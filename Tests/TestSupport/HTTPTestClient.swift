@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A small HTTP client for tests: real requests over loopback, JSON in and out.
+public struct HTTPTestClient: Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+
+        public var text: String { String(decoding: body, as: UTF8.self) }
+
+        /// The body as a JSON object (empty when it is not one).
+        public var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+        }
+
+        public var jsonArray: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+    }
+
+    public let baseURL: String
+
+    public init(baseURL: String) {
+        self.baseURL = baseURL
+    }
+
+    public func get(_ path: String, headers: [String: String] = [:]) async throws -> Response {
+        try await send("GET", path, headers: headers)
+    }
+
+    public func delete(_ path: String, headers: [String: String] = [:]) async throws -> Response {
+        try await send("DELETE", path, headers: headers)
+    }
+
+    public func post(_ path: String, json: [String: Any]? = nil, headers: [String: String] = [:]) async throws
+        -> Response
+    {
+        try await send("POST", path, json: json, headers: headers)
+    }
+
+    public func patch(_ path: String, json: [String: Any], headers: [String: String] = [:]) async throws -> Response {
+        try await send("PATCH", path, json: json, headers: headers)
+    }
+
+    public func send(
+        _ method: String, _ path: String, json: [String: Any]? = nil, raw: [UInt8]? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> Response {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+        } else if let raw {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: raw))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return Response(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+            body: Array(body.readableBytesView))
+    }
+}
