@@ -184,6 +184,7 @@ let package = Package(
             dependencies: [
                 "Gateway", "TestSupport", "ServiceKit", "Messaging", "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -17,6 +17,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The OpenAPI document is validated by openapi-spec-validator (PyPI) in the tests.
+if ! python3 -c "import openapi_spec_validator" 2>/dev/null; then
+  say "installing openapi-spec-validator"
+  python3 -m pip install -q openapi-spec-validator 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages openapi-spec-validator
+fi
+
 # The Debian postgresql package starts a system cluster on 5432; we run our own under .data/.
 command -v swift >/dev/null || fail "the Swift toolchain is not on PATH (install Swift 6.x from swift.org)"
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || fail "nats-server did not install"

@@ -115,6 +115,18 @@ struct TestGateway: Sendable {
         return response.json
     }
 
+    /// A router built like the running ones (to read its registered routes).
+    func buildRouter() async throws -> Router<GatewayRequestContext> {
+        var values = cluster.environment(for: "gateway")
+        values["BCRYPT_COST"] = "4"
+        let environment = Environment(values)
+        let nats = try await cluster.connect(as: "gateway")
+        let context = ServiceContext(
+            name: .gateway, logger: logs.logger(label: "router"), nats: nats, database: database,
+            environment: environment)
+        return try await Gateway(try GatewayConfiguration(environment), context).router
+    }
+
     /// Everything stored in the gateway's schema, as text (to look for secrets that must not be there).
     func databaseDump() async throws -> String {
         var dump = ""

@@ -38,6 +38,11 @@ struct ProblemMiddleware: RouterMiddleware {
             return .unavailable("a backing service is unavailable")
         case let error as DecodingError:
             return .badRequest(describe(error))
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
+            return Problem(
+                .contentTooLarge, "the body is larger than \(context.maxUploadSize) bytes", kind: "too-large")
+        case let error as any HTTPResponseError where error.status.kind == .clientError:
+            return Problem(error.status, error.status.reasonPhrase)
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return Problem(.internalServerError, "internal error (request \(context.requestID))")
