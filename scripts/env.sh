@@ -36,12 +36,12 @@ CRED_ENCRYPT_KEY_VERSION=1
 # NATS (local nats-server with JetStream, one user per service)
 NATS_PORT=$nats_port
 NATS_URL=nats://127.0.0.1:$nats_port
-NATS_GATEWAY_PASSWORD=$(random_hex 16)
-NATS_VAULT_PASSWORD=$(random_hex 16)
-NATS_PROXY_PASSWORD=$(random_hex 16)
-NATS_CONTENT_PASSWORD=$(random_hex 16)
-NATS_USAGE_PASSWORD=$(random_hex 16)
-NATS_OPERATOR_PASSWORD=$(random_hex 16)
+NATS_GATEWAY_PASSWORD=nats_$(random_hex 16)
+NATS_VAULT_PASSWORD=nats_$(random_hex 16)
+NATS_PROXY_PASSWORD=nats_$(random_hex 16)
+NATS_CONTENT_PASSWORD=nats_$(random_hex 16)
+NATS_USAGE_PASSWORD=nats_$(random_hex 16)
+NATS_OPERATOR_PASSWORD=nats_$(random_hex 16)
 
 # PostgreSQL (local cluster under .data/postgres)
 POSTGRES_PORT=$postgres_port

@@ -3,8 +3,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DATA="$ROOT/.data"
-ENV_FILE="$ROOT/.env"
+# STRONGBOX_DATA and STRONGBOX_ENV let the benchmarks run a second, private cluster.
+DATA="${STRONGBOX_DATA:-$ROOT/.data}"
+ENV_FILE="${STRONGBOX_ENV:-$ROOT/.env}"
 SERVICES=(vault proxy content usage gateway)
 
 say() { printf '==> %s\n' "$*"; }

@@ -22,12 +22,11 @@ struct Principal: Sendable, Equatable {
 
     static let platformAdmin = Principal(kind: .platformAdmin, tenant: nil)
 
-    /// For logs, rate limits and NATS headers: `admin`, `key:<id>` or `user:<id>`.
-    var identifier: String {
+    /// The key's or user's id (nil for the platform admin).
+    var id: UUID? {
         switch kind {
-        case .platformAdmin: "admin"
-        case .apiKey(let id, _): "key:\(id.uuidString.lowercased())"
-        case .user(let id, _, _, _): "user:\(id.uuidString.lowercased())"
+        case .platformAdmin: nil
+        case .apiKey(let id, _), .user(let id, _, _, _): id
         }
     }
 

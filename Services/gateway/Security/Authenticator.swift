@@ -37,15 +37,15 @@ struct Authenticator: Sendable {
     }
 
     private func apiKey(_ key: String) async throws -> Principal {
-        let hash = Secrets.sha256(key)
+        let digest = Secrets.digest(key)
         let resolved: ResolvedKey
-        if let cached = cache.key(hash: hash) {
+        if let cached = cache.key(digest) {
             resolved = cached
         } else {
-            guard key.hasPrefix("tnnt_"), let found = try await keys.resolve(hash: hash) else {
+            guard key.hasPrefix("tnnt_"), let found = try await keys.resolve(hash: Secrets.hex(digest)) else {
                 throw Problem.unauthorized("invalid API key")
             }
-            cache.store(found, hash: hash)
+            cache.store(found, digest: digest)
             resolved = found
         }
         return Principal(kind: .apiKey(id: resolved.id, role: resolved.role), tenant: resolved.tenant)

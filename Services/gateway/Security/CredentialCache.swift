@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Synchronization
 
@@ -11,7 +12,7 @@ final class CredentialCache: Sendable {
     }
 
     private struct State {
-        var keys: [String: Entry<ResolvedKey>] = [:]
+        var keys: [SHA256.Digest: Entry<ResolvedKey>] = [:]
         var tenants: [UUID: Entry<Principal.TenantRef>] = [:]
     }
 
@@ -24,19 +25,19 @@ final class CredentialCache: Sendable {
         self.capacity = capacity
     }
 
-    func key(hash: String) -> ResolvedKey? {
+    func key(_ digest: SHA256.Digest) -> ResolvedKey? {
         let now = ContinuousClock.now
         return state.withLock { state in
-            guard let entry = state.keys[hash], entry.expires > now else { return nil }
+            guard let entry = state.keys[digest], entry.expires > now else { return nil }
             return entry.value
         }
     }
 
-    func store(_ key: ResolvedKey, hash: String) {
+    func store(_ key: ResolvedKey, digest: SHA256.Digest) {
         let expires = ContinuousClock.now + lifetime
         state.withLock { state in
             if state.keys.count >= capacity { state.keys.removeAll(keepingCapacity: true) }
-            state.keys[hash] = Entry(value: key, expires: expires)
+            state.keys[digest] = Entry(value: key, expires: expires)
         }
     }
 

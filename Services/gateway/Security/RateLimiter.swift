@@ -4,20 +4,26 @@ import Synchronization
 /// Token buckets per caller: `limit` requests a minute with bursts up to `limit`. Over the
 /// limit, a request gets 429 with `Retry-After`. Each gateway instance counts on its own.
 final class RateLimiter: Sendable {
+    /// Who is counted: a principal by id, or a client address.
+    enum Caller: Hashable, Sendable {
+        case principal(UUID)
+        case address(String)
+    }
+
     private struct Bucket {
         var tokens: Double
         var updated: ContinuousClock.Instant
     }
 
     let limitPerMinute: Int
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Mutex<[Caller: Bucket]>([:])
 
     init(limitPerMinute: Int) {
         self.limitPerMinute = limitPerMinute
     }
 
     /// Takes one token for `caller`; returns nil if allowed, else the seconds to wait.
-    func acquire(_ caller: String) -> Int? {
+    func acquire(_ caller: Caller) -> Int? {
         guard limitPerMinute > 0 else { return nil }
         let now = ContinuousClock.now
         let capacity = Double(limitPerMinute)

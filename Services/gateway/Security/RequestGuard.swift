@@ -15,7 +15,7 @@ struct RequestGuard: Sendable {
         case .infrastructure:
             return nil
         case .anonymous:
-            try limit(anonymousLimiter, "ip:\(context.clientAddress)")
+            try limit(anonymousLimiter, .address(context.clientAddress))
             return nil
         case .platformAdmin, .tenant:
             break
@@ -24,11 +24,11 @@ struct RequestGuard: Sendable {
             throw Problem.unauthorized("credentials required: send x-api-key or Authorization: Bearer <token>")
         }
         try access.authorize(principal, method: request.method)
-        if principal.kind != .platformAdmin { try limit(callerLimiter, principal.identifier) }
+        if let id = principal.id { try limit(callerLimiter, .principal(id)) }
         return principal
     }
 
-    private func limit(_ limiter: RateLimiter, _ caller: String) throws {
+    private func limit(_ limiter: RateLimiter, _ caller: RateLimiter.Caller) throws {
         if let retryAfter = limiter.acquire(caller) {
             throw Problem(
                 .tooManyRequests, "rate limit of \(limiter.limitPerMinute) requests a minute exceeded",

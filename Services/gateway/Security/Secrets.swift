@@ -21,7 +21,24 @@ enum Secrets {
 
     /// The SHA-256 of a token, as 64 lowercase hex digits (what the database stores).
     static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(digest(text))
+    }
+
+    /// The SHA-256 digest of a token (what caches key on).
+    static func digest(_ text: String) -> SHA256.Digest {
+        var text = text
+        return text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in digest {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// Compares two secrets without leaking where they differ (or their lengths).
