@@ -102,6 +102,10 @@ let package = Package(
                 "Contracts",
                 "Messaging",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/vault",
             swiftSettings: swiftSettings
@@ -177,6 +181,15 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VaultTests",
+            dependencies: [
+                "Vault", "Contracts",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/VaultTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -8,4 +8,8 @@ public enum RoutingHeaders {
     public static let principalKind = "Principal-Kind"
     public static let principalID = "Principal-Id"
     public static let principalRole = "Principal-Role"
+    /// The id of the resource a get/update/delete is about.
+    public static let resourceID = "Resource-Id"
+    /// The instance of the calling service (for audit records).
+    public static let callerInstance = "Caller-Instance"
 }

@@ -73,6 +73,7 @@ struct Gateway {
             resetLifetime: configuration.passwordResetLifetime, logger: logger
         ).register(on: api)
         UsersController(users: users, sessions: sessions, logger: logger).register(on: api)
+        CredentialsController(vault: ServiceClient(nats: context.nats)).register(on: api)
         try api.finish()
 
         self.router = router

@@ -1,6 +1,30 @@
+import Contracts
+import Messaging
 import ServiceKit
 
-/// Assembles the vault's endpoints; `main` and the tests call it.
+/// Assembles the vault: checks the master keys against the stored key checks (refusing to start
+/// with a wrong one), then serves the credential, release and admin endpoints.
 func buildVault(_ configuration: VaultConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
-    ServiceDefinition(metadata: ["keyVersion": String(configuration.currentKeyVersion)], tenantTables: [])
+    let cipher = CredentialCipher(masterKeys: configuration.masterKeys, currentVersion: configuration.currentKeyVersion)
+    try await KeyChecks(client: context.database, logger: context.logger).verify(cipher)
+    try await context.nats.jetStream.ensureStream(ReleaseHandler.auditStream)
+
+    let repository = CredentialRepository(client: context.database, logger: context.logger)
+    let cache = CiphertextCache(lifetime: configuration.cacheLifetime)
+    let jobs = RewrapJobs(client: context.database, cipher: cipher, logger: context.logger)
+    let credentials = CredentialHandlers(
+        repository: repository, cipher: cipher, rules: CredentialRules(baseURLs: configuration.baseURLs), cache: cache,
+        nats: context.nats, logger: context.logger)
+    let release = ReleaseHandler(
+        repository: repository, cipher: cipher, cache: cache, jetStream: context.nats.jetStream, logger: context.logger)
+    let admin = AdminHandlers(repository: repository, jobs: jobs, cipher: cipher)
+
+    return ServiceDefinition(
+        endpoints: credentials.endpoints + [release.endpoint] + admin.endpoints,
+        services: [
+            ChangeListener(nats: context.nats, cache: cache, logger: context.logger),
+            RewrapWorker(jobs: jobs, pollInterval: configuration.rewrapPollInterval, logger: context.logger),
+        ],
+        metadata: ["keyVersion": String(configuration.currentKeyVersion)],
+        tenantTables: ["vault.credentials"])
 }

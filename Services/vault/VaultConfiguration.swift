@@ -1,3 +1,4 @@
+import Contracts
 import ServiceKit
 
 /// The vault's own settings. `CRED_ENCRYPT_KEY` is read here and by no other service.
@@ -5,6 +6,12 @@ struct VaultConfiguration: Sendable {
     /// Master keys by version: the current one encrypts, all of them decrypt.
     let masterKeys: [Int: [UInt8]]
     let currentKeyVersion: Int
+    /// `PROXY_ALLOWED_BASE_URLS`: the URL prefixes a credential's `meta.baseUrl` may use.
+    let baseURLs: BaseURLPolicy
+    /// `VAULT_CACHE_TTL_MS`: how long a ciphertext stays cached for releases (default 60000).
+    let cacheLifetime: Duration
+    /// `VAULT_REWRAP_POLL_MS`: how often an idle instance looks for rewrap work (default 1000).
+    let rewrapPollInterval: Duration
 
     init(_ environment: Environment) throws(ConfigurationError) {
         let current = try Self.parseKey(environment.required("CRED_ENCRYPT_KEY"), variable: "CRED_ENCRYPT_KEY")
@@ -23,6 +30,13 @@ struct VaultConfiguration: Sendable {
         }
         masterKeys = keys
         currentKeyVersion = version
+        do {
+            baseURLs = try BaseURLPolicy(allowList: environment.list("PROXY_ALLOWED_BASE_URLS"))
+        } catch {
+            throw ConfigurationError("PROXY_ALLOWED_BASE_URLS", "has \(error)")
+        }
+        cacheLifetime = try environment.duration("VAULT_CACHE_TTL_MS", defaultMilliseconds: 60_000, range: 0...3_600_000)
+        rewrapPollInterval = try environment.duration("VAULT_REWRAP_POLL_MS", defaultMilliseconds: 1000, range: 10...60_000)
     }
 
     /// Exactly 64 hexadecimal characters: a 256-bit key.

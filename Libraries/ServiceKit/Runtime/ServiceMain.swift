@@ -44,6 +44,10 @@ public enum ServiceMain {
                 try await runtime.run { context in try await build(configuration, context) }
             }
             exit(0)
+        } catch let error as ConfigurationError {
+            // Found only once connected (a master key that does not match the stored data).
+            FileHandle.standardError.write(Data("\(name.rawValue): configuration error: \(error)\n".utf8))
+            exit(configurationExitCode)
         } catch {
             runtime.logger.critical("\(name.rawValue) failed: \(String(reflecting: error))")
             exit(1)

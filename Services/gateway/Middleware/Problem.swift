@@ -27,7 +27,7 @@ struct Problem: Error, Sendable {
     func response(requestID: String) -> Response {
         let body = Body(
             type: kind.map { "https://strongbox.dev/problems/\($0)" } ?? "about:blank",
-            title: status.reasonPhrase, status: status.code, detail: detail, requestId: requestID)
+            title: Self.title(status), status: status.code, detail: detail, requestId: requestID)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data()
@@ -38,6 +38,17 @@ struct Problem: Error, Sendable {
 }
 
 extension Problem {
+    /// The standard reason phrase (a status made from a bare code has none of its own).
+    static func title(_ status: HTTPResponse.Status) -> String {
+        if !status.reasonPhrase.isEmpty { return status.reasonPhrase }
+        let known: [HTTPResponse.Status] = [
+            .badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .conflict, .gone, .contentTooLarge,
+            .unsupportedMediaType, .unprocessableContent, .tooManyRequests, .internalServerError, .badGateway,
+            .serviceUnavailable, .gatewayTimeout, .notImplemented, .preconditionFailed,
+        ]
+        return known.first { $0.code == status.code }?.reasonPhrase ?? "Error"
+    }
+
     static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, detail, kind: "bad-request") }
     static func notFound(_ detail: String = "no such resource") -> Problem {
         Problem(.notFound, detail, kind: "not-found")

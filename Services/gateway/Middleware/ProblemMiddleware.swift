@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -37,7 +38,7 @@ struct ProblemMiddleware: RouterMiddleware {
             context.logger.warning("messaging failed", metadata: ["error": "\(error)"])
             return .unavailable("a backing service is unavailable")
         case let error as DecodingError:
-            return .badRequest(describe(error))
+            return .badRequest(error.fieldDescription)
         case let error as any HTTPResponseError where error.status == .contentTooLarge:
             return Problem(
                 .contentTooLarge, "the body is larger than \(context.maxUploadSize) bytes", kind: "too-large")
@@ -46,37 +47,6 @@ struct ProblemMiddleware: RouterMiddleware {
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return Problem(.internalServerError, "internal error (request \(context.requestID))")
-        }
-    }
-
-    /// Names the offending field of a malformed JSON body.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            let joined = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return joined.hasPrefix(".") ? String(joined.dropFirst()) : joined
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "missing field `\(path(context.codingPath + [key]))`"
-        case .typeMismatch(let type, let context):
-            return "field `\(path(context.codingPath))` must be \(describe(type))"
-        case .valueNotFound(let type, let context):
-            return "field `\(path(context.codingPath))` must be \(describe(type)), not null"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty
-                ? "the body is not valid JSON" : "field `\(path(context.codingPath))`: \(context.debugDescription)"
-        @unknown default:
-            return "the body could not be read"
-        }
-    }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type, is Int64.Type: "an integer"
-        case is Double.Type: "a number"
-        case is Bool.Type: "a boolean"
-        default: "\(type)".hasPrefix("Array") ? "an array" : "an object"
         }
     }
 }

@@ -1,29 +1,20 @@
+import Contracts
 import Foundation
 import Hummingbird
 
 /// A request body type: its JSON fields are known, so unknown ones are refused with 400.
-protocol RequestBody: Decodable, Sendable {
-    static var fields: Set<String> { get }
-}
+typealias RequestBody = JSONBody
 
 extension Request {
     /// Reads the body (413 past the limit), refuses anything but a JSON object with known
     /// fields (400 naming the first unknown one), then decodes it (400 naming the bad field).
     func decodeBody<Body: RequestBody>(_ type: Body.Type, context: GatewayRequestContext) async throws -> Body {
-        var request = self
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        let data = Data(buffer.readableBytesView)
-        guard !data.isEmpty else { throw Problem.badRequest("a JSON body is required") }
-        guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-            throw Problem.badRequest("the body is not valid JSON")
+        let bytes = try await bodyBytes(context: context)
+        do {
+            return try JSONBodyDecoder.decode(type, from: Data(bytes))
+        } catch {
+            throw Problem.badRequest(error.message)
         }
-        guard let fields = object as? [String: Any] else { throw Problem.badRequest("the body must be a JSON object") }
-        if let unknown = fields.keys.sorted().first(where: { !Body.fields.contains($0) }) {
-            throw Problem.badRequest("unknown field `\(unknown)`")
-        }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(Body.self, from: data)
     }
 }
 

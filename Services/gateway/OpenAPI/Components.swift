@@ -68,6 +68,24 @@ enum Components {
             [("id", .uuid), ("slug", .string()), ("modules", modules)], required: ["id", "slug", "modules"]),
         "KeyRef": .object(
             [("id", .uuid), ("role", .string(enumeration: KeyRole.allCases.map(\.rawValue)))], required: ["id", "role"]),
+        "Credential": .object(
+            [
+                ("id", .uuid), ("service", .string()), ("name", .string()), ("meta", .anyObject),
+                ("keyPreview", .string(description: "At most the first 3 and last 4 characters")),
+                ("keyVersion", .integer(minimum: 1)), ("createdAt", .dateTime), ("updatedAt", .dateTime),
+            ], required: ["id", "service", "name", "meta", "keyPreview", "keyVersion", "createdAt", "updatedAt"]),
+        "CredentialPage": page(of: "Credential"),
+        "VaultStatus": .object(
+            [
+                ("currentVersion", .integer(minimum: 1)),
+                ("versions", .array(.object([("version", .integer()), ("credentials", .integer())], required: ["version", "credentials"]))),
+                (
+                    "rewrap",
+                    .object(
+                        [("state", .string(enumeration: ["idle", "running", "done"])), ("done", .integer()), ("total", .integer())],
+                        required: ["state", "done", "total"])
+                ),
+            ], required: ["currentVersion", "versions", "rewrap"]),
         "Health": .object([("status", .string())], required: ["status"]),
         "Readiness": .object(
             [

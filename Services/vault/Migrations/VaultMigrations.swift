@@ -2,5 +2,5 @@ import ServiceKit
 
 /// The vault schema's migrations, in order.
 enum VaultMigrations {
-    static let all: [any Migration] = []
+    static let all: [any Migration] = [CreateCredentials()]
 }

@@ -1,0 +1,29 @@
+import Contracts
+import Foundation
+
+/// A credential row: the ciphertext and what the API may show.
+struct StoredCredential: Sendable {
+    var id: UUID
+    var tenant: UUID
+    var service: String
+    var name: String
+    var ciphertext: [UInt8]
+    var keyVersion: Int
+    var keyPreview: String
+    var meta: [String: JSONValue]
+    var createdAt: Date
+    var updatedAt: Date
+
+    var view: CredentialView {
+        CredentialView(
+            id: id, service: service, name: name, meta: meta, keyPreview: keyPreview, keyVersion: keyVersion,
+            createdAt: createdAt, updatedAt: updatedAt)
+    }
+
+    /// At most the first 3 and last 4 characters; short keys show only their last 2.
+    static func preview(of key: String) -> String {
+        if key.isEmpty { return "" }
+        if key.count >= 12 { return "\(key.prefix(3))...\(key.suffix(4))" }
+        return "..." + key.suffix(min(2, key.count / 4))
+    }
+}
