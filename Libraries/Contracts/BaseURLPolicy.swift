@@ -25,7 +25,9 @@ public struct BaseURLPolicy: Sendable {
 
     /// Nil when `url` is allowed for `provider`, else why not.
     public func rejection(of url: String, for provider: Provider) -> String? {
-        guard let candidate = Self.parse(url) else { return "must be an absolute http(s) URL without query or fragment" }
+        guard let candidate = Self.parse(url) else {
+            return "must be an absolute http(s) URL without query or fragment"
+        }
         if candidate.scheme == "https", candidate.port == 443,
             provider.officialHosts.contains(where: { Self.host(candidate.host, matches: $0) })
         {

@@ -22,7 +22,8 @@ public struct Provider: Sendable, Equatable {
             service: "anthropic", defaultBaseURL: "https://api.anthropic.com", officialHosts: ["api.anthropic.com"],
             defaultPath: "/v1/messages"),
         Provider(
-            service: "cohere", defaultBaseURL: "https://api.cohere.com", officialHosts: ["api.cohere.com", "api.cohere.ai"],
+            service: "cohere", defaultBaseURL: "https://api.cohere.com",
+            officialHosts: ["api.cohere.com", "api.cohere.ai"],
             defaultPath: "/v2/chat"),
         Provider(
             service: "mistral", defaultBaseURL: "https://api.mistral.ai", officialHosts: ["api.mistral.ai"],

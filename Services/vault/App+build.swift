@@ -11,7 +11,8 @@ func buildVault(_ configuration: VaultConfiguration, _ context: ServiceContext) 
 
     let repository = CredentialRepository(client: context.database, logger: context.logger)
     let cache = CiphertextCache(lifetime: configuration.cacheLifetime)
-    let jobs = RewrapJobs(client: context.database, cipher: cipher, logger: context.logger)
+    let jobs = RewrapJobs(
+        client: context.database, cipher: cipher, logger: context.logger, batchSize: configuration.rewrapBatchSize)
     let credentials = CredentialHandlers(
         repository: repository, cipher: cipher, rules: CredentialRules(baseURLs: configuration.baseURLs), cache: cache,
         nats: context.nats, logger: context.logger)

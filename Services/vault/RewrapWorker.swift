@@ -9,17 +9,18 @@ struct RewrapWorker: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Cancelled on graceful shutdown: a batch in progress rolls back and is redone later.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 var worked = false
                 do {
                     worked = try await jobs.rewrapBatch()
-                } catch is CancellationError {
+                } catch  where Task.isCancelled {
                     return
                 } catch {
                     logger.error("rewrap batch failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 }
-                if !worked { try await Task.sleep(for: pollInterval) }
+                if !worked { try? await Task.sleep(for: pollInterval) }
             }
         }
     }

@@ -12,6 +12,8 @@ struct VaultConfiguration: Sendable {
     let cacheLifetime: Duration
     /// `VAULT_REWRAP_POLL_MS`: how often an idle instance looks for rewrap work (default 1000).
     let rewrapPollInterval: Duration
+    /// `VAULT_REWRAP_BATCH`: credentials rewrapped per transaction (default 100).
+    let rewrapBatchSize: Int
 
     init(_ environment: Environment) throws(ConfigurationError) {
         let current = try Self.parseKey(environment.required("CRED_ENCRYPT_KEY"), variable: "CRED_ENCRYPT_KEY")
@@ -35,8 +37,11 @@ struct VaultConfiguration: Sendable {
         } catch {
             throw ConfigurationError("PROXY_ALLOWED_BASE_URLS", "has \(error)")
         }
-        cacheLifetime = try environment.duration("VAULT_CACHE_TTL_MS", defaultMilliseconds: 60_000, range: 0...3_600_000)
-        rewrapPollInterval = try environment.duration("VAULT_REWRAP_POLL_MS", defaultMilliseconds: 1000, range: 10...60_000)
+        cacheLifetime = try environment.duration(
+            "VAULT_CACHE_TTL_MS", defaultMilliseconds: 60_000, range: 0...3_600_000)
+        rewrapPollInterval = try environment.duration(
+            "VAULT_REWRAP_POLL_MS", defaultMilliseconds: 1000, range: 10...60_000)
+        rewrapBatchSize = try environment.integer("VAULT_REWRAP_BATCH", default: 100, range: 1...10_000)
     }
 
     /// Exactly 64 hexadecimal characters: a 256-bit key.

@@ -115,6 +115,20 @@ struct TestGateway: Sendable {
         return response.json
     }
 
+    /// Starts a service process (e.g. the vault) and waits until `instances` instances of that
+    /// service answer `$SRV.PING` (this one included).
+    func launch(_ service: String, overrides: [String: String] = [:], instances: Int = 1) async throws -> ChildProcess {
+        let process = try cluster.launch(service, overrides: overrides)
+        let probe = try await cluster.connect(as: "operator")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else { throw TestInfrastructureError("\(service) exited: \(process.output)") }
+            let replies = try await probe.collectReplies("$SRV.PING.\(service)", window: .milliseconds(100))
+            if replies.count >= instances { return process }
+        }
+        throw TestInfrastructureError("\(service) did not start: \(process.output)")
+    }
+
     /// A router built like the running ones (to read its registered routes).
     func buildRouter() async throws -> Router<GatewayRequestContext> {
         var values = cluster.environment(for: "gateway")

@@ -51,10 +51,9 @@ struct ServiceProcessTests {
     @Test("the five services start, answer $SRV.PING, make the gateway ready, and stop cleanly on SIGTERM")
     func wholeCluster() async throws {
         let cluster = try await TestCluster.start()
-        let port = Loopback.freePort()
         var processes: [String: ChildProcess] = [:]
         for service in TestCluster.services {
-            processes[service] = try cluster.launch(service, gatewayPort: port)
+            processes[service] = try cluster.launch(service, gatewayPort: 0)
         }
         let operatorConnection = try await cluster.connect(as: "operator")
 
@@ -66,6 +65,7 @@ struct ServiceProcessTests {
         }
         #expect(names == Set(TestCluster.services), "output: \(processes.mapValues(\.output))")
 
+        let port = try await listeningPort(of: try #require(processes["gateway"]))
         let (status, body) = try await get("http://127.0.0.1:\(port)/readyz")
         #expect(status == 200, "\(body)")
         #expect(body.contains(#""status":"ready""#))
@@ -160,6 +160,21 @@ final class Load: Sendable {
     func succeeded() { state.withLock { $0.successes += 1 } }
     func failed(_ error: any Error) { state.withLock { $0.failures.append("\(error)") } }
     func stop() { state.withLock { $0.stopped = true } }
+}
+
+/// The port a gateway started with `SERVER_PORT=0` reports in its log.
+func listeningPort(of gateway: ChildProcess) async throws -> Int {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while ContinuousClock.now < deadline {
+        if let line = gateway.output.split(separator: "\n").first(where: { $0.contains("gateway listening") }),
+            let range = line.range(of: "url=http://127.0.0.1:"),
+            let port = Int(line[range.upperBound...].prefix { $0.isNumber })
+        {
+            return port
+        }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestInfrastructureError("the gateway never said where it listens: \(gateway.output)")
 }
 
 struct Ping: Decodable {

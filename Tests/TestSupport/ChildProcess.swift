@@ -106,9 +106,9 @@ public final class ChildProcess: Sendable {
         await stop(signal: SIGKILL, timeout: .seconds(5))
     }
 
-    /// Starts the same command again (after ``stop(signal:timeout:)``).
-    public func restart() throws {
-        let pid = try Self.spawn(executable, arguments, environment, logPath)
+    /// Starts the same command again (after ``stop(signal:timeout:)``), with other arguments if given.
+    public func restart(arguments: [String]? = nil) throws {
+        let pid = try Self.spawn(executable, arguments ?? self.arguments, environment, logPath)
         state.withLock { $0 = State(pid: pid, exitStatus: nil) }
     }
 

@@ -28,30 +28,48 @@ public final class NatsServer: Sendable {
             try configuration.write(to: file, atomically: true, encoding: .utf8)
             options = ["-c", file.path]
         }
-        // A free port can be taken by someone else before the server binds it: try another.
-        var lastLog = ""
-        for _ in 0..<3 {
-            let port = Loopback.freePort()
-            let arguments =
-                ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory.appendingPathComponent("js").path]
-                + options
-            let process = try ChildProcess(
-                try Executables.find("nats-server"), arguments, environment: environment, logName: "nats")
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning && ContinuousClock.now < deadline {
-                if Loopback.isListening(port) { return NatsServer(port: port, directory: directory, process: process) }
-                try await Task.sleep(for: .milliseconds(10))
+        // The server picks its own free port (-p -1) and writes it to a ports file: no race with
+        // other tests for a port, and no mistaking another test's server for this one.
+        let portsDirectory = directory.appendingPathComponent("ports")
+        try FileManager.default.createDirectory(at: portsDirectory, withIntermediateDirectories: true)
+        let arguments =
+            [
+                "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", portsDirectory.path, "-js", "-sd",
+                directory.appendingPathComponent("js").path,
+            ] + options
+        let process = try ChildProcess(
+            try Executables.find("nats-server"), arguments, environment: environment, logName: "nats")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning && ContinuousClock.now < deadline {
+            if let port = Self.readPort(portsDirectory), Loopback.isListening(port) {
+                return NatsServer(port: port, directory: directory, process: process, options: options)
             }
-            lastLog = process.output
-            await process.kill()
+            try await Task.sleep(for: .milliseconds(10))
         }
-        throw TestInfrastructureError("nats-server did not start: \(lastLog)")
+        let log = process.output
+        await process.kill()
+        throw TestInfrastructureError("nats-server did not start: \(log)")
     }
 
-    private init(port: Int, directory: URL, process: ChildProcess) {
+    private static func readPort(_ directory: URL) -> Int? {
+        guard
+            let file = try? FileManager.default.contentsOfDirectory(atPath: directory.path).first(where: {
+                $0.hasSuffix(".ports")
+            }),
+            let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: [String]],
+            let url = object["nats"]?.first, let port = url.split(separator: ":").last.flatMap({ Int($0) })
+        else { return nil }
+        return port
+    }
+
+    private let options: [String]
+
+    private init(port: Int, directory: URL, process: ChildProcess, options: [String]) {
         self.port = port
         self.directory = directory
         self.process = process
+        self.options = options
     }
 
     /// Stops the server (SIGTERM, or SIGKILL when `abruptly`).
@@ -61,7 +79,11 @@ public final class NatsServer: Sendable {
 
     /// Starts it again on the same port with the same storage.
     public func restart() async throws {
-        try process.restart()
+        try process.restart(
+            arguments: [
+                "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory.appendingPathComponent("js").path,
+            ]
+                + options)
         try await Loopback.waitUntilListening(port, what: "nats-server")
     }
 

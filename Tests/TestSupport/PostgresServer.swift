@@ -89,7 +89,7 @@ public actor PostgresServer {
         return url
     }
 
-    static func postgresBinaries() throws -> String {
+    public static func postgresBinaries() throws -> String {
         let root = "/usr/lib/postgresql"
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         guard let version = versions.compactMap(Int.init).max() else {

@@ -13,9 +13,13 @@ struct CredentialsController: Sendable {
         let tag = "Credentials"
         let meta = Schema.object(
             [
-                ("baseUrl", .string(format: "uri", description: "Must match PROXY_ALLOWED_BASE_URLS or the official endpoint")),
+                (
+                    "baseUrl",
+                    .string(format: "uri", description: "Must match PROXY_ALLOWED_BASE_URLS or the official endpoint")
+                ),
                 ("organization", .string()), ("project", .string()), ("apiVersion", .string()),
-                ("deployment", .string()), ("headers", .object([], additional: true, description: "Extra upstream headers")),
+                ("deployment", .string()),
+                ("headers", .object([], additional: true, description: "Extra upstream headers")),
             ])
         api.add(
             Operation(
@@ -37,7 +41,8 @@ struct CredentialsController: Sendable {
                 query: TenantsController.pageParameters + [
                     .init(name: "service", schema: .string(), description: "Only this provider's credentials")
                 ],
-                success: .init(status: 200, description: "A page of credentials", schema: .ref("CredentialPage"))), list)
+                success: .init(status: 200, description: "A page of credentials", schema: .ref("CredentialPage"))), list
+        )
         api.add(
             Operation(
                 method: .get, path: "/credentials/{id}", tag: tag, summary: "Get a credential (preview only)",
@@ -110,6 +115,7 @@ struct CredentialsController: Sendable {
     /// A service's JSON reply, passed on as it is.
     private func forward(_ payload: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: payload)))
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: payload)))
     }
 }

@@ -78,11 +78,20 @@ enum Components {
         "VaultStatus": .object(
             [
                 ("currentVersion", .integer(minimum: 1)),
-                ("versions", .array(.object([("version", .integer()), ("credentials", .integer())], required: ["version", "credentials"]))),
+                (
+                    "versions",
+                    .array(
+                        .object(
+                            [("version", .integer()), ("credentials", .integer())],
+                            required: ["version", "credentials"]))
+                ),
                 (
                     "rewrap",
                     .object(
-                        [("state", .string(enumeration: ["idle", "running", "done"])), ("done", .integer()), ("total", .integer())],
+                        [
+                            ("state", .string(enumeration: ["idle", "running", "done"])), ("done", .integer()),
+                            ("total", .integer()),
+                        ],
                         required: ["state", "done", "total"])
                 ),
             ], required: ["currentVersion", "versions", "rewrap"]),

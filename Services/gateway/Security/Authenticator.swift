@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JWTKit
+import ServiceKit
 
 /// Establishes who is calling from the request's credentials: `x-admin-key`, a tenant API key
 /// (`x-api-key` or `Authorization: Bearer tnnt_...`) or a user's access JWT (`Authorization: Bearer`).
@@ -38,15 +39,12 @@ struct Authenticator: Sendable {
 
     private func apiKey(_ key: String) async throws -> Principal {
         let digest = Secrets.digest(key)
-        let resolved: ResolvedKey
-        if let cached = cache.key(digest) {
-            resolved = cached
-        } else {
-            guard key.hasPrefix("tnnt_"), let found = try await keys.resolve(hash: Secrets.hex(digest)) else {
-                throw Problem.unauthorized("invalid API key")
-            }
-            cache.store(found, digest: digest)
-            resolved = found
+        guard
+            let resolved = try await cache.keys.value(
+                digest,
+                load: { key.hasPrefix("tnnt_") ? try await keys.resolve(hash: Secrets.hex(digest)) : nil })
+        else {
+            throw Problem.unauthorized("invalid API key")
         }
         return Principal(kind: .apiKey(id: resolved.id, role: resolved.role), tenant: resolved.tenant)
     }
@@ -65,10 +63,8 @@ struct Authenticator: Sendable {
     }
 
     private func tenant(_ id: UUID) async throws -> Principal.TenantRef? {
-        if let cached = cache.tenant(id) { return cached }
-        guard let tenant = try await tenants.get(id) else { return nil }
-        let reference = Principal.TenantRef(id: tenant.id, slug: tenant.slug, modules: tenant.modules)
-        cache.store(reference)
-        return reference
+        try await cache.tenants.value(id) {
+            try await tenants.get(id).map { Principal.TenantRef(id: $0.id, slug: $0.slug, modules: $0.modules) }
+        }
     }
 }

@@ -41,7 +41,8 @@ final class CredentialCipher: Sendable {
 
     /// Encrypts under the current version.
     func seal(_ plaintext: String, tenant: UUID, credential: UUID, service: String) throws -> [UInt8] {
-        try seal(Array(plaintext.utf8), version: currentVersion, scope: Self.tenantScope(tenant),
+        try seal(
+            Array(plaintext.utf8), version: currentVersion, scope: Self.tenantScope(tenant),
             associatedData: Self.associatedData(tenant: tenant, credential: credential, service: service))
     }
 
@@ -63,11 +64,14 @@ final class CredentialCipher: Sendable {
     /// A known value sealed under `version`: stored once, it tells at boot whether the configured
     /// key of that version is the one that encrypted the data.
     func keyCheck(version: Int) throws -> [UInt8] {
-        try seal(Array(Self.checkPlaintext.utf8), version: version, scope: "key-check", associatedData: Array("key-check".utf8))
+        try seal(
+            Array(Self.checkPlaintext.utf8), version: version, scope: "key-check",
+            associatedData: Array("key-check".utf8))
     }
 
     func verifyKeyCheck(_ sealed: [UInt8]) -> Bool {
-        (try? open(sealed, scope: "key-check", associatedData: Array("key-check".utf8))) == Array(Self.checkPlaintext.utf8)
+        (try? open(sealed, scope: "key-check", associatedData: Array("key-check".utf8)))
+            == Array(Self.checkPlaintext.utf8)
     }
 
     private static let checkPlaintext = "strongbox vault key check"
@@ -79,7 +83,9 @@ final class CredentialCipher: Sendable {
         let box = try AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(), authenticating: associatedData)
         var sealed: [UInt8] = [Self.format]
         sealed.reserveCapacity(Self.headerSize + plaintext.count + Self.tagSize)
-        sealed += [UInt8(version >> 24 & 0xFF), UInt8(version >> 16 & 0xFF), UInt8(version >> 8 & 0xFF), UInt8(version & 0xFF)]
+        sealed += [
+            UInt8(version >> 24 & 0xFF), UInt8(version >> 16 & 0xFF), UInt8(version >> 8 & 0xFF), UInt8(version & 0xFF),
+        ]
         sealed += Array(box.nonce)
         sealed += box.ciphertext
         sealed += box.tag
@@ -121,6 +127,8 @@ final class CredentialCipher: Sendable {
     }
 
     private static func associatedData(tenant: UUID, credential: UUID, service: String) -> [UInt8] {
-        Array("strongbox.vault.credential.v1\u{0}\(tenant.uuidString.lowercased())\u{0}\(credential.uuidString.lowercased())\u{0}\(service)".utf8)
+        Array(
+            "strongbox.vault.credential.v1\u{0}\(tenant.uuidString.lowercased())\u{0}\(credential.uuidString.lowercased())\u{0}\(service)"
+                .utf8)
     }
 }

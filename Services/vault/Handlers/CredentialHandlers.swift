@@ -95,11 +95,13 @@ struct CredentialHandlers: Sendable {
     }
 
     @Sendable func delete(_ request: NatsMessage) async throws -> Reply {
-        guard let credential = try await repository.delete(try request.resourceID(), tenant: try request.tenantID()) else {
+        guard let credential = try await repository.delete(try request.resourceID(), tenant: try request.tenantID())
+        else {
             throw ServiceError.notFound("no such credential")
         }
         changed(credential)
-        logger.info("credential deleted", metadata: ["tenant.id": "\(credential.tenant)", "credential.id": "\(credential.id)"])
+        logger.info(
+            "credential deleted", metadata: ["tenant.id": "\(credential.tenant)", "credential.id": "\(credential.id)"])
         return Reply()
     }
 
@@ -107,7 +109,8 @@ struct CredentialHandlers: Sendable {
     private func changed(_ credential: StoredCredential) {
         cache.evict(.init(tenant: credential.tenant, service: credential.service, name: credential.name))
         let event = CredentialChanged(
-            tenantId: credential.tenant, credentialId: credential.id, service: credential.service, name: credential.name)
+            tenantId: credential.tenant, credentialId: credential.id, service: credential.service, name: credential.name
+        )
         do {
             try nats.publish(VaultSubjects.credentialChanged, payload: try JSONEncoder().encode(event))
         } catch {

@@ -26,15 +26,11 @@ struct ReleaseHandler: Sendable {
         let tenant = try request.tenantID()
         let ask = try request.decodeMessage(ResolveRequest.self)
         let key = CiphertextCache.Key(tenant: tenant, service: ask.service, name: ask.name ?? "default")
-        let credential: StoredCredential
-        if let cached = cache.get(key) {
-            credential = cached
-        } else {
-            guard let found = try await repository.find(tenant: tenant, service: key.service, name: key.name) else {
-                throw ServiceError.notFound("no credential stored for service \(key.service) (name \(key.name))")
-            }
-            cache.store(found)
-            credential = found
+        guard
+            let credential = try await cache.entries.value(
+                key, load: { try await repository.find(tenant: tenant, service: key.service, name: key.name) })
+        else {
+            throw ServiceError.notFound("no credential stored for service \(key.service) (name \(key.name))")
         }
         let plaintext: String
         do {

@@ -38,7 +38,9 @@ struct CredentialRules: Sendable {
     func name(_ name: String?) throws -> String {
         let name = name ?? "default"
         guard (1...64).contains(name.count),
-            name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0)) })
+            name.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0))
+            })
         else {
             throw ServiceError.badRequest("`name` must be 1 to 64 letters, digits, `_`, `.` or `-`")
         }
@@ -67,14 +69,20 @@ struct CredentialRules: Sendable {
                 "unknown field `meta.\(unknown)`; known: \(Self.metaFields.sorted().joined(separator: ", "))")
         }
         for field in ["baseUrl", "organization", "project", "apiVersion", "deployment"] {
-            if let value = meta[field], value.stringValue == nil { throw ServiceError.badRequest("`meta.\(field)` must be a string") }
+            if let value = meta[field], value.stringValue == nil {
+                throw ServiceError.badRequest("`meta.\(field)` must be a string")
+            }
         }
         if let headers = meta["headers"] {
             guard let object = headers.objectValue, object.values.allSatisfy({ $0.stringValue != nil }) else {
                 throw ServiceError.badRequest("`meta.headers` must be an object of strings")
             }
             for name in object.keys
-            where name.isEmpty || !name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) {
+            where name.isEmpty
+                || !name.unicodeScalars.allSatisfy({
+                    $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-")
+                })
+            {
                 throw ServiceError.badRequest("`meta.headers` has an invalid header name \"\(name.prefix(64))\"")
             }
         }

@@ -114,12 +114,14 @@ struct CredentialRepository: Sendable {
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [StoredCredential] {
         var credentials: [StoredCredential] = []
-        for try await (id, tenant, service, name, ciphertext, version, preview, meta, createdAt, updatedAt) in rows.decode(
-            (UUID, UUID, String, String, ByteBuffer, Int, String, JSONValue, Date, Date).self)
+        for try await (id, tenant, service, name, ciphertext, version, preview, meta, createdAt, updatedAt)
+            in rows.decode(
+                (UUID, UUID, String, String, ByteBuffer, Int, String, JSONValue, Date, Date).self)
         {
             credentials.append(
                 StoredCredential(
-                    id: id, tenant: tenant, service: service, name: name, ciphertext: Array(ciphertext.readableBytesView),
+                    id: id, tenant: tenant, service: service, name: name,
+                    ciphertext: Array(ciphertext.readableBytesView),
                     keyVersion: version, keyPreview: preview, meta: meta.objectValue ?? [:], createdAt: createdAt,
                     updatedAt: updatedAt))
         }

@@ -20,7 +20,9 @@ struct KeyChecks: Sendable {
                 guard cipher.verifyKeyCheck(Array(sealed.readableBytesView)) else {
                     let variable = version == cipher.currentVersion ? "CRED_ENCRYPT_KEY" : "CRED_ENCRYPT_KEYS_PREVIOUS"
                     throw ConfigurationError(
-                        variable, "holds a different key for version \(version) than the one that encrypted the stored credentials")
+                        variable,
+                        "holds a different key for version \(version) than the one that encrypted the stored credentials"
+                    )
                 }
             } else {
                 let sealed = try cipher.keyCheck(version: version)

@@ -22,7 +22,8 @@ struct RewrapJobs: Sendable {
             "SELECT count(*)::integer FROM vault.credentials WHERE key_version > \(target)", logger: logger)
         if let count = try await newer.decode(Int.self).collectAll().first, count > 0 {
             throw ServiceError.conflict(
-                "\(count) credentials already use a key version newer than \(target); rotate from a vault instance that has it")
+                "\(count) credentials already use a key version newer than \(target); rotate from a vault instance that has it"
+            )
         }
         do {
             try await client.query(
@@ -45,7 +46,8 @@ struct RewrapJobs: Sendable {
                     WHERE c.key_version < j.target_version AND NOT (c.id = ANY(j.failed_ids)))
             FROM vault.rewrap_jobs j ORDER BY j.started_at DESC, j.id DESC LIMIT 1
             """, logger: logger)
-        guard let (state, total, _, remaining) = try await rows.decode((String, Int, Int, Int).self).collectAll().first else {
+        guard let (state, total, _, remaining) = try await rows.decode((String, Int, Int, Int).self).collectAll().first
+        else {
             return VaultStatus.Rewrap(state: "idle", done: 0, total: 0)
         }
         return VaultStatus.Rewrap(state: state, done: state == "done" ? total : max(0, total - remaining), total: total)
@@ -94,13 +96,15 @@ struct RewrapJobs: Sendable {
                         """, logger: logger)
                 } catch let failure as CredentialCipher.Failure {
                     logger.error(
-                        "a credential cannot be rewrapped", metadata: ["credential.id": "\(credential.id)", "reason": "\(failure)"])
+                        "a credential cannot be rewrapped",
+                        metadata: ["credential.id": "\(credential.id)", "reason": "\(failure)"])
                     newlyFailed.append(credential.id)
                 }
             }
             if !newlyFailed.isEmpty {
                 try await connection.query(
-                    "UPDATE vault.rewrap_jobs SET failed_ids = failed_ids || \(newlyFailed) WHERE id = \(job)", logger: logger)
+                    "UPDATE vault.rewrap_jobs SET failed_ids = failed_ids || \(newlyFailed) WHERE id = \(job)",
+                    logger: logger)
             }
             return true
         }

@@ -1,0 +1,63 @@
+import Synchronization
+
+/// A small in-memory cache whose entries expire after `lifetime` and can be evicted when the
+/// source changes (a key revoked, a credential replaced), without the classic race: a load that
+/// started before an eviction does not put the stale value back, because every eviction moves
+/// a generation counter and a load stores its result only if the counter did not move meanwhile.
+public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct Entry {
+        var value: Value
+        var expires: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        var generation: UInt64 = 0
+    }
+
+    private let lifetime: Duration
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    public init(lifetime: Duration, capacity: Int = 100_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    /// The cached value, if fresh.
+    public func value(_ key: Key) -> Value? {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard let entry = state.entries[key], entry.expires > now else { return nil }
+            return entry.value
+        }
+    }
+
+    /// The cached value, or the one `load` returns (cached unless something was evicted while loading).
+    public func value(_ key: Key, load: () async throws -> Value?) async throws -> Value? {
+        if let value = value(key) { return value }
+        let generation = state.withLock { $0.generation }
+        guard let value = try await load() else { return nil }
+        let expires = ContinuousClock.now + lifetime
+        state.withLock { state in
+            guard state.generation == generation, lifetime > .zero else { return }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[key] = Entry(value: value, expires: expires)
+        }
+        return value
+    }
+
+    public func evict(_ key: Key) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries[key] = nil
+        }
+    }
+
+    public func evictAll(where shouldEvict: (Key, Value) -> Bool) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries = state.entries.filter { !shouldEvict($0.key, $0.value.value) }
+        }
+    }
+}

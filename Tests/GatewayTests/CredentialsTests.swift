@@ -1,0 +1,258 @@
+import Contracts
+import Foundation
+import Messaging
+import PostgresNIO
+import Synchronization
+import TestSupport
+import Testing
+
+@Suite("Credentials in the vault")
+struct CredentialsTests {
+    static let keyA = String(repeating: "a1", count: 32)
+    static let keyB = String(repeating: "b2", count: 32)
+
+    @Test("the REST lifecycle: create, list, get, replace, update, delete; never the key")
+    func lifecycle() async throws {
+        try await TestGateway.run { gateway in
+            let vault = try await gateway.launch("vault")
+            let tenant = try await gateway.createTenant()
+            let admin = ["x-api-key": tenant.key]
+            let secret = "sk-proj-ABCDEFGHIJKLMNOP0123456789"
+            let created = try await gateway.http.post(
+                "/credentials", json: ["service": "openai", "key": secret, "metadata": ["organization": "org-42"]],
+                headers: admin)
+            #expect(created.status == 201, "\(created.text) \(gateway.logs.text.suffix(3000))")
+            #expect(created.json["keyPreview"] as? String == "sk-...6789")
+            #expect(created.json["keyVersion"] as? Int == 1)
+            #expect(created.json["name"] as? String == "default")
+            #expect(
+                (created.json["meta"] as? [String: Any])?["organization"] as? String == "org-42", "metadata is meta")
+            let id = try #require(created.json["id"] as? String)
+
+            let second = try await gateway.http.post(
+                "/credentials", json: ["service": "openai", "key": "sk-second-key-000000", "name": "batch"],
+                headers: admin)
+            #expect(second.status == 201)
+            let list = try await gateway.http.get("/credentials", headers: admin)
+            #expect(list.jsonArray.map { $0["name"] as? String } == ["default", "batch"])
+            #expect(try await gateway.http.get("/credentials?service=anthropic", headers: admin).jsonArray.isEmpty)
+
+            let replaced = try await gateway.http.post(
+                "/credentials", json: ["service": "openai", "key": "sk-replaced-key-111111"], headers: admin)
+            #expect(replaced.json["id"] as? String == id, "posting the same service and name replaces the key")
+            #expect(replaced.json["keyPreview"] as? String == "sk-...1111")
+
+            let patched = try await gateway.http.patch(
+                "/credentials/\(id)", json: ["meta": ["baseUrl": "https://api.openai.com/v1"]], headers: admin)
+            #expect(patched.status == 200)
+            #expect(patched.json["keyPreview"] as? String == "sk-...1111", "meta alone leaves the key")
+            let fetched = try await gateway.http.get("/credentials/\(id)", headers: admin)
+            #expect((fetched.json["meta"] as? [String: Any])?["baseUrl"] as? String == "https://api.openai.com/v1")
+
+            let readonly = try await gateway.createKey("readonly", adminKey: tenant.key)
+            #expect(try await gateway.http.get("/credentials", headers: ["x-api-key": readonly.key]).status == 200)
+            #expect(
+                try await gateway.http.post(
+                    "/credentials", json: ["service": "groq", "key": "gsk_xxxxxxxxxxxx"],
+                    headers: ["x-api-key": readonly.key]
+                ).status == 403)
+
+            #expect(try await gateway.http.delete("/credentials/\(id)", headers: admin).status == 204)
+            #expect(try await gateway.http.get("/credentials/\(id)", headers: admin).status == 404)
+            #expect(try await gateway.http.delete("/credentials/\(id)", headers: admin).status == 404)
+            #expect(!(list.text + created.text + replaced.text + patched.text).contains(secret))
+            await vault.stop()
+        }
+    }
+
+    @Test("bad input: 400 naming the field; a base URL outside the allow-list: 422")
+    func validation() async throws {
+        try await TestGateway.run { gateway in
+            let vault = try await gateway.launch(
+                "vault", overrides: ["PROXY_ALLOWED_BASE_URLS": "https://llm.internal:8443/v1,http://127.0.0.1:11434"])
+            let tenant = try await gateway.createTenant()
+            let admin = ["x-api-key": tenant.key]
+            let cases: [([String: Any], Int, String)] = [
+                (["service": "skynet", "key": "k-123456789"], 400, "`service`"),
+                (["service": "openai", "key": "short"], 400, "`key`"),
+                (["service": "openai"], 400, "missing field `key`"),
+                (["service": "openai", "key": "sk-123456789", "colour": "blue"], 400, "unknown field `colour`"),
+                (["service": "openai", "key": "sk-123456789", "meta": ["baseURL": "x"]], 400, "`meta.baseURL`"),
+                (["service": "openai", "key": "sk-123456789", "meta": ["headers": ["X-A": 1]]], 400, "`meta.headers`"),
+                (["service": "openai", "key": "sk-123456789", "name": "bad name!"], 400, "`name`"),
+                (
+                    ["service": "openai", "key": "sk-123456789", "meta": ["baseUrl": "http://169.254.169.254/latest"]],
+                    422, "baseUrl"
+                ),
+                (
+                    ["service": "openai", "key": "sk-123456789", "meta": ["baseUrl": "https://llm.internal:8443/v10"]],
+                    422, "baseUrl"
+                ),
+                (["service": "azure-openai", "key": "az-123456789"], 422, "required"),
+            ]
+            for (body, status, detail) in cases {
+                let response = try await gateway.http.post("/credentials", json: body, headers: admin)
+                #expect(response.status == status, "\(body): \(response.text)")
+                #expect((response.json["detail"] as? String)?.contains(detail) == true, "\(body): \(response.text)")
+            }
+            for body: [String: Any] in [
+                ["service": "openai", "key": "sk-123456789", "meta": ["baseUrl": "https://llm.internal:8443/v1/chat"]],
+                [
+                    "service": "azure-openai", "key": "az-123456789",
+                    "meta": ["baseUrl": "https://acme.openai.azure.com/openai"],
+                ],
+                ["service": "ollama", "key": "", "meta": ["baseUrl": "http://127.0.0.1:11434"]],
+            ] {
+                #expect(
+                    try await gateway.http.post("/credentials", json: body, headers: admin).status == 201, "\(body)")
+            }
+            await vault.stop()
+        }
+    }
+
+    @Test("tenant B gets 404 for tenant A's credential")
+    func isolation() async throws {
+        try await TestGateway.run { gateway in
+            let vault = try await gateway.launch("vault")
+            let a = try await gateway.createTenant("A")
+            let b = try await gateway.createTenant("B")
+            let created = try await gateway.http.post(
+                "/credentials", json: ["service": "openai", "key": "sk-tenant-a-secret"], headers: ["x-api-key": a.key])
+            let id = try #require(created.json["id"] as? String)
+            let asB = ["x-api-key": b.key]
+            #expect(try await gateway.http.get("/credentials/\(id)", headers: asB).status == 404)
+            #expect(
+                try await gateway.http.patch("/credentials/\(id)", json: ["key": "sk-hijacked-0000"], headers: asB)
+                    .status == 404)
+            #expect(try await gateway.http.delete("/credentials/\(id)", headers: asB).status == 404)
+            #expect(try await gateway.http.get("/credentials", headers: asB).jsonArray.isEmpty)
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            await #expect(throws: ServiceError.self) { try await resolve(proxy, tenant: b.id, service: "openai") }
+            #expect(try await resolve(proxy, tenant: a.id, service: "openai").key == "sk-tenant-a-secret")
+            await vault.stop()
+        }
+    }
+
+    @Test("release: only the proxy's NATS user; each release audited, never with the key")
+    func release() async throws {
+        try await TestGateway.run { gateway in
+            let vault = try await gateway.launch("vault")
+            let tenant = try await gateway.createTenant()
+            _ = try await gateway.http.post(
+                "/credentials", json: ["service": "anthropic", "key": "sk-ant-released-secret", "name": "main"],
+                headers: ["x-api-key": tenant.key])
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            let released = try await resolve(
+                proxy, tenant: tenant.id, service: "anthropic", name: "main", requestID: "req-77")
+            #expect(released.key == "sk-ant-released-secret")
+            #expect(released.keyVersion == 1)
+            let missing = await #expect(throws: ServiceError.self) {
+                try await resolve(proxy, tenant: tenant.id, service: "openai")
+            }
+            #expect(missing?.code == 404)
+
+            let gatewayUser = try await gateway.cluster.connect(as: "gateway")
+            let refused = await #expect(throws: NatsError.self) {
+                try await resolve(gatewayUser, tenant: tenant.id, service: "anthropic", timeout: .milliseconds(500))
+            }
+            #expect(refused?.code == .timeout)
+            #expect(gatewayUser.lastAsyncError?.contains("Permissions Violation") == true)
+
+            let auditor = try await gateway.cluster.connect(as: "operator")
+            try await auditor.jetStream.ensureConsumer(stream: "AUDIT", ConsumerConfig(durableName: "auditor"))
+            let consumer = try await auditor.jetStream.pullConsumer(
+                stream: "AUDIT", durable: "auditor", subject: "audit.>")
+            let records = try await consumer.fetch(batch: 10, timeout: .seconds(2))
+            #expect(records.count == 1, "one release, one record")
+            let record = try #require(records.first)
+            let text = String(decoding: record.payload, as: UTF8.self)
+            #expect(!text.contains("sk-ant-released-secret"))
+            let event = try JSONDecoder.iso.decode(CredentialReleased.self, from: Data(record.payload))
+            #expect(event.tenantId.uuidString.lowercased() == tenant.id.lowercased())
+            #expect(event.credentialId == released.id)
+            #expect(event.requestId == "req-77")
+            #expect(event.caller.hasPrefix("proxy"))
+            #expect(event.keyVersion == 1)
+            await vault.stop()
+        }
+    }
+
+    @Test("a tampered or moved ciphertext fails to decrypt with a clear error; the vault keeps running")
+    func tampering() async throws {
+        try await TestGateway.run { gateway in
+            let vault = try await gateway.launch("vault")
+            let a = try await gateway.createTenant("A")
+            let b = try await gateway.createTenant("B")
+            let first = try await gateway.http.post(
+                "/credentials", json: ["service": "openai", "key": "sk-first-secret-1"], headers: ["x-api-key": a.key])
+            let other = try await gateway.http.post(
+                "/credentials", json: ["service": "groq", "key": "gsk-other-secret-2"], headers: ["x-api-key": a.key])
+            let bRow = try await gateway.http.post(
+                "/credentials", json: ["service": "openai", "key": "sk-tenant-b-secret"], headers: ["x-api-key": b.key])
+            let firstID = try #require(first.json["id"] as? String, "\(first.text)")
+            let otherID = try #require(other.json["id"] as? String)
+            let bID = try #require(bRow.json["id"] as? String)
+
+            try await gateway.database.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE vault.credentials SET ciphertext = set_byte(ciphertext, 20, get_byte(ciphertext, 20) # 1)
+                        WHERE id = '\(firstID)'
+                        """))
+            try await gateway.database.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE vault.credentials SET ciphertext = (SELECT ciphertext FROM vault.credentials WHERE id = '\(otherID)')
+                        WHERE id = '\(bID)'
+                        """))
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            for (tenant, service) in [(a.id, "openai"), (b.id, "openai")] {
+                let error = await #expect(throws: ServiceError.self) {
+                    try await resolve(proxy, tenant: tenant, service: service)
+                }
+                #expect(error?.code == 500)
+                #expect(error?.message.contains("cannot be decrypted") == true, "\(String(describing: error))")
+            }
+            #expect(
+                try await resolve(proxy, tenant: a.id, service: "groq").key == "gsk-other-secret-2", "others unaffected"
+            )
+            #expect(vault.isRunning)
+            await vault.stop()
+        }
+    }
+
+    @Test("a wrong master key at boot stops the vault at once, naming the variable")
+    func wrongMasterKey() async throws {
+        try await TestGateway.run { gateway in
+            let first = try await gateway.launch("vault", overrides: ["CRED_ENCRYPT_KEY": Self.keyA])
+            let status = await first.stop()
+            #expect(status == 0, "\(first.output)")
+            let wrong = try gateway.cluster.launch("vault", overrides: ["CRED_ENCRYPT_KEY": Self.keyB])
+            #expect(await wrong.waitForExit(timeout: .seconds(20)) == 78)
+            #expect(
+                wrong.output.contains(
+                    "vault: configuration error: CRED_ENCRYPT_KEY holds a different key for version 1 than the one that encrypted the stored credentials"
+                ), "\(wrong.output)")
+            #expect(!wrong.output.contains(Self.keyB) && !wrong.output.contains(Self.keyA))
+        }
+    }
+}
+
+/// Asks the vault for a plaintext key, as the proxy does.
+func resolve(
+    _ connection: NatsConnection, tenant: String, service: String, name: String? = nil, requestID: String = "test",
+    timeout: Duration = .seconds(5)
+) async throws -> ReleasedCredential {
+    let reply = try await connection.request(
+        VaultSubjects.resolve, payload: try JSONEncoder().encode(ResolveRequest(service: service, name: name)),
+        headers: [RoutingHeaders.tenantID: tenant.lowercased(), RoutingHeaders.requestID: requestID], timeout: timeout)
+    return try JSONDecoder.iso.decode(ReleasedCredential.self, from: Data(reply.payload))
+}
+
+extension JSONDecoder {
+    static var iso: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
