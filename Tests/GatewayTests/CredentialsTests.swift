@@ -256,3 +256,42 @@ extension JSONDecoder {
         return decoder
     }
 }
+
+@Suite("Credential secrecy")
+struct CredentialSecrecyTests {
+    @Test("the plaintext key is in no response, no log line and no pg_dump")
+    func plaintextNowhere() async throws {
+        try await TestGateway.run { gateway in
+            let vault = try await gateway.launch("vault", overrides: ["LOG_LEVEL": "trace"])
+            let tenant = try await gateway.createTenant()
+            let admin = ["x-api-key": tenant.key]
+            let secret = "sk-live-TOPSECRET-0123456789abcdefXYZ"
+            let updated = "sk-live-UPDATEDSECRET-9876543210zyx"
+            var responses = ""
+            let created = try await gateway.http.post("/credentials", json: ["service": "openai", "key": secret], headers: admin)
+            responses += created.text
+            let id = try #require(created.json["id"] as? String)
+            responses += try await gateway.http.get("/credentials", headers: admin).text
+            responses += try await gateway.http.get("/credentials/\(id)", headers: admin).text
+            responses += try await gateway.http.patch("/credentials/\(id)", json: ["key": updated], headers: admin).text
+            responses += try await gateway.http.get("/admin/vault/status", headers: gateway.adminHeaders).text
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            #expect(try await resolve(proxy, tenant: tenant.id, service: "openai").key == updated, "the key is really stored")
+
+            let dump = try ChildProcess(
+                try PostgresServer.postgresBinaries() + "/pg_dump", ["--dbname=\(gateway.cluster.databaseURL)", "--data-only"],
+                logName: "pg_dump")
+            #expect(await dump.waitForExit(timeout: .seconds(60)) == 0)
+            let dumped = dump.output
+            #expect(dumped.contains("vault.credentials") || dumped.contains("credentials"), "the dump is real")
+            let logs = vault.output + gateway.logs.text
+            #expect(logs.contains("credential stored"), "the logs are real")
+            for value in [secret, updated, TestCluster.masterKey] {
+                #expect(!responses.contains(value))
+                #expect(!dumped.contains(value))
+                #expect(!logs.contains(value))
+            }
+            await vault.stop()
+        }
+    }
+}
