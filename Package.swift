@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "content", targets: ["Content"]),
         .executable(name: "usage", targets: ["Usage"]),
         .executable(name: "messaging-bench", targets: ["MessagingBench"]),
+        .executable(name: "vault-bench", targets: ["VaultBench"]),
         .library(name: "Messaging", targets: ["Messaging"]),
     ],
     dependencies: [
@@ -145,6 +146,17 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Tools/messaging-bench",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "VaultBench",
+            dependencies: [
+                "Messaging", "Contracts",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/vault-bench",
             swiftSettings: swiftSettings
         ),
 

@@ -5,4 +5,4 @@
 CONFIG=release "$ROOT/scripts/build.sh"
 bin=$(cd "$ROOT" && swift build -c release --show-bin-path)
 "$bin/messaging-bench" --seconds "${BENCH_SECONDS:-5}"
-"$ROOT/scripts/bench-gateway.sh"
+"$ROOT/scripts/bench-cluster.sh"

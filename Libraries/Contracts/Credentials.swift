@@ -14,8 +14,9 @@ public enum VaultSubjects {
     public static let status = "vault.admin.status"
     /// `vault.events.credentials.changed`: a credential was written or deleted (caches drop it).
     public static let credentialChanged = "vault.events.credentials.changed"
-    /// Audit events of releases, captured by the JetStream stream `AUDIT`.
-    public static let auditReleased = "audit.vault.credential-released"
+    /// Audit records of releases (`{"type": "credential-releases", "id", "records": [...]}`, one
+    /// or more records a message), captured by the JetStream stream `AUDIT`.
+    public static let auditReleased = "audit.vault.credentials-released"
 }
 
 /// A credential as the API shows it: never the key, only a preview.
@@ -182,5 +183,17 @@ public struct CredentialReleased: Codable, Sendable {
         self.caller = caller
         self.principal = principal
         self.at = at
+    }
+}
+
+/// One message of the `AUDIT` stream: release records written together (see the vault's AuditLog).
+public struct CredentialReleaseBatch: Codable, Sendable {
+    public var type = "credential-releases"
+    public var id: UUID
+    public var records: [CredentialReleased]
+
+    public init(id: UUID, records: [CredentialReleased]) {
+        self.id = id
+        self.records = records
     }
 }

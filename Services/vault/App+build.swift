@@ -7,7 +7,7 @@ import ServiceKit
 func buildVault(_ configuration: VaultConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
     let cipher = CredentialCipher(masterKeys: configuration.masterKeys, currentVersion: configuration.currentKeyVersion)
     try await KeyChecks(client: context.database, logger: context.logger).verify(cipher)
-    try await context.nats.jetStream.ensureStream(ReleaseHandler.auditStream)
+    try await context.nats.jetStream.ensureStream(AuditLog.stream)
 
     let repository = CredentialRepository(client: context.database, logger: context.logger)
     let cache = CiphertextCache(lifetime: configuration.cacheLifetime)
@@ -17,7 +17,8 @@ func buildVault(_ configuration: VaultConfiguration, _ context: ServiceContext) 
         repository: repository, cipher: cipher, rules: CredentialRules(baseURLs: configuration.baseURLs), cache: cache,
         nats: context.nats, logger: context.logger)
     let release = ReleaseHandler(
-        repository: repository, cipher: cipher, cache: cache, jetStream: context.nats.jetStream, logger: context.logger)
+        repository: repository, cipher: cipher, cache: cache,
+        audit: AuditLog(jetStream: context.nats.jetStream, logger: context.logger), logger: context.logger)
     let admin = AdminHandlers(repository: repository, jobs: jobs, cipher: cipher)
 
     return ServiceDefinition(

@@ -167,7 +167,9 @@ struct CredentialsTests {
             let record = try #require(records.first)
             let text = String(decoding: record.payload, as: UTF8.self)
             #expect(!text.contains("sk-ant-released-secret"))
-            let event = try JSONDecoder.iso.decode(CredentialReleased.self, from: Data(record.payload))
+            let batch = try JSONDecoder.iso.decode(CredentialReleaseBatch.self, from: Data(record.payload))
+            #expect(batch.records.count == 1)
+            let event = try #require(batch.records.first)
             #expect(event.tenantId.uuidString.lowercased() == tenant.id.lowercased())
             #expect(event.credentialId == released.id)
             #expect(event.requestId == "req-77")
@@ -268,7 +270,8 @@ struct CredentialSecrecyTests {
             let secret = "sk-live-TOPSECRET-0123456789abcdefXYZ"
             let updated = "sk-live-UPDATEDSECRET-9876543210zyx"
             var responses = ""
-            let created = try await gateway.http.post("/credentials", json: ["service": "openai", "key": secret], headers: admin)
+            let created = try await gateway.http.post(
+                "/credentials", json: ["service": "openai", "key": secret], headers: admin)
             responses += created.text
             let id = try #require(created.json["id"] as? String)
             responses += try await gateway.http.get("/credentials", headers: admin).text
@@ -276,10 +279,13 @@ struct CredentialSecrecyTests {
             responses += try await gateway.http.patch("/credentials/\(id)", json: ["key": updated], headers: admin).text
             responses += try await gateway.http.get("/admin/vault/status", headers: gateway.adminHeaders).text
             let proxy = try await gateway.cluster.connect(as: "proxy")
-            #expect(try await resolve(proxy, tenant: tenant.id, service: "openai").key == updated, "the key is really stored")
+            #expect(
+                try await resolve(proxy, tenant: tenant.id, service: "openai").key == updated,
+                "the key is really stored")
 
             let dump = try ChildProcess(
-                try PostgresServer.postgresBinaries() + "/pg_dump", ["--dbname=\(gateway.cluster.databaseURL)", "--data-only"],
+                try PostgresServer.postgresBinaries() + "/pg_dump",
+                ["--dbname=\(gateway.cluster.databaseURL)", "--data-only"],
                 logName: "pg_dump")
             #expect(await dump.waitForExit(timeout: .seconds(60)) == 0)
             let dumped = dump.output

@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import Messaging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Master key rotation")
 struct RotationTests {
@@ -21,7 +21,9 @@ struct RotationTests {
             var stored: [(tenant: String, service: String, key: String)] = []
             for index in 0..<3 {
                 let tenant = try await gateway.createTenant("Tenant \(index)")
-                for service in ["openai", "anthropic", "groq", "mistral", "cohere", "together", "deepseek", "openrouter"] {
+                for service in [
+                    "openai", "anthropic", "groq", "mistral", "cohere", "together", "deepseek", "openrouter",
+                ] {
                     let key = "sk-\(service)-\(index)-\(UUID().uuidString.prefix(8))"
                     let response = try await gateway.http.post(
                         "/credentials", json: ["service": service, "key": key], headers: ["x-api-key": tenant.key])
@@ -47,7 +49,8 @@ struct RotationTests {
                             let credential = expected[index % expected.count]
                             index += 8
                             do {
-                                let released = try await resolve(proxy, tenant: credential.tenant, service: credential.service)
+                                let released = try await resolve(
+                                    proxy, tenant: credential.tenant, service: credential.service)
                                 if released.key == credential.key { load.succeeded() } else { load.failed("wrong key") }
                             } catch {
                                 load.failed("\(error)")
@@ -63,7 +66,8 @@ struct RotationTests {
                 repeat {
                     try await Task.sleep(for: .milliseconds(100))
                     status = try await gateway.http.get("/admin/vault/status", headers: gateway.adminHeaders).json
-                } while (status["rewrap"] as? [String: Any])?["state"] as? String != "done" && ContinuousClock.now < deadline
+                } while (status["rewrap"] as? [String: Any])?["state"] as? String != "done"
+                    && ContinuousClock.now < deadline
                 load.stop()
                 try await group.waitForAll()
 
@@ -72,7 +76,8 @@ struct RotationTests {
                 #expect(rewrap["done"] as? Int == expected.count)
                 #expect(rewrap["total"] as? Int == expected.count)
                 let versions = try #require(status["versions"] as? [[String: Any]])
-                let counts = Dictionary(uniqueKeysWithValues: versions.map { ($0["version"] as! Int, $0["credentials"] as! Int) })
+                let counts = Dictionary(
+                    uniqueKeysWithValues: versions.map { ($0["version"] as! Int, $0["credentials"] as! Int) })
                 #expect(counts[2] == expected.count)
                 #expect(counts[1, default: 0] == 0, "the old key protects nothing and can be retired")
             }
@@ -81,9 +86,12 @@ struct RotationTests {
 
             // Once retired, the old key is not needed: a vault with version 2 alone serves everything.
             for process in new { #expect(await process.stop() == 0) }
-            let retired = try await gateway.launch("vault", overrides: ["CRED_ENCRYPT_KEY": Self.keyV2, "CRED_ENCRYPT_KEY_VERSION": "2"])
+            let retired = try await gateway.launch(
+                "vault", overrides: ["CRED_ENCRYPT_KEY": Self.keyV2, "CRED_ENCRYPT_KEY_VERSION": "2"])
             for credential in expected {
-                #expect(try await resolve(proxy, tenant: credential.tenant, service: credential.service).key == credential.key)
+                #expect(
+                    try await resolve(proxy, tenant: credential.tenant, service: credential.service).key
+                        == credential.key)
             }
             await retired.stop()
         }
@@ -122,8 +130,13 @@ struct RotationTests {
                             let key = "sk-w\(writer)-r\(round)-\(UUID().uuidString.prefix(6))"
                             written.withLock { $0["\(tenant.id)/\(service)", default: []].append(key) }
                             let response = try await gateway.http.post(
-                                "/credentials", json: ["service": service, "key": key], headers: ["x-api-key": tenant.key])
-                            if response.status == 201 { load.succeeded() } else { load.failed("write \(response.status)") }
+                                "/credentials", json: ["service": service, "key": key],
+                                headers: ["x-api-key": tenant.key])
+                            if response.status == 201 {
+                                load.succeeded()
+                            } else {
+                                load.failed("write \(response.status)")
+                            }
                             round += 1
                         }
                     }

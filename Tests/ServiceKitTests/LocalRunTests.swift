@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("make run's environment")
 struct LocalRunTests {
@@ -15,7 +15,8 @@ struct LocalRunTests {
         let script = TestCluster.repositoryRoot.appendingPathComponent("scripts/services.sh").path
         var seen: [String: String] = [:]
         for service in TestCluster.services {
-            let process = try ChildProcess("/bin/bash", [script, "env", service], environment: environment, logName: "env")
+            let process = try ChildProcess(
+                "/bin/bash", [script, "env", service], environment: environment, logName: "env")
             #expect(await process.waitForExit(timeout: .seconds(30)) == 0, "\(process.output)")
             seen[service] = process.output
         }

@@ -2,7 +2,8 @@ import Messaging
 
 extension NatsConnection {
     /// Publishes a request and gathers every reply that arrives within `window`
-    /// (`$SRV.PING` is answered by every instance).
+    /// (`$SRV.PING` is answered by every instance). The server's "no responders" status is not
+    /// counted.
     public func collectReplies(_ subject: String, window: Duration = .milliseconds(500)) async throws -> [NatsMessage] {
         let inbox = "_INBOX.collect.\(MicroService.makeInstanceID())"
         let subscription = try subscribe(inbox)
@@ -12,7 +13,8 @@ extension NatsConnection {
         try await Task.sleep(for: window)
         try subscription.unsubscribe()
         var replies: [NatsMessage] = []
-        for await reply in subscription { replies.append(reply) }
+        // With nobody listening the server answers "no responders" (status 503): not a reply.
+        for await reply in subscription where !reply.isNoResponders { replies.append(reply) }
         return replies
     }
 }

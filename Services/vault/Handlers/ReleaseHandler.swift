@@ -8,12 +8,10 @@ import ServiceKit
 /// Every release is audited on the JetStream stream `AUDIT` before the key leaves; no audit
 /// record, no key.
 struct ReleaseHandler: Sendable {
-    static let auditStream = StreamConfig(name: "AUDIT", subjects: ["audit.>"], maxAge: .seconds(400 * 24 * 3600))
-
     let repository: CredentialRepository
     let cipher: CredentialCipher
     let cache: CiphertextCache
-    let jetStream: JetStream
+    let audit: AuditLog
     let logger: Logger
 
     var endpoint: MicroService.Endpoint {
@@ -53,19 +51,15 @@ struct ReleaseHandler: Sendable {
         let principal = request.headers[RoutingHeaders.principalKind].map { kind in
             request.headers[RoutingHeaders.principalID].map { "\(kind):\($0)" } ?? kind
         }
-        let event = CredentialReleased(
+        let record = CredentialReleased(
             id: UUID.v7(), tenantId: credential.tenant, credentialId: credential.id, service: credential.service,
             name: credential.name, keyVersion: credential.keyVersion,
             requestId: request.headers[RoutingHeaders.requestID],
             caller: "proxy" + (request.headers[RoutingHeaders.callerInstance].map { "/\($0)" } ?? ""),
             principal: principal, at: Date())
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
         do {
-            try await jetStream.publish(
-                VaultSubjects.auditReleased, payload: try encoder.encode(event), messageID: event.id.uuidString)
+            try await audit.record(record)
         } catch {
-            logger.error("audit record not written; release refused", metadata: ["error": "\(error)"])
             throw ServiceError.unavailable("the audit log is unavailable, so the credential is not released")
         }
     }

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The gateway benchmark: HTTP round trips per second through the gateway for an authenticated
-# GET (`/auth/me` with a tenant API key: authentication, authorization, rate limiting) against
-# `/healthz` (no authentication), both measured with wrk in the same run on a private cluster.
+# The benchmarks that need the whole cluster, run on a private one (its own NATS, PostgreSQL and
+# release services, on free ports):
+# - the gateway: HTTP round trips per second for an authenticated GET (`/auth/me` with a tenant
+#   API key: authentication, authorization, rate limiting) against `/healthz` (no
+#   authentication), both with wrk in the same run;
+# - the vault: audited releases per second over NATS with 64 in flight against `$SRV.PING.vault`,
+#   and AES-256-GCM rates (Tools/vault-bench).
 # A private cluster: its own data directory, .env, ports and secrets (set before lib.sh reads them).
 STRONGBOX_DATA=$(mktemp -d /tmp/strongbox-bench-XXXXXX)
 export STRONGBOX_DATA STRONGBOX_ENV="$STRONGBOX_DATA/.env"
@@ -73,3 +77,15 @@ base_rps=$rps
 IFS='|' read -r name rps p50 p99 errors <<<"$auth"
 ratio=$(python3 -c "print(f'{$rps / $base_rps:.2f}')")
 printf "| %-24s | %10.0f | %-8s | %-8s | %7s | %-11s |\n" "$name" "$rps" "$p50" "$p99" "$errors" "$ratio"
+
+# The vault: store credentials for a tenant, then release them as the proxy would.
+services="openai anthropic groq mistral cohere together deepseek openrouter"
+for service in $services; do
+  curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
+    -d "{\"service\":\"$service\",\"key\":\"sk-bench-$service-0123456789abcdef\"}"
+done
+tenant=$(curl -fsS "$base/auth/me" -H "x-api-key: $key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tenant"]["id"])')
+bin=$(cd "$ROOT" && swift build -c release --show-bin-path)
+echo
+"$bin/vault-bench" --nats-url "$NATS_URL" --password "$NATS_PROXY_PASSWORD" --operator-password "$NATS_OPERATOR_PASSWORD" --tenant "$tenant" \
+  --services "$(echo $services | tr ' ' ',')" --seconds "$seconds"
