@@ -41,7 +41,9 @@ public final class MicroService: Service, Sendable {
     public struct Endpoint: Sendable {
         public enum Handler: Sendable {
             case request(RequestHandler)
-            case stream(StreamHandler)
+            /// `cancelsHandler`: whether a requester's cancel cancels the handler's task (else the
+            /// handler watches its writer's cancellation itself).
+            case stream(StreamHandler, cancelsHandler: Bool)
         }
 
         public var name: String
@@ -129,8 +131,8 @@ public final class MicroService: Service, Sendable {
                 failure = serviceError(error, endpoint)
                 try? connection.reply(to: message, headers: failure!.headers)
             }
-        case .stream(let handler):
-            await connection.respondStream(to: message) { writer in
+        case .stream(let handler, let cancelsHandler):
+            await connection.respondStream(to: message, cancelsHandler: cancelsHandler) { writer in
                 try await handler(message, writer)
             }
         }
@@ -210,11 +212,11 @@ extension MicroService.Endpoint {
 
     /// An endpoint answering with a streamed reply (see ``NatsConnection/respondStream(to:_:)``).
     public static func stream(
-        _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 64,
+        _ name: String, subject: String, queueGroup: String, maxConcurrency: Int = 64, cancelsHandler: Bool = true,
         _ handler: @escaping MicroService.StreamHandler
     ) -> Self {
         Self(
-            name: name, subject: subject, queueGroup: queueGroup, handler: .stream(handler),
+            name: name, subject: subject, queueGroup: queueGroup, handler: .stream(handler, cancelsHandler: cancelsHandler),
             maxConcurrency: maxConcurrency)
     }
 }

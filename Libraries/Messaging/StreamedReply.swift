@@ -91,18 +91,21 @@ extension NatsConnection {
     }
 
     /// Answers a streamed request: runs `body` with a writer, ends the stream when `body`
-    /// returns (or with its ``ServiceError`` when it throws one), and cancels `body` when the
-    /// requester cancels.
+    /// returns (or with its ``ServiceError`` when it throws one). When the requester cancels,
+    /// `body` is cancelled; with `cancelsHandler: false` it is not, and watches
+    /// ``StreamWriter/waitForCancellation()`` itself (to finish work of its own first).
     public func respondStream(
-        to request: NatsMessage, _ body: @escaping @Sendable (StreamWriter) async throws -> Void
+        to request: NatsMessage, cancelsHandler: Bool = true,
+        _ body: @escaping @Sendable (StreamWriter) async throws -> Void
     ) async {
         guard let replyTo = request.replyTo else { return }
         let token = inbox.makeToken()
-        let (cancelled, cancel) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let cancellation = CancellationSignal()
         inbox.register(
-            token, .stream(deliver: { _ in cancel.yield() }, fail: { _ in cancel.finish() }, idle: nil), timeout: nil)
+            token, .stream(deliver: { _ in cancellation.fire() }, fail: { _ in }, idle: nil), timeout: nil)
         defer { inbox.remove(token) }
-        let writer = StreamWriter(connection: self, replyTo: replyTo, cancelSubject: inbox.subject(for: token))
+        let writer = StreamWriter(
+            connection: self, replyTo: replyTo, cancelSubject: inbox.subject(for: token), cancellation: cancellation)
 
         let outcome = await withTaskGroup(of: StreamOutcome.self) { group in
             group.addTask {
@@ -119,19 +122,63 @@ extension NatsConnection {
                     return .failed(.internalError)
                 }
             }
-            group.addTask {
-                for await _ in cancelled { return .cancelled }
-                return .cancelled
+            if cancelsHandler {
+                group.addTask {
+                    await cancellation.wait()
+                    return .cancelled
+                }
             }
             let first = await group.next() ?? .cancelled
             group.cancelAll()
-            cancel.finish()
+            cancellation.fire()
             return first
         }
         switch outcome {
         case .finished: try? writer.finish()
         case .failed(let error): try? writer.finish(error: error)
         case .cancelled: break
+        }
+    }
+}
+
+/// Fires once; waiters wake then (or at once if it fired already, or when their task is cancelled).
+final class CancellationSignal: Sendable {
+    private struct State {
+        var fired = false
+        var nextID = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    var isFired: Bool { state.withLock { $0.fired } }
+
+    func fire() {
+        let waiters = state.withLock { state in
+            guard !state.fired else { return [Int: CheckedContinuation<Void, Never>]() }
+            state.fired = true
+            defer { state.waiters = [:] }
+            return state.waiters
+        }
+        for waiter in waiters.values { waiter.resume() }
+    }
+
+    func wait() async {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let proceed = state.withLock { state in
+                    if state.fired || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if proceed { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 }
@@ -147,11 +194,21 @@ public final class StreamWriter: Sendable {
     private let replyTo: String
     private let cancelSubject: String
     private let state = Mutex<(sequence: Int, ended: Bool)>((0, false))
+    private let cancellation: CancellationSignal
 
-    init(connection: NatsConnection, replyTo: String, cancelSubject: String) {
+    init(connection: NatsConnection, replyTo: String, cancelSubject: String, cancellation: CancellationSignal) {
         self.connection = connection
         self.replyTo = replyTo
         self.cancelSubject = cancelSubject
+        self.cancellation = cancellation
+    }
+
+    /// True once the requester has cancelled (or the stream ended).
+    public var isCancelled: Bool { cancellation.isFired }
+
+    /// Returns when the requester cancels (or the stream ends).
+    public func waitForCancellation() async {
+        await cancellation.wait()
     }
 
     /// Sends one message of the stream.

@@ -30,6 +30,8 @@ struct GatewayConfiguration: Sendable {
     var bcryptCost: UInt8
     /// `KEY_CACHE_TTL_MS`: how long a resolved API key or tenant is cached (default 10000).
     var credentialCacheLifetime: Duration
+    /// `GATEWAY_PROXY_TIMEOUT_MS`: the longest wait for a provider's answer to start (default 310000).
+    var proxyTimeout: Duration
     /// `MAIL_OUTBOX_LOG`: also print mail events (reset tokens, confirmation links) to the log. Development only.
     var mailOutboxLog: Bool
 
@@ -55,5 +57,7 @@ struct GatewayConfiguration: Sendable {
         credentialCacheLifetime = try environment.duration(
             "KEY_CACHE_TTL_MS", defaultMilliseconds: 10_000, range: 0...300_000)
         mailOutboxLog = try environment.boolean("MAIL_OUTBOX_LOG", default: false)
+        proxyTimeout = try environment.duration(
+            "GATEWAY_PROXY_TIMEOUT_MS", defaultMilliseconds: 310_000, range: 1000...3_600_000)
     }
 }

@@ -1,6 +1,51 @@
+import AsyncHTTPClient
+import Contracts
+import Messaging
+import NIOCore
 import ServiceKit
+import ServiceLifecycle
 
-/// Assembles the proxy service's endpoints; `main` and the tests call it.
+/// Assembles the proxy: one shared HTTP client, credential leases, the call and models endpoints,
+/// and the usage outbox relay.
 func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
-    ServiceDefinition(tenantTables: [])
+    try await context.nats.jetStream.ensureStream(UsageStream.config)
+    var httpConfiguration = HTTPClient.Configuration()
+    httpConfiguration.timeout = .init(
+        connect: .milliseconds(configuration.connectTimeout.milliseconds),
+        read: .milliseconds(configuration.readTimeout.milliseconds))
+    httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+    httpConfiguration.httpVersion = .automatic
+    httpConfiguration.decompression = .disabled
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+
+    let leases = CredentialLeases(
+        nats: context.nats, lifetime: configuration.leaseLifetime, instanceID: MicroService.makeInstanceID())
+    let usage = UsagePublisher(jetStream: context.nats.jetStream, database: context.database, logger: context.logger)
+    let calls = CallHandler(
+        leases: leases, client: client, configuration: configuration, usage: usage, logger: context.logger)
+    let models = ModelsHandler(
+        leases: leases, client: client, configuration: configuration,
+        cache: InvalidatingCache(lifetime: configuration.modelsCacheLifetime), logger: context.logger)
+
+    return ServiceDefinition(
+        endpoints: [calls.endpoint, models.endpoint],
+        dependencies: [HTTPClientService(client: client)],
+        services: [
+            LeaseInvalidator(nats: context.nats, leases: leases),
+            OutboxRelay(
+                jetStream: context.nats.jetStream, database: context.database, interval: .seconds(2),
+                logger: context.logger),
+        ],
+        tenantTables: ["proxy.usage_outbox"])
+}
+
+/// Keeps the shared HTTP client for the life of the service group; shuts it down after the
+/// endpoints have finished their calls.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
 }

@@ -27,6 +27,9 @@ public struct ServiceContext: Sendable {
 /// and the health endpoint added) and any other long-running parts, in start order.
 public struct ServiceDefinition: Sendable {
     public var endpoints: [MicroService.Endpoint]
+    /// Parts the endpoints use (an HTTP client): started before them, stopped after them.
+    public var dependencies: [any Service]
+    /// Parts that use the endpoints' world (an HTTP server, consumers): started after, stopped before.
     public var services: [any Service]
     public var metadata: [String: String]
     /// Tables (`schema.table`, with a `tenant_id` column) emptied of a tenant's rows when the
@@ -34,10 +37,11 @@ public struct ServiceDefinition: Sendable {
     public var tenantTables: [String]?
 
     public init(
-        endpoints: [MicroService.Endpoint] = [], services: [any Service] = [], metadata: [String: String] = [:],
-        tenantTables: [String]? = nil
+        endpoints: [MicroService.Endpoint] = [], dependencies: [any Service] = [], services: [any Service] = [],
+        metadata: [String: String] = [:], tenantTables: [String]? = nil
     ) {
         self.endpoints = endpoints
+        self.dependencies = dependencies
         self.services = services
         self.metadata = metadata
         self.tenantTables = tenantTables

@@ -61,9 +61,9 @@ public struct ServiceRuntime: Sendable {
                 logger: logger)
             let serviceGroup = ServiceGroup(
                 configuration: .init(
-                    services: [
-                        .init(service: NatsConnectionService(connection: connection)), .init(service: endpoints),
-                    ]
+                    services: [.init(service: NatsConnectionService(connection: connection))]
+                        + definition.dependencies.map { .init(service: $0) }
+                        + [.init(service: endpoints)]
                         + definition.services.map { .init(service: $0) },
                     gracefulShutdownSignals: signals,
                     logger: logger))

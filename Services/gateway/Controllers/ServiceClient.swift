@@ -13,6 +13,13 @@ struct ServiceClient: Sendable {
         _ subject: String, payload: some ContiguousBytes = [UInt8](), context: GatewayRequestContext,
         resourceID: UUID? = nil
     ) async throws -> NatsMessage {
+        var headers = Self.routingHeaders(context)
+        if let resourceID { headers[RoutingHeaders.resourceID] = resourceID.uuidString.lowercased() }
+        return try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)
+    }
+
+    /// The request id, tenant and principal, as every service receives them.
+    static func routingHeaders(_ context: GatewayRequestContext) -> MessageHeaders {
         var headers: MessageHeaders = [RoutingHeaders.requestID: context.requestID]
         if let principal = context.principal {
             if let tenant = principal.tenant { headers[RoutingHeaders.tenantID] = tenant.id.uuidString.lowercased() }
@@ -29,8 +36,7 @@ struct ServiceClient: Sendable {
                 headers[RoutingHeaders.principalRole] = role.rawValue
             }
         }
-        if let resourceID { headers[RoutingHeaders.resourceID] = resourceID.uuidString.lowercased() }
-        return try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)
+        return headers
     }
 
     /// Calls and decodes a JSON reply.

@@ -1,0 +1,71 @@
+import Foundation
+import Messaging
+
+/// One proxied model call, as metered: published by the proxy to `usage.events.<tenant>` (the
+/// JetStream stream `USAGE`) with `Nats-Msg-Id` = `id`, so a re-publish is stored once.
+///
+/// Fields are only ever added (consumers must ignore unknown ones).
+public struct UsageEvent: Codable, Sendable, Equatable {
+    /// The request id: unique per call.
+    public var id: String
+    public var tenantId: UUID
+    public var apiKeyId: UUID?
+    public var userId: UUID?
+    public var service: String
+    public var model: String?
+    /// The provider endpoint (`/v1/chat/completions`).
+    public var endpoint: String
+    /// The upstream HTTP status; 502/504 when the provider could not be reached or timed out.
+    public var status: Int
+    public var latencyMs: Int
+    /// Time to the first byte of the upstream's answer.
+    public var ttfbMs: Int?
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var totalTokens: Int
+    /// Prompt tokens served from the provider's cache (billed differently), when reported.
+    public var cachedTokens: Int
+    /// True when the provider reported no usage and the counts are estimated from the text.
+    public var estimated: Bool
+    public var streamed: Bool
+    public var clientDisconnected: Bool
+    public var at: Date
+
+    public init(
+        id: String, tenantId: UUID, apiKeyId: UUID?, userId: UUID?, service: String, model: String?, endpoint: String,
+        status: Int, latencyMs: Int, ttfbMs: Int?, promptTokens: Int, completionTokens: Int, totalTokens: Int,
+        cachedTokens: Int, estimated: Bool, streamed: Bool, clientDisconnected: Bool, at: Date
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.apiKeyId = apiKeyId
+        self.userId = userId
+        self.service = service
+        self.model = model
+        self.endpoint = endpoint
+        self.status = status
+        self.latencyMs = latencyMs
+        self.ttfbMs = ttfbMs
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.totalTokens = totalTokens
+        self.cachedTokens = cachedTokens
+        self.estimated = estimated
+        self.streamed = streamed
+        self.clientDisconnected = clientDisconnected
+        self.at = at
+    }
+}
+
+public enum UsageSubjects {
+    public static func event(tenant: UUID) -> String { "usage.events.\(tenant.uuidString.lowercased())" }
+    public static let events = "usage.events.>"
+}
+
+/// The durable stream of usage events, shared by the proxy (writer), the usage service and
+/// billing consumers (readers).
+public enum UsageStream {
+    public static let config = StreamConfig(
+        name: "USAGE", subjects: [UsageSubjects.events], maxAge: .seconds(90 * 24 * 3600),
+        duplicateWindow: .seconds(600))
+}

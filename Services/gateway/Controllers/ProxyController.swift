@@ -1,0 +1,181 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Messaging
+
+/// The AI proxy routes (module `ai_proxy`; admin and proxy keys, and users): `/proxy/{service}`
+/// with the `{payload, path?}` envelope, and the OpenAI- and Anthropic-compatible `/v1/*`. The
+/// body goes to the proxy as the bytes received; the provider's answer comes back as it arrives.
+struct ProxyController: Sendable {
+    let nats: NatsConnection
+    let vault: ServiceClient
+    /// The longest wait for the provider's first byte (non-streamed answers come whole).
+    let timeout: Duration
+
+    struct Envelope {
+        static let fields: Set<String> = ["payload", "path", "credential"]
+    }
+
+    func register(on api: API) {
+        let access = Access.tenant(module: .aiProxy, users: .user, proxyRoute: true)
+        let tag = "AI proxy"
+        let envelope = Schema.object(
+            [
+                ("payload", .object([], additional: true, description: "The provider's request body, sent unchanged")),
+                ("path", .string(description: "The provider endpoint; default its chat endpoint")),
+                ("credential", .string(description: "Which of the service's credentials (by name); default \"default\"")),
+            ], required: ["payload"])
+        let upstream: [Int: String] = [
+            400: "No credential stored for the service, or a malformed payload",
+            404: "Unknown service", 422: "The credential's baseUrl is not allowed",
+            502: "The provider could not be reached", 503: "The proxy or the vault is unavailable",
+            504: "The provider did not answer in time",
+        ]
+        api.add(
+            Operation(
+                method: .post, path: "/proxy/{service}", tag: tag, summary: "Call a provider; its status and body come back unchanged",
+                access: access, body: envelope,
+                success: .init(status: 200, description: "The provider's answer (any status it gives)", schema: .anyObject),
+                errors: upstream)
+        ) { request, context in
+            try await raw(request, context: context, stream: false)
+        }
+        api.add(
+            Operation(
+                method: .post, path: "/proxy/{service}/stream", tag: tag,
+                summary: "Call a provider with stream: true; its server-sent events come back as they arrive",
+                access: access, body: envelope,
+                success: .init(status: 200, description: "text/event-stream", schema: .string(), contentType: "text/event-stream"),
+                errors: upstream)
+        ) { request, context in
+            try await raw(request, context: context, stream: true)
+        }
+        let openAIBody = Schema.object(
+            [("model", .string(description: "`service/model`, e.g. groq/llama-3.1-8b-instant; a bare model goes to openai"))],
+            required: ["model"], additional: true)
+        for (path, summary) in [
+            ("/v1/chat/completions", "OpenAI-compatible chat completions (streaming with stream: true)"),
+            ("/v1/embeddings", "OpenAI-compatible embeddings"),
+        ] {
+            api.add(
+                Operation(
+                    method: .post, path: path, tag: tag, summary: summary, access: access, body: openAIBody,
+                    success: .init(status: 200, description: "The provider's answer", schema: .anyObject), errors: upstream)
+            ) { request, context in
+                try await relay(
+                    call(try await request.bodyBytes(context: context), context: context, headers: [
+                        ProxyHeaders.api: "openai", ProxyHeaders.path: path,
+                    ]))
+            }
+        }
+        api.add(
+            Operation(
+                method: .post, path: "/v1/messages", tag: tag,
+                summary: "Anthropic-compatible messages (streaming with stream: true)", access: access,
+                body: .object([("model", .string())], required: ["model"], additional: true),
+                success: .init(status: 200, description: "Anthropic's answer", schema: .anyObject), errors: upstream)
+        ) { request, context in
+            var headers: MessageHeaders = [ProxyHeaders.api: "anthropic", ProxyHeaders.path: "/v1/messages"]
+            for name in ["anthropic-version", "anthropic-beta"] {
+                if let field = HTTPField.Name(name), let value = request.headers[field] {
+                    headers[ProxyHeaders.clientHeaderPrefix + name] = value
+                }
+            }
+            return try await relay(call(try await request.bodyBytes(context: context), context: context, headers: headers))
+        }
+        api.add(
+            Operation(
+                method: .get, path: "/v1/models", tag: tag, summary: "The service/model ids the tenant's credentials reach",
+                access: access, success: .init(status: 200, description: "OpenAI's list format", schema: .anyObject))
+        ) { _, context in
+            let page = CredentialListRequest(limit: 200, after: nil, service: nil)
+            let credentials = try await vault.call(
+                VaultSubjects.list, payload: try JSONEncoder().encode(page), context: context, as: CredentialPage.self)
+            let ask = ModelsRequest(services: credentials.items.map(\.service))
+            let reply = try await ServiceClient(nats: nats, timeout: .seconds(30)).call(
+                ProxySubjects.models, payload: try JSONEncoder().encode(ask), context: context)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
+        }
+    }
+
+    /// `/proxy/{service}[/stream]`: unwraps `{payload, path?, credential?}` without re-encoding the payload.
+    private func raw(_ request: Request, context: GatewayRequestContext, stream: Bool) async throws -> Response {
+        guard let service = context.parameters.get("service") else { throw Problem.notFound() }
+        let body = try await request.bodyBytes(context: context)
+        guard let envelope = JSONFields(body) else { throw Problem.badRequest("the body must be a JSON object") }
+        if let unknown = envelope.fields.map(\.key).first(where: { !Envelope.fields.contains($0) }) {
+            throw Problem.badRequest("unknown field `\(unknown)`")
+        }
+        guard let payload = envelope.field("payload"), body[payload.value.lowerBound] == UInt8(ascii: "{") else {
+            throw Problem.badRequest(envelope.field("payload") == nil ? "missing field `payload`" : "`payload` must be an object")
+        }
+        var headers: MessageHeaders = [
+            ProxyHeaders.api: "raw", ProxyHeaders.service: service, ProxyHeaders.stream: stream ? "1" : "0",
+        ]
+        if envelope.field("path") != nil {
+            guard let path = envelope.string("path") else { throw Problem.badRequest("`path` must be a string") }
+            headers[ProxyHeaders.path] = path
+        }
+        if envelope.field("credential") != nil {
+            guard let name = envelope.string("credential") else { throw Problem.badRequest("`credential` must be a string") }
+            headers[ProxyHeaders.credential] = name
+        }
+        return try await relay(call(Array(body[payload.value]), context: context, headers: headers))
+    }
+
+    /// Sends the call to the proxy; its answer is a stream of reply messages.
+    private func call(_ payload: [UInt8], context: GatewayRequestContext, headers: MessageHeaders) throws
+        -> AsyncThrowingStream<NatsMessage, any Error>
+    {
+        var headers = headers
+        for (name, value) in ServiceClient.routingHeaders(context) { headers[name] = value }
+        return try nats.streamRequest(
+            ProxySubjects.call, payload: payload, headers: headers, firstTimeout: timeout, idleTimeout: timeout)
+    }
+
+    /// The provider's status and headers from the first reply message, then its body as it comes.
+    /// A client that goes away ends the iteration, which tells the proxy to stop the upstream call.
+    private func relay(_ replies: AsyncThrowingStream<NatsMessage, any Error>) async throws -> Response {
+        let reader = ReplyReader(replies)
+        guard let first = try await reader.next() else { throw Problem(.badGateway, "the proxy answered nothing") }
+        let status = HTTPResponse.Status(code: first.headers[ProxyHeaders.status].flatMap { Int($0) } ?? 502)
+        var headers = HTTPFields()
+        for field in first.headers where field.name.hasPrefix(ProxyHeaders.upstreamHeaderPrefix) {
+            let name = String(field.name.dropFirst(ProxyHeaders.upstreamHeaderPrefix.count))
+            // Our own x-request-id names this request; the provider's goes as x-upstream-request-id.
+            guard let fieldName = HTTPField.Name(name == "x-request-id" ? "x-upstream-request-id" : name) else { continue }
+            headers.append(HTTPField(name: fieldName, value: field.value))
+        }
+        if first.isEndOfStream {
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: first.payload)))
+        }
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody { writer in
+                if !first.payload.isEmpty { try await writer.write(ByteBuffer(bytes: first.payload)) }
+                while let message = try await reader.next() {
+                    if !message.payload.isEmpty { try await writer.write(ByteBuffer(bytes: message.payload)) }
+                }
+                try await writer.finish(nil)
+            })
+    }
+}
+
+/// Reads a reply stream from two places in turn (the route, then the response body writer);
+/// never from two tasks at once, which is what makes the unchecked `Sendable` safe.
+final class ReplyReader: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<NatsMessage, any Error>.Iterator
+
+    init(_ stream: AsyncThrowingStream<NatsMessage, any Error>) {
+        iterator = stream.makeAsyncIterator()
+    }
+
+    /// The next message; nil after the end marker.
+    func next() async throws -> NatsMessage? {
+        guard let message = try await iterator.next() else { return nil }
+        return message
+    }
+}

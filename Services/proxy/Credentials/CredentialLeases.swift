@@ -1,0 +1,75 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import ServiceKit
+import ServiceLifecycle
+
+/// Released credentials, kept for a short lease so a warm call needs no vault round trip. Each
+/// lease is one audited release; a change or deletion of the credential (announced by the vault
+/// on `vault.events.credentials.changed`) drops the lease at once.
+struct CredentialLeases: Sendable {
+    struct Key: Hashable, Sendable {
+        var tenant: UUID
+        var service: String
+        var name: String
+    }
+
+    let nats: NatsConnection
+    let leases: InvalidatingCache<Key, ReleasedCredential>
+    let instanceID: String
+
+    init(nats: NatsConnection, lifetime: Duration, instanceID: String) {
+        self.nats = nats
+        leases = InvalidatingCache(lifetime: lifetime)
+        self.instanceID = instanceID
+    }
+
+    /// The credential for (tenant, service, name), from the lease or from the vault.
+    /// - Throws: 400 when the tenant stores no credential for the service, 503 when the vault is down.
+    func credential(tenant: UUID, service: String, name: String, routing: MessageHeaders) async throws
+        -> ReleasedCredential
+    {
+        let key = Key(tenant: tenant, service: service, name: name)
+        let credential = try await leases.value(key) {
+            var headers = routing
+            headers[RoutingHeaders.callerInstance] = instanceID
+            do {
+                let reply = try await nats.request(
+                    VaultSubjects.resolve, payload: try JSONEncoder().encode(ResolveRequest(service: service, name: name)),
+                    headers: headers, timeout: .seconds(5))
+                return try JSONDecoder().decode(ReleasedCredential.self, from: Data(reply.payload))
+            } catch let error as ServiceError where error.code == 404 {
+                let named = name == "default" ? "" : " named \(name)"
+                throw ServiceError.badRequest("no credential stored for service \(service)\(named); add one with POST /credentials")
+            } catch let error as NatsError where error.code == .noResponders || error.code == .timeout {
+                throw ServiceError.unavailable("the vault is unavailable")
+            }
+        }
+        guard let credential else { throw ServiceError.unavailable("the vault returned nothing") }
+        return credential
+    }
+
+    func drop(_ event: CredentialChanged) {
+        leases.evict(Key(tenant: event.tenantId, service: event.service, name: event.name))
+    }
+}
+
+/// Drops leases when the vault announces a credential change.
+struct LeaseInvalidator: Service {
+    let nats: NatsConnection
+    let leases: CredentialLeases
+
+    func run() async throws {
+        let subscription = try nats.subscribe(VaultSubjects.credentialChanged)
+        await withGracefulShutdownHandler {
+            for await message in subscription {
+                if let event = try? JSONDecoder().decode(CredentialChanged.self, from: Data(message.payload)) {
+                    leases.drop(event)
+                }
+            }
+        } onGracefulShutdown: {
+            try? subscription.unsubscribe()
+        }
+    }
+}

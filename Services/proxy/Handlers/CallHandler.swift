@@ -1,0 +1,234 @@
+import AsyncHTTPClient
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceKit
+import Synchronization
+
+/// `proxy.call`: calls the provider for the gateway and streams its answer back, unchanged,
+/// then publishes one usage event for the call (also when the client went away or it failed).
+struct CallHandler: Sendable {
+    let leases: CredentialLeases
+    let client: HTTPClient
+    let configuration: ProxyConfiguration
+    let usage: UsagePublisher
+    let logger: Logger
+
+    /// A reply message's largest body slice (NATS's default max payload is 1 MiB).
+    static let sliceSize = 256 * 1024
+    /// The largest non-streamed answer accepted from a provider.
+    static let maximumBody = 64 * 1024 * 1024
+
+    var endpoint: MicroService.Endpoint {
+        .stream(
+            "call", subject: ProxySubjects.call, queueGroup: Subjects.queueGroup(.proxy), maxConcurrency: 1024,
+            cancelsHandler: false, handle)
+    }
+
+    @Sendable func handle(_ request: NatsMessage, _ writer: StreamWriter) async throws {
+        let call = try ProxyCall(request)
+        let record = CallRecord(call: call)
+        do {
+            let credential = try await leases.credential(
+                tenant: call.tenant, service: call.service, name: call.credentialName, routing: request.headers)
+            let target = try call.adapter.target(
+                path: call.path, api: call.api, model: call.model, credential: credential,
+                clientHeaders: call.clientHeaders, policy: configuration.baseURLs)
+            // The client may leave at any moment: its cancel stops the upstream call, not this handler.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await forward(call, target: target, writer: writer, record: record) }
+                group.addTask {
+                    await writer.waitForCancellation()
+                    throw CancellationError()
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        } catch is CancellationError where writer.isCancelled {
+            record.disconnected()
+        } catch let error as ServiceError where [400, 404, 422].contains(error.code) {
+            throw error  // the call never reached a provider: nothing to meter
+        } catch {
+            let failure = Self.serviceError(error)
+            record.failed(status: failure.code)
+            await usage.publish(record.event())
+            throw failure
+        }
+        await usage.publish(record.event())
+    }
+
+    // MARK: - The upstream call
+
+    private func forward(
+        _ call: ProxyCall, target: (url: String, headers: [(String, String)]), writer: StreamWriter, record: CallRecord
+    ) async throws {
+        var request = HTTPClientRequest(url: target.url)
+        request.method = HTTPMethod(rawValue: call.method)
+        for (name, value) in target.headers { request.headers.add(name: name, value: value) }
+        if call.method == "POST" { request.body = .bytes(ByteBuffer(bytes: call.payload)) }
+
+        let response = try await execute(request, streaming: call.streaming, record: record)
+        record.responded(status: Int(response.status.code))
+        var head = Self.head(response)
+        var meter = CallMeter(format: call.format, hidesUsageChunk: call.hidesUsageChunk)
+
+        let isEventStream = response.headers.first(name: "content-type")?.contains("text/event-stream") == true
+        guard call.streaming, isEventStream, (200..<300).contains(response.status.code) else {
+            let body = try await response.body.collect(upTo: Self.maximumBody)
+            let bytes = Array(body.readableBytesView)
+            meter.body(bytes)
+            record.measured(meter)
+            try send(bytes, head: head, writer: writer)
+            return
+        }
+        // Streaming: the head goes out at once, then every chunk as it arrives.
+        try writer.send([UInt8](), headers: head)
+        head = [:]
+        for try await chunk in response.body {
+            let filtered = meter.stream(chunk.readableBytesView)
+            if let filtered {
+                if !filtered.isEmpty { try writer.send(filtered) }
+            } else {
+                try writer.send(Array(chunk.readableBytesView))
+            }
+        }
+        if !meter.remainder.isEmpty { try writer.send(meter.remainder) }
+        record.measured(meter)
+        try writer.finish()
+    }
+
+    /// A whole body: the head and up to one slice in the first message, the rest in slices.
+    private func send(_ bytes: [UInt8], head: MessageHeaders, writer: StreamWriter) throws {
+        if bytes.count <= Self.sliceSize {
+            try writer.finish(bytes, headers: head)
+            return
+        }
+        var offset = 0
+        var headers = head
+        while offset < bytes.count {
+            let end = min(offset + Self.sliceSize, bytes.count)
+            try writer.send(Array(bytes[offset..<end]), headers: headers)
+            headers = [:]
+            offset = end
+        }
+        try writer.finish()
+    }
+
+    /// Sends the request; a non-streaming one is retried (with backoff) after a connection
+    /// failure or a 429/5xx answer, up to `PROXY_MAX_RETRIES` times.
+    private func execute(_ request: HTTPClientRequest, streaming: Bool, record: CallRecord) async throws
+        -> HTTPClientResponse
+    {
+        let timeout = streaming ? TimeAmount.hours(24) : .milliseconds(configuration.requestTimeout.milliseconds)
+        var attempt = 0
+        while true {
+            do {
+                let response = try await client.execute(request, timeout: timeout, logger: logger)
+                let status = Int(response.status.code)
+                guard !streaming, attempt < configuration.maxRetries, status == 429 || (500...599).contains(status)
+                else { return response }
+                _ = try? await response.body.collect(upTo: Self.maximumBody)
+            } catch let error where !streaming && attempt < configuration.maxRetries && Self.isConnectFailure(error) {
+                logger.info("provider unreachable; retrying", metadata: ["attempt": "\(attempt + 1)"])
+            }
+            attempt += 1
+            record.retried()
+            let delay = configuration.retryBase * (1 << min(attempt - 1, 6))
+            try await Task.sleep(for: delay)
+        }
+    }
+
+    // MARK: -
+
+    /// The reply's first-message headers: status, and the upstream headers worth passing on.
+    private static func head(_ response: HTTPClientResponse) -> MessageHeaders {
+        var head: MessageHeaders = [ProxyHeaders.status: String(response.status.code)]
+        for header in response.headers where isForwarded(header.name.lowercased()) {
+            head.add(ProxyHeaders.upstreamHeaderPrefix + header.name.lowercased(), header.value)
+        }
+        return head
+    }
+
+    static func isForwarded(_ name: String) -> Bool {
+        ["content-type", "request-id", "x-request-id", "retry-after", "openai-processing-ms", "openai-version"].contains(name)
+            || name.hasPrefix("x-ratelimit-") || name.hasPrefix("anthropic-ratelimit-") || name.hasPrefix("ratelimit-")
+    }
+
+    private static func isConnectFailure(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return error == .connectTimeout || error == .remoteConnectionClosed
+        }
+        return error is NIOConnectionError || (error as? ChannelError) == .connectPending
+            || String(describing: type(of: error)).contains("Connect")
+    }
+
+    /// What the gateway should answer for a failure that never got a provider's answer.
+    private static func serviceError(_ error: any Error) -> ServiceError {
+        if let error = error as? ServiceError { return error }
+        if let error = error as? HTTPClientError, error == .readTimeout || error == .deadlineExceeded {
+            return ServiceError(code: 504, message: "the provider did not answer in time")
+        }
+        return ServiceError(code: 502, message: "the provider could not be reached")
+    }
+}
+
+/// What one call did, gathered across the tasks that serve it, for its usage event.
+final class CallRecord: Sendable {
+    private struct State {
+        var status = 0
+        var firstByte: ContinuousClock.Instant?
+        var usage: TokenUsage?
+        var dataBytes = 0
+        var responseModel: String?
+        var disconnected = false
+        var retries = 0
+    }
+
+    let call: ProxyCall
+    private let started = ContinuousClock.now
+    private let at = Date()
+    private let state = Mutex(State())
+
+    init(call: ProxyCall) {
+        self.call = call
+    }
+
+    func responded(status: Int) {
+        state.withLock { state in
+            state.status = status
+            state.firstByte = state.firstByte ?? .now
+        }
+    }
+
+    func measured(_ meter: CallMeter) {
+        state.withLock { state in
+            state.usage = meter.usage
+            state.dataBytes = meter.dataBytes
+        }
+    }
+
+    func disconnected() { state.withLock { $0.disconnected = true } }
+    func retried() { state.withLock { $0.retries += 1 } }
+    func failed(status: Int) { state.withLock { $0.status = status } }
+
+    func event() -> UsageEvent {
+        let state = state.withLock { $0 }
+        let usage = state.usage ?? TokenUsage(prompt: call.payload.count / 4, completion: state.dataBytes / 4)
+        func milliseconds(_ duration: Duration) -> Int {
+            Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        }
+        let reached = state.status != 0 && state.status != 502 && state.status != 504
+        return UsageEvent(
+            id: call.requestID, tenantId: call.tenant, apiKeyId: call.apiKeyID, userId: call.userID, service: call.service,
+            model: call.model, endpoint: call.path, status: state.status == 0 ? 499 : state.status,
+            latencyMs: milliseconds(.now - started), ttfbMs: state.firstByte.map { milliseconds($0 - started) },
+            promptTokens: reached ? usage.prompt : 0, completionTokens: reached ? usage.completion : 0,
+            totalTokens: reached ? usage.totalTokens : 0, cachedTokens: usage.cached,
+            estimated: state.usage == nil && reached, streamed: call.streaming, clientDisconnected: state.disconnected,
+            at: at)
+    }
+}

@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import NIOCore
+import NIOHTTP1
+import ServiceKit
+
+/// `proxy.models`: the `service/model` ids a tenant's credentials reach, from each provider's
+/// model list (cached per tenant and service).
+struct ModelsHandler: Sendable {
+    struct Key: Hashable, Sendable {
+        var tenant: UUID
+        var service: String
+    }
+
+    let leases: CredentialLeases
+    let client: HTTPClient
+    let configuration: ProxyConfiguration
+    let cache: InvalidatingCache<Key, [ModelList.Model]>
+    let logger: Logger
+
+    var endpoint: MicroService.Endpoint {
+        .request("models", subject: ProxySubjects.models, queueGroup: Subjects.queueGroup(.proxy)) { request in
+            let tenant = try request.tenantID()
+            let services = try request.decodeMessage(ModelsRequest.self).services
+            let lists = await withTaskGroup(of: [ModelList.Model].self) { group in
+                for service in Set(services).sorted() {
+                    group.addTask { (try? await models(tenant: tenant, service: service, request: request)) ?? [] }
+                }
+                return await group.reduce(into: [ModelList.Model]()) { $0 += $1 }
+            }
+            return try .json(ModelList(data: lists.sorted { $0.id < $1.id }))
+        }
+    }
+
+    private func models(tenant: UUID, service: String, request: NatsMessage) async throws -> [ModelList.Model] {
+        guard let adapter = ProviderAdapter.named(service) else { return [] }
+        return try await cache.value(Key(tenant: tenant, service: service)) {
+            let credential = try await leases.credential(
+                tenant: tenant, service: service, name: "default", routing: request.headers)
+            if service == "azure-openai" {
+                let deployment = credential.meta["deployment"]?.stringValue
+                return deployment.map { [ModelList.Model(id: "azure-openai/\($0)", created: 0, ownedBy: "azure-openai")] } ?? []
+            }
+            let target = try adapter.modelsTarget(credential: credential, policy: configuration.baseURLs)
+            var upstream = HTTPClientRequest(url: target.url)
+            for (name, value) in target.headers where name != "content-type" { upstream.headers.add(name: name, value: value) }
+            let response = try await client.execute(upstream, timeout: .seconds(15), logger: logger)
+            let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
+            guard response.status.code == 200 else {
+                logger.warning("model list refused", metadata: ["service": "\(service)", "status": "\(response.status.code)"])
+                return []
+            }
+            return Self.parse(Array(body.readableBytesView), service: service)
+        } ?? []
+    }
+
+    /// OpenAI's `{data: [{id, created, owned_by}]}`, Anthropic's `{data: [{id, created_at}]}`,
+    /// Cohere's `{models: [{name}]}`.
+    static func parse(_ body: [UInt8], service: String) -> [ModelList.Model] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return [] }
+        let entries = (object["data"] as? [[String: Any]]) ?? (object["models"] as? [[String: Any]]) ?? []
+        return entries.compactMap { entry in
+            guard let id = (entry["id"] as? String) ?? (entry["name"] as? String) else { return nil }
+            let created = (entry["created"] as? Int) ?? 0
+            return ModelList.Model(id: "\(service)/\(id)", created: created, ownedBy: (entry["owned_by"] as? String) ?? service)
+        }
+    }
+}
