@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "usage", targets: ["Usage"]),
         .executable(name: "messaging-bench", targets: ["MessagingBench"]),
         .executable(name: "vault-bench", targets: ["VaultBench"]),
+        .executable(name: "stand-in-provider", targets: ["StandInProviderMain"]),
         .library(name: "Messaging", targets: ["Messaging"]),
     ],
     dependencies: [
@@ -166,6 +167,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "ProviderStandIn",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tools/ProviderStandIn",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "StandInProviderMain",
+            dependencies: ["ProviderStandIn", .product(name: "Logging", package: "swift-log")],
+            path: "Tools/stand-in-provider",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
 
         .target(
@@ -213,7 +232,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "TestSupport", "ServiceKit", "Messaging", "Contracts",
+                "Gateway", "TestSupport", "ServiceKit", "Messaging", "Contracts", "ProviderStandIn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The top-level fields of a JSON object, located in the raw bytes without decoding the whole
 /// document, so a proxied payload can be read (`model`, `stream`) and edited in place (set
 /// `stream`, add `stream_options`) while every other byte goes upstream exactly as sent.
@@ -24,14 +26,15 @@ public struct JSONFields: Sendable {
 
     public func field(_ key: String) -> Field? { fields.last { $0.key == key } }
 
-    /// The value of `key` if it is a JSON string without escapes (model names are).
+    /// The value of `key` if it is a JSON string.
     public func string(_ key: String) -> String? {
         guard let range = field(key)?.value, range.count >= 2, bytes[range.lowerBound] == UInt8(ascii: "\"") else {
             return nil
         }
         let inner = bytes[(range.lowerBound + 1)..<(range.upperBound - 1)]
-        guard !inner.contains(UInt8(ascii: "\\")) else { return nil }
-        return String(decoding: inner, as: UTF8.self)
+        guard inner.contains(UInt8(ascii: "\\")) else { return String(decoding: inner, as: UTF8.self) }
+        // Escapes (`\/`, `\u00e9`): let Foundation read the literal.
+        return (try? JSONSerialization.jsonObject(with: Data(bytes[range]), options: [.fragmentsAllowed])) as? String
     }
 
     public func bool(_ key: String) -> Bool? {
@@ -158,7 +161,8 @@ public struct JSONFields: Sendable {
         mutating func literal() -> Bool {
             let start = index
             while index < bytes.count,
-                !([UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]))
+                !([UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D].contains(
+                    bytes[index]))
             {
                 index += 1
             }

@@ -216,7 +216,8 @@ extension MicroService.Endpoint {
         _ handler: @escaping MicroService.StreamHandler
     ) -> Self {
         Self(
-            name: name, subject: subject, queueGroup: queueGroup, handler: .stream(handler, cancelsHandler: cancelsHandler),
+            name: name, subject: subject, queueGroup: queueGroup,
+            handler: .stream(handler, cancelsHandler: cancelsHandler),
             maxConcurrency: maxConcurrency)
     }
 }

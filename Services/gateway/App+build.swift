@@ -74,8 +74,10 @@ struct Gateway {
         ).register(on: api)
         UsersController(users: users, sessions: sessions, logger: logger).register(on: api)
         CredentialsController(vault: ServiceClient(nats: context.nats)).register(on: api)
-        ProxyController(nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout)
-            .register(on: api)
+        ProxyController(
+            nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout
+        )
+        .register(on: api)
         try api.finish()
 
         self.router = router

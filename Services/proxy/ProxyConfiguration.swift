@@ -27,11 +27,15 @@ struct ProxyConfiguration: Sendable {
             throw ConfigurationError("PROXY_ALLOWED_BASE_URLS", "has \(error)")
         }
         leaseLifetime = .seconds(try environment.integer("PROXY_LEASE_SECONDS", default: 30, range: 0...3600))
-        connectTimeout = try environment.duration("PROXY_CONNECT_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...60_000)
-        readTimeout = try environment.duration("PROXY_READ_TIMEOUT_MS", defaultMilliseconds: 120_000, range: 100...3_600_000)
-        requestTimeout = try environment.duration("PROXY_TIMEOUT_MS", defaultMilliseconds: 300_000, range: 100...3_600_000)
+        connectTimeout = try environment.duration(
+            "PROXY_CONNECT_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...60_000)
+        readTimeout = try environment.duration(
+            "PROXY_READ_TIMEOUT_MS", defaultMilliseconds: 120_000, range: 100...3_600_000)
+        requestTimeout = try environment.duration(
+            "PROXY_TIMEOUT_MS", defaultMilliseconds: 300_000, range: 100...3_600_000)
         maxRetries = try environment.integer("PROXY_MAX_RETRIES", default: 2, range: 0...10)
         retryBase = try environment.duration("PROXY_RETRY_BASE_MS", defaultMilliseconds: 250, range: 1...60_000)
-        modelsCacheLifetime = .seconds(try environment.integer("PROXY_MODELS_CACHE_SECONDS", default: 600, range: 0...86_400))
+        modelsCacheLifetime = .seconds(
+            try environment.integer("PROXY_MODELS_CACHE_SECONDS", default: 600, range: 0...86_400))
     }
 }

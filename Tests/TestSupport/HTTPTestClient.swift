@@ -48,6 +48,46 @@ public struct HTTPTestClient: Sendable {
         try await send("PATCH", path, json: json, headers: headers)
     }
 
+    /// A response read as it arrives: each chunk with the time it came.
+    public struct StreamedResponse: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var chunks: [(at: ContinuousClock.Instant, bytes: [UInt8])]
+        public var started: ContinuousClock.Instant
+
+        public var text: String { String(decoding: chunks.flatMap(\.bytes), as: UTF8.self) }
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+    }
+
+    /// Sends a request and reads the body chunk by chunk; `stopAfter` returning true ends the
+    /// read early and closes the connection (a client going away).
+    public func stream(
+        _ method: String, _ path: String, json: [String: Any], headers: [String: String] = [:],
+        stopAfter: @Sendable ([UInt8]) -> Bool = { _ in false }
+    ) async throws -> StreamedResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+        let started = ContinuousClock.now
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        var result = StreamedResponse(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, chunks: [],
+            started: started)
+        var seen: [UInt8] = []
+        for try await chunk in response.body {
+            let bytes = Array(chunk.readableBytesView)
+            result.chunks.append((.now, bytes))
+            seen += bytes
+            if stopAfter(seen) { break }
+        }
+        return result
+    }
+
     public func send(
         _ method: String, _ path: String, json: [String: Any]? = nil, raw: [UInt8]? = nil,
         headers: [String: String] = [:]

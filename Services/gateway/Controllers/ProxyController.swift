@@ -24,7 +24,10 @@ struct ProxyController: Sendable {
             [
                 ("payload", .object([], additional: true, description: "The provider's request body, sent unchanged")),
                 ("path", .string(description: "The provider endpoint; default its chat endpoint")),
-                ("credential", .string(description: "Which of the service's credentials (by name); default \"default\"")),
+                (
+                    "credential",
+                    .string(description: "Which of the service's credentials (by name); default \"default\"")
+                ),
             ], required: ["payload"])
         let upstream: [Int: String] = [
             400: "No credential stored for the service, or a malformed payload",
@@ -34,9 +37,11 @@ struct ProxyController: Sendable {
         ]
         api.add(
             Operation(
-                method: .post, path: "/proxy/{service}", tag: tag, summary: "Call a provider; its status and body come back unchanged",
+                method: .post, path: "/proxy/{service}", tag: tag,
+                summary: "Call a provider; its status and body come back unchanged",
                 access: access, body: envelope,
-                success: .init(status: 200, description: "The provider's answer (any status it gives)", schema: .anyObject),
+                success: .init(
+                    status: 200, description: "The provider's answer (any status it gives)", schema: .anyObject),
                 errors: upstream)
         ) { request, context in
             try await raw(request, context: context, stream: false)
@@ -46,13 +51,19 @@ struct ProxyController: Sendable {
                 method: .post, path: "/proxy/{service}/stream", tag: tag,
                 summary: "Call a provider with stream: true; its server-sent events come back as they arrive",
                 access: access, body: envelope,
-                success: .init(status: 200, description: "text/event-stream", schema: .string(), contentType: "text/event-stream"),
+                success: .init(
+                    status: 200, description: "text/event-stream", schema: .string(), contentType: "text/event-stream"),
                 errors: upstream)
         ) { request, context in
             try await raw(request, context: context, stream: true)
         }
         let openAIBody = Schema.object(
-            [("model", .string(description: "`service/model`, e.g. groq/llama-3.1-8b-instant; a bare model goes to openai"))],
+            [
+                (
+                    "model",
+                    .string(description: "`service/model`, e.g. groq/llama-3.1-8b-instant; a bare model goes to openai")
+                )
+            ],
             required: ["model"], additional: true)
         for (path, summary) in [
             ("/v1/chat/completions", "OpenAI-compatible chat completions (streaming with stream: true)"),
@@ -61,12 +72,15 @@ struct ProxyController: Sendable {
             api.add(
                 Operation(
                     method: .post, path: path, tag: tag, summary: summary, access: access, body: openAIBody,
-                    success: .init(status: 200, description: "The provider's answer", schema: .anyObject), errors: upstream)
+                    success: .init(status: 200, description: "The provider's answer", schema: .anyObject),
+                    errors: upstream)
             ) { request, context in
                 try await relay(
-                    call(try await request.bodyBytes(context: context), context: context, headers: [
-                        ProxyHeaders.api: "openai", ProxyHeaders.path: path,
-                    ]))
+                    call(
+                        try await request.bodyBytes(context: context), context: context,
+                        headers: [
+                            ProxyHeaders.api: "openai", ProxyHeaders.path: path,
+                        ]))
             }
         }
         api.add(
@@ -82,11 +96,13 @@ struct ProxyController: Sendable {
                     headers[ProxyHeaders.clientHeaderPrefix + name] = value
                 }
             }
-            return try await relay(call(try await request.bodyBytes(context: context), context: context, headers: headers))
+            return try await relay(
+                call(try await request.bodyBytes(context: context), context: context, headers: headers))
         }
         api.add(
             Operation(
-                method: .get, path: "/v1/models", tag: tag, summary: "The service/model ids the tenant's credentials reach",
+                method: .get, path: "/v1/models", tag: tag,
+                summary: "The service/model ids the tenant's credentials reach",
                 access: access, success: .init(status: 200, description: "OpenAI's list format", schema: .anyObject))
         ) { _, context in
             let page = CredentialListRequest(limit: 200, after: nil, service: nil)
@@ -110,7 +126,8 @@ struct ProxyController: Sendable {
             throw Problem.badRequest("unknown field `\(unknown)`")
         }
         guard let payload = envelope.field("payload"), body[payload.value.lowerBound] == UInt8(ascii: "{") else {
-            throw Problem.badRequest(envelope.field("payload") == nil ? "missing field `payload`" : "`payload` must be an object")
+            throw Problem.badRequest(
+                envelope.field("payload") == nil ? "missing field `payload`" : "`payload` must be an object")
         }
         var headers: MessageHeaders = [
             ProxyHeaders.api: "raw", ProxyHeaders.service: service, ProxyHeaders.stream: stream ? "1" : "0",
@@ -120,7 +137,9 @@ struct ProxyController: Sendable {
             headers[ProxyHeaders.path] = path
         }
         if envelope.field("credential") != nil {
-            guard let name = envelope.string("credential") else { throw Problem.badRequest("`credential` must be a string") }
+            guard let name = envelope.string("credential") else {
+                throw Problem.badRequest("`credential` must be a string")
+            }
             headers[ProxyHeaders.credential] = name
         }
         return try await relay(call(Array(body[payload.value]), context: context, headers: headers))
@@ -146,7 +165,9 @@ struct ProxyController: Sendable {
         for field in first.headers where field.name.hasPrefix(ProxyHeaders.upstreamHeaderPrefix) {
             let name = String(field.name.dropFirst(ProxyHeaders.upstreamHeaderPrefix.count))
             // Our own x-request-id names this request; the provider's goes as x-upstream-request-id.
-            guard let fieldName = HTTPField.Name(name == "x-request-id" ? "x-upstream-request-id" : name) else { continue }
+            guard let fieldName = HTTPField.Name(name == "x-request-id" ? "x-upstream-request-id" : name) else {
+                continue
+            }
             headers.append(HTTPField(name: fieldName, value: field.value))
         }
         if first.isEndOfStream {

@@ -36,12 +36,14 @@ struct CredentialLeases: Sendable {
             headers[RoutingHeaders.callerInstance] = instanceID
             do {
                 let reply = try await nats.request(
-                    VaultSubjects.resolve, payload: try JSONEncoder().encode(ResolveRequest(service: service, name: name)),
+                    VaultSubjects.resolve,
+                    payload: try JSONEncoder().encode(ResolveRequest(service: service, name: name)),
                     headers: headers, timeout: .seconds(5))
                 return try JSONDecoder().decode(ReleasedCredential.self, from: Data(reply.payload))
             } catch let error as ServiceError where error.code == 404 {
                 let named = name == "default" ? "" : " named \(name)"
-                throw ServiceError.badRequest("no credential stored for service \(service)\(named); add one with POST /credentials")
+                throw ServiceError.badRequest(
+                    "no credential stored for service \(service)\(named); add one with POST /credentials")
             } catch let error as NatsError where error.code == .noResponders || error.code == .timeout {
                 throw ServiceError.unavailable("the vault is unavailable")
             }

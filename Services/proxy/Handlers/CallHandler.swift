@@ -90,6 +90,7 @@ struct CallHandler: Sendable {
         head = [:]
         for try await chunk in response.body {
             let filtered = meter.stream(chunk.readableBytesView)
+            record.measured(meter)
             if let filtered {
                 if !filtered.isEmpty { try writer.send(filtered) }
             } else {
@@ -154,7 +155,8 @@ struct CallHandler: Sendable {
     }
 
     static func isForwarded(_ name: String) -> Bool {
-        ["content-type", "request-id", "x-request-id", "retry-after", "openai-processing-ms", "openai-version"].contains(name)
+        ["content-type", "request-id", "x-request-id", "retry-after", "openai-processing-ms", "openai-version"]
+            .contains(name)
             || name.hasPrefix("x-ratelimit-") || name.hasPrefix("anthropic-ratelimit-") || name.hasPrefix("ratelimit-")
     }
 
@@ -223,7 +225,8 @@ final class CallRecord: Sendable {
         }
         let reached = state.status != 0 && state.status != 502 && state.status != 504
         return UsageEvent(
-            id: call.requestID, tenantId: call.tenant, apiKeyId: call.apiKeyID, userId: call.userID, service: call.service,
+            id: call.requestID, tenantId: call.tenant, apiKeyId: call.apiKeyID, userId: call.userID,
+            service: call.service,
             model: call.model, endpoint: call.path, status: state.status == 0 ? 499 : state.status,
             latencyMs: milliseconds(.now - started), ttfbMs: state.firstByte.map { milliseconds($0 - started) },
             promptTokens: reached ? usage.prompt : 0, completionTokens: reached ? usage.completion : 0,

@@ -42,15 +42,20 @@ struct ModelsHandler: Sendable {
                 tenant: tenant, service: service, name: "default", routing: request.headers)
             if service == "azure-openai" {
                 let deployment = credential.meta["deployment"]?.stringValue
-                return deployment.map { [ModelList.Model(id: "azure-openai/\($0)", created: 0, ownedBy: "azure-openai")] } ?? []
+                return deployment.map {
+                    [ModelList.Model(id: "azure-openai/\($0)", created: 0, ownedBy: "azure-openai")]
+                } ?? []
             }
             let target = try adapter.modelsTarget(credential: credential, policy: configuration.baseURLs)
             var upstream = HTTPClientRequest(url: target.url)
-            for (name, value) in target.headers where name != "content-type" { upstream.headers.add(name: name, value: value) }
+            for (name, value) in target.headers where name != "content-type" {
+                upstream.headers.add(name: name, value: value)
+            }
             let response = try await client.execute(upstream, timeout: .seconds(15), logger: logger)
             let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
             guard response.status.code == 200 else {
-                logger.warning("model list refused", metadata: ["service": "\(service)", "status": "\(response.status.code)"])
+                logger.warning(
+                    "model list refused", metadata: ["service": "\(service)", "status": "\(response.status.code)"])
                 return []
             }
             return Self.parse(Array(body.readableBytesView), service: service)
@@ -65,7 +70,8 @@ struct ModelsHandler: Sendable {
         return entries.compactMap { entry in
             guard let id = (entry["id"] as? String) ?? (entry["name"] as? String) else { return nil }
             let created = (entry["created"] as? Int) ?? 0
-            return ModelList.Model(id: "\(service)/\(id)", created: created, ownedBy: (entry["owned_by"] as? String) ?? service)
+            return ModelList.Model(
+                id: "\(service)/\(id)", created: created, ownedBy: (entry["owned_by"] as? String) ?? service)
         }
     }
 }

@@ -25,17 +25,21 @@ struct ProviderAdapter: Sendable {
         guard let provider = Provider.named(service) else { return nil }
         switch service {
         case "anthropic":
-            return ProviderAdapter(provider: provider, openAIPrefix: "/v1", acceptsStreamUsage: true, nativeFormat: .anthropic)
+            return ProviderAdapter(
+                provider: provider, openAIPrefix: "/v1", acceptsStreamUsage: true, nativeFormat: .anthropic)
         case "cohere":
             return ProviderAdapter(
                 provider: provider, openAIPrefix: "/compatibility/v1", acceptsStreamUsage: false, nativeFormat: .cohere)
         case "gemini":
-            return ProviderAdapter(provider: provider, openAIPrefix: "", acceptsStreamUsage: true, nativeFormat: .openAI)
+            return ProviderAdapter(
+                provider: provider, openAIPrefix: "", acceptsStreamUsage: true, nativeFormat: .openAI)
         case "mistral", "openai-compatible":
             // Mistral reports usage in the last chunk unasked; unknown servers may reject the option.
-            return ProviderAdapter(provider: provider, openAIPrefix: "/v1", acceptsStreamUsage: false, nativeFormat: .openAI)
+            return ProviderAdapter(
+                provider: provider, openAIPrefix: "/v1", acceptsStreamUsage: false, nativeFormat: .openAI)
         default:
-            return ProviderAdapter(provider: provider, openAIPrefix: "/v1", acceptsStreamUsage: true, nativeFormat: .openAI)
+            return ProviderAdapter(
+                provider: provider, openAIPrefix: "/v1", acceptsStreamUsage: true, nativeFormat: .openAI)
         }
     }
 
@@ -74,7 +78,9 @@ struct ProviderAdapter: Sendable {
         }
 
         var url = base + relative
-        var headers: [(String, String)] = [("content-type", "application/json"), ("accept", "application/json, text/event-stream")]
+        var headers: [(String, String)] = [
+            ("content-type", "application/json"), ("accept", "application/json, text/event-stream"),
+        ]
         let key = credential.key
         switch provider.service {
         case "anthropic":
@@ -96,7 +102,9 @@ struct ProviderAdapter: Sendable {
             headers.append(("api-key", key))
         default:
             if !key.isEmpty { headers.append(("authorization", "Bearer \(key)")) }
-            if let organization = meta["organization"]?.stringValue { headers.append(("openai-organization", organization)) }
+            if let organization = meta["organization"]?.stringValue {
+                headers.append(("openai-organization", organization))
+            }
             if let project = meta["project"]?.stringValue { headers.append(("openai-project", project)) }
         }
         for (name, value) in meta["headers"]?.objectValue ?? [:] {
@@ -112,16 +120,21 @@ struct ProviderAdapter: Sendable {
     ) {
         switch provider.service {
         case "cohere":
-            try target(path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [], policy: policy)
+            try target(
+                path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [], policy: policy)
         case "anthropic":
-            try target(path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [], policy: policy)
+            try target(
+                path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [], policy: policy)
         default:
-            try target(path: "/v1/models", api: .openAI, model: nil, credential: credential, clientHeaders: [], policy: policy)
+            try target(
+                path: "/v1/models", api: .openAI, model: nil, credential: credential, clientHeaders: [], policy: policy)
         }
     }
 
     /// Credentials' headers may not replace the authentication the adapter sets.
-    private static let protectedHeaders: Set<String> = ["authorization", "x-api-key", "api-key", "host", "content-length"]
+    private static let protectedHeaders: Set<String> = [
+        "authorization", "x-api-key", "api-key", "host", "content-length",
+    ]
 
     private static func trimmed(_ url: String) -> String {
         var url = url

@@ -38,7 +38,9 @@ enum UsageFormat: Sendable {
     private func usage(from object: [String: Any], event: String?, current: TokenUsage?) -> TokenUsage? {
         switch self {
         case .openAI:
-            let usage = (object["usage"] as? [String: Any]) ?? ((object["x_groq"] as? [String: Any])?["usage"] as? [String: Any])
+            let usage =
+                (object["usage"] as? [String: Any])
+                ?? ((object["x_groq"] as? [String: Any])?["usage"] as? [String: Any])
             guard let usage else { return nil }
             let details = usage["prompt_tokens_details"] as? [String: Any]
             return TokenUsage(
@@ -53,7 +55,9 @@ enum UsageFormat: Sendable {
             if event == "message_delta", let usage = object["usage"] as? [String: Any] {
                 return Self.anthropic(usage, previous: current)
             }
-            if event == nil, let usage = object["usage"] as? [String: Any] { return Self.anthropic(usage, previous: nil) }
+            if event == nil, let usage = object["usage"] as? [String: Any] {
+                return Self.anthropic(usage, previous: nil)
+            }
             return nil
         case .cohere:
             let usage =

@@ -27,7 +27,8 @@ struct UsagePublisher: Sendable {
                 UsageSubjects.event(tenant: event.tenantId), payload: payload, messageID: event.id,
                 timeout: .seconds(2))
         } catch {
-            logger.warning("usage event kept in the outbox", metadata: ["request.id": "\(event.id)", "error": "\(error)"])
+            logger.warning(
+                "usage event kept in the outbox", metadata: ["request.id": "\(event.id)", "error": "\(error)"])
             do {
                 let json = try JSONDecoder().decode(JSONValue.self, from: payload)
                 try await database.query(
@@ -63,7 +64,7 @@ struct OutboxRelay: Service {
             while !Task.isCancelled {
                 do {
                     if try await relayBatch() > 0 { continue }
-                } catch where Task.isCancelled {
+                } catch  where Task.isCancelled {
                     return
                 } catch {
                     logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)"])

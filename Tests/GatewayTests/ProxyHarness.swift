@@ -1,0 +1,85 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import ProviderStandIn
+import TestSupport
+import Testing
+
+/// A gateway with a vault, a proxy and a stand-in provider, and a tenant whose credentials point
+/// at the stand-in.
+struct ProxyHarness: Sendable {
+    let gateway: TestGateway
+    let standIn: StandInLog
+    let standInURL: String
+    let tenant: (id: String, slug: String, key: String)
+    let usage: PullConsumer
+    let vault: ChildProcess
+    let proxy: ChildProcess
+
+    var http: HTTPTestClient { gateway.http }
+    var auth: [String: String] { ["x-api-key": tenant.key] }
+
+    /// Runs `body` with the whole chain; `proxyEnvironment` tunes the proxy.
+    static func run(
+        proxyEnvironment: [String: String] = [:], chunkDelay: Duration = .milliseconds(150),
+        _ body: @Sendable (ProxyHarness) async throws -> Void
+    ) async throws {
+        let log = StandInLog()
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await StandInProvider(log: log, chunkDelay: chunkDelay).run(logger: Logger(label: "stand-in")) {
+                    continuation.yield($0)
+                }
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw TestInfrastructureError("the stand-in did not start") }
+            let url = "http://127.0.0.1:\(port)"
+            try await TestGateway.run { gateway in
+                let allowed = ["PROXY_ALLOWED_BASE_URLS": "\(url),http://127.0.0.1:9"]
+                let vault = try await gateway.launch("vault", overrides: allowed)
+                let proxy = try await gateway.launch("proxy", overrides: allowed.merging(proxyEnvironment) { $1 })
+                let tenant = try await gateway.createTenant()
+                let operatorConnection = try await gateway.cluster.connect(as: "operator")
+                try await operatorConnection.jetStream.ensureStream(UsageStream.config)
+                try await operatorConnection.jetStream.ensureConsumer(
+                    stream: "USAGE", ConsumerConfig(durableName: "test"))
+                let usage = try await operatorConnection.jetStream.pullConsumer(
+                    stream: "USAGE", durable: "test", subject: "usage.events.>")
+                let harness = ProxyHarness(
+                    gateway: gateway, standIn: log, standInURL: url, tenant: tenant, usage: usage, vault: vault,
+                    proxy: proxy)
+                try await body(harness)
+                await proxy.stop()
+                await vault.stop()
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Stores a credential pointing at the stand-in.
+    func store(_ service: String, key: String, name: String? = nil, meta: [String: Any] = [:]) async throws {
+        var meta = meta
+        if meta["baseUrl"] == nil { meta["baseUrl"] = standInURL }
+        var body: [String: Any] = ["service": service, "key": key, "meta": meta]
+        if let name { body["name"] = name }
+        let response = try await http.post("/credentials", json: body, headers: auth)
+        guard response.status == 201 else { throw TestInfrastructureError("storing \(service): \(response.text)") }
+    }
+
+    /// The next usage events (waits up to `timeout` for `count` of them).
+    func usageEvents(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [UsageEvent] {
+        var events: [UsageEvent] = []
+        let deadline = ContinuousClock.now + timeout
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        while events.count < count && ContinuousClock.now < deadline {
+            for message in try await usage.fetch(batch: count - events.count, timeout: .milliseconds(500)) {
+                events.append(try decoder.decode(UsageEvent.self, from: Data(message.payload)))
+                try message.ack()
+            }
+        }
+        return events
+    }
+}

@@ -1,0 +1,312 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// A stand-in AI provider for tests and benchmarks (real providers cannot be reached here): it
+/// speaks OpenAI's, Anthropic's and Cohere's wire formats, plain and streamed, with fixed,
+/// known token counts.
+///
+/// Models steer it: `slow-stream` waits `chunkDelay` between stream chunks; `endless` streams
+/// until the client leaves; `error-NNN` answers status NNN; `flaky` fails with 503 once per
+/// conversation (`user` field) and then works.
+public struct StandInProvider: Sendable {
+    /// The token counts every answer reports.
+    public enum Tokens {
+        public static let openAIPrompt = 12
+        public static let openAICompletion = 5
+        public static let openAICached = 2
+        public static let embeddingPrompt = 8
+        public static let anthropicInput = 21
+        public static let anthropicOutput = 9
+        public static let anthropicCacheRead = 4
+        public static let cohereInput = 13
+        public static let cohereOutput = 6
+    }
+
+    public static let words = ["Hello", " from", " the", " stand-in"]
+
+    public let log: StandInLog
+    public let chunkDelay: Duration
+    public let record: Bool
+
+    public init(log: StandInLog = StandInLog(), chunkDelay: Duration = .milliseconds(150), record: Bool = true) {
+        self.log = log
+        self.chunkDelay = chunkDelay
+        self.record = record
+    }
+
+    /// Runs the server on 127.0.0.1:`port` (0: any); `onStart` gets the port.
+    public func run(port: Int = 0, logger: Logger, onStart: @escaping @Sendable (Int) async -> Void = { _ in })
+        async throws
+    {
+        let router = Router()
+        let provider = self
+        router.post("/v1/chat/completions") { request, context in try await provider.chat(request, context: context) }
+        router.post("/openai/deployments/{deployment}/chat/completions") { request, context in
+            try await provider.chat(request, context: context)
+        }
+        router.post("/v1/embeddings") { request, context in try await provider.embeddings(request, context: context) }
+        router.get("/v1/models") { request, context in try await provider.models(request, context: context) }
+        router.post("/v1/messages") { request, context in try await provider.messages(request, context: context) }
+        router.post("/v2/chat") { request, context in try await provider.cohereChat(request, context: context) }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { channel in await onStart(channel.localAddress?.port ?? port) }, logger: logger)
+        try await app.runService(gracefulShutdownSignals: [])
+    }
+
+    // MARK: - OpenAI
+
+    func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (received, json) = try await receive(request, context: context)
+        let model = json["model"] as? String ?? "unknown"
+        if let failure = failure(model: model, received: received, json: json) { return failure }
+        let stream = json["stream"] as? Bool ?? false
+        let includeUsage = (json["stream_options"] as? [String: Any])?["include_usage"] as? Bool ?? false
+        let usage: [String: Any] = [
+            "prompt_tokens": Tokens.openAIPrompt, "completion_tokens": Tokens.openAICompletion,
+            "total_tokens": Tokens.openAIPrompt + Tokens.openAICompletion,
+            "prompt_tokens_details": ["cached_tokens": Tokens.openAICached],
+        ]
+        guard stream else {
+            return Self.json(
+                [
+                    "id": "chatcmpl-standin", "object": "chat.completion", "created": 1_700_000_000, "model": model,
+                    "choices": [
+                        [
+                            "index": 0, "finish_reason": "stop",
+                            "message": ["role": "assistant", "content": Self.words.joined()],
+                        ]
+                    ],
+                    "usage": usage,
+                ],
+                headers: [
+                    HTTPField.Name("x-request-id")!: "req_standin_1",
+                    HTTPField.Name("x-ratelimit-remaining-requests")!: "99",
+                ])
+        }
+        var events: [[String: Any]] = [
+            Self.chunk(model, delta: ["role": "assistant", "content": ""])
+        ]
+        events += Self.words.map { Self.chunk(model, delta: ["content": $0]) }
+        events.append(Self.chunk(model, delta: [:], finish: "stop"))
+        if includeUsage {
+            events.append([
+                "id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model,
+                "choices": [], "usage": usage,
+            ])
+        }
+        let lines = events.map { "data: " + Self.text($0) + "\n\n" } + ["data: [DONE]\n\n"]
+        return sse(lines, endless: model == "endless", delayed: model == "slow-stream")
+    }
+
+    static func chunk(_ model: String, delta: [String: Any], finish: String? = nil) -> [String: Any] {
+        [
+            "id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model,
+            "choices": [["index": 0, "delta": delta, "finish_reason": finish as Any? ?? NSNull()]],
+        ]
+    }
+
+    func embeddings(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (received, json) = try await receive(request, context: context)
+        let model = json["model"] as? String ?? "unknown"
+        if let failure = failure(model: model, received: received, json: json) { return failure }
+        let inputs = (json["input"] as? [Any])?.count ?? 1
+        return Self.json([
+            "object": "list", "model": model,
+            "data": (0..<inputs).map { ["object": "embedding", "index": $0, "embedding": [0.25, -0.5, 0.125]] },
+            "usage": ["prompt_tokens": Tokens.embeddingPrompt, "total_tokens": Tokens.embeddingPrompt],
+        ])
+    }
+
+    func models(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        _ = try await receive(request, context: context)
+        if request.headers[HTTPField.Name("x-api-key")!] != nil {
+            return Self.json([
+                "data": [["id": "claude-3-5-haiku-latest", "type": "model", "created_at": "2024-10-22T00:00:00Z"]],
+                "has_more": false,
+            ])
+        }
+        return Self.json([
+            "object": "list",
+            "data": [
+                ["id": "gpt-4o-mini", "object": "model", "created": 1_721_172_741, "owned_by": "system"],
+                ["id": "text-embedding-3-small", "object": "model", "created": 1_705_948_997, "owned_by": "system"],
+            ],
+        ])
+    }
+
+    // MARK: - Anthropic
+
+    func messages(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (received, json) = try await receive(request, context: context)
+        let model = json["model"] as? String ?? "unknown"
+        if let failure = failure(model: model, received: received, json: json) { return failure }
+        guard json["stream"] as? Bool ?? false else {
+            return Self.json(
+                [
+                    "id": "msg_standin", "type": "message", "role": "assistant", "model": model,
+                    "content": [["type": "text", "text": Self.words.joined()]], "stop_reason": "end_turn",
+                    "stop_sequence": NSNull(),
+                    "usage": [
+                        "input_tokens": Tokens.anthropicInput, "output_tokens": Tokens.anthropicOutput,
+                        "cache_read_input_tokens": Tokens.anthropicCacheRead, "cache_creation_input_tokens": 0,
+                    ],
+                ], headers: [HTTPField.Name("request-id")!: "req_anthropic_1"])
+        }
+        var events: [(String, [String: Any])] = [
+            (
+                "message_start",
+                [
+                    "type": "message_start",
+                    "message": [
+                        "id": "msg_standin", "type": "message", "role": "assistant", "model": model, "content": [],
+                        "stop_reason": NSNull(), "stop_sequence": NSNull(),
+                        "usage": [
+                            "input_tokens": Tokens.anthropicInput, "output_tokens": 1,
+                            "cache_read_input_tokens": Tokens.anthropicCacheRead, "cache_creation_input_tokens": 0,
+                        ],
+                    ],
+                ]
+            ),
+            (
+                "content_block_start",
+                ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]
+            ),
+            ("ping", ["type": "ping"]),
+        ]
+        events += Self.words.map {
+            (
+                "content_block_delta",
+                ["type": "content_block_delta", "index": 0, "delta": ["type": "text_delta", "text": $0]]
+            )
+        }
+        events += [
+            ("content_block_stop", ["type": "content_block_stop", "index": 0]),
+            (
+                "message_delta",
+                [
+                    "type": "message_delta", "delta": ["stop_reason": "end_turn", "stop_sequence": NSNull()],
+                    "usage": ["output_tokens": Tokens.anthropicOutput],
+                ]
+            ),
+            ("message_stop", ["type": "message_stop"]),
+        ]
+        return sse(
+            events.map { "event: \($0.0)\ndata: \(Self.text($0.1))\n\n" }, endless: false,
+            delayed: model == "slow-stream")
+    }
+
+    // MARK: - Cohere
+
+    func cohereChat(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (received, json) = try await receive(request, context: context)
+        let model = json["model"] as? String ?? "unknown"
+        if let failure = failure(model: model, received: received, json: json) { return failure }
+        let usage: [String: Any] = [
+            "billed_units": ["input_tokens": Tokens.cohereInput, "output_tokens": Tokens.cohereOutput],
+            "tokens": ["input_tokens": Tokens.cohereInput + 200, "output_tokens": Tokens.cohereOutput],
+        ]
+        guard json["stream"] as? Bool ?? false else {
+            return Self.json([
+                "id": "cohere-standin", "finish_reason": "COMPLETE",
+                "message": ["role": "assistant", "content": [["type": "text", "text": Self.words.joined()]]],
+                "usage": usage,
+            ])
+        }
+        var events: [(String, [String: Any])] = [
+            (
+                "message-start",
+                ["type": "message-start", "id": "cohere-standin", "delta": ["message": ["role": "assistant"]]]
+            ),
+            (
+                "content-start",
+                ["type": "content-start", "index": 0, "delta": ["message": ["content": ["type": "text", "text": ""]]]]
+            ),
+        ]
+        events += Self.words.map {
+            ("content-delta", ["type": "content-delta", "index": 0, "delta": ["message": ["content": ["text": $0]]]])
+        }
+        events += [
+            ("content-end", ["type": "content-end", "index": 0]),
+            ("message-end", ["type": "message-end", "delta": ["finish_reason": "COMPLETE", "usage": usage]]),
+        ]
+        return sse(
+            events.map { "event: \($0.0)\ndata: \(Self.text($0.1))\n\n" }, endless: false,
+            delayed: model == "slow-stream")
+    }
+
+    // MARK: - Plumbing
+
+    private func receive(_ request: Request, context: BasicRequestContext) async throws -> (
+        StandInRequest, [String: Any]
+    ) {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 * 1024 * 1024)
+        let received = StandInRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+            headers: Dictionary(request.headers.map { ($0.name.rawName.lowercased(), $0.value) }) { $1 },
+            body: Array(body.readableBytesView))
+        if record { log.record(received) }
+        return (received, received.json)
+    }
+
+    /// `error-NNN` and `flaky` models.
+    private func failure(model: String, received: StandInRequest, json: [String: Any]) -> Response? {
+        var status: Int?
+        if model.hasPrefix("error-"), let code = Int(model.dropFirst(6)) { status = code }
+        if model == "flaky", log.attempt("flaky:\(json["user"] as? String ?? "")") == 1 { status = 503 }
+        guard let status else { return nil }
+        let body: [String: Any] = [
+            "error": ["message": "stand-in failure \(status)", "type": "stand_in_error", "code": String(status)]
+        ]
+        return Self.json(body, status: .init(code: status), headers: status == 429 ? [.retryAfter: "7"] : [:])
+    }
+
+    /// A server-sent-events answer: one write per event, `chunkDelay` apart when `delayed`.
+    private func sse(_ events: [String], endless: Bool, delayed: Bool) -> Response {
+        let delay = chunkDelay
+        let log = log
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                do {
+                    if endless {
+                        try await writer.write(ByteBuffer(string: events[0]))
+                        var index = 0
+                        while true {
+                            try await Task.sleep(for: .milliseconds(20))
+                            let event =
+                                "data: " + Self.text(Self.chunk("endless", delta: ["content": "tick \(index) "]))
+                                + "\n\n"
+                            try await writer.write(ByteBuffer(string: event))
+                            index += 1
+                        }
+                    }
+                    for (index, event) in events.enumerated() {
+                        if delayed && index > 0 { try await Task.sleep(for: delay) }
+                        try await writer.write(ByteBuffer(string: event))
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    log.abandoned()
+                    throw error
+                }
+            })
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response
+    {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text(object))))
+    }
+
+    static func text(_ object: [String: Any]) -> String {
+        String(
+            decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(),
+            as: UTF8.self)
+    }
+}
