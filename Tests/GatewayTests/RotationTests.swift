@@ -182,11 +182,21 @@ struct RotationTests {
                 state = (status["rewrap"] as? [String: Any])?["state"] as? String ?? ""
             }
             #expect(state == "done")
+            // Concurrent writes commit in no knowable order, so end with one known write each: every
+            // instance must serve it within moments (caches are dropped by the change event).
             for tenant in tenants {
                 for service in services {
-                    let last = written.withLock { $0["\(tenant.id)/\(service)"]?.last }
-                    let released = try await resolve(proxy, tenant: tenant.id, service: service)
-                    #expect(released.key == last, "\(service) of \(tenant.slug)")
+                    let final = "sk-final-\(service)-\(UUID().uuidString.prefix(6))"
+                    let stored = try await gateway.http.post(
+                        "/credentials", json: ["service": service, "key": final], headers: ["x-api-key": tenant.key])
+                    #expect(stored.status == 201)
+                    let deadline = ContinuousClock.now + .seconds(2)
+                    var released = try await resolve(proxy, tenant: tenant.id, service: service)
+                    while released.key != final && ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(20))
+                        released = try await resolve(proxy, tenant: tenant.id, service: service)
+                    }
+                    #expect(released.key == final, "\(service) of \(tenant.slug)")
                     #expect(released.keyVersion == 2)
                 }
             }
