@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 "$ROOT/scripts/install-deps.sh"
+"$ROOT/scripts/sdk-venv.sh"
 mkdir -p "$DATA/logs"
 BUILD_FLAGS="--build-tests" "$ROOT/scripts/build.sh"
 
