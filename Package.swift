@@ -125,6 +125,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             path: "Services/proxy",
             swiftSettings: swiftSettings
@@ -170,6 +171,7 @@ let package = Package(
         .target(
             name: "ProviderStandIn",
             dependencies: [
+                "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,7 +5,10 @@
 #   API key: authentication, authorization, rate limiting) against `/healthz` (no
 #   authentication), both with wrk in the same run;
 # - the vault: audited releases per second over NATS with 64 in flight against `$SRV.PING.vault`,
-#   and AES-256-GCM rates (Tools/vault-bench).
+#   and AES-256-GCM rates (Tools/vault-bench);
+# - the proxy: the whole chain (gateway → proxy → vault lease → stand-in provider) against the
+#   stand-in called directly, at 1, 16 and 64 connections: requests/s, the latency the chain adds,
+#   and the CPU time per request of the cluster's processes; and the time to a stream's first event.
 # A private cluster: its own data directory, .env, ports and secrets (set before lib.sh reads them).
 STRONGBOX_DATA=$(mktemp -d /tmp/strongbox-bench-XXXXXX)
 export STRONGBOX_DATA STRONGBOX_ENV="$STRONGBOX_DATA/.env"
@@ -27,7 +30,17 @@ trap cleanup EXIT
 
 "$ROOT/scripts/env.sh" >/dev/null
 load_env
-export CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 LOG_LEVEL=warning
+bin=$(cd "$ROOT" && swift build -c release --show-bin-path)
+
+# The stand-in provider, fast enough not to be the bottleneck.
+"$bin/stand-in-provider" >"$STRONGBOX_DATA/stand-in.log" 2>&1 &
+stand_in_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$STRONGBOX_DATA/stand-in.log" 2>/dev/null && break; sleep 0.1; done
+stand_in_port=$(sed -n 's/listening on //p' "$STRONGBOX_DATA/stand-in.log")
+stand_in="http://127.0.0.1:$stand_in_port"
+trap 'kill $stand_in_pid 2>/dev/null; cleanup' EXIT
+
+export CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 LOG_LEVEL=warning PROXY_ALLOWED_BASE_URLS="$stand_in"
 "$ROOT/scripts/nats.sh" start >/dev/null
 "$ROOT/scripts/postgres.sh" start >/dev/null
 "$ROOT/scripts/services.sh" start >/dev/null
@@ -85,7 +98,67 @@ for service in $services; do
     -d "{\"service\":\"$service\",\"key\":\"sk-bench-$service-0123456789abcdef\"}"
 done
 tenant=$(curl -fsS "$base/auth/me" -H "x-api-key: $key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tenant"]["id"])')
-bin=$(cd "$ROOT" && swift build -c release --show-bin-path)
 echo
 "$bin/vault-bench" --nats-url "$NATS_URL" --password "$NATS_PROXY_PASSWORD" --operator-password "$NATS_OPERATOR_PASSWORD" --tenant "$tenant" \
   --services "$(echo $services | tr ' ' ',')" --seconds "$seconds"
+
+# The proxy: the whole chain against the stand-in alone.
+curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
+  -d "{\"service\":\"openai\",\"name\":\"bench\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
+curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
+  -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
+chat='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}'
+cat >"$STRONGBOX_DATA/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$chat'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+pids() { # the chain's processes: the services, nats-server, PostgreSQL
+  cat "$STRONGBOX_DATA"/run/*.pid "$STRONGBOX_DATA/nats/nats-server.pid" 2>/dev/null
+  pgrep -f "postgres -D $STRONGBOX_DATA" 2>/dev/null || true
+}
+cpu_ticks() { # utime + stime of the chain's processes, in clock ticks
+  local total=0 pid
+  for pid in $(pids); do
+    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+measure() { # url, connections, [header] -> rps|p50|p99|requests|cpu ticks
+  local before after output
+  before=$(cpu_ticks)
+  if [ -n "${3:-}" ]; then
+    output=$(wrk -t1 -c"$2" -d"${seconds}s" --latency -s "$STRONGBOX_DATA/post.lua" -H "$3" "$1")
+  else
+    output=$(wrk -t1 -c"$2" -d"${seconds}s" --latency -s "$STRONGBOX_DATA/post.lua" "$1")
+  fi
+  after=$(cpu_ticks)
+  echo "$(echo "$output" | awk '/Requests\/sec/ {print $2}')|$(echo "$output" | awk '$1 == "50%" {print $2}')|$(echo "$output" | awk '$1 == "99%" {print $2}')|$(echo "$output" | awk '/requests in/ {print $1}')|$((after - before))|$(echo "$output" | awk '/Non-2xx/ {print $5}')"
+}
+wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $key" "$base/v1/chat/completions" >/dev/null
+echo
+echo "Proxy chain (gateway → proxy → vault lease → stand-in) vs the stand-in alone, wrk -t1, ${seconds} s per run, release build"
+echo "| connections | stand-in req/s | chain req/s | stand-in p50 | chain p50 | added p50 | chain p99 | CPU µs/request (chain) | non-2xx |"
+echo "|-------------|----------------|-------------|--------------|-----------|-----------|-----------|------------------------|---------|"
+for connections in 1 16 64; do
+  IFS='|' read -r d_rps d_p50 d_p99 d_n d_cpu d_err <<<"$(measure "$stand_in/v1/chat/completions" "$connections")"
+  IFS='|' read -r c_rps c_p50 c_p99 c_n c_cpu c_err <<<"$(measure "$base/v1/chat/completions" "$connections" "x-api-key: $key")"
+  python3 - "$connections" "$d_rps" "$c_rps" "$d_p50" "$c_p50" "$c_p99" "$c_n" "$c_cpu" "${c_err:-0}" <<'PY'
+import sys
+def us(text):
+    value = float(text[:-2] if text.endswith(("us", "ms")) else text[:-1])
+    return value * (1000 if text.endswith("ms") else 1 if text.endswith("us") else 1_000_000)
+c, d_rps, c_rps, d_p50, c_p50, c_p99, n, ticks, errors = sys.argv[1:]
+cpu = int(ticks) * 10_000 / max(int(n), 1)  # 100 ticks a second
+print(f"| {c:>11} | {float(d_rps):14.0f} | {float(c_rps):11.0f} | {d_p50:>12} | {c_p50:>9} | {(us(c_p50) - us(d_p50)) / 1000:7.3f}ms | {c_p99:>9} | {cpu:22.0f} | {errors:>7} |")
+PY
+done
+direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" \
+  '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' 50)
+chain_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$base/v1/chat/completions" \
+  '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' 50 "x-api-key:$key")
+echo
+echo "Streaming: median time to the first data: event over 50 sequential requests"
+echo "| stand-in alone | through the chain | added |"
+echo "|----------------|-------------------|-------|"
+python3 -c "import sys; d, c = float(sys.argv[1]), float(sys.argv[2]); print(f'| {d:11.3f} ms | {c:14.3f} ms | {c - d:.3f} ms |')" "$direct_first" "$chain_first"

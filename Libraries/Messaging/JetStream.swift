@@ -76,6 +76,7 @@ public struct JetStream: Sendable {
         if let messageID { headers["Nats-Msg-Id"] = messageID }
         let reply = try await connection.request(
             subject, payload: payload, headers: headers, timeout: timeout ?? apiTimeout)
+        if let ack = PublishAck(fastParsing: reply.payload) { return ack }
         if let error = try? JSONDecoder().decode(JetStreamAPIResponse.self, from: Data(reply.payload)).error {
             throw Self.error(error, "publishing on \(subject)")
         }

@@ -90,6 +90,47 @@ public struct PublishAck: Codable, Sendable, Equatable {
     public var isDuplicate: Bool { duplicate ?? false }
 }
 
+extension PublishAck {
+    /// Reads the usual ack (`{"stream":"X","seq":N[,"duplicate":true]}`) without a JSON decoder,
+    /// which is most of a publish's CPU; nil for anything else (an error, a domain), which the
+    /// decoder then reads.
+    init?(fastParsing bytes: [UInt8]) {
+        guard Self.range(of: "\"error\"", in: bytes) == nil, Self.range(of: "\"domain\"", in: bytes) == nil,
+            let stream = Self.value(of: "stream", in: bytes), stream.count >= 2, stream.first == UInt8(ascii: "\""),
+            !stream.contains(UInt8(ascii: "\\")),
+            let seqText = Self.value(of: "seq", in: bytes), let seq = UInt64(String(decoding: seqText, as: UTF8.self))
+        else { return nil }
+        let duplicate = Self.value(of: "duplicate", in: bytes).map { $0.elementsEqual("true".utf8) }
+        self.init(
+            stream: String(decoding: stream.dropFirst().dropLast(), as: UTF8.self), seq: seq, duplicate: duplicate)
+    }
+
+    private static func range(of needle: String, in bytes: [UInt8]) -> Range<Int>? {
+        let needle = Array(needle.utf8)
+        guard bytes.count >= needle.count else { return nil }
+        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return start..<(start + needle.count) }
+        }
+        return nil
+    }
+
+    /// The raw value of `"key":` (a quoted string or a bare literal), spaces trimmed.
+    private static func value(of key: String, in bytes: [UInt8]) -> ArraySlice<UInt8>? {
+        guard var index = range(of: "\"\(key)\"", in: bytes)?.upperBound else { return nil }
+        while index < bytes.count, bytes[index] == 0x20 { index += 1 }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+        index += 1
+        while index < bytes.count, bytes[index] == 0x20 { index += 1 }
+        let start = index
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            guard let close = bytes[(index + 1)...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            return bytes[start...close]
+        }
+        while index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), 0x20].contains(bytes[index]) { index += 1 }
+        return index > start ? bytes[start..<index] : nil
+    }
+}
+
 /// The `error` object of a JetStream API reply.
 struct JetStreamAPIError: Codable, Sendable {
     var code: Int

@@ -107,32 +107,32 @@ extension NatsConnection {
         let writer = StreamWriter(
             connection: self, replyTo: replyTo, cancelSubject: inbox.subject(for: token), cancellation: cancellation)
 
-        let outcome = await withTaskGroup(of: StreamOutcome.self) { group in
+        // The handler runs in a child task; this task waits for whichever comes first: the
+        // handler's end or the requester's cancel (without a second task to wait for the cancel).
+        let race = StreamRace()
+        if cancelsHandler { cancellation.onFire { race.settle(.cancelled) } }
+        let outcome = await withTaskGroup(of: Void.self) { group in
             group.addTask {
+                let outcome: StreamOutcome
                 do {
                     try await body(writer)
-                    return .finished
+                    outcome = .finished
                 } catch let error as ServiceError {
-                    return .failed(error)
+                    outcome = .failed(error)
                 } catch is CancellationError {
-                    return .cancelled
+                    outcome = .cancelled
                 } catch {
                     self.logger.error(
                         "stream handler failed: \(error)", metadata: ["nats.subject": "\(request.subject)"])
-                    return .failed(.internalError)
+                    outcome = .failed(.internalError)
                 }
+                race.settle(outcome)
             }
-            if cancelsHandler {
-                group.addTask {
-                    await cancellation.wait()
-                    return .cancelled
-                }
-            }
-            let first = await group.next() ?? .cancelled
+            let first = await race.outcome()
             group.cancelAll()
-            cancellation.fire()
             return first
         }
+        cancellation.fire()
         switch outcome {
         case .finished: try? writer.finish()
         case .failed(let error): try? writer.finish(error: error)
@@ -147,6 +147,7 @@ final class CancellationSignal: Sendable {
         var fired = false
         var nextID = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var actions: [@Sendable () -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -154,13 +155,26 @@ final class CancellationSignal: Sendable {
     var isFired: Bool { state.withLock { $0.fired } }
 
     func fire() {
-        let waiters = state.withLock { state in
-            guard !state.fired else { return [Int: CheckedContinuation<Void, Never>]() }
+        let (waiters, actions) = state.withLock { state in
+            guard !state.fired else { return ([Int: CheckedContinuation<Void, Never>](), [@Sendable () -> Void]()) }
             state.fired = true
-            defer { state.waiters = [:] }
-            return state.waiters
+            defer {
+                state.waiters = [:]
+                state.actions = []
+            }
+            return (state.waiters, state.actions)
         }
         for waiter in waiters.values { waiter.resume() }
+        for action in actions { action() }
+    }
+
+    /// Runs `action` when the signal fires (at once if it has).
+    func onFire(_ action: @escaping @Sendable () -> Void) {
+        let fired = state.withLock { state in
+            if !state.fired { state.actions.append(action) }
+            return state.fired
+        }
+        if fired { action() }
     }
 
     func wait() async {
@@ -186,6 +200,31 @@ final class CancellationSignal: Sendable {
 private enum StreamOutcome: Sendable {
     case finished, cancelled
     case failed(ServiceError)
+}
+
+/// The first of two outcomes (the handler's, or a cancel), for one waiting task.
+private final class StreamRace: Sendable {
+    private let state = Mutex<(outcome: StreamOutcome?, waiter: CheckedContinuation<StreamOutcome, Never>?)>((nil, nil))
+
+    func settle(_ outcome: StreamOutcome) {
+        let waiter = state.withLock { state -> CheckedContinuation<StreamOutcome, Never>? in
+            guard state.outcome == nil else { return nil }
+            state.outcome = outcome
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: outcome)
+    }
+
+    func outcome() async -> StreamOutcome {
+        await withCheckedContinuation { continuation in
+            let settled = state.withLock { state in
+                if state.outcome == nil { state.waiter = continuation }
+                return state.outcome
+            }
+            if let settled { continuation.resume(returning: settled) }
+        }
+    }
 }
 
 /// Sends the messages of one streamed reply.

@@ -29,7 +29,7 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
 
     return ServiceDefinition(
         endpoints: [calls.endpoint, models.endpoint],
-        dependencies: [HTTPClientService(client: client)],
+        dependencies: [HTTPClientService(client: client), usage],
         services: [
             LeaseInvalidator(nats: context.nats, leases: leases),
             OutboxRelay(

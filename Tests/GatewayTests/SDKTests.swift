@@ -1,7 +1,7 @@
 import Foundation
 import ProviderStandIn
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Official SDKs")
 struct SDKTests {
@@ -33,11 +33,15 @@ struct SDKTests {
             let models = result["models"] as? [String] ?? []
             #expect(models.contains("openai/gpt-4o-mini") && models.contains("anthropic/claude-3-5-haiku-latest"))
             #expect((result["messages"] as? [String: Any])?["text"] as? String == words)
-            #expect((result["messages"] as? [String: Any])?["input_tokens"] as? Int == StandInProvider.Tokens.anthropicInput)
+            #expect(
+                (result["messages"] as? [String: Any])?["input_tokens"] as? Int == StandInProvider.Tokens.anthropicInput
+            )
             #expect((result["messages_stream"] as? [String: Any])?["text"] as? String == words)
             #expect(
-                (result["messages_stream"] as? [String: Any])?["output_tokens"] as? Int == StandInProvider.Tokens.anthropicOutput)
-            #expect(try await harness.usageEvents(5).count == 5, "every model call was metered (the model list is not one)")
+                (result["messages_stream"] as? [String: Any])?["output_tokens"] as? Int
+                    == StandInProvider.Tokens.anthropicOutput)
+            #expect(
+                try await harness.usageEvents(5).count == 5, "every model call was metered (the model list is not one)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Contracts
+import Foundation
 import Testing
 
 @Suite("Base URL allow-list")
@@ -38,5 +39,20 @@ struct BaseURLPolicyTests {
     func badEntries() {
         #expect(throws: BaseURLError.self) { try BaseURLPolicy(allowList: ["llm.internal:8443"]) }
         #expect(throws: BaseURLError.self) { try BaseURLPolicy(allowList: ["https://"]) }
+    }
+}
+
+@Suite("Usage event JSON")
+struct UsageEventJSONTests {
+    @Test("the hand-written encoding decodes to the same event as Codable's")
+    func roundTrip() throws {
+        let event = UsageEvent(
+            id: "req \"quoted\" \\ slash\nline", tenantId: UUID(), apiKeyId: UUID(), userId: nil, service: "openai",
+            model: "gpt-4o-mini", endpoint: "/v1/chat/completions", status: 200, latencyMs: 12, ttfbMs: 3,
+            promptTokens: 12, completionTokens: 5, totalTokens: 17, cachedTokens: 2, estimated: false, streamed: true,
+            clientDisconnected: false, at: Date(timeIntervalSince1970: 1_795_000_000))
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        #expect(try decoder.decode(UsageEvent.self, from: Data(event.jsonBytes)) == event)
     }
 }

@@ -1,8 +1,10 @@
+import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// A stand-in AI provider for tests and benchmarks (real providers cannot be reached here): it
 /// speaks OpenAI's, Anthropic's and Cohere's wire formats, plain and streamed, with fixed,
@@ -30,6 +32,7 @@ public struct StandInProvider: Sendable {
     public let log: StandInLog
     public let chunkDelay: Duration
     public let record: Bool
+    private let answers = AnswerCache()
 
     public init(log: StandInLog = StandInLog(), chunkDelay: Duration = .milliseconds(150), record: Bool = true) {
         self.log = log
@@ -60,19 +63,27 @@ public struct StandInProvider: Sendable {
     // MARK: - OpenAI
 
     func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let (received, json) = try await receive(request, context: context)
-        let model = json["model"] as? String ?? "unknown"
-        if let failure = failure(model: model, received: received, json: json) { return failure }
-        let stream = json["stream"] as? Bool ?? false
-        let includeUsage = (json["stream_options"] as? [String: Any])?["include_usage"] as? Bool ?? false
+        let (received, fields) = try await receiveFields(request, context: context)
+        let model = fields?.string("model") ?? "unknown"
+        if model.hasPrefix("error-") || model == "flaky",
+            let failure = failure(model: model, received: received, json: received.json)
+        {
+            return failure
+        }
+        let stream = fields?.bool("stream") ?? false
+        let includeUsage = fields?.object("stream_options")?.bool("include_usage") ?? false
+        if !stream, let cached = answers.cached(model) {
+            return Response(
+                status: .ok, headers: Self.chatHeaders, body: .init(byteBuffer: cached))
+        }
         let usage: [String: Any] = [
             "prompt_tokens": Tokens.openAIPrompt, "completion_tokens": Tokens.openAICompletion,
             "total_tokens": Tokens.openAIPrompt + Tokens.openAICompletion,
             "prompt_tokens_details": ["cached_tokens": Tokens.openAICached],
         ]
         guard stream else {
-            return Self.json(
-                [
+            let body = ByteBuffer(
+                string: Self.text([
                     "id": "chatcmpl-standin", "object": "chat.completion", "created": 1_700_000_000, "model": model,
                     "choices": [
                         [
@@ -81,11 +92,9 @@ public struct StandInProvider: Sendable {
                         ]
                     ],
                     "usage": usage,
-                ],
-                headers: [
-                    HTTPField.Name("x-request-id")!: "req_standin_1",
-                    HTTPField.Name("x-ratelimit-remaining-requests")!: "99",
-                ])
+                ]))
+            answers.store(model, body)
+            return Response(status: .ok, headers: Self.chatHeaders, body: .init(byteBuffer: body))
         }
         var events: [[String: Any]] = [
             Self.chunk(model, delta: ["role": "assistant", "content": ""])
@@ -240,6 +249,26 @@ public struct StandInProvider: Sendable {
 
     // MARK: - Plumbing
 
+    static let chatHeaders: HTTPFields = [
+        .contentType: "application/json", HTTPField.Name("x-request-id")!: "req_standin_1",
+        HTTPField.Name("x-ratelimit-remaining-requests")!: "99",
+    ]
+
+    /// Like `receive`, but reads only the top-level fields (cheap, for the benchmark's hot path).
+    private func receiveFields(_ request: Request, context: BasicRequestContext) async throws -> (
+        StandInRequest, JSONFields?
+    ) {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 * 1024 * 1024)
+        let bytes = Array(body.readableBytesView)
+        let received = StandInRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+            headers: record ? Dictionary(request.headers.map { ($0.name.rawName.lowercased(), $0.value) }) { $1 } : [:],
+            body: bytes)
+        if record { log.record(received) }
+        return (received, JSONFields(bytes))
+    }
+
     private func receive(_ request: Request, context: BasicRequestContext) async throws -> (
         StandInRequest, [String: Any]
     ) {
@@ -309,4 +338,12 @@ public struct StandInProvider: Sendable {
             decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(),
             as: UTF8.self)
     }
+}
+
+/// Encoded non-streamed chat answers by model.
+final class AnswerCache: Sendable {
+    private let answers = Mutex<[String: ByteBuffer]>([:])
+
+    func cached(_ model: String) -> ByteBuffer? { answers.withLock { $0[model] } }
+    func store(_ model: String, _ body: ByteBuffer) { answers.withLock { $0[model] = body } }
 }

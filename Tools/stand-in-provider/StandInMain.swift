@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ProviderStandIn
 
@@ -12,7 +13,7 @@ struct StandInMain {
         logger.logLevel = .warning
         try await StandInProvider(chunkDelay: .milliseconds(20), record: false).run(port: port, logger: logger) {
             port in
-            print("listening on \(port)")
+            FileHandle.standardOutput.write(Data("listening on \(port)\n".utf8))
         }
     }
 }

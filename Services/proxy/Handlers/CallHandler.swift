@@ -25,10 +25,11 @@ struct CallHandler: Sendable {
 
     var endpoint: MicroService.Endpoint {
         .stream(
-            "call", subject: ProxySubjects.call, queueGroup: Subjects.queueGroup(.proxy), maxConcurrency: 1024,
-            cancelsHandler: false, handle)
+            "call", subject: ProxySubjects.call, queueGroup: Subjects.queueGroup(.proxy), maxConcurrency: 1024, handle)
     }
 
+    /// Calls the provider; a client that goes away cancels this task, and with it the upstream
+    /// request. The usage event is handed to the publisher in every case (it needs no task).
     @Sendable func handle(_ request: NatsMessage, _ writer: StreamWriter) async throws {
         let call = try ProxyCall(request)
         let record = CallRecord(call: call)
@@ -38,27 +39,20 @@ struct CallHandler: Sendable {
             let target = try call.adapter.target(
                 path: call.path, api: call.api, model: call.model, credential: credential,
                 clientHeaders: call.clientHeaders, policy: configuration.baseURLs)
-            // The client may leave at any moment: its cancel stops the upstream call, not this handler.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await forward(call, target: target, writer: writer, record: record) }
-                group.addTask {
-                    await writer.waitForCancellation()
-                    throw CancellationError()
-                }
-                defer { group.cancelAll() }
-                try await group.next()
-            }
-        } catch is CancellationError where writer.isCancelled {
-            record.disconnected()
+            try await forward(call, target: target, writer: writer, record: record)
         } catch let error as ServiceError where [400, 404, 422].contains(error.code) {
             throw error  // the call never reached a provider: nothing to meter
+        } catch  where writer.isCancelled || Task.isCancelled {
+            record.disconnected()
+            usage.submit(record.event())
+            throw CancellationError()
         } catch {
             let failure = Self.serviceError(error)
             record.failed(status: failure.code)
-            await usage.publish(record.event())
+            usage.submit(record.event())
             throw failure
         }
-        await usage.publish(record.event())
+        usage.submit(record.event())
     }
 
     // MARK: - The upstream call

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 
 /// Tokens of one call, as the provider reported them.
@@ -21,8 +22,19 @@ enum UsageFormat: Sendable {
     /// `usage.billed_units.input_tokens` / `output_tokens`; streams: the `message-end` event.
     case cohere
 
-    /// Usage from a complete JSON body.
+    /// Usage from a complete JSON body: only its `usage` (or `x_groq`) member is parsed.
     func usage(fromBody body: [UInt8]) -> TokenUsage? {
+        if let fields = JSONFields(body) {
+            var object: [String: Any] = [:]
+            for key in ["usage", "x_groq"] {
+                if let range = fields.field(key)?.value,
+                    let member = try? JSONSerialization.jsonObject(with: Data(body[range]))
+                {
+                    object[key] = member
+                }
+            }
+            return object.isEmpty ? nil : usage(from: object, event: nil, current: nil)
+        }
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
         return usage(from: object, event: nil, current: nil)
     }

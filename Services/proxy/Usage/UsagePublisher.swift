@@ -1,36 +1,104 @@
 import Contracts
+import DequeModule
 import Foundation
 import Logging
 import Messaging
 import PostgresNIO
 import ServiceKit
 import ServiceLifecycle
+import Synchronization
 
 /// Publishes one usage event per call to JetStream (`usage.events.<tenant>`, `Nats-Msg-Id` = the
-/// request id). When JetStream cannot take it, the event goes to the `proxy.usage_outbox` table,
-/// and ``OutboxRelay`` publishes it later: a call is never left unmetered.
-struct UsagePublisher: Sendable {
-    let jetStream: JetStream
-    let database: PostgresClient
-    let logger: Logger
+/// request id), off the calls' path: a call hands its event over and is done; this service
+/// publishes the events waiting, many at once, and awaits their acks. An event JetStream does
+/// not take goes to the `proxy.usage_outbox` table, which ``OutboxRelay`` publishes later. On
+/// shutdown it stops after the endpoints and publishes everything handed over before it ends:
+/// a call is never left unmetered.
+final class UsagePublisher: Service, Sendable {
+    private let jetStream: JetStream
+    private let database: PostgresClient
+    private let logger: Logger
+    private let batchSize: Int
+    private let state = Mutex<(queue: Deque<UsageEvent>, waiter: CheckedContinuation<Void, Never>?, closed: Bool)>(
+        ([], nil, false))
 
-    func publish(_ event: UsageEvent) async {
-        let payload: Data
-        do {
-            payload = try Self.encoder.encode(event)
-        } catch {
-            logger.error("usage event not encodable", metadata: ["request.id": "\(event.id)"])
-            return
+    init(jetStream: JetStream, database: PostgresClient, logger: Logger, batchSize: Int = 256) {
+        self.jetStream = jetStream
+        self.database = database
+        self.logger = logger
+        self.batchSize = batchSize
+    }
+
+    /// Hands an event over (never blocks, never fails: a closed publisher writes to the outbox itself).
+    func submit(_ event: UsageEvent) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.queue.append(event)
+            defer { state.waiter = nil }
+            return state.waiter
         }
+        waiter?.resume()
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            while true {
+                let batch = await nextBatch()
+                if batch.isEmpty { return }
+                await publish(batch)
+            }
+        } onGracefulShutdown: {
+            let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.closed = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    /// The events waiting (up to `batchSize`); waits for one if there are none; empty when closed and drained.
+    private func nextBatch() async -> [UsageEvent] {
+        while true {
+            let batch = state.withLock { state -> [UsageEvent]? in
+                if !state.queue.isEmpty {
+                    let count = min(batchSize, state.queue.count)
+                    defer { state.queue.removeFirst(count) }
+                    return Array(state.queue.prefix(count))
+                }
+                return state.closed ? [] : nil
+            }
+            if let batch { return batch }
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state in
+                    if !state.queue.isEmpty || state.closed { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        }
+    }
+
+    /// Publishes a batch concurrently (each with its own ack); what fails goes to the outbox.
+    private func publish(_ batch: [UsageEvent]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for event in batch {
+                group.addTask { await self.publish(event) }
+            }
+        }
+    }
+
+    private func publish(_ event: UsageEvent) async {
+        let payload = event.jsonBytes
         do {
             try await jetStream.publish(
-                UsageSubjects.event(tenant: event.tenantId), payload: payload, messageID: event.id,
-                timeout: .seconds(2))
+                UsageSubjects.event(tenant: event.tenantId), payload: payload, messageID: event.id, timeout: .seconds(2)
+            )
         } catch {
             logger.warning(
                 "usage event kept in the outbox", metadata: ["request.id": "\(event.id)", "error": "\(error)"])
             do {
-                let json = try JSONDecoder().decode(JSONValue.self, from: payload)
+                let json = try JSONDecoder().decode(JSONValue.self, from: Data(payload))
                 try await database.query(
                     """
                     INSERT INTO proxy.usage_outbox (id, tenant_id, event) VALUES (\(event.id), \(event.tenantId), \(json))
@@ -43,12 +111,6 @@ struct UsagePublisher: Sendable {
             }
         }
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
 }
 
 /// Publishes what the outbox holds, oldest first, from any number of proxy instances at once
