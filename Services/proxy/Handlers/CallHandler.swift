@@ -79,21 +79,19 @@ struct CallHandler: Sendable {
             try send(bytes, head: head, writer: writer)
             return
         }
-        // Streaming: the head goes out at once, then every chunk as it arrives.
-        try writer.send([UInt8](), headers: head)
-        head = [:]
+        // Streaming: every chunk goes out as it arrives; the head rides with the first one.
         for try await chunk in response.body {
             let filtered = meter.stream(chunk.readableBytesView)
             record.measured(meter)
-            if let filtered {
-                if !filtered.isEmpty { try writer.send(filtered) }
-            } else {
-                try writer.send(Array(chunk.readableBytesView))
+            let bytes = filtered ?? Array(chunk.readableBytesView)
+            if !bytes.isEmpty || !head.isEmpty {
+                try writer.send(bytes, headers: head)
+                head = [:]
             }
         }
         if !meter.remainder.isEmpty { try writer.send(meter.remainder) }
         record.measured(meter)
-        try writer.finish()
+        try writer.finish([UInt8](), headers: head)
     }
 
     /// A whole body: the head and up to one slice in the first message, the rest in slices.
