@@ -298,6 +298,7 @@ public struct StandInProvider: Sendable {
     private func sse(_ events: [String], endless: Bool, delayed: Bool) -> Response {
         let delay = chunkDelay
         let log = log
+        let record = record
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
@@ -316,6 +317,7 @@ public struct StandInProvider: Sendable {
                     }
                     for (index, event) in events.enumerated() {
                         if delayed && index > 0 { try await Task.sleep(for: delay) }
+                        if record { log.wroteChunk() }
                         try await writer.write(ByteBuffer(string: event))
                     }
                     try await writer.finish(nil)

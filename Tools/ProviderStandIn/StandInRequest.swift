@@ -18,7 +18,9 @@ public struct StandInRequest: Sendable {
 
 /// The requests received and the streams the client abandoned.
 public final class StandInLog: Sendable {
-    private let state = Mutex<(requests: [StandInRequest], abandoned: Int, attempts: [String: Int])>(([], 0, [:]))
+    private let state = Mutex<
+        (requests: [StandInRequest], abandoned: Int, attempts: [String: Int], chunks: [ContinuousClock.Instant])
+    >(([], 0, [:], []))
 
     public init() {}
 
@@ -26,7 +28,11 @@ public final class StandInLog: Sendable {
     /// Streams whose client went away before the stand-in finished them.
     public var abandonedStreams: Int { state.withLock { $0.abandoned } }
 
+    /// When each chunk of the streams was written (for first-event timing).
+    public var chunkTimes: [ContinuousClock.Instant] { state.withLock { $0.chunks } }
+
     func record(_ request: StandInRequest) { state.withLock { $0.requests.append(request) } }
+    func wroteChunk() { state.withLock { $0.chunks.append(.now) } }
     func abandoned() { state.withLock { $0.abandoned += 1 } }
 
     /// Counts calls per key (for the "fails once, then works" models).

@@ -176,11 +176,17 @@ struct ProxyController: Sendable {
         return Response(
             status: status, headers: headers,
             body: ResponseBody { writer in
-                if !first.payload.isEmpty { try await writer.write(ByteBuffer(bytes: first.payload)) }
-                while let message = try await reader.next() {
-                    if !message.payload.isEmpty { try await writer.write(ByteBuffer(bytes: message.payload)) }
+                do {
+                    if !first.payload.isEmpty { try await writer.write(ByteBuffer(bytes: first.payload)) }
+                    while let message = try await reader.next() {
+                        if !message.payload.isEmpty { try await writer.write(ByteBuffer(bytes: message.payload)) }
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    // The client went away (or the stream broke): tell the proxy to stop now.
+                    reader.cancel()
+                    throw error
                 }
-                try await writer.finish(nil)
             })
     }
 }
@@ -188,15 +194,19 @@ struct ProxyController: Sendable {
 /// Reads a reply stream from two places in turn (the route, then the response body writer);
 /// never from two tasks at once, which is what makes the unchecked `Sendable` safe.
 final class ReplyReader: @unchecked Sendable {
-    private var iterator: AsyncThrowingStream<NatsMessage, any Error>.Iterator
+    private var iterator: AsyncThrowingStream<NatsMessage, any Error>.Iterator?
 
     init(_ stream: AsyncThrowingStream<NatsMessage, any Error>) {
         iterator = stream.makeAsyncIterator()
     }
 
-    /// The next message; nil after the end marker.
+    /// The next message; nil after the end marker (or a cancel).
     func next() async throws -> NatsMessage? {
-        guard let message = try await iterator.next() else { return nil }
-        return message
+        try await iterator?.next()
+    }
+
+    /// Stops reading: dropping the iterator cancels the stream, which sends the proxy its cancel.
+    func cancel() {
+        iterator = nil
     }
 }
