@@ -22,7 +22,7 @@ service_env() {
       local name
       for name in MAIL_OUTBOX_LOG CORS_ALLOWED_ORIGINS MAX_BODY_BYTES RATE_LIMIT_PER_MINUTE \
           RATE_LIMIT_ANONYMOUS_PER_MINUTE ACCESS_TOKEN_TTL_SECONDS REFRESH_TOKEN_TTL_DAYS PASSWORD_RESET_TTL_MINUTES \
-          BCRYPT_COST KEY_CACHE_TTL_MS READINESS_TIMEOUT_MS; do
+          BCRYPT_COST KEY_CACHE_TTL_MS READINESS_TIMEOUT_MS GATEWAY_PROXY_TIMEOUT_MS; do
         [ -n "${!name:-}" ] && echo "$name=${!name}"
       done
       ;;
@@ -32,7 +32,11 @@ service_env() {
       [ -n "${PROXY_ALLOWED_BASE_URLS:-}" ] && echo "PROXY_ALLOWED_BASE_URLS=$PROXY_ALLOWED_BASE_URLS"
       ;;
     proxy)
-      [ -n "${PROXY_ALLOWED_BASE_URLS:-}" ] && echo "PROXY_ALLOWED_BASE_URLS=$PROXY_ALLOWED_BASE_URLS"
+      local name
+      for name in PROXY_ALLOWED_BASE_URLS PROXY_LEASE_SECONDS PROXY_CONNECT_TIMEOUT_MS PROXY_READ_TIMEOUT_MS \
+          PROXY_TIMEOUT_MS PROXY_MAX_RETRIES PROXY_RETRY_BASE_MS PROXY_MODELS_CACHE_SECONDS; do
+        [ -n "${!name:-}" ] && echo "$name=${!name}"
+      done
       ;;
   esac
   true
