@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "messaging-bench", targets: ["MessagingBench"]),
         .executable(name: "vault-bench", targets: ["VaultBench"]),
         .executable(name: "stand-in-provider", targets: ["StandInProviderMain"]),
+        .executable(name: "billing-consumer", targets: ["BillingConsumer"]),
         .library(name: "Messaging", targets: ["Messaging"]),
     ],
     dependencies: [
@@ -138,8 +139,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "Usage",
-            dependencies: ["ServiceKit", "Contracts", "Messaging"],
+            dependencies: [
+                "ServiceKit", "Contracts", "Messaging",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Services/usage",
+            resources: [.copy("Pricing/prices.json")],
             swiftSettings: swiftSettings
         ),
 
@@ -178,6 +185,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tools/ProviderStandIn",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "BillingConsumer",
+            dependencies: ["Messaging", "Contracts", .product(name: "Logging", package: "swift-log")],
+            path: "Tools/billing-consumer",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -234,7 +247,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "TestSupport", "ServiceKit", "Messaging", "Contracts", "ProviderStandIn",
+                "Gateway", "TestSupport", "ServiceKit", "Messaging", "Contracts", "ProviderStandIn", "BillingConsumer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

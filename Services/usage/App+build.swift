@@ -1,6 +1,18 @@
+import Contracts
+import Messaging
 import ServiceKit
 
-/// Assembles the usage service's endpoints; `main` and the tests call it.
+/// Assembles the usage service: the durable consumer of usage events and the query endpoints.
 func buildUsage(_ configuration: UsageConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
-    ServiceDefinition(tenantTables: [])
+    let store = UsageStore(client: context.database, logger: context.logger)
+    let queries = UsageQueries(client: context.database, logger: context.logger)
+    return ServiceDefinition(
+        endpoints: QueryHandlers(queries: queries, prices: configuration.prices).endpoints,
+        services: [
+            UsageConsumer(
+                jetStream: context.nats.jetStream, store: store, prices: configuration.prices,
+                batchSize: configuration.batchSize, consumerName: configuration.consumerName, logger: context.logger)
+        ],
+        metadata: ["priceVersion": configuration.prices.version],
+        tenantTables: ["usage.events", "usage.rollups"])
 }

@@ -25,20 +25,22 @@ struct PageRequest: Sendable {
 
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
-        if let text = query["limit"].map(String.init) {
-            guard let limit = Int(text), (1...200).contains(limit) else {
-                throw Problem.badRequest("`limit` must be an integer from 1 to 200")
-            }
-            self.limit = limit
-        } else {
-            limit = 50
-        }
+        limit = try Self.limit(request)
         if let cursor = query["cursor"].map(String.init), !cursor.isEmpty {
             guard let after = Self.decode(cursor) else {
                 throw Problem.badRequest("`cursor` is not a cursor this API issued")
             }
             self.after = after
         }
+    }
+
+    /// `?limit=`: 1–200, default 50.
+    static func limit(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters["limit"].map(String.init) else { return 50 }
+        guard let limit = Int(text), (1...200).contains(limit) else {
+            throw Problem.badRequest("`limit` must be an integer from 1 to 200")
+        }
+        return limit
     }
 
     /// Turns up to `limit + 1` fetched rows into a page.

@@ -95,6 +95,29 @@ enum Components {
                         required: ["state", "done", "total"])
                 ),
             ], required: ["currentVersion", "versions", "rewrap"]),
+        "UsageEvent": .object(
+            [
+                (
+                    "event",
+                    .object(
+                        [
+                            ("id", .string()), ("tenantId", .uuid), ("apiKeyId", .uuid), ("userId", .uuid),
+                            ("service", .string()),
+                            ("model", .string()), ("endpoint", .string()), ("status", .integer()),
+                            ("latencyMs", .integer()),
+                            ("ttfbMs", .integer()), ("promptTokens", .integer()), ("completionTokens", .integer()),
+                            ("totalTokens", .integer()), ("cachedTokens", .integer()), ("estimated", .boolean),
+                            ("streamed", .boolean), ("clientDisconnected", .boolean), ("at", .dateTime),
+                        ], required: ["id", "service", "endpoint", "status", "at"], additional: true)
+                ),
+                ("costMicroUsd", .nullable(.integer())), ("priceVersion", .nullable(.string())),
+            ], required: ["event"]),
+        "UsagePage": page(of: "UsageEvent"),
+        "UsageSummary": .object(
+            [
+                ("items", .array(.object([("key", .string())], required: ["key"], additional: true))),
+                ("totals", .anyObject), ("priceVersion", .string()),
+            ], required: ["items", "totals", "priceVersion"]),
         "Health": .object([("status", .string())], required: ["status"]),
         "Readiness": .object(
             [

@@ -1,0 +1,101 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// Usage events and their hourly rollups in the `usage` schema.
+struct UsageStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// A priced event, ready to store.
+    struct Row: Sendable {
+        var event: UsageEvent
+        var cost: Int64?
+        var priceVersion: String?
+    }
+
+    /// Stores a batch in one statement: events new to the table are inserted (an id seen before
+    /// changes nothing) and only those are added to the rollups. Returns how many were new.
+    @discardableResult
+    func ingest(_ rows: [Row]) async throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        var ids: [String] = [], tenants: [UUID] = [], keys: [String] = [], users: [String] = [], services: [String] = []
+        var models: [String] = [], endpoints: [String] = [], statuses: [Int] = [], latencies: [Int] = [],
+            ttfbs: [Int] = []
+        var prompts: [Int] = [], completions: [Int] = [], totals: [Int] = [], cached: [Int] = []
+        var estimated: [Bool] = [], streamed: [Bool] = [], disconnected: [Bool] = [], times: [Date] = []
+        var costs: [Int] = [], versions: [String] = []
+        for row in rows {
+            let event = row.event
+            ids.append(event.id)
+            tenants.append(event.tenantId)
+            keys.append(event.apiKeyId?.uuidString ?? "")
+            users.append(event.userId?.uuidString ?? "")
+            services.append(event.service)
+            models.append(event.model ?? "")
+            endpoints.append(event.endpoint)
+            statuses.append(event.status)
+            latencies.append(event.latencyMs)
+            ttfbs.append(event.ttfbMs ?? -1)
+            prompts.append(event.promptTokens)
+            completions.append(event.completionTokens)
+            totals.append(event.totalTokens)
+            cached.append(event.cachedTokens)
+            estimated.append(event.estimated)
+            streamed.append(event.streamed)
+            disconnected.append(event.clientDisconnected)
+            times.append(event.at)
+            costs.append(row.cost.map { Int($0) } ?? -1)
+            versions.append(row.priceVersion ?? "")
+        }
+        let result = try await client.query(
+            """
+            WITH batch AS (
+                SELECT * FROM unnest(
+                    \(ids)::text[], \(tenants)::uuid[], \(keys)::text[], \(users)::text[], \(services)::text[],
+                    \(models)::text[], \(endpoints)::text[], \(statuses)::int[], \(latencies)::int[], \(ttfbs)::int[],
+                    \(prompts)::int[], \(completions)::int[], \(totals)::int[], \(cached)::int[], \(estimated)::bool[],
+                    \(streamed)::bool[], \(disconnected)::bool[], \(times)::timestamptz[], \(costs)::bigint[],
+                    \(versions)::text[]
+                ) AS b(id, tenant_id, api_key_id, user_id, service, model, endpoint, status, latency_ms, ttfb_ms,
+                       prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated, streamed,
+                       client_disconnected, at, cost, price_version)
+            ), inserted AS (
+                INSERT INTO usage.events (id, tenant_id, api_key_id, user_id, service, model, endpoint, status,
+                    latency_ms, ttfb_ms, prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated,
+                    streamed, client_disconnected, at, cost_micro_usd, price_version)
+                SELECT DISTINCT ON (id) id, tenant_id, NULLIF(api_key_id, '')::uuid, NULLIF(user_id, '')::uuid, service,
+                    NULLIF(model, ''), endpoint, status, latency_ms, NULLIF(ttfb_ms, -1), prompt_tokens,
+                    completion_tokens, total_tokens, cached_tokens, estimated, streamed, client_disconnected, at,
+                    NULLIF(cost, -1), NULLIF(price_version, '')
+                FROM batch ORDER BY id
+                ON CONFLICT (id) DO NOTHING
+                RETURNING tenant_id, service, COALESCE(model, '') AS model,
+                    COALESCE(api_key_id, '00000000-0000-0000-0000-000000000000') AS api_key_id,
+                    date_trunc('hour', at) AS hour, status, prompt_tokens, completion_tokens, total_tokens,
+                    cached_tokens, latency_ms, cost_micro_usd
+            ), rolled AS (
+                INSERT INTO usage.rollups AS r (tenant_id, service, model, api_key_id, hour, requests, successful,
+                    prompt_tokens, completion_tokens, total_tokens, cached_tokens, latency_ms, cost_micro_usd, unpriced)
+                SELECT tenant_id, service, model, api_key_id, hour, count(*), count(*) FILTER (WHERE status < 400),
+                    sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cached_tokens), sum(latency_ms),
+                    COALESCE(sum(cost_micro_usd), 0), count(*) FILTER (WHERE cost_micro_usd IS NULL)
+                FROM inserted GROUP BY tenant_id, service, model, api_key_id, hour
+                ORDER BY tenant_id, hour, service, model, api_key_id
+                ON CONFLICT (tenant_id, hour, service, model, api_key_id) DO UPDATE SET
+                    requests = r.requests + EXCLUDED.requests, successful = r.successful + EXCLUDED.successful,
+                    prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
+                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens,
+                    total_tokens = r.total_tokens + EXCLUDED.total_tokens,
+                    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
+                    latency_ms = r.latency_ms + EXCLUDED.latency_ms,
+                    cost_micro_usd = r.cost_micro_usd + EXCLUDED.cost_micro_usd, unpriced = r.unpriced + EXCLUDED.unpriced
+                RETURNING 1
+            )
+            SELECT count(*)::integer FROM inserted
+            """, logger: logger)
+        return try await result.decode(Int.self).collectAll().first ?? 0
+    }
+}
