@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "usage", targets: ["Usage"]),
         .executable(name: "messaging-bench", targets: ["MessagingBench"]),
         .executable(name: "vault-bench", targets: ["VaultBench"]),
+        .executable(name: "usage-bench", targets: ["UsageBench"]),
         .executable(name: "stand-in-provider", targets: ["StandInProviderMain"]),
         .executable(name: "billing-consumer", targets: ["BillingConsumer"]),
         .library(name: "Messaging", targets: ["Messaging"]),
@@ -172,6 +173,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tools/vault-bench",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "UsageBench",
+            dependencies: [
+                "Messaging", "Contracts", "ServiceKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tools/usage-bench",
             swiftSettings: swiftSettings
         ),
 

@@ -8,7 +8,10 @@
 #   and AES-256-GCM rates (Tools/vault-bench);
 # - the proxy: the whole chain (gateway → proxy → vault lease → stand-in provider) against the
 #   stand-in called directly, at 1, 16 and 64 connections: requests/s, the latency the chain adds,
-#   and the CPU time per request of the cluster's processes; and the time to a stream's first event.
+#   and the CPU time per request of the cluster's processes; and the time to a stream's first event;
+# - usage: events ingested per second, publish → committed rollup, against publishing alone, and
+#   the lag under a sustained 5,000 events/s (Tools/usage-bench).
+# BENCH_ONLY=gateway,vault,proxy,usage picks sections (default: all).
 # A private cluster: its own data directory, .env, ports and secrets (set before lib.sh reads them).
 STRONGBOX_DATA=$(mktemp -d /tmp/strongbox-bench-XXXXXX)
 export STRONGBOX_DATA STRONGBOX_ENV="$STRONGBOX_DATA/.env"
@@ -21,12 +24,12 @@ command -v wrk >/dev/null || {
 }
 
 [ "$(id -u)" = 0 ] && chmod 755 "$STRONGBOX_DATA"
-cleanup() {
+cleanup() { # BENCH_DEBUG=1 keeps the cluster running and its directory (logs under logs/)
+  [ -n "${BENCH_DEBUG:-}" ] && { echo "cluster left running in $STRONGBOX_DATA"; return; }
   "$ROOT/scripts/stop.sh" >/dev/null 2>&1 || true
   rm -rf "$STRONGBOX_DATA"
 }
 trap cleanup EXIT
-[ -n "${BENCH_DEBUG:-}" ] && trap - EXIT
 
 "$ROOT/scripts/env.sh" >/dev/null
 load_env
@@ -49,6 +52,7 @@ base="http://127.0.0.1:$SERVER_PORT"
 key=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
   -d '{"name":"Bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
 
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 seconds=${BENCH_SECONDS:-5}
 connections=${BENCH_CONNECTIONS:-32}
 run() { # name, path, [header]
@@ -66,6 +70,7 @@ run() { # name, path, [header]
   echo "$1|$rps|$p50|$p99|${errors:-0}"
 }
 
+if want gateway; then
 # Warm up, then alternate the two cases ROUNDS times and keep each one's median run, so a burst
 # of noise on this shared machine does not decide the ratio.
 wrk -t1 -c8 -d1s "$base/healthz" >/dev/null
@@ -91,17 +96,22 @@ IFS='|' read -r name rps p50 p99 errors <<<"$auth"
 ratio=$(python3 -c "print(f'{$rps / $base_rps:.2f}')")
 printf "| %-24s | %10.0f | %-8s | %-8s | %7s | %-11s |\n" "$name" "$rps" "$p50" "$p99" "$errors" "$ratio"
 
+fi
+
 # The vault: store credentials for a tenant, then release them as the proxy would.
 services="openai anthropic groq mistral cohere together deepseek openrouter"
 for service in $services; do
   curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
     -d "{\"service\":\"$service\",\"key\":\"sk-bench-$service-0123456789abcdef\"}"
 done
+if want vault; then
 tenant=$(curl -fsS "$base/auth/me" -H "x-api-key: $key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tenant"]["id"])')
 echo
 "$bin/vault-bench" --nats-url "$NATS_URL" --password "$NATS_PROXY_PASSWORD" --operator-password "$NATS_OPERATOR_PASSWORD" --tenant "$tenant" \
   --services "$(echo $services | tr ' ' ',')" --seconds "$seconds"
+fi
 
+if want proxy; then
 # The proxy: the whole chain against the stand-in alone.
 curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
   -d "{\"service\":\"openai\",\"name\":\"bench\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
@@ -162,3 +172,10 @@ echo "Streaming: median time to the first data: event over 50 sequential request
 echo "| stand-in alone | through the chain | added |"
 echo "|----------------|-------------------|-------|"
 python3 -c "import sys; d, c = float(sys.argv[1]), float(sys.argv[2]); print(f'| {d:11.3f} ms | {c:14.3f} ms | {c - d:.3f} ms |')" "$direct_first" "$chain_first"
+fi
+
+if want usage; then
+  echo
+  DATABASE_URL="$DATABASE_URL" "$bin/usage-bench" --nats-url "$NATS_URL" --password "$NATS_OPERATOR_PASSWORD" \
+    --events "${BENCH_USAGE_EVENTS:-100000}" --rate "${BENCH_USAGE_RATE:-5000}" --seconds "${BENCH_USAGE_SECONDS:-10}"
+fi

@@ -38,6 +38,12 @@ service_env() {
         [ -n "${!name:-}" ] && echo "$name=${!name}"
       done
       ;;
+    usage)
+      local name
+      for name in USAGE_PRICES_FILE USAGE_BATCH_SIZE USAGE_PIPELINE USAGE_CONSUMER; do
+        [ -n "${!name:-}" ] && echo "$name=${!name}"
+      done
+      ;;
   esac
   true
 }

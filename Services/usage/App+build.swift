@@ -11,7 +11,8 @@ func buildUsage(_ configuration: UsageConfiguration, _ context: ServiceContext) 
         services: [
             UsageConsumer(
                 jetStream: context.nats.jetStream, store: store, prices: configuration.prices,
-                batchSize: configuration.batchSize, consumerName: configuration.consumerName, logger: context.logger)
+                batchSize: configuration.batchSize, pipeline: configuration.pipeline,
+                consumerName: configuration.consumerName, logger: context.logger)
         ],
         metadata: ["priceVersion": configuration.prices.version],
         tenantTables: ["usage.events", "usage.rollups"])

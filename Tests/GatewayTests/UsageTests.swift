@@ -285,8 +285,9 @@ struct UsageTests {
     func twoInstances() async throws {
         try await TestGateway.run { gateway in
             let tenant = try await gateway.createTenant()
-            let first = try await gateway.launch("usage", overrides: ["USAGE_BATCH_SIZE": "50"])
-            let second = try await gateway.launch("usage", overrides: ["USAGE_BATCH_SIZE": "50"], instances: 2)
+            let first = try await gateway.launch("usage", overrides: ["USAGE_BATCH_SIZE": "50", "LOG_LEVEL": "debug"])
+            let second = try await gateway.launch(
+                "usage", overrides: ["USAGE_BATCH_SIZE": "50", "LOG_LEVEL": "debug"], instances: 2)
             let feed = UsageFeed(connection: try await gateway.cluster.connect(as: "operator"))
             try await feed.publish((0..<3_000).map { UsageFeed.event("shared-\($0)", tenant: tenant.id) })
             #expect(try await gateway.waitForCount("SELECT sum(requests)::int FROM usage.rollups", 3_000) == 3_000)

@@ -13,6 +13,8 @@ struct UsageConsumer: Service {
     let store: UsageStore
     let prices: PriceTable
     let batchSize: Int
+    /// Batches being stored at once while the next one is fetched.
+    let pipeline: Int
     let consumerName: String
     let logger: Logger
 
@@ -26,26 +28,41 @@ struct UsageConsumer: Service {
         let consumer = try await jetStream.pullConsumer(
             stream: UsageStream.config.name, durable: consumerName, subject: UsageSubjects.events)
         logger.info("consuming usage events", metadata: ["consumer": "\(consumerName)"])
+        // One fetch at a time; up to `pipeline` batches being stored while the next is fetched and
+        // decoded. Each batch is its own transaction, acked after its commit.
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let messages = try await consumer.fetch(batch: batchSize, timeout: .seconds(1))
-                    if !messages.isEmpty { try await handle(messages) }
-                } catch  where Task.isCancelled {
-                    return
-                } catch {
-                    logger.error("usage batch failed; it will be redelivered", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
+            await withTaskGroup(of: Void.self) { group in
+                var storing = 0
+                while !Task.isCancelled {
+                    do {
+                        let messages = try await consumer.fetch(batch: batchSize, timeout: .seconds(1))
+                        guard !messages.isEmpty else { continue }
+                        let batch = decode(messages)
+                        if storing == pipeline {
+                            await group.next()
+                            storing -= 1
+                        }
+                        group.addTask { await store(batch) }
+                        storing += 1
+                    } catch  where Task.isCancelled {
+                        return
+                    } catch {
+                        logger.error("fetching usage events failed", metadata: ["error": "\(error)"])
+                        try? await Task.sleep(for: .seconds(1))
+                    }
                 }
             }
         }
     }
 
-    private func handle(_ messages: [JetStreamMessage]) async throws {
+    /// Priced rows and the messages they came from; unreadable messages are dropped (`term`).
+    private func decode(_ messages: [JetStreamMessage]) -> (rows: [UsageStore.Row], messages: [JetStreamMessage]) {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         var rows: [UsageStore.Row] = []
         var accepted: [JetStreamMessage] = []
+        rows.reserveCapacity(messages.count)
+        accepted.reserveCapacity(messages.count)
         for message in messages {
             guard let event = try? decoder.decode(UsageEvent.self, from: Data(message.payload)) else {
                 logger.error(
@@ -56,18 +73,24 @@ struct UsageConsumer: Service {
             }
             let cost = prices.cost(
                 service: event.service, model: event.model, prompt: event.promptTokens,
-                completion: event.completionTokens,
-                cached: event.cachedTokens)
+                completion: event.completionTokens, cached: event.cachedTokens)
             rows.append(UsageStore.Row(event: event, cost: cost, priceVersion: cost == nil ? nil : prices.version))
             accepted.append(message)
         }
+        return (rows, accepted)
+    }
+
+    /// Stores a batch and acks it; on failure the batch is redelivered after a second.
+    private func store(_ batch: (rows: [UsageStore.Row], messages: [JetStreamMessage])) async {
         do {
-            try await store.ingest(rows)
+            let stored = try await store.ingest(batch.rows)
+            for message in batch.messages { try message.ack() }
+            logger.debug("stored usage batch", metadata: ["events": "\(batch.rows.count)", "new": "\(stored)"])
         } catch {
-            for message in accepted { try? message.nak(delay: .seconds(1)) }
-            throw error
+            logger.error(
+                "storing a usage batch failed; it will be redelivered",
+                metadata: ["events": "\(batch.rows.count)", "error": "\(error)"])
+            for message in batch.messages { try? message.nak(delay: .seconds(1)) }
         }
-        for message in accepted { try message.ack() }
-        logger.info("stored usage batch", metadata: ["events": "\(rows.count)"])
     }
 }
