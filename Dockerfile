@@ -13,12 +13,13 @@ COPY Libraries Libraries
 COPY Services Services
 COPY Tools Tools
 COPY Tests Tests
+# The executables, and next to them the resource bundles (the usage service's prices.json).
 RUN swift build -c release --static-swift-stdlib \
         --product gateway --product vault --product proxy --product content --product usage \
     && mkdir /out \
-    && for service in gateway vault proxy content usage; do \
-           cp "$(swift build -c release --show-bin-path)/$service" /out/; \
-       done
+    && bin="$(swift build -c release --show-bin-path)" \
+    && for service in gateway vault proxy content usage; do cp "$bin/$service" /out/; done \
+    && cp -R "$bin"/*.resources /out/
 
 FROM debian:bookworm-slim
 RUN apt-get update \

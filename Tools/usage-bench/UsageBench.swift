@@ -126,11 +126,11 @@ struct UsageBench {
         print(
             "Usage ingestion, burst of \(size) events (publish with ack, 256 in flight → committed rollups), release build"
         )
-        print("| measure                                  | events/s | seconds | vs publishing alone |")
+        print("| measure                                  | events/s | seconds | vs publishing       |")
         print("|------------------------------------------|----------|---------|---------------------|")
         print(
             String(
-                format: "| publishing alone (JetStream acks)        | %8.0f | %7.2f | %19.2f |", publishRate,
+                format: "| publishing, JetStream acks (baseline)    | %8.0f | %7.2f | %19.2f |", publishRate,
                 published.seconds, 1.0))
         print(
             String(

@@ -36,7 +36,7 @@ struct UsageController: Sendable {
                 method: .get, path: "/usage/summary", tag: tag,
                 summary: "Totals grouped by service, model, day or API key",
                 access: access,
-                query: Array(filters.prefix(2)) + [
+                query: filters + [
                     .init(
                         name: "groupBy",
                         schema: .string(enumeration: UsageSummaryRequest.GroupBy.allCases.map(\.rawValue)),
