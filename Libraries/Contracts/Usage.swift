@@ -6,8 +6,11 @@ import Messaging
 ///
 /// Fields are only ever added (consumers must ignore unknown ones).
 public struct UsageEvent: Codable, Sendable, Equatable {
-    /// The request id: unique per call.
+    /// Minted by the proxy for each call (a UUIDv7): the key to count the call once by.
     public var id: String
+    /// The gateway's request id (`x-request-id`, which a client may choose): for finding the call
+    /// in logs, never for counting.
+    public var requestId: String?
     public var tenantId: UUID
     public var apiKeyId: UUID?
     public var userId: UUID?
@@ -34,9 +37,10 @@ public struct UsageEvent: Codable, Sendable, Equatable {
     public init(
         id: String, tenantId: UUID, apiKeyId: UUID?, userId: UUID?, service: String, model: String?, endpoint: String,
         status: Int, latencyMs: Int, ttfbMs: Int?, promptTokens: Int, completionTokens: Int, totalTokens: Int,
-        cachedTokens: Int, estimated: Bool, streamed: Bool, clientDisconnected: Bool, at: Date
+        cachedTokens: Int, estimated: Bool, streamed: Bool, clientDisconnected: Bool, at: Date, requestId: String? = nil
     ) {
         self.id = id
+        self.requestId = requestId
         self.tenantId = tenantId
         self.apiKeyId = apiKeyId
         self.userId = userId
@@ -67,6 +71,7 @@ extension UsageEvent {
             json += "\"\(key)\":\(value)"
         }
         add("id", Self.quoted(id))
+        if let requestId { add("requestId", Self.quoted(requestId)) }
         add("tenantId", Self.quoted(tenantId.uuidString))
         if let apiKeyId { add("apiKeyId", Self.quoted(apiKeyId.uuidString)) }
         if let userId { add("userId", Self.quoted(userId.uuidString)) }

@@ -74,7 +74,7 @@ struct Gateway {
         ).register(on: api)
         UsersController(users: users, sessions: sessions, logger: logger).register(on: api)
         CredentialsController(vault: ServiceClient(nats: context.nats)).register(on: api)
-        UsageController(usage: ServiceClient(nats: context.nats), nats: context.nats).register(on: api)
+        UsageController(usage: ServiceClient(nats: context.nats)).register(on: api)
         ProxyController(
             nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout
         )

@@ -5,9 +5,9 @@ import ServiceKit
 /// Assembles the usage service: the durable consumer of usage events and the query endpoints.
 func buildUsage(_ configuration: UsageConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
     let store = UsageStore(client: context.database, logger: context.logger)
-    let queries = UsageQueries(client: context.database, logger: context.logger)
+    let reports = UsageReports(client: context.database, logger: context.logger)
     return ServiceDefinition(
-        endpoints: QueryHandlers(queries: queries, prices: configuration.prices).endpoints,
+        endpoints: QueryHandlers(reports: reports, prices: configuration.prices).endpoints,
         services: [
             UsageConsumer(
                 jetStream: context.nats.jetStream, store: store, prices: configuration.prices,

@@ -31,7 +31,8 @@ struct ProxyTests {
             #expect(!received.headers.values.contains { $0.contains(harness.tenant.key) }, "never the tenant's key")
 
             let event = try #require(try await harness.usageEvents(1).first)
-            #expect(event.id == "call-1")
+            #expect(event.requestId == "call-1")
+            #expect(UUID(uuidString: event.id) != nil, "the proxy mints the event id; a client cannot choose it")
             #expect(event.service == "openai")
             #expect(event.model == "gpt-4o-mini")
             #expect(event.endpoint == "/v1/chat/completions")
@@ -44,6 +45,15 @@ struct ProxyTests {
             #expect(event.tenantId.uuidString.lowercased() == harness.tenant.id.lowercased())
             #expect(event.apiKeyId != nil)
             #expect(event.ttfbMs != nil)
+
+            // The same x-request-id again is another call, metered again.
+            let again = try await harness.http.post(
+                "/proxy/openai", json: ["payload": Self.chat],
+                headers: harness.auth.merging(["x-request-id": "call-1"]) { $1 })
+            #expect(again.status == 200)
+            let second = try #require(try await harness.usageEvents(1).first)
+            #expect(second.requestId == "call-1")
+            #expect(second.id != event.id)
         }
     }
 

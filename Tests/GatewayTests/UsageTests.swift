@@ -102,11 +102,20 @@ struct UsageTests {
             }
             events.append(UsageFeed.event("mystery", tenant: tenant.id, model: "model-without-price", at: base))
             events.append(UsageFeed.event("elsewhere", tenant: other.id, at: base))
+            // Nine more of the other tenant at the very same instant (pages must not skip or repeat ties),
+            // one of them with what a client or a provider could put in it: a NUL, a huge name and count.
+            for index in 0..<9 { events.append(UsageFeed.event("tie-\(index)", tenant: other.id, at: base)) }
+            events[events.count - 1].model = "bad\u{0}model" + String(repeating: "x", count: 5_000)
+            events[events.count - 1].promptTokens = 3_000_000_000
             // Out of order, and every event twice: once more beyond JetStream's dedupe (another message id).
             try await feed.publish(events.reversed())
             try await feed.publish(Array(events.prefix(10)), messageID: { "again-\($0.id)" })
-            #expect(try await gateway.waitForCount("SELECT count(*) FROM usage.events", 32) == 32)
-            #expect(try await gateway.waitForCount("SELECT sum(requests)::int FROM usage.rollups", 32) == 32)
+            #expect(try await gateway.waitForCount("SELECT count(*) FROM usage.events", 41) == 41)
+            #expect(try await gateway.waitForCount("SELECT sum(requests)::int FROM usage.rollups", 41) == 41)
+            #expect(
+                try await gateway.count(
+                    "SELECT count(*) FROM usage.events WHERE id = 'tie-8' AND prompt_tokens = 3000000000 AND length(model) = 256"
+                ) == 1, "stored within the columns' limits, not refused")
 
             let admin = ["x-api-key": tenant.key]
             let summary = try await gateway.http.get("/usage/summary?groupBy=service", headers: admin)
@@ -132,8 +141,8 @@ struct UsageTests {
 
             let mystery = try await gateway.http.get("/usage?model=model-without-price", headers: admin)
             let row = try #require(mystery.jsonArray.first)
-            #expect(row["costMicroUsd"] == nil, "unknown models are recorded with cost unknown, never 0")
-            #expect(row["priceVersion"] == nil)
+            #expect(row["costMicroUsd"] is NSNull, "unknown models are recorded with cost unknown (null), never 0")
+            #expect(row["priceVersion"] is NSNull)
 
             // Pagination, newest first; filters.
             var seen: [String] = []
@@ -144,6 +153,7 @@ struct UsageTests {
                 #expect(page.status == 200)
                 seen += page.jsonArray.compactMap { ($0["event"] as? [String: Any])?["id"] as? String }
                 cursor = page.json["nextCursor"] as? String
+                if cursor == nil { #expect(page.json["nextCursor"] is NSNull, "null on the last page, not absent") }
             } while cursor != nil
             #expect(seen.count == 21)
             #expect(Set(seen).count == 21)
@@ -154,14 +164,26 @@ struct UsageTests {
                 "/usage?from=\(Self.iso(base.addingTimeInterval(600)))&to=\(Self.iso(base.addingTimeInterval(1800)))",
                 headers: admin)
             #expect(window.jsonArray.count == 2)
+            var ties: [String] = []
+            cursor = nil
+            repeat {
+                let page = try await gateway.http.get(
+                    "/usage?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), headers: ["x-api-key": other.key])
+                ties += page.jsonArray.compactMap { ($0["event"] as? [String: Any])?["id"] as? String }
+                cursor = page.json["nextCursor"] as? String
+            } while cursor != nil
+            #expect(ties.count == 10 && Set(ties).count == 10, "\(ties)")
 
             let csv = try await gateway.http.get("/usage/export.csv", headers: admin)
             #expect(csv.status == 200)
             #expect(csv.header("content-type")?.hasPrefix("text/csv") == true)
             let lines = csv.text.split(separator: "\r\n")
             #expect(lines.count == 32, "a header and 31 events")
-            #expect(lines.first?.hasPrefix("id,at,service") == true)
+            #expect(lines.first?.hasPrefix("id,request_id,at,service") == true)
 
+            let proxyKey = try await gateway.createKey("proxy", adminKey: tenant.key).key
+            let refused = try await gateway.http.get("/proxy/stats", headers: ["x-api-key": proxyKey])
+            #expect(refused.status == 403, "the key embedded in apps does not read the tenant's figures")
             let stats = try await gateway.http.get("/proxy/stats", headers: admin)
             #expect(stats.json["totalRequests"] as? Int == 31)
             #expect(stats.json["failedRequests"] as? Int == 1)
@@ -175,7 +197,8 @@ struct UsageTests {
                 ("/usage?from=2026-11-02&to=2026-11-01", "`from`"), ("/usage/summary?groupBy=week", "`groupBy`"),
                 ("/usage?from=yesterday", "`from`"), ("/usage?limit=0", "`limit`"),
                 ("/usage?cursor=nonsense", "`cursor`"),
-                ("/usage?apiKeyId=42", "`apiKeyId`"),
+                ("/usage?apiKeyId=42", "`apiKeyId`"), ("/usage?model=a%00b", "NUL"),
+                ("/usage?cursor=dTE6LTEwMDAwMDAwMDAwMDAwMDAwMDA6eA", "`cursor`"),
             ] {
                 let response = try await gateway.http.get(path, headers: admin)
                 #expect(response.status == 400, "\(path): \(response.text)")
@@ -277,6 +300,10 @@ struct UsageTests {
                     == 10_000)
             #expect(try await gateway.waitForCount("SELECT sum(requests)::int FROM usage.rollups", 10_000) == 10_000)
             #expect(try await gateway.count("SELECT sum(total_tokens)::int FROM usage.rollups") == 50_000)
+            // The export pages through all of them (500 a page), each once.
+            let csv = try await gateway.http.get("/usage/export.csv", headers: ["x-api-key": tenant.key])
+            let ids = csv.text.split(separator: "\r\n").dropFirst().map { $0.prefix { $0 != "," } }
+            #expect(ids.count == 10_000 && Set(ids).count == 10_000)
             await usage.stop()
         }
     }
@@ -313,9 +340,8 @@ struct UsageTests {
             let consumer = try ChildProcess(
                 try Executables.product("billing-consumer"),
                 [
-                    "--nats-url", gateway.cluster.nats.url, "--user", "operator", "--password",
-                    TestCluster.natsPasswords["operator"]!, "--exit-after", "200",
-                ], logName: "billing")
+                    "--nats-url", gateway.cluster.nats.url, "--user", "operator", "--exit-after", "200",
+                ], environment: ["NATS_PASSWORD": TestCluster.natsPasswords["operator"]!], logName: "billing")
             #expect(await consumer.waitForExit(timeout: .seconds(60)) == 0, "\(consumer.output)")
             let last = try #require(consumer.output.split(separator: "\n").last)
             let report = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])

@@ -8,7 +8,9 @@ import Messaging
 /// per-tenant running totals, counts each event id once however often it is delivered, acks
 /// after counting, and prints the totals as JSON lines.
 ///
-///     billing-consumer --nats-url URL --user USER --password PW [--durable NAME] [--exit-after N]
+///     NATS_PASSWORD=... billing-consumer --nats-url URL --user USER [--durable NAME] [--exit-after N]
+///
+/// The password comes from the environment, so it does not show in `ps`.
 @main
 struct BillingConsumer {
     struct Totals: Codable {
@@ -26,7 +28,7 @@ struct BillingConsumer {
         guard let url = option("--nats-url") else {
             FileHandle.standardError.write(
                 Data(
-                    "usage: billing-consumer --nats-url URL [--user U --password P] [--durable NAME] [--exit-after N]\n"
+                    "usage: NATS_PASSWORD=... billing-consumer --nats-url URL [--user U] [--durable NAME] [--exit-after N]\n"
                         .utf8))
             exit(2)
         }
@@ -34,7 +36,8 @@ struct BillingConsumer {
         logger.logLevel = .warning
         let connection = try await NatsConnection.connect(
             NatsConfiguration(
-                servers: [url], user: option("--user"), password: option("--password"), name: "billing-consumer"),
+                servers: [url], user: option("--user"),
+                password: ProcessInfo.processInfo.environment["NATS_PASSWORD"], name: "billing-consumer"),
             logger: logger)
         let durable = option("--durable") ?? "billing-example"
         let exitAfter = option("--exit-after").flatMap(Int.init)

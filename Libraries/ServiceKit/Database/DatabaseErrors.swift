@@ -13,6 +13,13 @@ public enum DatabaseErrors {
         serverError(error)?.serverInfo?[.sqlState] == "23503"
     }
 
+    /// True when PostgreSQL refused a value itself (data exception, constraint, size limit), so
+    /// trying the same statement again would fail again.
+    public static func isDataError(_ error: any Error) -> Bool {
+        guard let state = serverError(error)?.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23") || state.hasPrefix("54")
+    }
+
     private static func serverError(_ error: any Error) -> PSQLError? {
         if let error = error as? PSQLError { return error }
         if let error = error as? PostgresTransactionError {

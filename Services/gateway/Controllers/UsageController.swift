@@ -7,7 +7,6 @@ import Messaging
 /// a tenant's metered AI calls, answered by the usage service from SQL aggregates.
 struct UsageController: Sendable {
     let usage: ServiceClient
-    let nats: NatsConnection
 
     func register(on api: API) {
         let access = Access.tenant(users: .admin)
@@ -57,33 +56,32 @@ struct UsageController: Sendable {
         api.add(
             Operation(
                 method: .get, path: "/usage/export.csv", tag: tag, summary: "Every metered call as CSV, oldest first",
-                access: access, query: Array(filters.prefix(2)),
+                access: access, query: filters,
                 success: .init(status: 200, description: "CSV", schema: .string(), contentType: "text/csv"))
         ) { request, context in
+            // Page by page, each asked for when the client has taken the previous one: a slow
+            // client slows the export down instead of filling memory.
             let filter = try Self.filter(request)
-            let replies = try nats.streamRequest(
-                UsageQuerySubjects.export, payload: try Self.encoder.encode(filter),
-                headers: ServiceClient.routingHeaders(context), firstTimeout: .seconds(30), idleTimeout: .seconds(30))
-            let reader = ReplyReader(replies)
-            guard let first = try await reader.next() else {
-                throw Problem(.badGateway, "the usage service answered nothing")
-            }
+            let first = try await usage.call(
+                UsageQuerySubjects.export,
+                payload: try Self.encoder.encode(UsageExportRequest(filter: filter, cursor: nil)),
+                context: context)
             return Response(
                 status: .ok,
                 headers: [
                     .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"usage.csv\"",
                 ],
                 body: ResponseBody { writer in
-                    do {
-                        if !first.payload.isEmpty { try await writer.write(ByteBuffer(bytes: first.payload)) }
-                        while let message = try await reader.next() {
-                            if !message.payload.isEmpty { try await writer.write(ByteBuffer(bytes: message.payload)) }
-                        }
-                        try await writer.finish(nil)
-                    } catch {
-                        reader.cancel()
-                        throw error
+                    var page = first
+                    while true {
+                        try await writer.write(ByteBuffer(bytes: page.payload))
+                        guard let cursor = page.headers[UsageQuerySubjects.nextCursorHeader] else { break }
+                        page = try await usage.call(
+                            UsageQuerySubjects.export,
+                            payload: try Self.encoder.encode(UsageExportRequest(filter: filter, cursor: cursor)),
+                            context: context)
                     }
+                    try await writer.finish(nil)
                 })
         }
         api.add(
@@ -103,7 +101,7 @@ struct UsageController: Sendable {
         api.add(
             Operation(
                 method: .get, path: "/proxy/stats", tag: "AI proxy", summary: "The tenant's AI proxy calls, all time",
-                access: .tenant(module: .aiProxy, users: .admin, proxyRoute: true),
+                access: .tenant(module: .aiProxy, users: .admin),
                 success: .init(status: 200, description: "Totals and byService", schema: .anyObject))
         ) { _, context in
             try await forward(UsageQuerySubjects.proxyStats, [String: String](), context)

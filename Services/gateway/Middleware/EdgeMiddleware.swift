@@ -1,8 +1,10 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// What every request gets at the edge: the body limit, and CORS for the configured origins
-/// (preflights answered here; `x-api-key` and `Authorization` allowed).
+/// What every request gets at the edge: the body limit, CORS for the configured origins
+/// (preflights answered here; `x-api-key` and `Authorization` allowed), and a 400 for a URL
+/// carrying a NUL character (no service could store or compare it).
 struct EdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -28,6 +30,12 @@ struct EdgeMiddleware: RouterMiddleware {
                 response.headers[.accessControlMaxAge] = "600"
                 decorate(&response, origin: origin)
             }
+            return response
+        }
+        if request.uri.description.range(of: "%00", options: .caseInsensitive) != nil {
+            var response = Problem.badRequest("the URL contains a NUL character (%00)").response(
+                requestID: context.requestID)
+            if let origin { decorate(&response, origin: origin) }
             return response
         }
         var response = try await next(request, context)

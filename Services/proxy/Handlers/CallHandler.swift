@@ -217,13 +217,13 @@ final class CallRecord: Sendable {
         }
         let reached = state.status != 0 && state.status != 502 && state.status != 504
         return UsageEvent(
-            id: call.requestID, tenantId: call.tenant, apiKeyId: call.apiKeyID, userId: call.userID,
+            id: call.eventID, tenantId: call.tenant, apiKeyId: call.apiKeyID, userId: call.userID,
             service: call.service,
             model: call.model, endpoint: call.path, status: state.status == 0 ? 499 : state.status,
             latencyMs: milliseconds(.now - started), ttfbMs: state.firstByte.map { milliseconds($0 - started) },
             promptTokens: reached ? usage.prompt : 0, completionTokens: reached ? usage.completion : 0,
             totalTokens: reached ? usage.totalTokens : 0, cachedTokens: usage.cached,
             estimated: state.usage == nil && reached, streamed: call.streaming, clientDisconnected: state.disconnected,
-            at: at)
+            at: at, requestId: call.requestID)
     }
 }

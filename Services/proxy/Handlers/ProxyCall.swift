@@ -18,6 +18,8 @@ struct ProxyCall: Sendable {
     let credentialName: String
     let tenant: UUID
     let requestID: String
+    /// The usage event's id: minted here, since a client may choose its request id.
+    let eventID = UUID.v7().uuidString.lowercased()
     let apiKeyID: UUID?
     let userID: UUID?
     let clientHeaders: [(String, String)]

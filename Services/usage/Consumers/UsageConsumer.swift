@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import Messaging
+import ServiceKit
 import ServiceLifecycle
 
 /// Reads usage events from the JetStream stream `USAGE` through a durable pull consumer that all
@@ -64,7 +65,9 @@ struct UsageConsumer: Service {
         rows.reserveCapacity(messages.count)
         accepted.reserveCapacity(messages.count)
         for message in messages {
-            guard let event = try? decoder.decode(UsageEvent.self, from: Data(message.payload)) else {
+            guard let decoded = try? decoder.decode(UsageEvent.self, from: Data(message.payload)),
+                let event = UsageStore.storable(decoded)
+            else {
                 logger.error(
                     "unreadable usage event dropped",
                     metadata: ["subject": "\(message.subject)", "bytes": "\(message.payload.count)"])
@@ -80,17 +83,32 @@ struct UsageConsumer: Service {
         return (rows, accepted)
     }
 
-    /// Stores a batch and acks it; on failure the batch is redelivered after a second.
+    /// Stores a batch and acks it. When the database is unavailable the batch is redelivered after
+    /// a second; when it refuses a value, the batch is split until the one event it refuses is
+    /// found and dropped (logged by id), so one bad event cannot stall everyone's usage.
     private func store(_ batch: (rows: [UsageStore.Row], messages: [JetStreamMessage])) async {
         do {
             let stored = try await store.ingest(batch.rows)
-            for message in batch.messages { try message.ack() }
             logger.debug("stored usage batch", metadata: ["events": "\(batch.rows.count)", "new": "\(stored)"])
+        } catch  where DatabaseErrors.isDataError(error) && batch.rows.count > 1 {
+            let half = batch.rows.count / 2
+            await store((Array(batch.rows[..<half]), Array(batch.messages[..<half])))
+            await store((Array(batch.rows[half...]), Array(batch.messages[half...])))
+            return
+        } catch  where DatabaseErrors.isDataError(error) {
+            logger.error(
+                "usage event refused by the database and dropped",
+                metadata: ["event": "\(batch.rows[0].event.id)", "error": "\(error)"])
+            for message in batch.messages { try? message.term() }
+            return
         } catch {
             logger.error(
                 "storing a usage batch failed; it will be redelivered",
                 metadata: ["events": "\(batch.rows.count)", "error": "\(error)"])
             for message in batch.messages { try? message.nak(delay: .seconds(1)) }
+            return
         }
+        // Committed: an ack that does not arrive means a redelivery, which the id check absorbs.
+        for message in batch.messages { try? message.ack() }
     }
 }

@@ -18,17 +18,18 @@ struct CreateEventsAndRollups: SQLMigration {
             status INTEGER NOT NULL,
             latency_ms INTEGER NOT NULL,
             ttfb_ms INTEGER,
-            prompt_tokens INTEGER NOT NULL,
-            completion_tokens INTEGER NOT NULL,
-            total_tokens INTEGER NOT NULL,
-            cached_tokens INTEGER NOT NULL,
+            prompt_tokens BIGINT NOT NULL,
+            completion_tokens BIGINT NOT NULL,
+            total_tokens BIGINT NOT NULL,
+            cached_tokens BIGINT NOT NULL,
             estimated BOOLEAN NOT NULL,
             streamed BOOLEAN NOT NULL,
             client_disconnected BOOLEAN NOT NULL,
             at TIMESTAMPTZ NOT NULL,
             cost_micro_usd BIGINT,
             price_version TEXT,
-            stored_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            request_id TEXT,
+            stored_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()
         )
         """,
         "CREATE INDEX events_tenant_at ON usage.events (tenant_id, at DESC, id DESC)",

@@ -22,8 +22,18 @@ struct PriceTable: Sendable {
         guard let model, let price = price(service: service, model: model) else { return nil }
         let cachedTokens = Int64(min(max(cached, 0), prompt))
         let uncached = Int64(prompt) - cachedTokens
-        let nano = uncached * price.input + cachedTokens * price.cachedInput + Int64(completion) * price.output
-        return (nano + 500) / 1000
+        // Counts are clamped when stored, but a price file can hold anything: overflow is "unknown".
+        var nano: Int64 = 500
+        for (tokens, price) in [
+            (uncached, price.input), (cachedTokens, price.cachedInput), (Int64(completion), price.output),
+        ] {
+            let (product, overflow) = tokens.multipliedReportingOverflow(by: price)
+            guard !overflow else { return nil }
+            let (sum, overflowed) = nano.addingReportingOverflow(product)
+            guard !overflowed else { return nil }
+            nano = sum
+        }
+        return nano / 1000
     }
 
     /// The exact model, else the longest known model that prefixes it (a dated version such as

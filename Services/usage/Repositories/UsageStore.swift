@@ -16,6 +16,32 @@ struct UsageStore: Sendable {
         var priceVersion: String?
     }
 
+    /// The event within what the tables hold: counts clamped to their columns, text without NUL
+    /// and cut to length; nil when it has no usable id (it cannot be counted once).
+    static func storable(_ event: UsageEvent) -> UsageEvent? {
+        func text(_ value: String, _ limit: Int) -> String {
+            String(String.UnicodeScalarView(value.unicodeScalars.lazy.filter { $0 != "\0" }.prefix(limit)))
+        }
+        func count(_ value: Int) -> Int { min(max(value, 0), 1_000_000_000_000) }
+        func int32(_ value: Int) -> Int { min(max(value, 0), Int(Int32.max)) }
+        let id = text(event.id, 128)
+        guard !id.isEmpty else { return nil }
+        var event = event
+        event.id = id
+        event.requestId = event.requestId.map { text($0, 128) }
+        event.service = text(event.service, 64)
+        event.model = event.model.map { text($0, 256) }
+        event.endpoint = text(event.endpoint, 512)
+        event.status = min(max(event.status, 0), 999)
+        event.latencyMs = int32(event.latencyMs)
+        event.ttfbMs = event.ttfbMs.map(int32)
+        event.promptTokens = count(event.promptTokens)
+        event.completionTokens = count(event.completionTokens)
+        event.totalTokens = count(event.totalTokens)
+        event.cachedTokens = count(event.cachedTokens)
+        return event
+    }
+
     /// Stores a batch in one statement: events new to the table are inserted (an id seen before
     /// changes nothing) and only those are added to the rollups. Returns how many were new.
     @discardableResult
@@ -26,7 +52,7 @@ struct UsageStore: Sendable {
             ttfbs: [Int] = []
         var prompts: [Int] = [], completions: [Int] = [], totals: [Int] = [], cached: [Int] = []
         var estimated: [Bool] = [], streamed: [Bool] = [], disconnected: [Bool] = [], times: [Date] = []
-        var costs: [Int] = [], versions: [String] = []
+        var costs: [Int] = [], versions: [String] = [], requestIDs: [String] = []
         for row in rows {
             let event = row.event
             ids.append(event.id)
@@ -49,6 +75,7 @@ struct UsageStore: Sendable {
             times.append(event.at)
             costs.append(row.cost.map { Int($0) } ?? -1)
             versions.append(row.priceVersion ?? "")
+            requestIDs.append(event.requestId ?? "")
         }
         let result = try await client.query(
             """
@@ -56,25 +83,25 @@ struct UsageStore: Sendable {
                 SELECT * FROM unnest(
                     \(ids)::text[], \(tenants)::uuid[], \(keys)::text[], \(users)::text[], \(services)::text[],
                     \(models)::text[], \(endpoints)::text[], \(statuses)::int[], \(latencies)::int[], \(ttfbs)::int[],
-                    \(prompts)::int[], \(completions)::int[], \(totals)::int[], \(cached)::int[], \(estimated)::bool[],
-                    \(streamed)::bool[], \(disconnected)::bool[], \(times)::timestamptz[], \(costs)::bigint[],
-                    \(versions)::text[]
+                    \(prompts)::bigint[], \(completions)::bigint[], \(totals)::bigint[], \(cached)::bigint[],
+                    \(estimated)::bool[], \(streamed)::bool[], \(disconnected)::bool[], \(times)::timestamptz[],
+                    \(costs)::bigint[], \(versions)::text[], \(requestIDs)::text[]
                 ) AS b(id, tenant_id, api_key_id, user_id, service, model, endpoint, status, latency_ms, ttfb_ms,
                        prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated, streamed,
-                       client_disconnected, at, cost, price_version)
+                       client_disconnected, at, cost, price_version, request_id)
             ), inserted AS (
                 INSERT INTO usage.events (id, tenant_id, api_key_id, user_id, service, model, endpoint, status,
                     latency_ms, ttfb_ms, prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated,
-                    streamed, client_disconnected, at, cost_micro_usd, price_version)
+                    streamed, client_disconnected, at, cost_micro_usd, price_version, request_id)
                 SELECT DISTINCT ON (id) id, tenant_id, NULLIF(api_key_id, '')::uuid, NULLIF(user_id, '')::uuid, service,
                     NULLIF(model, ''), endpoint, status, latency_ms, NULLIF(ttfb_ms, -1), prompt_tokens,
                     completion_tokens, total_tokens, cached_tokens, estimated, streamed, client_disconnected, at,
-                    NULLIF(cost, -1), NULLIF(price_version, '')
+                    NULLIF(cost, -1), NULLIF(price_version, ''), NULLIF(request_id, '')
                 FROM batch ORDER BY id
                 ON CONFLICT (id) DO NOTHING
                 RETURNING tenant_id, service, COALESCE(model, '') AS model,
                     COALESCE(api_key_id, '00000000-0000-0000-0000-000000000000') AS api_key_id,
-                    date_trunc('hour', at) AS hour, status, prompt_tokens, completion_tokens, total_tokens,
+                    date_trunc('hour', at, 'UTC') AS hour, status, prompt_tokens, completion_tokens, total_tokens,
                     cached_tokens, latency_ms, cost_micro_usd
             ), rolled AS (
                 INSERT INTO usage.rollups AS r (tenant_id, service, model, api_key_id, hour, requests, successful,
@@ -92,7 +119,6 @@ struct UsageStore: Sendable {
                     cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
                     latency_ms = r.latency_ms + EXCLUDED.latency_ms,
                     cost_micro_usd = r.cost_micro_usd + EXCLUDED.cost_micro_usd, unpriced = r.unpriced + EXCLUDED.unpriced
-                RETURNING 1
             )
             SELECT count(*)::integer FROM inserted
             """, logger: logger)

@@ -6,16 +6,20 @@ import PostgresNIO
 import ServiceKit
 
 /// The read side: every answer is an SQL aggregate or a page, never a tenant's whole history in memory.
-struct UsageQueries: Sendable {
+struct UsageReports: Sendable {
     let client: PostgresClient
     let logger: Logger
 
     // MARK: - Events
 
-    func events(tenant: UUID, _ request: UsageEventsRequest) async throws -> UsageEventsPage {
-        let filter = request.filter
-        let limit = min(max(request.limit, 1), 200)
-        let after = try request.cursor.map(Self.decodeCursor)
+    /// A keyset page of the filter's events: newest first for `GET /usage`, oldest first for the export.
+    func events(
+        tenant: UUID, filter: UsageFilter, limit: Int, cursor: String?, oldestFirst: Bool = false
+    ) async throws -> UsageEventsPage {
+        let limit = min(max(limit, 1), 1000)
+        let after = try cursor.map(Self.decodeCursor)
+        let direction = oldestFirst ? "" : "DESC"
+        let comparison = oldestFirst ? ">" : "<"
         let rows = try await client.query(
             """
             SELECT \(unescaped: Self.eventColumns), (extract(epoch FROM at) * 1000000)::bigint
@@ -27,8 +31,9 @@ struct UsageQueries: Sendable {
               AND (\(filter.model)::text IS NULL OR model = \(filter.model))
               AND (\(filter.apiKeyId)::uuid IS NULL OR api_key_id = \(filter.apiKeyId))
               AND (\(after?.micros)::bigint IS NULL
-                   OR (at, id) < (to_timestamp(0) + (\(after?.micros)::bigint || ' microseconds')::interval, \(after?.id)))
-            ORDER BY at DESC, id DESC LIMIT \(limit + 1)
+                   OR (at, id) \(unescaped: comparison)
+                      (to_timestamp(0) + \(after?.micros)::bigint * interval '1 microsecond', \(after?.id)))
+            ORDER BY at \(unescaped: direction), id \(unescaped: direction) LIMIT \(limit + 1)
             """, logger: logger)
         var items: [PricedUsageEvent] = []
         var cursors: [String] = []
@@ -39,34 +44,6 @@ struct UsageQueries: Sendable {
         }
         let next = items.count > limit ? cursors[limit - 1] : nil
         return UsageEventsPage(items: Array(items.prefix(limit)), nextCursor: next)
-    }
-
-    /// Every event of the filter, oldest first, in slices of `batch` (for the CSV export).
-    func eachEvent(
-        tenant: UUID, filter: UsageFilter, batch: Int = 1000, _ body: ([PricedUsageEvent]) throws -> Void
-    ) async throws {
-        var after: (micros: Int64, id: String)?
-        while true {
-            let rows = try await client.query(
-                """
-                SELECT \(unescaped: Self.eventColumns), (extract(epoch FROM at) * 1000000)::bigint
-                FROM usage.events
-                WHERE tenant_id = \(tenant)
-                  AND (\(filter.from)::timestamptz IS NULL OR at >= \(filter.from))
-                  AND (\(filter.to)::timestamptz IS NULL OR at < \(filter.to))
-                  AND (\(after?.micros)::bigint IS NULL
-                       OR (at, id) > (to_timestamp(0) + (\(after?.micros)::bigint || ' microseconds')::interval, \(after?.id)))
-                ORDER BY at, id LIMIT \(batch)
-                """, logger: logger)
-            var slice: [PricedUsageEvent] = []
-            for try await row in rows {
-                let (event, micros) = try Self.event(from: row)
-                slice.append(event)
-                after = (micros, event.event.id)
-            }
-            if !slice.isEmpty { try body(slice) }
-            if slice.count < batch { return }
-        }
     }
 
     // MARK: - Aggregates
@@ -88,7 +65,7 @@ struct UsageQueries: Sendable {
                 sum(unpriced)::bigint
             FROM usage.rollups
             WHERE tenant_id = \(tenant)
-              AND (\(filter.from)::timestamptz IS NULL OR hour >= date_trunc('hour', \(filter.from)::timestamptz))
+              AND (\(filter.from)::timestamptz IS NULL OR hour >= date_trunc('hour', \(filter.from)::timestamptz, 'UTC'))
               AND (\(filter.to)::timestamptz IS NULL OR hour < \(filter.to))
               AND (\(filter.service)::text IS NULL OR service = \(filter.service))
               AND (\(filter.model)::text IS NULL OR model = \(filter.model))
@@ -106,12 +83,7 @@ struct UsageQueries: Sendable {
                         requests: requests, promptTokens: prompt, completionTokens: completion, totalTokens: total,
                         costMicroUsd: cost, unpricedRequests: unpriced)))
         }
-        let totals = UsageTotals(
-            requests: items.reduce(0) { $0 + $1.requests }, promptTokens: items.reduce(0) { $0 + $1.promptTokens },
-            completionTokens: items.reduce(0) { $0 + $1.completionTokens },
-            totalTokens: items.reduce(0) { $0 + $1.totalTokens },
-            costMicroUsd: items.reduce(0) { $0 + $1.costMicroUsd },
-            unpricedRequests: items.reduce(0) { $0 + $1.unpricedRequests })
+        let totals = items.map(\.totals).reduce(.zero, +)
         return UsageSummary(items: items, totals: totals, priceVersion: priceVersion)
     }
 
@@ -123,7 +95,7 @@ struct UsageQueries: Sendable {
                 sum(completion_tokens)::bigint, sum(total_tokens)::bigint, sum(latency_ms)::bigint,
                 sum(cost_micro_usd)::bigint
             FROM usage.rollups
-            WHERE tenant_id = \(tenant) AND (\(from)::timestamptz IS NULL OR hour >= date_trunc('hour', \(from)::timestamptz))
+            WHERE tenant_id = \(tenant) AND (\(from)::timestamptz IS NULL OR hour >= date_trunc('hour', \(from)::timestamptz, 'UTC'))
               AND (\(to)::timestamptz IS NULL OR hour < \(to))
             GROUP BY service, model ORDER BY service, model
             """, logger: logger)
@@ -173,7 +145,7 @@ struct UsageQueries: Sendable {
     static let eventColumns = """
         id, tenant_id, api_key_id, user_id, service, model, endpoint, status, latency_ms, ttfb_ms, prompt_tokens,
         completion_tokens, total_tokens, cached_tokens, estimated, streamed, client_disconnected, at, cost_micro_usd,
-        price_version
+        price_version, request_id
         """
 
     static func event(from row: PostgresRow) throws -> (PricedUsageEvent, Int64) {
@@ -189,11 +161,12 @@ struct UsageQueries: Sendable {
             completionTokens: try value(11, Int.self), totalTokens: try value(12, Int.self),
             cachedTokens: try value(13, Int.self), estimated: try value(14, Bool.self),
             streamed: try value(15, Bool.self),
-            clientDisconnected: try value(16, Bool.self), at: try value(17, Date.self))
+            clientDisconnected: try value(16, Bool.self), at: try value(17, Date.self),
+            requestId: try value(20, String?.self))
         return (
             PricedUsageEvent(
                 event: event, costMicroUsd: try value(18, Int64?.self), priceVersion: try value(19, String?.self)),
-            try value(20, Int64.self)
+            try value(21, Int64.self)
         )
     }
 
@@ -209,7 +182,13 @@ struct UsageQueries: Sendable {
             text.hasPrefix("u1:")
         else { throw ServiceError.badRequest("`cursor` is not a cursor this API issued") }
         let parts = text.dropFirst(3).split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]) else {
+        // Times from 1970 to 9999, ids of the request-id alphabet: nothing else reaches SQL.
+        guard parts.count == 2, let micros = Int64(parts[0]), (0...253_402_300_799_000_000).contains(micros),
+            (1...128).contains(parts[1].count),
+            parts[1].unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._:-".unicodeScalars.contains($0))
+            })
+        else {
             throw ServiceError.badRequest("`cursor` is not a cursor this API issued")
         }
         return (micros, String(parts[1]))

@@ -8,6 +8,9 @@ public enum UsageQuerySubjects {
     public static let export = "usage.query.export"
     public static let analytics = "usage.query.analytics"
     public static let proxyStats = "usage.query.proxy-stats"
+
+    /// On an export reply: the cursor of the next page, absent on the last.
+    public static let nextCursorHeader = "Next-Cursor"
 }
 
 /// Filters shared by the event list, the summary and the export.
@@ -53,6 +56,16 @@ public struct PricedUsageEvent: Codable, Sendable, Equatable {
         self.costMicroUsd = costMicroUsd
         self.priceVersion = priceVersion
     }
+
+    enum CodingKeys: String, CodingKey { case event, costMicroUsd, priceVersion }
+
+    /// An unknown cost is `null`, never absent.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(event, forKey: .event)
+        try container.encode(costMicroUsd, forKey: .costMicroUsd)
+        try container.encode(priceVersion, forKey: .priceVersion)
+    }
 }
 
 public struct UsageEventsPage: Codable, Sendable {
@@ -62,6 +75,27 @@ public struct UsageEventsPage: Codable, Sendable {
     public init(items: [PricedUsageEvent], nextCursor: String?) {
         self.items = items
         self.nextCursor = nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+    /// `nextCursor` is `null` on the last page, never absent (the API's page shape).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// One page of `GET /usage/export.csv`: events of the filter, oldest first, after `cursor`. The
+/// reply is CSV (the header line on the first page) with ``UsageQuerySubjects/nextCursorHeader``.
+public struct UsageExportRequest: Codable, Sendable {
+    public var filter: UsageFilter
+    public var cursor: String?
+
+    public init(filter: UsageFilter, cursor: String?) {
+        self.filter = filter
+        self.cursor = cursor
     }
 }
 
@@ -99,6 +133,17 @@ public struct UsageTotals: Codable, Sendable, Equatable {
         self.costMicroUsd = costMicroUsd
         self.unpricedRequests = unpricedRequests
     }
+
+    public static let zero = UsageTotals(
+        requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costMicroUsd: 0, unpricedRequests: 0)
+
+    public static func + (lhs: UsageTotals, rhs: UsageTotals) -> UsageTotals {
+        UsageTotals(
+            requests: lhs.requests + rhs.requests, promptTokens: lhs.promptTokens + rhs.promptTokens,
+            completionTokens: lhs.completionTokens + rhs.completionTokens,
+            totalTokens: lhs.totalTokens + rhs.totalTokens, costMicroUsd: lhs.costMicroUsd + rhs.costMicroUsd,
+            unpricedRequests: lhs.unpricedRequests + rhs.unpricedRequests)
+    }
 }
 
 public struct UsageSummary: Codable, Sendable {
@@ -119,6 +164,12 @@ public struct UsageSummary: Codable, Sendable {
             totalTokens = totals.totalTokens
             costMicroUsd = totals.costMicroUsd
             unpricedRequests = totals.unpricedRequests
+        }
+
+        public var totals: UsageTotals {
+            UsageTotals(
+                requests: requests, promptTokens: promptTokens, completionTokens: completionTokens,
+                totalTokens: totalTokens, costMicroUsd: costMicroUsd, unpricedRequests: unpricedRequests)
         }
     }
 
