@@ -65,6 +65,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "JSONSchema",
+            dependencies: ["Contracts"],
+            path: "Libraries/JSONSchema",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ServiceKit",
             dependencies: [
                 "Messaging",
@@ -134,7 +140,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "Content",
-            dependencies: ["ServiceKit", "Contracts", "Messaging"],
+            dependencies: [
+                "ServiceKit", "Contracts", "Messaging", "JSONSchema",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Services/content",
             swiftSettings: swiftSettings
         ),
@@ -245,6 +256,12 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JSONSchemaTests",
+            dependencies: ["JSONSchema", "Contracts"],
+            path: "Tests/JSONSchemaTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,34 @@
+import Contracts
+
+/// A compiled JSON Schema (a draft 2020-12 subset; see README.md in this directory).
+///
+/// Compiling parses every keyword, compiles every `pattern` and resolves every `$ref` once, so
+/// `validate` only walks a flat table of checks.
+public struct JSONSchema: Sendable {
+    /// How many violations `validate` reports at most by default.
+    public static let defaultViolationLimit = 20
+    /// How deep subschemas may nest inside the schema document.
+    public static let maxSchemaDepth = 64
+    /// How deep validation descends into an instance before reporting a violation instead.
+    public static let maxInstanceDepth = 128
+
+    private let nodes: [SchemaNode]
+
+    /// Compiles `schema`; throws for anything invalid or unsupported, naming where in the schema.
+    public init(_ schema: JSONValue) throws(SchemaCompileError) {
+        nodes = try SchemaCompiler.compile(schema)
+    }
+
+    /// Every violation of `instance` (at most `limit`), in document order; empty when it is valid.
+    public func validate(_ instance: JSONValue, limit: Int = defaultViolationLimit) -> [SchemaViolation] {
+        var evaluator = Evaluator(nodes: nodes, collecting: true, limit: max(1, limit))
+        _ = evaluator.evaluate(SchemaNode.rootID, instance)
+        return evaluator.violations
+    }
+
+    /// Whether `instance` is valid; stops at the first violation and builds no messages.
+    public func isValid(_ instance: JSONValue) -> Bool {
+        var evaluator = Evaluator(nodes: nodes, collecting: false, limit: 1)
+        return evaluator.evaluate(SchemaNode.rootID, instance)
+    }
+}
