@@ -8,7 +8,8 @@ func buildGateway(_ configuration: GatewayConfiguration, _ context: ServiceConte
     try await context.nats.jetStream.ensureStream(MailEvents.stream)
     let gateway = try await Gateway(configuration, context)
     return ServiceDefinition(services: [
-        InvalidationListener(nats: context.nats, cache: gateway.cache, logger: context.logger),
+        InvalidationListener(
+            nats: context.nats, cache: gateway.cache, publicResponses: gateway.publicResponses, logger: context.logger),
         buildApplication(configuration, router: gateway.router, logger: context.logger),
     ])
 }
@@ -33,6 +34,7 @@ func buildApplication(
 struct Gateway {
     let router: Router<GatewayRequestContext>
     let cache: CredentialCache
+    let publicResponses: PublicResponseCache
 
     init(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws {
         let logger = context.logger
@@ -45,9 +47,11 @@ struct Gateway {
         let cache = CredentialCache(lifetime: configuration.credentialCacheLifetime)
         let tokens = await AccessTokens(secret: configuration.jwtSecret, lifetime: configuration.accessTokenLifetime)
         let invalidator = CacheInvalidator(cache: cache, nats: context.nats, logger: logger)
+        let authenticator = Authenticator(
+            adminAPIKey: configuration.adminAPIKey, cache: cache, keys: keys, tenants: tenants, tokens: tokens)
+        let publicResponses = PublicResponseCache(maxAge: configuration.publicCacheMaxAge)
         let requestGuard = RequestGuard(
-            authenticator: Authenticator(
-                adminAPIKey: configuration.adminAPIKey, cache: cache, keys: keys, tenants: tenants, tokens: tokens),
+            authenticator: authenticator,
             callerLimiter: RateLimiter(limitPerMinute: configuration.rateLimitPerMinute),
             anonymousLimiter: RateLimiter(limitPerMinute: configuration.anonymousRateLimitPerMinute))
 
@@ -79,9 +83,14 @@ struct Gateway {
             nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout
         )
         .register(on: api)
+        ContentController(
+            client: ContentClient(nats: context.nats), authenticator: authenticator, publicResponses: publicResponses
+        )
+        .register(on: api)
         try api.finish()
 
         self.router = router
         self.cache = cache
+        self.publicResponses = publicResponses
     }
 }

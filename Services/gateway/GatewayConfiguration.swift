@@ -32,6 +32,9 @@ struct GatewayConfiguration: Sendable {
     var credentialCacheLifetime: Duration
     /// `GATEWAY_PROXY_TIMEOUT_MS`: the longest wait for a provider's answer to start (default 310000).
     var proxyTimeout: Duration
+    /// `PUBLIC_CACHE_MAX_AGE_SECONDS`: how long clients may cache public content (`Cache-Control`),
+    /// and the longest a gateway keeps a public answer it was not told changed (default 60; 0 off).
+    var publicCacheMaxAge: Int
     /// `MAIL_OUTBOX_LOG`: also print mail events (reset tokens, confirmation links) to the log. Development only.
     var mailOutboxLog: Bool
 
@@ -56,6 +59,7 @@ struct GatewayConfiguration: Sendable {
         bcryptCost = UInt8(try environment.integer("BCRYPT_COST", default: 12, range: 4...16))
         credentialCacheLifetime = try environment.duration(
             "KEY_CACHE_TTL_MS", defaultMilliseconds: 10_000, range: 0...300_000)
+        publicCacheMaxAge = try environment.integer("PUBLIC_CACHE_MAX_AGE_SECONDS", default: 60, range: 0...86_400)
         mailOutboxLog = try environment.boolean("MAIL_OUTBOX_LOG", default: false)
         proxyTimeout = try environment.duration(
             "GATEWAY_PROXY_TIMEOUT_MS", defaultMilliseconds: 310_000, range: 1000...3_600_000)

@@ -53,7 +53,8 @@ struct TestGateway: Sendable {
                 let app = buildApplication(configuration, router: gateway.router, logger: logger) { port in
                     portContinuation.yield(port)
                 }
-                let listener = InvalidationListener(nats: nats, cache: gateway.cache, logger: logger)
+                let listener = InvalidationListener(
+                    nats: nats, cache: gateway.cache, publicResponses: gateway.publicResponses, logger: logger)
                 group.addTask { try await app.run() }
                 group.addTask { try await listener.run() }
                 var iterator = ports.makeAsyncIterator()

@@ -1,22 +1,29 @@
+import Contracts
 import Foundation
 import Logging
 import Messaging
 import ServiceLifecycle
 
-/// Listens for ``GatewayEvents`` from every gateway instance and evicts cache entries.
+/// Listens for ``GatewayEvents`` from every gateway instance and for the content service's
+/// public-content changes, and evicts cache entries.
 struct InvalidationListener: Service {
     let nats: NatsConnection
     let cache: CredentialCache
+    let publicResponses: PublicResponseCache
     let logger: Logger
 
     func run() async throws {
-        let subscription = try nats.subscribe(GatewayEvents.all)
+        let subscriptions = [try nats.subscribe(GatewayEvents.all), try nats.subscribe(ContentEvents.publicChanged)]
         try await withGracefulShutdownHandler {
-            for await message in subscription {
-                handle(message)
+            await withDiscardingTaskGroup { group in
+                for subscription in subscriptions {
+                    group.addTask {
+                        for await message in subscription { handle(message) }
+                    }
+                }
             }
         } onGracefulShutdown: {
-            try? subscription.unsubscribe()
+            for subscription in subscriptions { try? subscription.unsubscribe() }
         }
     }
 
@@ -30,6 +37,11 @@ struct InvalidationListener: Service {
         case GatewayEvents.tenantChanged:
             if let event = try? decoder.decode(GatewayEvents.TenantChanged.self, from: Data(message.payload)) {
                 cache.evictTenant(event.tenantId)
+                publicResponses.evictTenant(event.tenantId)
+            }
+        case ContentEvents.publicChanged:
+            if let event = try? decoder.decode(PublicContentChanged.self, from: Data(message.payload)) {
+                publicResponses.evictTenant(event.tenantId)
             }
         default:
             logger.debug("ignored gateway event", metadata: ["nats.subject": "\(message.subject)"])

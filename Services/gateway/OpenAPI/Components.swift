@@ -118,6 +118,47 @@ enum Components {
                 ("items", .array(.object([("key", .string())], required: ["key"], additional: true))),
                 ("totals", .anyObject), ("priceVersion", .string()),
             ], required: ["items", "totals", "priceVersion"]),
+        "ContentType": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("description", .nullable(.string())), ("schema", .anyObject),
+                ("accessLevel", .string(enumeration: ["user", "elevated", "moderator", "admin"])),
+                ("builtin", .boolean), ("version", .integer(minimum: 1)), ("createdAt", .dateTime),
+                ("updatedAt", .dateTime),
+            ], required: ["id", "name", "schema", "accessLevel", "builtin", "version", "createdAt", "updatedAt"]),
+        "ContentTypePage": page(of: "ContentType"),
+        "ReactionCounts": .object(
+            [
+                ("upvote", .integer()), ("downvote", .integer()),
+                ("emoji", .object([], additional: true, description: "Count per emoji")), ("total", .integer()),
+            ], required: ["upvote", "downvote", "emoji", "total"]),
+        "ContentItem": .object(
+            [
+                ("id", .uuid), ("type", .string()), ("typeId", .uuid), ("title", .nullable(.string())),
+                ("slug", .nullable(.string())), ("data", .anyObject),
+                ("status", .string(enumeration: ["draft", "published"])), ("publishedAt", .nullable(.dateTime)),
+                ("accessType", .string(enumeration: ["public", "private", "unlisted", "restricted"])),
+                ("author", .object([("kind", .string(enumeration: ["user", "apiKey"])), ("id", .uuid)])),
+                ("parentId", .nullable(.uuid)), ("commentCount", .integer()),
+                ("reactionCounts", .ref("ReactionCounts")),
+                ("version", .integer(minimum: 1)), ("createdAt", .dateTime), ("updatedAt", .dateTime),
+            ],
+            required: [
+                "id", "type", "typeId", "title", "slug", "data", "status", "publishedAt", "accessType", "author",
+                "parentId", "commentCount", "reactionCounts", "version", "createdAt", "updatedAt",
+            ]),
+        "ContentItemPage": page(of: "ContentItem"),
+        "Reactions": .object(
+            [
+                ("items", .array(.ref("ContentItem"))), ("nextCursor", .nullable(.string())),
+                ("counts", .ref("ReactionCounts")),
+            ], required: ["items", "nextCursor", "counts"]),
+        "PublicContentItem": .object(
+            [
+                ("id", .uuid), ("type", .string()), ("title", .nullable(.string())), ("slug", .nullable(.string())),
+                ("data", .anyObject), ("publishedAt", .dateTime), ("commentCount", .integer()),
+                ("reactionCounts", .ref("ReactionCounts")), ("updatedAt", .dateTime),
+            ], required: ["id", "type", "data", "publishedAt", "commentCount", "reactionCounts", "updatedAt"]),
+        "PublicContentPage": page(of: "PublicContentItem"),
         "Health": .object([("status", .string())], required: ["status"]),
         "Readiness": .object(
             [

@@ -62,6 +62,16 @@ struct Authenticator: Sendable {
             kind: .user(id: user, role: claims.role, session: session, modules: claims.mods), tenant: tenant)
     }
 
+    /// The tenant a public route names by slug (nil when there is none).
+    func tenant(slug: String) async throws -> Principal.TenantRef? {
+        guard Tenant.isValidSlug(slug) else { return nil }
+        return try await cache.tenantsBySlug.value(slug) {
+            try await tenants.find(slug: slug).map {
+                Principal.TenantRef(id: $0.id, slug: $0.slug, modules: $0.modules)
+            }
+        }
+    }
+
     private func tenant(_ id: UUID) async throws -> Principal.TenantRef? {
         try await cache.tenants.value(id) {
             try await tenants.get(id).map { Principal.TenantRef(id: $0.id, slug: $0.slug, modules: $0.modules) }

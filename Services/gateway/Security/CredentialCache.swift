@@ -9,10 +9,13 @@ import ServiceKit
 final class CredentialCache: Sendable {
     let keys: InvalidatingCache<SHA256.Digest, ResolvedKey>
     let tenants: InvalidatingCache<UUID, Principal.TenantRef>
+    /// Tenants by slug, for the public routes.
+    let tenantsBySlug: InvalidatingCache<String, Principal.TenantRef>
 
     init(lifetime: Duration = .seconds(10)) {
         keys = InvalidatingCache(lifetime: lifetime)
         tenants = InvalidatingCache(lifetime: lifetime)
+        tenantsBySlug = InvalidatingCache(lifetime: lifetime, capacity: 10_000)
     }
 
     func evictKeys(_ ids: [UUID]) {
@@ -23,6 +26,7 @@ final class CredentialCache: Sendable {
     /// Drops a tenant and every key of it (its modules changed, or it is being deleted).
     func evictTenant(_ id: UUID) {
         tenants.evict(id)
+        tenantsBySlug.evictAll { _, tenant in tenant.id == id }
         keys.evictAll { _, key in key.tenant.id == id }
     }
 }

@@ -1,0 +1,199 @@
+import Contracts
+import Foundation
+import Messaging
+
+/// Who is asking, as the gateway authenticated them.
+enum Caller: Sendable, Equatable {
+    /// A tenant API key: `admin` or `readonly` (proxy keys never reach the content routes).
+    case apiKey(id: UUID, role: String)
+    /// A signed-in user and their role.
+    case user(id: UUID, role: UserRole)
+    /// Nobody: a public route.
+    case anonymous
+
+    /// Sees drafts, private and restricted items of everyone (API keys, moderators and admins).
+    var isPrivileged: Bool {
+        switch self {
+        case .apiKey: true
+        case .user(_, let role): role >= .moderator
+        case .anonymous: false
+        }
+    }
+
+    var isAdmin: Bool {
+        switch self {
+        case .apiKey(_, let role): role == "admin"
+        case .user(_, let role): role == .admin
+        case .anonymous: false
+        }
+    }
+
+    /// The author recorded on what this caller creates.
+    var author: Author? {
+        switch self {
+        case .apiKey(let id, _): Author(kind: .apiKey, id: id)
+        case .user(let id, _): Author(kind: .user, id: id)
+        case .anonymous: nil
+        }
+    }
+}
+
+/// User roles, lowest to highest (the gateway's).
+enum UserRole: String, Codable, Sendable, Comparable, CaseIterable {
+    case user, elevated, moderator, admin
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    static func < (lhs: UserRole, rhs: UserRole) -> Bool { lhs.rank < rhs.rank }
+}
+
+struct Author: Codable, Sendable, Equatable {
+    enum Kind: String, Codable, Sendable { case user, apiKey }
+    var kind: Kind
+    var id: UUID
+}
+
+/// A forwarded HTTP request, read: tenant, caller, path parameters, query and body.
+struct ContentRequest: Sendable {
+    let message: NatsMessage
+    let tenant: UUID
+    let caller: Caller
+    let query: [String: String]
+
+    init(_ message: NatsMessage) throws {
+        self.message = message
+        tenant = try message.tenantID()
+        let headers = message.headers
+        let principalID = headers[RoutingHeaders.principalID].flatMap(UUID.init(uuidString:))
+        switch (headers[RoutingHeaders.principalKind], principalID) {
+        case ("api-key", let id?):
+            caller = .apiKey(id: id, role: headers[RoutingHeaders.principalRole] ?? "readonly")
+        case ("user", let id?):
+            caller = .user(id: id, role: headers[RoutingHeaders.principalRole].flatMap(UserRole.init) ?? .user)
+        default:
+            caller = .anonymous
+        }
+        query = Self.parse(query: headers[ContentHeaders.query] ?? "")
+    }
+
+    /// The `Resource-Id` path parameter (404 when it is not a UUID: no such resource).
+    func id() throws -> UUID { try message.resourceID() }
+
+    /// The string path parameter.
+    func key() throws -> String {
+        guard let key = message.headers[ContentHeaders.key], !key.isEmpty else {
+            throw ServiceError.notFound("no such resource")
+        }
+        return key
+    }
+
+    func body<Body: JSONBody>(_ type: Body.Type) throws -> Body { try message.decode(type) }
+
+    // MARK: - Query parameters
+
+    func string(_ name: String) -> String? {
+        guard let value = query[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    func uuid(_ name: String) throws -> UUID? {
+        guard let text = string(name) else { return nil }
+        guard let id = UUID(uuidString: text) else { throw ServiceError.badRequest("`\(name)` must be a UUID") }
+        return id
+    }
+
+    /// One of `allowed`, or nil when absent.
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T?
+    where T.RawValue == String {
+        guard let text = string(name) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw ServiceError.badRequest(
+                "`\(name)` must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// `?limit=` (1–200, default 50) and `?cursor=` (the last id of the previous page).
+    func page() throws -> PageQuery {
+        var limit = 50
+        if let text = string("limit") {
+            guard let value = Int(text), (1...200).contains(value) else {
+                throw ServiceError.badRequest("`limit` must be an integer from 1 to 200")
+            }
+            limit = value
+        }
+        var after: UUID?
+        if let cursor = string("cursor") {
+            guard let id = PageQuery.decode(cursor) else {
+                throw ServiceError.badRequest("`cursor` is not a cursor this API issued")
+            }
+            after = id
+        }
+        return PageQuery(limit: limit, after: after)
+    }
+
+    static func parse(query: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            }
+            guard let name = parts.first.map(decode), !name.isEmpty, values[name] == nil else { continue }
+            values[name] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return values
+    }
+}
+
+/// A keyset page request: ids are UUIDv7, so the id orders by creation.
+struct PageQuery: Sendable {
+    var limit: Int
+    var after: UUID?
+
+    /// Cursors are the last id, base64url: opaque to clients, cheap to check.
+    static func encode(_ id: UUID) -> String {
+        Data(id.uuidString.lowercased().utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+
+    static func decode(_ cursor: String) -> UUID? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else {
+            return nil
+        }
+        return UUID(uuidString: text)
+    }
+
+    /// Turns up to `limit + 1` rows into a page.
+    func page<Item: Encodable & Sendable>(_ rows: [Item], id: (Item) -> UUID) -> Page<Item> {
+        let items = Array(rows.prefix(limit))
+        let next = rows.count > limit ? items.last.map { Self.encode(id($0)) } : nil
+        return Page(items: items, nextCursor: next)
+    }
+}
+
+/// `{ "items": [...], "nextCursor": string|null }`.
+struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    var items: [Item]
+    var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+extension Reply {
+    /// A JSON reply with an HTTP status other than 200.
+    static func json(_ value: some Encodable, status: Int) throws -> Reply {
+        var reply = try Reply.json(value)
+        reply.headers[ContentHeaders.status] = String(status)
+        return reply
+    }
+
+    static func status(_ status: Int) -> Reply { Reply(headers: [ContentHeaders.status: String(status)]) }
+}

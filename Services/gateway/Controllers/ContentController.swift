@@ -1,0 +1,308 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Messaging
+import ServiceKit
+
+/// `/content-types`, `/content` and the public content routes. The gateway authenticates and
+/// checks module and role; the content service checks the rest (schemas, access levels,
+/// authorship, access types) and answers with the status to send.
+struct ContentController: Sendable {
+    let client: ContentClient
+    let authenticator: Authenticator
+    let publicResponses: PublicResponseCache
+
+    func register(on api: API) {
+        let reader = Access.tenant(module: .content, users: .user)
+        let admin = Access.tenant(module: .content, users: .admin)
+        let typeTag = "Content types"
+        let typeBody: [(String, Schema)] = [
+            ("name", .string(description: "Lowercase letters, digits, - and _; starts with a letter; unique")),
+            ("description", .string()),
+            ("schema", .anyObject),
+            ("accessLevel", .string(enumeration: ["user", "elevated", "moderator", "admin"])),
+        ]
+        api.add(
+            Operation(
+                method: .post, path: "/content-types", tag: typeTag, summary: "Create a content type", access: admin,
+                body: .object(typeBody, required: ["name", "schema"]),
+                success: .init(status: 201, description: "Created", schema: .ref("ContentType")),
+                errors: [
+                    409: "A type of this name exists", 422: "The schema cannot be compiled; the problem names where",
+                ])
+        ) { request, context in
+            try await forward(ContentSubjects.typesCreate, request, context, body: true)
+        }
+        api.add(
+            Operation(
+                method: .get, path: "/content-types", tag: typeTag,
+                summary: "List the tenant's content types (with the built-in comment and reaction)", access: reader,
+                query: TenantsController.pageParameters,
+                success: .init(status: 200, description: "A page of types", schema: .ref("ContentTypePage")))
+        ) { request, context in
+            try await forward(ContentSubjects.typesList, request, context)
+        }
+        api.add(
+            Operation(
+                method: .get, path: "/content-types/{id}", tag: typeTag, summary: "Get a content type", access: reader,
+                success: .init(status: 200, description: "The type", schema: .ref("ContentType")))
+        ) { request, context in
+            try await forward(ContentSubjects.typesGet, request, context, id: true)
+        }
+        api.add(
+            Operation(
+                method: .get, path: "/content-types/by-name/{name}", tag: typeTag,
+                summary: "Get a content type by name",
+                access: reader, success: .init(status: 200, description: "The type", schema: .ref("ContentType")))
+        ) { request, context in
+            try await forward(
+                ContentSubjects.typesGetByName, request, context, key: try ContentClient.key(context, "name"))
+        }
+        api.add(
+            Operation(
+                method: .patch, path: "/content-types/{id}", tag: typeTag,
+                summary: "Change a content type (a new schema applies to writes from now on)", access: admin,
+                body: .object(typeBody + [("expectedVersion", .integer(minimum: 1))]),
+                success: .init(status: 200, description: "Changed", schema: .ref("ContentType")),
+                errors: [
+                    409: "A built-in type, a taken name, or not at expectedVersion",
+                    422: "The schema cannot be compiled",
+                ])
+        ) { request, context in
+            try await forward(ContentSubjects.typesUpdate, request, context, id: true, body: true)
+        }
+        api.add(
+            Operation(
+                method: .delete, path: "/content-types/{id}", tag: typeTag, summary: "Delete a type without items",
+                access: admin, success: .init(status: 204, description: "Deleted"),
+                errors: [409: "A built-in type, or one that still has items"])
+        ) { request, context in
+            try await forward(ContentSubjects.typesDelete, request, context, id: true)
+        }
+        registerItems(on: api, access: reader)
+        registerPublic(on: api)
+    }
+
+    private func registerItems(on api: API, access: Access) {
+        let tag = "Content"
+        let itemFields: [(String, Schema)] = [
+            ("title", .string()),
+            ("slug", .string(description: "Lowercase words joined by hyphens; unique per type; default from title")),
+            ("data", .anyObject),
+            ("status", .string(enumeration: ["draft", "published"])),
+            ("accessType", .string(enumeration: ["public", "private", "unlisted", "restricted"])),
+        ]
+        api.add(
+            Operation(
+                method: .post, path: "/content", tag: tag,
+                summary: "Create an item, a comment (type comment) or a reaction (type reaction) on parentId",
+                access: access,
+                body: .object(
+                    [("type", .string(description: "The type's name or id"))] + itemFields + [("parentId", .uuid)],
+                    required: ["type", "data"]),
+                success: .init(status: 201, description: "Created", schema: .ref("ContentItem")),
+                errors: [
+                    200: "The same reaction by the same author exists; it is returned",
+                    409: "The slug is taken", 422: "`data` fails the type's schema; the problem names the pointer",
+                ])
+        ) { request, context in
+            try await forward(ContentSubjects.itemsCreate, request, context, body: true)
+        }
+        api.add(
+            Operation(
+                method: .get, path: "/content", tag: tag, summary: "List the items the caller may see, newest first",
+                access: access,
+                query: TenantsController.pageParameters + [
+                    .init(name: "type", schema: .string(), description: "A type's name or id"),
+                    .init(name: "status", schema: .string(enumeration: ["draft", "published"]), description: ""),
+                    .init(
+                        name: "accessType",
+                        schema: .string(enumeration: ["public", "private", "unlisted", "restricted"]),
+                        description: ""),
+                    .init(name: "parentId", schema: .uuid, description: "Children of this item"),
+                    .init(name: "authorId", schema: .uuid, description: "Items of this user (or API key)"),
+                    .init(
+                        name: "authorKind", schema: .string(enumeration: ["user", "apiKey"]),
+                        description: "Default user"),
+                ],
+                success: .init(status: 200, description: "A page of items", schema: .ref("ContentItemPage")))
+        ) { request, context in
+            try await forward(ContentSubjects.itemsList, request, context)
+        }
+        api.add(
+            Operation(
+                method: .get, path: "/content/{id}", tag: tag, summary: "Get an item", access: access,
+                success: .init(status: 200, description: "The item", schema: .ref("ContentItem")))
+        ) { request, context in
+            try await forward(ContentSubjects.itemsGet, request, context, id: true)
+        }
+        api.add(
+            Operation(
+                method: .patch, path: "/content/{id}", tag: tag,
+                summary: "Change an item (its author, moderators and admins); `data` is replaced and validated",
+                access: access, body: .object(itemFields + [("expectedVersion", .integer(minimum: 1))]),
+                success: .init(status: 200, description: "Changed", schema: .ref("ContentItem")),
+                errors: [409: "Not at expectedVersion, or the slug is taken", 422: "`data` fails the type's schema"])
+        ) { request, context in
+            try await forward(ContentSubjects.itemsUpdate, request, context, id: true, body: true)
+        }
+        api.add(
+            Operation(
+                method: .delete, path: "/content/{id}", tag: tag,
+                summary: "Delete an item with its comments and reactions", access: access,
+                success: .init(status: 204, description: "Deleted"))
+        ) { request, context in
+            try await forward(ContentSubjects.itemsDelete, request, context, id: true)
+        }
+        api.add(
+            Operation(
+                method: .get, path: "/content/{id}/comments", tag: tag, summary: "An item's comments, oldest first",
+                access: access, query: TenantsController.pageParameters,
+                success: .init(status: 200, description: "A page of comments", schema: .ref("ContentItemPage")))
+        ) { request, context in
+            try await forward(ContentSubjects.itemsComments, request, context, id: true)
+        }
+        api.add(
+            Operation(
+                method: .get, path: "/content/{id}/reactions", tag: tag,
+                summary: "An item's reactions, newest first, with its counts", access: access,
+                query: TenantsController.pageParameters,
+                success: .init(status: 200, description: "Reactions and counts", schema: .ref("Reactions")))
+        ) { request, context in
+            try await forward(ContentSubjects.itemsReactions, request, context, id: true)
+        }
+    }
+
+    private func registerPublic(on api: API) {
+        let tag = "Public"
+        let errors = [304: "Not modified (If-None-Match matched the ETag)", 403: "The tenant's content module is off"]
+        api.add(
+            Operation(
+                method: .get, path: "/public/{tenantSlug}/content/{type}", tag: tag,
+                summary: "Published public items of a type, newest first (no key; cacheable)", access: .anonymous,
+                query: TenantsController.pageParameters,
+                success: .init(status: 200, description: "A page of items", schema: .ref("PublicContentPage")),
+                errors: errors)
+        ) { request, context in
+            try await servePublic(request, context, subject: ContentSubjects.publicList, key: "type")
+        }
+        api.add(
+            Operation(
+                method: .get, path: "/public/{tenantSlug}/content/{type}/{slug}", tag: tag,
+                summary: "A published public item by slug (no key; cacheable)", access: .anonymous,
+                success: .init(status: 200, description: "The item", schema: .ref("PublicContentItem")),
+                errors: errors)
+        ) { request, context in
+            let type = try ContentClient.key(context, "type")
+            let slug = try ContentClient.key(context, "slug")
+            return try await servePublic(request, context, subject: ContentSubjects.publicGet, key: "\(type)/\(slug)")
+        }
+    }
+
+    /// Forwards; a change that succeeded drops this instance's public answers of the tenant at
+    /// once (the others hear of it from the content service), so a writer reads its own write.
+    private func forward(
+        _ subject: String, _ request: Request, _ context: GatewayRequestContext, id: Bool = false,
+        key: String? = nil, body: Bool = false
+    ) async throws -> Response {
+        let response = try await client.forward(subject, request, context, id: id, key: key, body: body)
+        if request.method != .get, response.status.kind == .successful, let tenant = try? context.tenant {
+            publicResponses.evictTenant(tenant.id)
+        }
+        return response
+    }
+
+    private func servePublic(_ request: Request, _ context: GatewayRequestContext, subject: String, key: String)
+        async throws -> Response
+    {
+        let key = key == "type" ? try ContentClient.key(context, "type") : key
+        let slug = try ContentClient.key(context, "tenantSlug")
+        guard let tenant = try await authenticator.tenant(slug: slug) else { throw Problem.notFound() }
+        guard tenant.modules.contains(.content) else {
+            throw Problem.forbidden("the `content` module is disabled for this tenant")
+        }
+        let cacheKey = PublicResponseCache.Key(tenant: tenant.id, target: request.uri.description)
+        let entry = try await publicResponses.entries.value(cacheKey) {
+            let reply = try await client.request(
+                subject, tenant: tenant.id, requestID: context.requestID, key: key, query: request.uri.query)
+            return PublicResponseCache.Entry(
+                status: 200, contentType: "application/json", body: reply.payload,
+                etag: PublicResponseCache.etag(reply.payload))
+        }
+        guard let entry else { throw Problem.notFound() }
+        var headers: HTTPFields = [
+            .eTag: entry.etag, .cacheControl: "public, max-age=\(publicResponses.maxAge)",
+            .contentType: entry.contentType,
+        ]
+        if let ifNoneMatch = request.headers[.ifNoneMatch], PublicResponseCache.matches(ifNoneMatch, entry.etag) {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(
+            status: .init(code: entry.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: entry.body)))
+    }
+}
+
+/// Sends a route's request to the content service: the body untouched, path parameters in
+/// `Resource-Id` / `Resource-Key`, the query string in `Query`; and turns the reply into the response.
+struct ContentClient: Sendable {
+    let nats: NatsConnection
+    var timeout: Duration = .seconds(10)
+
+    func forward(
+        _ subject: String, _ request: Request, _ context: GatewayRequestContext, id: Bool = false,
+        key: String? = nil, body: Bool = false
+    ) async throws -> Response {
+        var headers = ServiceClient.routingHeaders(context)
+        if id { headers[RoutingHeaders.resourceID] = try context.parameters.id().uuidString.lowercased() }
+        if let key { headers[ContentHeaders.key] = key }
+        if let query = try Self.query(request.uri.query) { headers[ContentHeaders.query] = query }
+        let payload = body ? try await request.bodyBytes(context: context) : []
+        let reply = try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)
+        return Self.response(reply)
+    }
+
+    /// A public route's request: the tenant from the URL, no principal.
+    func request(_ subject: String, tenant: UUID, requestID: String, key: String, query: String?) async throws
+        -> NatsMessage
+    {
+        var headers: MessageHeaders = [
+            RoutingHeaders.requestID: requestID, RoutingHeaders.tenantID: tenant.uuidString.lowercased(),
+            ContentHeaders.key: key,
+        ]
+        if let query = try Self.query(query) { headers[ContentHeaders.query] = query }
+        return try await nats.request(subject, payload: [UInt8](), headers: headers, timeout: timeout)
+    }
+
+    static func response(_ reply: NatsMessage) -> Response {
+        let status = reply.headers[ContentHeaders.status].flatMap(Int.init) ?? 200
+        guard status != 204 else { return Response(status: .noContent) }
+        return Response(
+            status: .init(code: status),
+            headers: [.contentType: reply.headers[ContentHeaders.contentType] ?? "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
+    }
+
+    /// A path parameter that names something (a type, a slug, a tenant): the characters names
+    /// are made of, else no such thing. Nothing else reaches a NATS header.
+    static func key(_ context: GatewayRequestContext, _ name: String) throws -> String {
+        guard let value = context.parameters.get(name), (1...200).contains(value.utf8.count),
+            value.utf8.allSatisfy({ byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+                    || byte == UInt8(ascii: "_")
+            })
+        else { throw Problem.notFound() }
+        return value
+    }
+
+    /// The raw query string, if any; refused when it holds what a header cannot carry.
+    static func query(_ query: String?) throws -> String? {
+        guard let query, !query.isEmpty else { return nil }
+        guard query.utf8.count <= 4096, query.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else {
+            throw Problem.badRequest("the query string is too long or holds control characters")
+        }
+        return query
+    }
+}
