@@ -4,12 +4,7 @@ extension Evaluator {
     mutating func checkCombinator(_ check: Check, _ value: JSONValue) -> Bool {
         switch check {
         case .allOf(let nodes):
-            var valid = true
-            for node in nodes where !evaluate(node, value) {
-                valid = false
-                if shouldStop { return false }
-            }
-            return valid
+            return checkAll(nodes) { $0.evaluate($1, value) }
         case .anyOf(let nodes):
             return anyOf(nodes, value)
         case .oneOf(let nodes):

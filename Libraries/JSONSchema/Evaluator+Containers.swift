@@ -6,20 +6,14 @@ extension Evaluator {
     mutating func checkObject(_ check: Check, _ members: [String: JSONValue]) -> Bool {
         switch check {
         case .required(let names):
-            var valid = true
-            for name in names where members[name] == nil {
-                valid = fail("required", "missing required property \(JSONValue.string(name).summary())")
-                if shouldStop { return false }
+            return checkAll(names.lazy.filter { members[$0] == nil }) { evaluator, name in
+                evaluator.fail("required", "missing required property \(JSONValue.string(name).summary())")
             }
-            return valid
         case .properties(let properties):
-            var valid = true
-            for (name, node) in properties {
-                guard let member = members[name], !descend(into: .key(name), node, member) else { continue }
-                valid = false
-                if shouldStop { return false }
+            return checkAll(properties) { evaluator, property in
+                guard let member = members[property.name] else { return true }
+                return evaluator.descend(into: .key(property.name), property.node, member)
             }
-            return valid
         case .additionalProperties(let known, let node):
             return checkEachKey(of: members, where: { !known.contains($0) }) { evaluator, key, member in
                 guard let node else {
@@ -38,18 +32,15 @@ extension Evaluator {
                 evaluator.descend(into: .key(key), node, .string(key))
             }
         case .dependentRequired(let rules):
-            var valid = true
-            for (property, requires) in rules where members[property] != nil {
-                for name in requires where members[name] == nil {
-                    valid = fail(
-                        "dependentRequired",
-                        "missing property \(JSONValue.string(name).summary()) "
-                            + "(required when \(JSONValue.string(property).summary()) is present)"
-                    )
-                    if shouldStop { return false }
-                }
+            let missing = rules.lazy.filter { members[$0.property] != nil }
+                .flatMap { rule in rule.requires.lazy.filter { members[$0] == nil }.map { (rule.property, $0) } }
+            return checkAll(missing) { evaluator, pair in
+                evaluator.fail(
+                    "dependentRequired",
+                    "missing property \(JSONValue.string(pair.1).summary()) "
+                        + "(required when \(JSONValue.string(pair.0).summary()) is present)"
+                )
             }
-            return valid
         default:
             return true
         }
@@ -62,18 +53,8 @@ extension Evaluator {
         where filter: (String) -> Bool,
         _ body: (inout Evaluator, String, JSONValue) -> Bool
     ) -> Bool {
-        var valid = true
-        if collecting {
-            for key in members.keys.filter(filter).sorted() where !body(&self, key, members[key]!) {
-                valid = false
-                if shouldStop { return false }
-            }
-        } else {
-            for (key, member) in members where filter(key) {
-                if !body(&self, key, member) { return false }
-            }
-        }
-        return valid
+        let keys = members.keys.filter(filter)
+        return checkAll(collecting ? keys.sorted() : keys) { body(&$0, $1, members[$1]!) }
     }
 }
 
@@ -122,15 +103,9 @@ extension Evaluator {
     private mutating func checkItems(_ elements: [JSONValue], from start: Int, count end: Int, _ nodeAt: (Int) -> Int)
         -> Bool
     {
-        var valid = true
-        var index = start
-        while index < min(end, elements.count) {
-            if !descend(into: .index(index), nodeAt(index), elements[index]) {
-                valid = false
-                if shouldStop { return false }
-            }
-            index += 1
+        guard start < min(end, elements.count) else { return true }
+        return checkAll(start..<min(end, elements.count)) {
+            $0.descend(into: .index($1), nodeAt($1), elements[$1])
         }
-        return valid
     }
 }

@@ -12,8 +12,12 @@ extension Evaluator {
             return !Self.length(of: text, exceeds: maximum)
                 || fail("maxLength", "must be at most \(Self.plural(maximum, "character"))")
         case .pattern(let pattern):
-            return pattern.matches(text)
-                || fail("pattern", "must match pattern \(JSONValue.string(pattern.source).summary(limit: 80))")
+            let shown = JSONValue.string(pattern.source).summary(limit: 80)
+            switch pattern.matches(text, budget: &patternBudget) {
+            case true?: return true
+            case false?: return fail("pattern", "must match pattern \(shown)")
+            case nil: return fail("pattern", "could not be checked against pattern \(shown) in time")
+            }
         case .format(let format):
             return format.accepts(text) || fail("format", "must be \(format.phrase)")
         default:
@@ -46,18 +50,11 @@ extension Evaluator {
         case .exclusiveMaximum(let bound):
             return number < bound || fail("exclusiveMaximum", "must be < \(JSONValue.numberText(bound))")
         case .multipleOf(let divisor):
-            return Self.isMultiple(number, of: divisor)
+            return number.isMultiple(ofDecimal: divisor)
                 || fail("multipleOf", "must be a multiple of \(JSONValue.numberText(divisor))")
         default:
             return true
         }
-    }
-
-    /// Multiple-of with a relative tolerance, so `0.3` is a multiple of `0.1` despite binary floating point.
-    private static func isMultiple(_ number: Double, of divisor: Double) -> Bool {
-        let quotient = number / divisor
-        guard quotient.isFinite else { return false }
-        return abs(quotient - quotient.rounded()) <= 1e-9 * max(1, abs(quotient))
     }
 
     static func plural(_ count: Int, _ noun: String, _ plural: String? = nil) -> String {

@@ -19,6 +19,8 @@ struct Evaluator {
     let limit: Int
     var path: [PathComponent] = []
     var violations: [SchemaViolation] = []
+    /// Time left for `pattern` searches in this run; see `JSONSchema.patternTimeBudget`.
+    var patternBudget = JSONSchema.patternTimeBudget
     private var depth = 0
 
     init(nodes: [SchemaNode], collecting: Bool, limit: Int) {
@@ -37,8 +39,17 @@ struct Evaluator {
         }
         depth += 1
         defer { depth -= 1 }
+        return checkAll(nodes[id].checks) { $0.apply($1, to: value) }
+    }
+
+    /// Whether `body` holds for every element; it runs on all of them (to collect every violation)
+    /// unless the run should stop.
+    mutating func checkAll<Elements: Sequence>(
+        _ elements: Elements,
+        _ body: (inout Evaluator, Elements.Element) -> Bool
+    ) -> Bool {
         var valid = true
-        for check in nodes[id].checks where !apply(check, to: value) {
+        for element in elements where !body(&self, element) {
             valid = false
             if shouldStop { return false }
         }

@@ -11,6 +11,9 @@ public struct JSONSchema: Sendable {
     public static let maxSchemaDepth = 64
     /// How deep validation descends into an instance before reporting a violation instead.
     public static let maxInstanceDepth = 128
+    /// How long one `validate` or `isValid` call may spend in `pattern` searches in total; a
+    /// search cut short is a violation, so a backtracking pattern cannot stall validation.
+    public static let patternTimeBudget: Duration = .milliseconds(100)
 
     private let nodes: [SchemaNode]
 

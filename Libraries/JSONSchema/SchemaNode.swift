@@ -1,5 +1,4 @@
 import Contracts
-import Foundation
 
 /// One compiled (sub)schema: the checks its keywords make, in the order they report.
 ///
@@ -116,27 +115,4 @@ struct Discriminator: Sendable {
     var branches: [Int]
     /// `oneOf` (true) or `anyOf` (false), used when the instance is not an object.
     var exclusive: Bool
-}
-
-/// A `pattern`, compiled once. `NSRegularExpression` is immutable and documented thread-safe;
-/// Foundation declares it `Sendable`, so no unchecked conformance is needed.
-struct Pattern: Sendable {
-    var source: String
-    var regex: NSRegularExpression
-
-    init?(_ source: String) {
-        guard let regex = try? NSRegularExpression(pattern: source) else { return nil }
-        self.source = source
-        self.regex = regex
-    }
-
-    /// Unanchored search, as JSON Schema specifies: `^` and `$` anchor only when written.
-    func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) != nil
-    }
-}
-
-extension Double {
-    /// Whether this is a finite number without a fractional part (so `1.0` is an integer).
-    var isWhole: Bool { isFinite && rounded(.towardZero) == self }
 }

@@ -129,6 +129,15 @@ import Testing
         #expect(try violations(#"{"uniqueItems": false}"#, "[1, 1]") == [])
     }
 
+    @Test func uniqueItemsComparesNumbersByValueAndObjectsWithoutKeyOrder() throws {
+        let duplicate = violation("/1", "uniqueItems", "duplicates item 0 (items must be unique)")
+        #expect(try violations(#"{"uniqueItems": true}"#, "[1, 1.0]") == [duplicate])
+        #expect(try violations(#"{"uniqueItems": true}"#, "[0, -0]") == [duplicate])
+        #expect(
+            try violations(#"{"uniqueItems": true}"#, #"[{"a": 1, "b": [2]}, {"b": [2.0], "a": 1}]"#) == [duplicate])
+        #expect(try violations(#"{"uniqueItems": true}"#, "[[1, 2], [2, 1]]") == [])
+    }
+
     @Test func containsWithBounds() throws {
         let schema = #"{"contains": {"const": "x"}, "minContains": 2, "maxContains": 3}"#
         #expect(try violations(schema, #"["x", "y", "x"]"#) == [])

@@ -55,6 +55,16 @@ import Testing
             ])
     }
 
+    @Test func enumComparesObjectsWithoutKeyOrder() throws {
+        let schema = #"{"enum": [{"a": 1, "b": [1, 2]}, [1, "x"]]}"#
+        #expect(try violations(schema, #"{"b": [1.0, 2], "a": 1}"#) == [])
+        #expect(try violations(schema, #"[1.0, "x"]"#) == [])
+        let refused = violation("", "enum", #"must be one of {"a":1,"b":[1,2]}, [1,"x"]"#)
+        #expect(try violations(schema, #"{"a": 1}"#) == [refused])
+        #expect(try violations(schema, #"{"a": 1, "b": [2, 1]}"#) == [refused])
+        #expect(try violations(schema, #"["x", 1]"#) == [refused])
+    }
+
     @Test func longValuesAreTruncatedInMessages() throws {
         let long = String(repeating: "x", count: 500)
         let found = try violations(#"{"const": "\#(long)"}"#, #""y""#)
@@ -91,6 +101,42 @@ import Testing
             ])
     }
 
+    @Test func lengthCountsCodePointsNotGraphemes() throws {
+        // "e" plus a combining acute accent shows as one character but is two code points.
+        #expect(
+            try violations(#"{"maxLength": 1}"#, #""e\u0301""#) == [
+                violation("", "maxLength", "must be at most 1 character")
+            ])
+    }
+
+    @Test func patternShorthandClassesAreASCIIAsInECMA262() throws {
+        // ICU alone would let `\d` match Arabic-Indic digits and `\w` match "é".
+        #expect(try violations(#"{"pattern": "^\\d+$"}"#, #""123""#) == [])
+        #expect(
+            try violations(#"{"pattern": "^\\d+$"}"#, #""١٢٣""#) == [
+                violation("", "pattern", #"must match pattern "^\\d+$""#)
+            ])
+        #expect(
+            try violations(#"{"pattern": "^[\\w-]+$"}"#, #""café""#) == [
+                violation("", "pattern", #"must match pattern "^[\\w-]+$""#)
+            ])
+        #expect(try violations(#"{"pattern": "^\\D\\W$"}"#, #""a-""#) == [])
+        #expect(try violations(#"{"pattern": "^\\\\d$"}"#, #""\\d""#) == [], "an escaped backslash stays literal")
+    }
+
+    @Test func catastrophicPatternIsCutShortAsAViolation() throws {
+        let schema = try JSONSchema(json(#"{"items": {"pattern": "^(a+)+$"}}"#))
+        let hostile = JSONValue.string(String(repeating: "a", count: 40) + "!")
+        let started = ContinuousClock.now
+        let found = schema.validate(.array([hostile, hostile, "aaa"]))
+        #expect(ContinuousClock.now - started < .seconds(2))
+        let message = #"could not be checked against pattern "^(a+)+$" in time"#
+        // The budget is per validation: once spent, later searches are not even started, so even
+        // "aaa" is reported (fail closed); a fresh validation has a fresh budget.
+        #expect(found == ["/0", "/1", "/2"].map { violation($0, "pattern", message) })
+        #expect(schema.validate(.array(["aaa"])) == [])
+    }
+
     @Test func patternSearchesUnanchored() throws {
         #expect(try violations(#"{"pattern": "b+"}"#, #""abbc""#) == [])
         #expect(
@@ -124,6 +170,27 @@ import Testing
                 violation("", "multipleOf", "must be a multiple of 0.1")
             ])
         #expect(try violations(#"{"multipleOf": 3}"#, "10") == [violation("", "multipleOf", "must be a multiple of 3")])
+    }
+
+    @Test func multipleOfIsExactForDecimals() throws {
+        #expect(try violations(#"{"multipleOf": 0.0001}"#, "0.0075") == [])
+        #expect(try violations(#"{"multipleOf": 1e-8}"#, "1e-7") == [])
+        #expect(try violations(#"{"multipleOf": 0.1}"#, "12345678.9") == [])
+        #expect(try violations(#"{"multipleOf": 0.01}"#, "0") == [])
+        // A relative tolerance would accept these: the fraction is tiny next to the quotient.
+        #expect(
+            try violations(#"{"multipleOf": 1}"#, "1000000000.5") == [
+                violation("", "multipleOf", "must be a multiple of 1")
+            ])
+        #expect(
+            try violations(#"{"multipleOf": 0.01}"#, "123456789.001") == [
+                violation("", "multipleOf", "must be a multiple of 0.01")
+            ])
+        #expect(
+            try violations(#"{"multipleOf": 0.123456789}"#, "1e308") == [
+                violation("", "multipleOf", "must be a multiple of 0.123456789")
+            ])
+        #expect(try violations(#"{"multipleOf": 0.5}"#, "1e308") == [])
     }
 }
 
