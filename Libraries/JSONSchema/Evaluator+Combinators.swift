@@ -55,7 +55,9 @@ extension Evaluator {
         let property = PathComponent.key(discriminator.property)
         let allowed = JSONValue.summaryList(discriminator.values)
         guard let tag = members[discriminator.property] else {
-            return fail("discriminator", "is required; must be one of \(allowed)", at: property)
+            // Reported where the property is missing, like `required`.
+            let name = JSONValue.string(discriminator.property).summary()
+            return fail("discriminator", "missing required property \(name) (the discriminator: one of \(allowed))")
         }
         guard let branch = discriminator.branchByValue[tag] else {
             return fail("discriminator", "must be one of \(allowed), not \(tag.summary(limit: 40))", at: property)

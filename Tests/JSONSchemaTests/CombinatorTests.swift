@@ -127,10 +127,15 @@ import Testing
         )
     }
 
-    @Test func missingDiscriminatorIsReportedAtItsPointer() throws {
+    @Test func missingDiscriminatorIsReportedOnTheObjectLikeRequired() throws {
         #expect(
-            schema.validate(try json(#"{"lives": 9}"#))
-                == [violation("/kind", "discriminator", #"is required; must be one of "cat", "dog""#)]
+            schema.validate(try json(#"{"lives": 9}"#)) == [
+                violation(
+                    "",
+                    "discriminator",
+                    #"missing required property "kind" (the discriminator: one of "cat", "dog")"#
+                )
+            ]
         )
     }
 
@@ -138,6 +143,68 @@ import Testing
         #expect(
             schema.validate(try json(#"{"kind": "cow"}"#))
                 == [violation("/kind", "discriminator", #"must be one of "cat", "dog", not "cow""#)]
+        )
+    }
+
+    @Test func mappingNamesBranchesWithoutConst() throws {
+        let mapped = try JSONSchema(
+            json(
+                #"""
+                {
+                  "discriminator": {"propertyName": "type", "mapping": {"img": "#/$defs/image", "vid": "#/anyOf/1"}},
+                  "anyOf": [
+                    {"$ref": "#/$defs/image"},
+                    {"properties": {"seconds": {"type": "number"}}, "required": ["seconds"]}
+                  ],
+                  "$defs": {"image": {"properties": {"width": {"type": "integer"}}, "required": ["width"]}}
+                }
+                """#
+            )
+        )
+        #expect(mapped.validate(try json(#"{"type": "img", "width": 3}"#)) == [])
+        #expect(mapped.validate(try json(#"{"type": "vid", "seconds": 1.5}"#)) == [])
+        #expect(
+            mapped.validate(try json(#"{"type": "vid", "width": 3}"#)) == [
+                violation("", "required", #"missing required property "seconds""#)
+            ]
+        )
+        #expect(
+            mapped.validate(try json(#"{"type": "gif"}"#)) == [
+                violation("/type", "discriminator", #"must be one of "img", "vid", not "gif""#)
+            ]
+        )
+    }
+
+    @Test func discriminatorCompileErrors() throws {
+        let branches = ##""oneOf": [{"$ref": "#/$defs/a"}, {"$ref": "#/$defs/b"}]"##
+        let defs = #""$defs": {"a": {"properties": {"k": {"const": "x"}}}, "b": {"properties": {"k": {"const": "x"}}}}"#
+        #expect(
+            try compileError(#"{"discriminator": {"propertyName": "k"}, \#(branches), \#(defs)}"#)
+                == SchemaCompileError(
+                    pointer: "/oneOf/1", message: #"discriminator value "x" is also used by oneOf branch 0"#)
+        )
+        #expect(
+            try compileError(#"{"discriminator": {"propertyName": "k"}, "oneOf": [{"type": "object"}]}"#)
+                == SchemaCompileError(
+                    pointer: "/oneOf/0",
+                    message:
+                        #"must pin discriminator property "k" with `const` under `properties`, or be named in `mapping`"#
+                )
+        )
+        #expect(
+            try compileError(
+                ##"{"discriminator": {"propertyName": "k", "mapping": {"x": "#/$defs/c"}}, \##(branches), "$defs": {"a": {}, "b": {}, "c": {}}}"##
+            )
+                == SchemaCompileError(
+                    pointer: "/discriminator/mapping/x", message: ##""#/$defs/c" is not one of the `oneOf` branches"##)
+        )
+        #expect(
+            try compileError(#"{"discriminator": {"propertyName": "k"}, "allOf": [{}]}"#)
+                == SchemaCompileError(pointer: "/discriminator", message: "needs `oneOf` or `anyOf` next to it")
+        )
+        #expect(
+            try compileError(#"{"discriminator": {"propertyName": "k", "default": "a"}, "oneOf": [{}]}"#)
+                == SchemaCompileError(pointer: "/discriminator/default", message: "unsupported keyword `default`")
         )
     }
 
