@@ -108,3 +108,19 @@ func violation(_ pointer: String, _ keyword: String, _ message: String) -> Schem
         #expect(wide.validate(instance, limit: 3).count == 3)
     }
 }
+
+// MARK: - The README's usage example
+
+@Suite struct ReadmeExampleTests {
+    @Test func literalSchemaCompilesAndValidates() throws {
+        let schema = try JSONSchema([
+            "type": "object",
+            "required": ["title"],
+            "properties": ["title": ["type": "string", "minLength": .number(1)]],
+        ])
+        #expect(schema.isValid(["title": "Hi"]))
+        #expect(
+            schema.validate(["title": ""]) == [violation("/title", "minLength", "must be at least 1 character")]
+        )
+    }
+}
