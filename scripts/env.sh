@@ -2,12 +2,17 @@
 # Writes .env with fresh random development secrets and free local ports, unless it exists.
 . "$(dirname "$0")/lib.sh"
 
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
 if [ -f "$ENV_FILE" ]; then
   say ".env exists; keeping it"
+  # Secrets that later versions added: appended, so an older .env keeps working.
+  if ! grep -q '^MAILING_LIST_TOKEN_SECRET=' "$ENV_FILE"; then
+    printf '\n# Content service only: signs mailing-list confirm and unsubscribe links\nMAILING_LIST_TOKEN_SECRET=%s\n' \
+      "$(random_hex 32)" >>"$ENV_FILE"
+  fi
   exit 0
 fi
-
-random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 free_port() {
   local port=$1
   while port_in_use "$port"; do port=$((port + 1)); done
@@ -32,6 +37,9 @@ JWT_SECRET=$(random_hex 32)
 # Vault only: the master key (64 hex characters) and its version
 CRED_ENCRYPT_KEY=$(random_hex 32)
 CRED_ENCRYPT_KEY_VERSION=1
+
+# Content service only: signs mailing-list confirm and unsubscribe links
+MAILING_LIST_TOKEN_SECRET=$(random_hex 32)
 
 # NATS (local nats-server with JetStream, one user per service)
 NATS_PORT=$nats_port

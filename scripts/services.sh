@@ -22,7 +22,7 @@ service_env() {
       local name
       for name in MAIL_OUTBOX_LOG CORS_ALLOWED_ORIGINS MAX_BODY_BYTES RATE_LIMIT_PER_MINUTE \
           RATE_LIMIT_ANONYMOUS_PER_MINUTE ACCESS_TOKEN_TTL_SECONDS REFRESH_TOKEN_TTL_DAYS PASSWORD_RESET_TTL_MINUTES \
-          BCRYPT_COST KEY_CACHE_TTL_MS READINESS_TIMEOUT_MS GATEWAY_PROXY_TIMEOUT_MS; do
+          BCRYPT_COST KEY_CACHE_TTL_MS READINESS_TIMEOUT_MS GATEWAY_PROXY_TIMEOUT_MS PUBLIC_CACHE_MAX_AGE_SECONDS; do
         [ -n "${!name:-}" ] && echo "$name=${!name}"
       done
       ;;
@@ -35,6 +35,13 @@ service_env() {
       local name
       for name in PROXY_ALLOWED_BASE_URLS PROXY_LEASE_SECONDS PROXY_CONNECT_TIMEOUT_MS PROXY_READ_TIMEOUT_MS \
           PROXY_TIMEOUT_MS PROXY_MAX_RETRIES PROXY_RETRY_BASE_MS PROXY_MODELS_CACHE_SECONDS; do
+        [ -n "${!name:-}" ] && echo "$name=${!name}"
+      done
+      ;;
+    content)
+      echo "MAILING_LIST_TOKEN_SECRET=$MAILING_LIST_TOKEN_SECRET" "PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$SERVER_PORT}"
+      local name
+      for name in CONTACT_RATE_LIMIT_PER_MINUTE MAILING_LIST_CONFIRM_TTL_HOURS MAIL_OUTBOX_LOG; do
         [ -n "${!name:-}" ] && echo "$name=${!name}"
       done
       ;;

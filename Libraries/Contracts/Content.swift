@@ -27,8 +27,56 @@ public enum ContentSubjects {
     public static let publicList = "content.public.list"
     public static let publicGet = "content.public.get"
 
+    /// The contact form: `public.contact` (anonymous submission); the moderators' inbox.
+    public static let contactSubmit = "content.public.contact"
+    public static let contactList = "content.contact.list"
+    public static let contactGet = "content.contact.get"
+    public static let contactUpdate = "content.contact.update"
+
+    /// The mailing list: the public double opt-in, and the admins' list and export (pages of
+    /// CSV, the next cursor in ``ContentHeaders/nextCursor``).
+    public static let mailingListSubscribe = "content.public.mailing-list.subscribe"
+    public static let mailingListConfirm = "content.public.mailing-list.confirm"
+    public static let mailingListUnsubscribe = "content.public.mailing-list.unsubscribe"
+    public static let mailingListList = "content.mailing-list.list"
+    public static let mailingListExport = "content.mailing-list.export"
+
     /// Every subject the content service answers (for its NATS permissions and discovery).
     public static let all = "content.>"
+}
+
+/// Contact form submissions, for a notifier: JetStream stream `CONTACT`.
+public enum ContactEvents {
+    /// ``ContactReceived``, `Nats-Msg-Id` = the message id.
+    public static let received = "contact.events.received"
+    public static let stream = StreamConfig(
+        name: "CONTACT", subjects: ["contact.events.>"], maxAge: .seconds(30 * 24 * 3600))
+}
+
+/// `contact.events.received`: a visitor wrote to the tenant.
+public struct ContactReceived: Codable, Sendable {
+    public var id: UUID
+    public var tenantId: UUID
+    public var name: String
+    public var email: String
+    public var subject: String?
+    public var category: String?
+    public var message: String
+    public var createdAt: Date
+
+    public init(
+        id: UUID, tenantId: UUID, name: String, email: String, subject: String?, category: String?, message: String,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.name = name
+        self.email = email
+        self.subject = subject
+        self.category = category
+        self.message = message
+        self.createdAt = createdAt
+    }
 }
 
 /// Events the content service publishes (core NATS; not stored).
@@ -54,4 +102,10 @@ public enum ContentHeaders {
     public static let contentType = "Content-Type"
     /// A client's address, for per-address rate limits on public forms.
     public static let clientAddress = "Client-Address"
+    /// The tenant's slug on public routes (the links in mails name it).
+    public static let tenantSlug = "Tenant-Slug"
+    /// On a reply that is one page of several: the cursor of the next.
+    public static let nextCursor = "Next-Cursor"
+    /// On a 429 reply: seconds until the client may try again.
+    public static let retryAfter = "Retry-After"
 }

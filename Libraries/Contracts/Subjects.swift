@@ -1,3 +1,5 @@
+import Messaging
+
 /// Every NATS subject the services use: the messaging contract, in one place.
 ///
 /// Requests go to `<service>.<resource>.<verb>` in the service's queue group (named after the
@@ -16,6 +18,10 @@ public enum Subjects {
     /// Password-reset and confirmation mails for a mailer (JetStream stream `MAIL`).
     public static let mailEvents = "mail.events.>"
     public static let passwordResetEvent = "mail.events.password-reset"
+    /// A mailing-list subscription to confirm (double opt-in), from the content service.
+    public static let mailingListConfirmEvent = "mail.events.mailing-list-confirm"
+    /// The stream that keeps mail events for a mailer.
+    public static let mailStream = StreamConfig(name: "MAIL", subjects: [mailEvents], maxAge: .seconds(7 * 24 * 3600))
 }
 
 /// What a service answers to ``Subjects/tenantDeletion(_:)``.

@@ -9,6 +9,17 @@ func buildContent(_ configuration: ContentConfiguration, _ context: ServiceConte
         types: types, items: ItemStore(client: context.database, logger: context.logger),
         events: ContentEventPublisher(nats: context.nats, logger: context.logger))
     let typeHandlers = TypeHandlers(types: types)
+    let jetStream = context.nats.jetStream
+    try await jetStream.ensureStream(ContactEvents.stream)
+    try await jetStream.ensureStream(Subjects.mailStream)
+    let forms = PublicForms(limitPerMinute: configuration.publicFormLimit, logger: context.logger)
+    let contact = ContactHandlers(
+        store: ContactStore(client: context.database, forms: forms, logger: context.logger), jetStream: jetStream,
+        logger: context.logger)
+    let mailingList = MailingListHandlers(
+        store: SubscriberStore(client: context.database, forms: forms, logger: context.logger),
+        tokens: ListTokens(secret: configuration.tokenSecret), jetStream: jetStream, configuration: configuration,
+        logger: context.logger)
     let routes: [(String, String, @Sendable (ContentRequest) async throws -> Reply)] = [
         ("types.create", ContentSubjects.typesCreate, typeHandlers.create),
         ("types.list", ContentSubjects.typesList, typeHandlers.list),
@@ -25,6 +36,15 @@ func buildContent(_ configuration: ContentConfiguration, _ context: ServiceConte
         ("items.reactions", ContentSubjects.itemsReactions, items.reactions),
         ("public.list", ContentSubjects.publicList, items.publicList),
         ("public.get", ContentSubjects.publicGet, items.publicGet),
+        ("contact.submit", ContentSubjects.contactSubmit, contact.submit),
+        ("contact.list", ContentSubjects.contactList, contact.list),
+        ("contact.get", ContentSubjects.contactGet, contact.get),
+        ("contact.update", ContentSubjects.contactUpdate, contact.update),
+        ("mailing-list.subscribe", ContentSubjects.mailingListSubscribe, mailingList.subscribe),
+        ("mailing-list.confirm", ContentSubjects.mailingListConfirm, mailingList.confirm),
+        ("mailing-list.unsubscribe", ContentSubjects.mailingListUnsubscribe, mailingList.unsubscribe),
+        ("mailing-list.list", ContentSubjects.mailingListList, mailingList.list),
+        ("mailing-list.export", ContentSubjects.mailingListExport, mailingList.export),
     ]
     let group = Subjects.queueGroup(.content)
     return ServiceDefinition(
@@ -33,5 +53,8 @@ func buildContent(_ configuration: ContentConfiguration, _ context: ServiceConte
                 try await handler(try ContentRequest(message))
             }
         },
-        tenantTables: ["content.items", "content.types"])
+        tenantTables: [
+            "content.items", "content.types", "content.contact_messages", "content.subscribers",
+            "content.public_submissions",
+        ])
 }

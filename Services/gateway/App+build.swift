@@ -87,6 +87,7 @@ struct Gateway {
             client: ContentClient(nats: context.nats), authenticator: authenticator, publicResponses: publicResponses
         )
         .register(on: api)
+        FormsController(client: ContentClient(nats: context.nats), authenticator: authenticator).register(on: api)
         try api.finish()
 
         self.router = router

@@ -10,14 +10,8 @@ struct ContentWorld: Sendable {
 
     static func run(_ body: @Sendable (ContentWorld) async throws -> Void) async throws {
         try await TestGateway.run { gateway in
-            let process = try await gateway.launch("content")
-            let tenant = try await gateway.createTenant()
-            do {
-                try await body(ContentWorld(gateway: gateway, tenant: tenant))
-            } catch {
-                print(process.output)
-                throw error
-            }
+            _ = try await gateway.launch("content")
+            try await body(ContentWorld(gateway: gateway, tenant: try await gateway.createTenant()))
         }
     }
 
@@ -477,9 +471,7 @@ struct ContentTests {
             #expect(try await http.get("/public/\(world.tenant.slug)/content/page/mine").status == 200)
 
             // Deleting the tenant (every service takes part) removes its content.
-            var others: [ChildProcess] = []
-            for service in ["vault", "proxy", "usage"] { others.append(try await world.gateway.launch(service)) }
-            defer { withExtendedLifetime(others) {} }
+            for service in ["vault", "proxy", "usage"] { _ = try await world.gateway.launch(service) }
             var deleted = try await http.delete("/tenants/\(world.tenant.id)", headers: world.gateway.adminHeaders)
             for _ in 0..<50 where deleted.status == 503 {
                 try await Task.sleep(for: .milliseconds(200))

@@ -18,6 +18,13 @@ struct TestGateway: Sendable {
     let instances: [HTTPTestClient]
     let database: PostgresClient
     let logs: LogCapture
+    /// What ``launch(_:overrides:instances:)`` started: kept running until the test ends
+    /// (a dropped ``ChildProcess`` kills its process).
+    let launched = Launched()
+
+    final class Launched: Sendable {
+        let processes = Mutex<[ChildProcess]>([])
+    }
 
     var http: HTTPTestClient { instances[0] }
     var adminHeaders: [String: String] { ["x-admin-key": TestCluster.adminAPIKey] }
@@ -120,6 +127,7 @@ struct TestGateway: Sendable {
     /// service answer `$SRV.PING` (this one included).
     func launch(_ service: String, overrides: [String: String] = [:], instances: Int = 1) async throws -> ChildProcess {
         let process = try cluster.launch(service, overrides: overrides)
+        launched.processes.withLock { $0.append(process) }
         let probe = try await cluster.connect(as: "operator")
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {

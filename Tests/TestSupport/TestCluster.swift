@@ -15,6 +15,7 @@ public final class TestCluster: Sendable {
     public static let masterKey = String(repeating: "0123456789abcdef", count: 4)
     public static let adminAPIKey = "adm_test_0123456789abcdef0123456789abcdef"
     public static let jwtSecret = "jwt-test-secret-0123456789abcdef0123456789"
+    public static let mailingListTokenSecret = "list-test-secret-0123456789abcdef0123456789"
 
     public static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -58,6 +59,8 @@ public final class TestCluster: Sendable {
             environment["JWT_SECRET"] = jwtSecret
         case "vault":
             environment["CRED_ENCRYPT_KEY"] = masterKey
+        case "content":
+            environment["MAILING_LIST_TOKEN_SECRET"] = mailingListTokenSecret
         default:
             break
         }

@@ -2,5 +2,5 @@ import ServiceKit
 
 /// The content schema's migrations, in order.
 enum ContentMigrations {
-    static let all: [any Migration] = [CreateTypesAndItems()]
+    static let all: [any Migration] = [CreateTypesAndItems(), CreateContactAndMailingList()]
 }

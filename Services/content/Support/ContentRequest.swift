@@ -75,6 +75,17 @@ struct ContentRequest: Sendable {
         query = Self.parse(query: headers[ContentHeaders.query] ?? "")
     }
 
+    /// The client's address as the gateway saw it (public forms count submissions per address).
+    var clientAddress: String { message.headers[ContentHeaders.clientAddress] ?? "unknown" }
+
+    /// The tenant's slug, which public routes carry.
+    func tenantSlug() throws -> String {
+        guard let slug = message.headers[ContentHeaders.tenantSlug], !slug.isEmpty else {
+            throw ServiceError.badRequest("the Tenant-Slug header is missing")
+        }
+        return slug
+    }
+
     /// The `Resource-Id` path parameter (404 when it is not a UUID: no such resource).
     func id() throws -> UUID { try message.resourceID() }
 

@@ -217,15 +217,10 @@ struct ContentController: Sendable {
         async throws -> Response
     {
         let key = key == "type" ? try ContentClient.key(context, "type") : key
-        let slug = try ContentClient.key(context, "tenantSlug")
-        guard let tenant = try await authenticator.tenant(slug: slug) else { throw Problem.notFound() }
-        guard tenant.modules.contains(.content) else {
-            throw Problem.forbidden("the `content` module is disabled for this tenant")
-        }
+        let tenant = try await authenticator.publicTenant(context, module: .content)
         let cacheKey = PublicResponseCache.Key(tenant: tenant.id, target: request.uri.description)
         let entry = try await publicResponses.entries.value(cacheKey) {
-            let reply = try await client.request(
-                subject, tenant: tenant.id, requestID: context.requestID, key: key, query: request.uri.query)
+            let reply = try await client.public(subject, request, context, tenant: tenant, key: key)
             return PublicResponseCache.Entry(
                 status: 200, contentType: "application/json", body: reply.payload,
                 etag: PublicResponseCache.etag(reply.payload))
@@ -263,15 +258,25 @@ struct ContentClient: Sendable {
         return Self.response(reply)
     }
 
-    /// A public route's request: the tenant from the URL, no principal.
-    func request(_ subject: String, tenant: UUID, requestID: String, key: String, query: String?) async throws
-        -> NatsMessage
-    {
+    /// A public route's request: the tenant from the URL, no principal, the client's address.
+    func `public`(
+        _ subject: String, _ request: Request, _ context: GatewayRequestContext, tenant: Principal.TenantRef,
+        key: String? = nil, body: Bool = false
+    ) async throws -> NatsMessage {
         var headers: MessageHeaders = [
-            RoutingHeaders.requestID: requestID, RoutingHeaders.tenantID: tenant.uuidString.lowercased(),
-            ContentHeaders.key: key,
+            RoutingHeaders.requestID: context.requestID, RoutingHeaders.tenantID: tenant.id.uuidString.lowercased(),
+            ContentHeaders.tenantSlug: tenant.slug, ContentHeaders.clientAddress: context.clientAddress,
         ]
-        if let query = try Self.query(query) { headers[ContentHeaders.query] = query }
+        if let key { headers[ContentHeaders.key] = key }
+        if let query = try Self.query(request.uri.query) { headers[ContentHeaders.query] = query }
+        let payload = body ? try await request.bodyBytes(context: context) : []
+        return try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)
+    }
+
+    /// A request of the caller's own, with a query string of the gateway's making.
+    func call(_ subject: String, _ context: GatewayRequestContext, query: String) async throws -> NatsMessage {
+        var headers = ServiceClient.routingHeaders(context)
+        if !query.isEmpty { headers[ContentHeaders.query] = query }
         return try await nats.request(subject, payload: [UInt8](), headers: headers, timeout: timeout)
     }
 
@@ -304,5 +309,19 @@ struct ContentClient: Sendable {
             throw Problem.badRequest("the query string is too long or holds control characters")
         }
         return query
+    }
+}
+
+extension Authenticator {
+    /// The tenant a public route names by `{tenantSlug}`: 404 when there is none, 403 when its
+    /// `module` is off.
+    func publicTenant(_ context: GatewayRequestContext, module: Module) async throws -> Principal.TenantRef {
+        guard let slug = context.parameters.get("tenantSlug"), let tenant = try await tenant(slug: slug) else {
+            throw Problem.notFound()
+        }
+        guard tenant.modules.contains(module) else {
+            throw Problem.forbidden("the `\(module.rawValue)` module is disabled for this tenant")
+        }
+        return tenant
     }
 }

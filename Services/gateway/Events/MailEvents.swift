@@ -19,8 +19,7 @@ struct MailEvents: Sendable {
         var expiresAt: Date
     }
 
-    static let stream = StreamConfig(
-        name: "MAIL", subjects: [Subjects.mailEvents], maxAge: .seconds(7 * 24 * 3600))
+    static let stream = Subjects.mailStream
 
     let jetStream: JetStream
     let logToOutbox: Bool

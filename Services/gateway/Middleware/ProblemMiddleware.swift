@@ -31,6 +31,11 @@ struct ProblemMiddleware: RouterMiddleware {
                 context.logger.error("a service failed", metadata: ["error": "\(error)"])
                 return Problem(.internalServerError, "internal error (request \(context.requestID))")
             }
+            if let retryAfter = error.retryAfter {
+                return Problem(
+                    status, error.message, kind: error.code == 429 ? "rate-limited" : nil,
+                    headers: [.retryAfter: String(retryAfter)])
+            }
             return Problem(status, error.message)
         case let error as NatsError where error.code == .timeout:
             return Problem(.gatewayTimeout, "a backing service did not answer in time", kind: "timeout")

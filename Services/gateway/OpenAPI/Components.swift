@@ -159,6 +159,23 @@ enum Components {
                 ("reactionCounts", .ref("ReactionCounts")), ("updatedAt", .dateTime),
             ], required: ["id", "type", "data", "publishedAt", "commentCount", "reactionCounts", "updatedAt"]),
         "PublicContentPage": page(of: "PublicContentItem"),
+        "ContactMessage": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("email", .string()), ("subject", .nullable(.string())),
+                ("message", .string()), ("category", .nullable(.string())), ("metadata", .nullable(.anyObject)),
+                ("status", .string(enumeration: ["new", "read", "replied", "archived"])), ("createdAt", .dateTime),
+                ("updatedAt", .dateTime),
+            ], required: ["id", "name", "email", "message", "status", "createdAt", "updatedAt"]),
+        "ContactMessagePage": page(of: "ContactMessage"),
+        "Subscriber": .object(
+            [
+                ("id", .uuid), ("email", .string()),
+                ("status", .string(enumeration: ["pending", "subscribed", "unsubscribed"])),
+                ("source", .nullable(.string())), ("metadata", .nullable(.anyObject)), ("createdAt", .dateTime),
+                ("confirmedAt", .nullable(.dateTime)), ("unsubscribedAt", .nullable(.dateTime)),
+                ("updatedAt", .dateTime),
+            ], required: ["id", "email", "status", "createdAt", "updatedAt"]),
+        "SubscriberPage": page(of: "Subscriber"),
         "Health": .object([("status", .string())], required: ["status"]),
         "Readiness": .object(
             [

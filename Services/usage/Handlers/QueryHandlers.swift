@@ -40,8 +40,8 @@ struct QueryHandlers: Sendable {
                 let page = try await reports.events(
                     tenant: try request.tenantID(), filter: ask.filter, limit: Self.exportPage, cursor: ask.cursor,
                     oldestFirst: true)
-                var csv = ask.cursor == nil ? CSV.header : ""
-                for event in page.items { csv += CSV.line(event) }
+                var csv = ask.cursor == nil ? UsageCSV.header : ""
+                for event in page.items { csv += UsageCSV.line(event) }
                 var reply = Reply(payload: Array(csv.utf8))
                 if let next = page.nextCursor { reply.headers[UsageQuerySubjects.nextCursorHeader] = next }
                 return reply
