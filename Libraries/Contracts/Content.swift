@@ -40,6 +40,28 @@ public enum ContentSubjects {
     public static let mailingListUnsubscribe = "content.public.mailing-list.unsubscribe"
     public static let mailingListList = "content.mailing-list.list"
     public static let mailingListExport = "content.mailing-list.export"
+    /// 2D flows: charts with their nodes and edges, batched mutations, and the tenant's node types.
+    public static let flowsCreate = "content.flows.create"
+    public static let flowsList = "content.flows.list"
+    public static let flowsGet = "content.flows.get"
+    public static let flowsUpdate = "content.flows.update"
+    public static let flowsDelete = "content.flows.delete"
+    public static let flowsMutations = "content.flows.mutations"
+    public static let flowNodeTypesCreate = "content.flows.node-types.create"
+    public static let flowNodeTypesList = "content.flows.node-types.list"
+    public static let flowNodeTypesDelete = "content.flows.node-types.delete"
+
+    /// 3D scenes and their glTF 2.0 export.
+    public static let scenesCreate = "content.scenes.create"
+    public static let scenesList = "content.scenes.list"
+    public static let scenesGet = "content.scenes.get"
+    public static let scenesUpdate = "content.scenes.update"
+    public static let scenesDelete = "content.scenes.delete"
+    public static let scenesGLTF = "content.scenes.gltf"
+
+    /// A public scene (`Resource-Id` = its id), and its glTF document.
+    public static let publicScene = "content.public.scene"
+    public static let publicSceneGLTF = "content.public.scene-gltf"
 
     /// Every subject the content service answers (for its NATS permissions and discovery).
     public static let all = "content.>"

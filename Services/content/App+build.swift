@@ -20,6 +20,10 @@ func buildContent(_ configuration: ContentConfiguration, _ context: ServiceConte
         store: SubscriberStore(client: context.database, forms: forms, logger: context.logger),
         tokens: ListTokens(secret: configuration.tokenSecret), jetStream: jetStream, configuration: configuration,
         logger: context.logger)
+    let flows = FlowHandlers(store: FlowStore(client: context.database, logger: context.logger))
+    let scenes = SceneHandlers(
+        store: SceneStore(client: context.database, logger: context.logger),
+        events: ContentEventPublisher(nats: context.nats, logger: context.logger))
     let routes: [(String, String, @Sendable (ContentRequest) async throws -> Reply)] = [
         ("types.create", ContentSubjects.typesCreate, typeHandlers.create),
         ("types.list", ContentSubjects.typesList, typeHandlers.list),
@@ -45,6 +49,23 @@ func buildContent(_ configuration: ContentConfiguration, _ context: ServiceConte
         ("mailing-list.unsubscribe", ContentSubjects.mailingListUnsubscribe, mailingList.unsubscribe),
         ("mailing-list.list", ContentSubjects.mailingListList, mailingList.list),
         ("mailing-list.export", ContentSubjects.mailingListExport, mailingList.export),
+        ("flows.create", ContentSubjects.flowsCreate, flows.create),
+        ("flows.list", ContentSubjects.flowsList, flows.list),
+        ("flows.get", ContentSubjects.flowsGet, flows.get),
+        ("flows.update", ContentSubjects.flowsUpdate, flows.update),
+        ("flows.delete", ContentSubjects.flowsDelete, flows.delete),
+        ("flows.mutations", ContentSubjects.flowsMutations, flows.mutations),
+        ("flows.node-types.create", ContentSubjects.flowNodeTypesCreate, flows.createType),
+        ("flows.node-types.list", ContentSubjects.flowNodeTypesList, flows.listTypes),
+        ("flows.node-types.delete", ContentSubjects.flowNodeTypesDelete, flows.deleteType),
+        ("scenes.create", ContentSubjects.scenesCreate, scenes.create),
+        ("scenes.list", ContentSubjects.scenesList, scenes.list),
+        ("scenes.get", ContentSubjects.scenesGet, scenes.get),
+        ("scenes.update", ContentSubjects.scenesUpdate, scenes.update),
+        ("scenes.delete", ContentSubjects.scenesDelete, scenes.delete),
+        ("scenes.gltf", ContentSubjects.scenesGLTF, scenes.gltf),
+        ("public.scene", ContentSubjects.publicScene, scenes.publicGet),
+        ("public.scene-gltf", ContentSubjects.publicSceneGLTF, scenes.publicGLTF),
     ]
     let group = Subjects.queueGroup(.content)
     return ServiceDefinition(
@@ -55,6 +76,7 @@ func buildContent(_ configuration: ContentConfiguration, _ context: ServiceConte
         },
         tenantTables: [
             "content.items", "content.types", "content.contact_messages", "content.subscribers",
-            "content.public_submissions",
+            "content.public_submissions", "content.flow_edges", "content.flow_nodes", "content.flow_charts",
+            "content.flow_node_types", "content.scenes",
         ])
 }
