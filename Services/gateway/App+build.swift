@@ -88,6 +88,11 @@ struct Gateway {
         )
         .register(on: api)
         FormsController(client: ContentClient(nats: context.nats), authenticator: authenticator).register(on: api)
+        FlowsController(client: ContentClient(nats: context.nats)).register(on: api)
+        ScenesController(
+            client: ContentClient(nats: context.nats), authenticator: authenticator, publicResponses: publicResponses
+        )
+        .register(on: api)
         try api.finish()
 
         self.router = router

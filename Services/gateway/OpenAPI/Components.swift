@@ -2,6 +2,9 @@
 enum Components {
     static let modules = Schema.array(.string(enumeration: Module.allCases.map(\.rawValue)))
 
+    static let author = Schema.object(
+        [("kind", .string(enumeration: ["user", "apiKey"])), ("id", .uuid)], required: ["kind", "id"])
+
     static func page(of item: String) -> Schema {
         .object(
             [("items", .array(.ref(item))), ("nextCursor", .nullable(.string()))], required: ["items", "nextCursor"])
@@ -176,6 +179,133 @@ enum Components {
                 ("updatedAt", .dateTime),
             ], required: ["id", "email", "status", "createdAt", "updatedAt"]),
         "SubscriberPage": page(of: "Subscriber"),
+        "FlowNode": .object(
+            [
+                ("id", .string(description: "1-128 of A-Z a-z 0-9 _ - . :; unique in the chart")),
+                ("type", .string(description: "default, input, output, group or one of the tenant's node types")),
+                ("position", .object([("x", .number), ("y", .number)], required: ["x", "y"])),
+                ("width", .number), ("height", .number), ("data", .anyObject),
+            ], required: ["id", "type", "position", "data"], description: "A React Flow node"),
+        "FlowEdge": .object(
+            [
+                ("id", .string()), ("source", .string(description: "A node of the same chart")),
+                ("target", .string(description: "A node of the same chart")), ("sourceHandle", .string()),
+                ("targetHandle", .string()), ("type", .string()), ("label", .string()), ("animated", .boolean),
+                ("data", .anyObject),
+            ], required: ["id", "source", "target"], description: "A React Flow edge"),
+        "FlowChart": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("nodes", .array(.ref("FlowNode"))),
+                ("edges", .array(.ref("FlowEdge"))), ("author", author), ("version", .integer(minimum: 1)),
+                ("createdAt", .dateTime), ("updatedAt", .dateTime),
+            ], required: ["id", "name", "nodes", "edges", "author", "version", "createdAt", "updatedAt"]),
+        "FlowChartSummary": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("nodeCount", .integer()), ("edgeCount", .integer()),
+                ("author", author), ("version", .integer(minimum: 1)), ("createdAt", .dateTime),
+                ("updatedAt", .dateTime),
+            ],
+            required: ["id", "name", "nodeCount", "edgeCount", "author", "version", "createdAt", "updatedAt"]),
+        "FlowChartPage": page(of: "FlowChartSummary"),
+        "FlowNodeType": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("label", .string()), ("description", .string()),
+                ("createdAt", .dateTime),
+            ], required: ["id", "name", "createdAt"]),
+        "FlowNodeTypePage": page(of: "FlowNodeType"),
+        "FlowMutation": .object(
+            [
+                ("type", .string(enumeration: ["insert", "update", "remove"])),
+                ("collection", .string(enumeration: ["flow_chart", "flow_node", "flow_edge", "flow_node_type"])),
+                (
+                    "key",
+                    .string(
+                        description:
+                            "The chart or node type id (a UUID), or the node or edge id; optional for inserts")
+                ),
+                (
+                    "value",
+                    .object(
+                        [], additional: true,
+                        description:
+                            "A node or edge (with chartId), a chart {name} or a node type {name, label?, description?}; for updates the fields to change, for node and edge removals {chartId}"
+                    )
+                ),
+            ], required: ["type", "collection"]),
+        "FlowMutationResults": .object(
+            [
+                ("txid", .integer()),
+                (
+                    "results",
+                    .array(
+                        .object(
+                            [
+                                ("type", .string()), ("collection", .string()), ("key", .string()),
+                                ("value", .nullable(.anyObject)),
+                            ], required: ["type", "collection", "key", "value"]))
+                ),
+            ], required: ["txid", "results"]),
+        "SceneNode": .object(
+            [
+                ("id", .string(description: "1-128 of A-Z a-z 0-9 _ - . :; unique in the scene")),
+                ("name", .string()), ("parentId", .string(description: "Another node of the scene")),
+                ("translation", .array(.number)), ("rotation", .array(.number)), ("scale", .array(.number)),
+                (
+                    "mesh",
+                    .object(
+                        [
+                            ("uri", .string(format: "uri")),
+                            (
+                                "material",
+                                .object([
+                                    ("baseColor", .array(.number)), ("metallic", .number), ("roughness", .number),
+                                ])
+                            ),
+                        ], required: ["uri"])
+                ),
+                (
+                    "camera",
+                    .object(
+                        [
+                            ("type", .string(enumeration: ["perspective", "orthographic"])), ("yfov", .number),
+                            ("znear", .number), ("zfar", .number), ("aspectRatio", .number), ("xmag", .number),
+                            ("ymag", .number),
+                        ], required: ["type", "znear"])
+                ),
+                (
+                    "light",
+                    .object(
+                        [
+                            ("type", .string(enumeration: ["directional", "point", "spot"])),
+                            ("color", .array(.number)), ("intensity", .number), ("range", .number),
+                            (
+                                "spot",
+                                .object([("innerConeAngle", .number), ("outerConeAngle", .number)])
+                            ),
+                        ], required: ["type"])
+                ),
+                ("extras", .anyObject),
+            ], required: ["id", "name"],
+            description: "translation[3], rotation[4] (a unit quaternion x, y, z, w) and scale[3]"),
+        "Scene": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("public", .boolean), ("nodes", .array(.ref("SceneNode"))),
+                ("author", author), ("version", .integer(minimum: 1)), ("createdAt", .dateTime),
+                ("updatedAt", .dateTime),
+            ], required: ["id", "name", "public", "nodes", "author", "version", "createdAt", "updatedAt"]),
+        "SceneSummary": .object(
+            [
+                ("id", .uuid), ("name", .string()), ("public", .boolean), ("nodeCount", .integer()),
+                ("author", author), ("version", .integer(minimum: 1)), ("createdAt", .dateTime),
+                ("updatedAt", .dateTime),
+            ], required: ["id", "name", "public", "nodeCount", "author", "version", "createdAt", "updatedAt"]),
+        "ScenePage": page(of: "SceneSummary"),
+        "PublicScene": .object(
+            [("id", .uuid), ("name", .string()), ("nodes", .array(.ref("SceneNode"))), ("updatedAt", .dateTime)],
+            required: ["id", "name", "nodes", "updatedAt"]),
+        "GLTF": .object(
+            [("asset", .object([("version", .string())], required: ["version"], additional: true))],
+            required: ["asset"], additional: true, description: "A glTF 2.0 JSON document"),
         "Health": .object([("status", .string())], required: ["status"]),
         "Readiness": .object(
             [
