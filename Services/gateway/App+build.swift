@@ -83,16 +83,12 @@ struct Gateway {
             nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout
         )
         .register(on: api)
-        ContentController(
-            client: ContentClient(nats: context.nats), authenticator: authenticator, publicResponses: publicResponses
-        )
-        .register(on: api)
+        let content = PublicContent(
+            client: ContentClient(nats: context.nats), authenticator: authenticator, cache: publicResponses)
+        ContentController(content: content).register(on: api)
         FormsController(client: ContentClient(nats: context.nats), authenticator: authenticator).register(on: api)
         FlowsController(client: ContentClient(nats: context.nats)).register(on: api)
-        ScenesController(
-            client: ContentClient(nats: context.nats), authenticator: authenticator, publicResponses: publicResponses
-        )
-        .register(on: api)
+        ScenesController(content: content).register(on: api)
         try api.finish()
 
         self.router = router

@@ -9,9 +9,7 @@ import ServiceKit
 /// checks module and role; the content service checks the rest (schemas, access levels,
 /// authorship, access types) and answers with the status to send.
 struct ContentController: Sendable {
-    let client: ContentClient
-    let authenticator: Authenticator
-    let publicResponses: PublicResponseCache
+    let content: PublicContent
 
     func register(on api: API) {
         let reader = Access.tenant(module: .content, users: .user)
@@ -32,7 +30,7 @@ struct ContentController: Sendable {
                     409: "A type of this name exists", 422: "The schema cannot be compiled; the problem names where",
                 ])
         ) { request, context in
-            try await forward(ContentSubjects.typesCreate, request, context, body: true)
+            try await content.forward(ContentSubjects.typesCreate, request, context, body: true)
         }
         api.add(
             Operation(
@@ -41,14 +39,14 @@ struct ContentController: Sendable {
                 query: TenantsController.pageParameters,
                 success: .init(status: 200, description: "A page of types", schema: .ref("ContentTypePage")))
         ) { request, context in
-            try await forward(ContentSubjects.typesList, request, context)
+            try await content.forward(ContentSubjects.typesList, request, context)
         }
         api.add(
             Operation(
                 method: .get, path: "/content-types/{id}", tag: typeTag, summary: "Get a content type", access: reader,
                 success: .init(status: 200, description: "The type", schema: .ref("ContentType")))
         ) { request, context in
-            try await forward(ContentSubjects.typesGet, request, context, id: true)
+            try await content.forward(ContentSubjects.typesGet, request, context, id: true)
         }
         api.add(
             Operation(
@@ -56,7 +54,7 @@ struct ContentController: Sendable {
                 summary: "Get a content type by name",
                 access: reader, success: .init(status: 200, description: "The type", schema: .ref("ContentType")))
         ) { request, context in
-            try await forward(
+            try await content.forward(
                 ContentSubjects.typesGetByName, request, context, key: try ContentClient.key(context, "name"))
         }
         api.add(
@@ -70,7 +68,7 @@ struct ContentController: Sendable {
                     422: "The schema cannot be compiled",
                 ])
         ) { request, context in
-            try await forward(ContentSubjects.typesUpdate, request, context, id: true, body: true)
+            try await content.forward(ContentSubjects.typesUpdate, request, context, id: true, body: true)
         }
         api.add(
             Operation(
@@ -78,7 +76,7 @@ struct ContentController: Sendable {
                 access: admin, success: .init(status: 204, description: "Deleted"),
                 errors: [409: "A built-in type, or one that still has items"])
         ) { request, context in
-            try await forward(ContentSubjects.typesDelete, request, context, id: true)
+            try await content.forward(ContentSubjects.typesDelete, request, context, id: true)
         }
         registerItems(on: api, access: reader)
         registerPublic(on: api)
@@ -107,7 +105,7 @@ struct ContentController: Sendable {
                     409: "The slug is taken", 422: "`data` fails the type's schema; the problem names the pointer",
                 ])
         ) { request, context in
-            try await forward(ContentSubjects.itemsCreate, request, context, body: true)
+            try await content.forward(ContentSubjects.itemsCreate, request, context, body: true)
         }
         api.add(
             Operation(
@@ -128,14 +126,14 @@ struct ContentController: Sendable {
                 ],
                 success: .init(status: 200, description: "A page of items", schema: .ref("ContentItemPage")))
         ) { request, context in
-            try await forward(ContentSubjects.itemsList, request, context)
+            try await content.forward(ContentSubjects.itemsList, request, context)
         }
         api.add(
             Operation(
                 method: .get, path: "/content/{id}", tag: tag, summary: "Get an item", access: access,
                 success: .init(status: 200, description: "The item", schema: .ref("ContentItem")))
         ) { request, context in
-            try await forward(ContentSubjects.itemsGet, request, context, id: true)
+            try await content.forward(ContentSubjects.itemsGet, request, context, id: true)
         }
         api.add(
             Operation(
@@ -145,7 +143,7 @@ struct ContentController: Sendable {
                 success: .init(status: 200, description: "Changed", schema: .ref("ContentItem")),
                 errors: [409: "Not at expectedVersion, or the slug is taken", 422: "`data` fails the type's schema"])
         ) { request, context in
-            try await forward(ContentSubjects.itemsUpdate, request, context, id: true, body: true)
+            try await content.forward(ContentSubjects.itemsUpdate, request, context, id: true, body: true)
         }
         api.add(
             Operation(
@@ -153,7 +151,7 @@ struct ContentController: Sendable {
                 summary: "Delete an item with its comments and reactions", access: access,
                 success: .init(status: 204, description: "Deleted"))
         ) { request, context in
-            try await forward(ContentSubjects.itemsDelete, request, context, id: true)
+            try await content.forward(ContentSubjects.itemsDelete, request, context, id: true)
         }
         api.add(
             Operation(
@@ -161,7 +159,7 @@ struct ContentController: Sendable {
                 access: access, query: TenantsController.pageParameters,
                 success: .init(status: 200, description: "A page of comments", schema: .ref("ContentItemPage")))
         ) { request, context in
-            try await forward(ContentSubjects.itemsComments, request, context, id: true)
+            try await content.forward(ContentSubjects.itemsComments, request, context, id: true)
         }
         api.add(
             Operation(
@@ -170,7 +168,7 @@ struct ContentController: Sendable {
                 query: TenantsController.pageParameters,
                 success: .init(status: 200, description: "Reactions and counts", schema: .ref("Reactions")))
         ) { request, context in
-            try await forward(ContentSubjects.itemsReactions, request, context, id: true)
+            try await content.forward(ContentSubjects.itemsReactions, request, context, id: true)
         }
     }
 
@@ -185,7 +183,9 @@ struct ContentController: Sendable {
                 success: .init(status: 200, description: "A page of items", schema: .ref("PublicContentPage")),
                 errors: errors)
         ) { request, context in
-            try await servePublic(request, context, subject: ContentSubjects.publicList, key: "type")
+            try await content.serve(
+                request, context, module: .content, subject: ContentSubjects.publicList,
+                key: try ContentClient.key(context, "type"))
         }
         api.add(
             Operation(
@@ -196,46 +196,9 @@ struct ContentController: Sendable {
         ) { request, context in
             let type = try ContentClient.key(context, "type")
             let slug = try ContentClient.key(context, "slug")
-            return try await servePublic(request, context, subject: ContentSubjects.publicGet, key: "\(type)/\(slug)")
+            return try await content.serve(
+                request, context, module: .content, subject: ContentSubjects.publicGet, key: "\(type)/\(slug)")
         }
-    }
-
-    /// Forwards; a change that succeeded drops this instance's public answers of the tenant at
-    /// once (the others hear of it from the content service), so a writer reads its own write.
-    private func forward(
-        _ subject: String, _ request: Request, _ context: GatewayRequestContext, id: Bool = false,
-        key: String? = nil, body: Bool = false
-    ) async throws -> Response {
-        let response = try await client.forward(subject, request, context, id: id, key: key, body: body)
-        if request.method != .get, response.status.kind == .successful, let tenant = try? context.tenant {
-            publicResponses.evictTenant(tenant.id)
-        }
-        return response
-    }
-
-    private func servePublic(_ request: Request, _ context: GatewayRequestContext, subject: String, key: String)
-        async throws -> Response
-    {
-        let key = key == "type" ? try ContentClient.key(context, "type") : key
-        let tenant = try await authenticator.publicTenant(context, module: .content)
-        let cacheKey = PublicResponseCache.Key(tenant: tenant.id, target: request.uri.description)
-        let entry = try await publicResponses.entries.value(cacheKey) {
-            let reply = try await client.public(subject, request, context, tenant: tenant, key: key)
-            return PublicResponseCache.Entry(
-                status: 200, contentType: "application/json", body: reply.payload,
-                etag: PublicResponseCache.etag(reply.payload))
-        }
-        guard let entry else { throw Problem.notFound() }
-        var headers: HTTPFields = [
-            .eTag: entry.etag, .cacheControl: "public, max-age=\(publicResponses.maxAge)",
-            .contentType: entry.contentType,
-        ]
-        if let ifNoneMatch = request.headers[.ifNoneMatch], PublicResponseCache.matches(ifNoneMatch, entry.etag) {
-            headers[.contentType] = nil
-            return Response(status: .notModified, headers: headers)
-        }
-        return Response(
-            status: .init(code: entry.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: entry.body)))
     }
 }
 

@@ -9,9 +9,7 @@ import ServiceKit
 /// role read scenes and edit their name and nodes; the content service lets only a scene's
 /// author, moderators and admins make it public or private, or delete it.
 struct ScenesController: Sendable {
-    let client: ContentClient
-    let authenticator: Authenticator
-    let publicResponses: PublicResponseCache
+    let content: PublicContent
 
     func register(on api: API) {
         let access = Access.tenant(module: .scenes, users: .user)
@@ -28,7 +26,7 @@ struct ScenesController: Sendable {
                 body: .object(sceneBody, required: ["name"]),
                 success: .init(status: 201, description: "Created", schema: .ref("Scene")), errors: [422: invalid])
         ) { request, context in
-            try await forward(ContentSubjects.scenesCreate, request, context, body: true)
+            try await content.forward(ContentSubjects.scenesCreate, request, context, body: true)
         }
         api.add(
             Operation(
@@ -36,14 +34,14 @@ struct ScenesController: Sendable {
                 access: access, query: TenantsController.pageParameters,
                 success: .init(status: 200, description: "A page of scenes", schema: .ref("ScenePage")))
         ) { request, context in
-            try await forward(ContentSubjects.scenesList, request, context)
+            try await content.forward(ContentSubjects.scenesList, request, context)
         }
         api.add(
             Operation(
                 method: .get, path: "/scenes/{id}", tag: tag, summary: "Get a scene with its nodes", access: access,
                 success: .init(status: 200, description: "The scene", schema: .ref("Scene")))
         ) { request, context in
-            try await forward(ContentSubjects.scenesGet, request, context, id: true)
+            try await content.forward(ContentSubjects.scenesGet, request, context, id: true)
         }
         api.add(
             Operation(
@@ -53,7 +51,7 @@ struct ScenesController: Sendable {
                 success: .init(status: 200, description: "Changed", schema: .ref("Scene")),
                 errors: [409: "Not at expectedVersion", 422: invalid])
         ) { request, context in
-            try await forward(ContentSubjects.scenesUpdate, request, context, id: true, body: true)
+            try await content.forward(ContentSubjects.scenesUpdate, request, context, id: true, body: true)
         }
         api.add(
             Operation(
@@ -61,7 +59,7 @@ struct ScenesController: Sendable {
                 summary: "Delete a scene (its author, moderators and admins)", access: access,
                 success: .init(status: 204, description: "Deleted"))
         ) { request, context in
-            try await forward(ContentSubjects.scenesDelete, request, context, id: true)
+            try await content.forward(ContentSubjects.scenesDelete, request, context, id: true)
         }
         api.add(
             Operation(
@@ -71,7 +69,7 @@ struct ScenesController: Sendable {
                     status: 200, description: "A glTF 2.0 document", schema: .ref("GLTF"),
                     contentType: "model/gltf+json"))
         ) { request, context in
-            try await forward(ContentSubjects.scenesGLTF, request, context, id: true)
+            try await content.forward(ContentSubjects.scenesGLTF, request, context, id: true)
         }
         registerPublic(on: api)
     }
@@ -85,7 +83,9 @@ struct ScenesController: Sendable {
                 summary: "A public scene (no key; cacheable)", access: .anonymous,
                 success: .init(status: 200, description: "The scene", schema: .ref("PublicScene")), errors: errors)
         ) { request, context in
-            try await servePublic(request, context, subject: ContentSubjects.publicScene)
+            try await content.serve(
+                request, context, module: .scenes, subject: ContentSubjects.publicScene,
+                key: try context.parameters.id().uuidString.lowercased())
         }
         api.add(
             Operation(
@@ -96,50 +96,9 @@ struct ScenesController: Sendable {
                     contentType: "model/gltf+json"),
                 errors: errors)
         ) { request, context in
-            try await servePublic(request, context, subject: ContentSubjects.publicSceneGLTF)
+            try await content.serve(
+                request, context, module: .scenes, subject: ContentSubjects.publicSceneGLTF,
+                key: try context.parameters.id().uuidString.lowercased())
         }
-    }
-
-    /// Forwards; a change that succeeded drops this instance's public answers of the tenant at
-    /// once (the others hear of it from the content service).
-    private func forward(
-        _ subject: String, _ request: Request, _ context: GatewayRequestContext, id: Bool = false, body: Bool = false
-    ) async throws -> Response {
-        let response = try await client.forward(subject, request, context, id: id, body: body)
-        if request.method != .get, response.status.kind == .successful, let tenant = try? context.tenant {
-            publicResponses.evictTenant(tenant.id)
-        }
-        return response
-    }
-
-    /// A public scene answer from the cache or the content service, with ETag and Cache-Control.
-    private func servePublic(_ request: Request, _ context: GatewayRequestContext, subject: String) async throws
-        -> Response
-    {
-        let id = try context.parameters.id()
-        let slug = try ContentClient.key(context, "tenantSlug")
-        guard let tenant = try await authenticator.tenant(slug: slug) else { throw Problem.notFound() }
-        guard tenant.modules.contains(.scenes) else {
-            throw Problem.forbidden("the `scenes` module is disabled for this tenant")
-        }
-        let cacheKey = PublicResponseCache.Key(tenant: tenant.id, target: "\(subject) \(id.uuidString.lowercased())")
-        let entry = try await publicResponses.entries.value(cacheKey) {
-            let reply = try await client.request(
-                subject, tenant: tenant.id, requestID: context.requestID, key: id.uuidString.lowercased(), query: nil)
-            return PublicResponseCache.Entry(
-                status: 200, contentType: reply.headers[ContentHeaders.contentType] ?? "application/json",
-                body: reply.payload, etag: PublicResponseCache.etag(reply.payload))
-        }
-        guard let entry else { throw Problem.notFound() }
-        var headers: HTTPFields = [
-            .eTag: entry.etag, .cacheControl: "public, max-age=\(publicResponses.maxAge)",
-            .contentType: entry.contentType,
-        ]
-        if let ifNoneMatch = request.headers[.ifNoneMatch], PublicResponseCache.matches(ifNoneMatch, entry.etag) {
-            headers[.contentType] = nil
-            return Response(status: .notModified, headers: headers)
-        }
-        return Response(
-            status: .init(code: entry.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: entry.body)))
     }
 }
