@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "messaging-bench", targets: ["MessagingBench"]),
         .executable(name: "vault-bench", targets: ["VaultBench"]),
         .executable(name: "usage-bench", targets: ["UsageBench"]),
+        .executable(name: "schema-bench", targets: ["SchemaBench"]),
         .executable(name: "stand-in-provider", targets: ["StandInProviderMain"]),
         .executable(name: "billing-consumer", targets: ["BillingConsumer"]),
         .library(name: "Messaging", targets: ["Messaging"]),
@@ -195,6 +196,12 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tools/usage-bench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SchemaBench",
+            dependencies: ["JSONSchema", "Contracts"],
+            path: "Tools/schema-bench",
             swiftSettings: swiftSettings
         ),
 

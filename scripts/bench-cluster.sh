@@ -11,7 +11,10 @@
 #   and the CPU time per request of the cluster's processes; and the time to a stream's first event;
 # - usage: events ingested per second, publish → committed rollup, against publishing alone, and
 #   the lag under a sustained 5,000 events/s (Tools/usage-bench).
-# BENCH_ONLY=gateway,vault,proxy,usage picks sections (default: all).
+# - content: public content reads per second through the gateway, served from its cache and
+#   (with a query parameter that makes every URL new) from the content service, against
+#   `/healthz`; and schema validations per second against parsing the JSON (Tools/schema-bench).
+# BENCH_ONLY=gateway,vault,proxy,usage,content picks sections (default: all).
 # A private cluster: its own data directory, .env, ports and secrets (set before lib.sh reads them).
 STRONGBOX_DATA=$(mktemp -d /tmp/strongbox-bench-XXXXXX)
 export STRONGBOX_DATA STRONGBOX_ENV="$STRONGBOX_DATA/.env"
@@ -43,7 +46,7 @@ stand_in_port=$(sed -n 's/listening on //p' "$STRONGBOX_DATA/stand-in.log")
 stand_in="http://127.0.0.1:$stand_in_port"
 trap 'kill $stand_in_pid 2>/dev/null; cleanup' EXIT
 
-export CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 LOG_LEVEL=warning PROXY_ALLOWED_BASE_URLS="$stand_in"
+export CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 RATE_LIMIT_ANONYMOUS_PER_MINUTE=0 LOG_LEVEL=warning PROXY_ALLOWED_BASE_URLS="$stand_in"
 "$ROOT/scripts/nats.sh" start >/dev/null
 "$ROOT/scripts/postgres.sh" start >/dev/null
 "$ROOT/scripts/services.sh" start >/dev/null
@@ -178,4 +181,41 @@ if want usage; then
   echo
   DATABASE_URL="$DATABASE_URL" "$bin/usage-bench" --nats-url "$NATS_URL" --password "$NATS_OPERATOR_PASSWORD" \
     --events "${BENCH_USAGE_EVENTS:-100000}" --rate "${BENCH_USAGE_RATE:-5000}" --seconds "${BENCH_USAGE_SECONDS:-10}"
+fi
+
+if want content; then
+  slug=$(curl -fsS "$base/auth/me" -H "x-api-key: $key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tenant"]["slug"])')
+  curl -fsS -o /dev/null -X POST "$base/content-types" -H "x-api-key: $key" -H 'content-type: application/json' \
+    -d '{"name":"post","schema":{"type":"object","required":["body"],"properties":{"body":{"type":"string"}}}}'
+  curl -fsS -o /dev/null -X POST "$base/content" -H "x-api-key: $key" -H 'content-type: application/json' \
+    -d '{"type":"post","title":"Hello bench","status":"published","accessType":"public","data":{"body":"A short public post, as a blog would serve it."}}'
+  item="/public/$slug/content/post/hello-bench"
+  cat >"$STRONGBOX_DATA/uncached.lua" <<LUA
+request = function() return wrk.format("GET", "$item?nocache=" .. math.random(1, 1000000000)) end
+LUA
+  wrk -t1 -c8 -d1s "$base$item" >/dev/null
+  wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/uncached.lua" "$base" >/dev/null
+  rounds=${BENCH_ROUNDS:-3}
+  health_runs="" cached_runs="" uncached_runs=""
+  for ((round = 0; round < rounds; round++)); do
+    health_runs+=$(run "GET /healthz (baseline)" /healthz)$'\n'
+    cached_runs+=$(run "public item, cached" "$item")$'\n'
+    output=$(wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$STRONGBOX_DATA/uncached.lua" "$base")
+    uncached_runs+="public item, uncached|$(echo "$output" | awk '/Requests\/sec/ {print $2}')|$(echo "$output" | awk '$1 == "50%" {print $2}')|$(echo "$output" | awk '$1 == "99%" {print $2}')|$(echo "$output" | awk '/Non-2xx/ {print $5}')"$'\n'
+  done
+  median() { grep . | sort -t'|' -k2 -g | sed -n "$(((rounds + 1) / 2))p"; }
+  echo
+  echo "Public content reads (no key) through the gateway, wrk -t1 -c$connections, ${seconds} s per run, median of $rounds alternating runs, release build"
+  echo "| request                  | requests/s | p50      | p99      | non-2xx | vs /healthz |"
+  echo "|--------------------------|------------|----------|----------|---------|-------------|"
+  IFS='|' read -r name rps p50 p99 errors <<<"$(printf '%s' "$health_runs" | median)"
+  printf "| %-24s | %10.0f | %-8s | %-8s | %7s | %-11s |\n" "$name" "$rps" "$p50" "$p99" "${errors:-0}" "1.00"
+  base_rps=$rps
+  for runs in "$cached_runs" "$uncached_runs"; do
+    IFS='|' read -r name rps p50 p99 errors <<<"$(printf '%s' "$runs" | median)"
+    ratio=$(python3 -c "print(f'{$rps / $base_rps:.2f}')")
+    printf "| %-24s | %10.0f | %-8s | %-8s | %7s | %-11s |\n" "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$ratio"
+  done
+  echo
+  "$bin/schema-bench" --seconds "$seconds"
 fi
