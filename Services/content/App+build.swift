@@ -5,10 +5,10 @@ import ServiceKit
 /// Assembles the content service's endpoints; `main` and the tests call it.
 func buildContent(_ configuration: ContentConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
     let types = TypeStore(client: context.database, logger: context.logger)
+    let events = ContentEventPublisher(nats: context.nats, logger: context.logger)
     let items = ItemHandlers(
-        types: types, items: ItemStore(client: context.database, logger: context.logger),
-        events: ContentEventPublisher(nats: context.nats, logger: context.logger))
-    let typeHandlers = TypeHandlers(types: types)
+        types: types, items: ItemStore(client: context.database, logger: context.logger), events: events)
+    let typeHandlers = TypeHandlers(types: types, events: events)
     let jetStream = context.nats.jetStream
     try await jetStream.ensureStream(ContactEvents.stream)
     try await jetStream.ensureStream(Subjects.mailStream)
@@ -23,7 +23,7 @@ func buildContent(_ configuration: ContentConfiguration, _ context: ServiceConte
     let flows = FlowHandlers(store: FlowStore(client: context.database, logger: context.logger))
     let scenes = SceneHandlers(
         store: SceneStore(client: context.database, logger: context.logger),
-        events: ContentEventPublisher(nats: context.nats, logger: context.logger))
+        events: events)
     let routes: [(String, String, @Sendable (ContentRequest) async throws -> Reply)] = [
         ("types.create", ContentSubjects.typesCreate, typeHandlers.create),
         ("types.list", ContentSubjects.typesList, typeHandlers.list),

@@ -8,8 +8,8 @@ struct ContentWorld: Sendable {
     let tenant: (id: String, slug: String, key: String)
     var admin: [String: String] { ["x-api-key": tenant.key] }
 
-    static func run(_ body: @Sendable (ContentWorld) async throws -> Void) async throws {
-        try await TestGateway.run { gateway in
+    static func run(instances: Int = 1, _ body: @Sendable (ContentWorld) async throws -> Void) async throws {
+        try await TestGateway.run(instances: instances) { gateway in
             _ = try await gateway.launch("content")
             try await body(ContentWorld(gateway: gateway, tenant: try await gateway.createTenant()))
         }
@@ -437,6 +437,41 @@ struct ContentTests {
             let parent = try await http.get("/content/\(id)", headers: world.admin)
             #expect(parent.json["commentCount"] as? Int == 3)
             #expect(try await http.get("/content", headers: world.admin).jsonArray.count == 1, "only the article")
+        }
+    }
+
+    @Test("a change made through one gateway reaches the public cache of another")
+    func publicCacheAcrossGateways() async throws {
+        try await ContentWorld.run(instances: 2) { world in
+            let (writer, reader) = (world.gateway.instances[0], world.gateway.instances[1])
+            _ = try await world.createType("news", schema: ["type": "object"])
+            let created = try await world.create(
+                ["type": "news", "title": "Launch", "data": [:] as [String: Any], "status": "published"])
+            let id = created.json["id"] as? String ?? ""
+            let path = "/public/\(world.tenant.slug)/content/news/launch"
+            let first = try await reader.get(path)
+            #expect(first.json["title"] as? String == "Launch")
+            #expect(first.json["commentCount"] as? Int == 0)
+            #expect(try await reader.get(path).header("etag") == first.header("etag"), "served from its cache")
+
+            _ = try await writer.patch("/content/\(id)", json: ["title": "Launched"], headers: world.admin)
+            var seen = try await reader.get(path)
+            for _ in 0..<50 where seen.json["title"] as? String != "Launched" {
+                try await Task.sleep(for: .milliseconds(20))
+                seen = try await reader.get(path)
+            }
+            #expect(seen.json["title"] as? String == "Launched", "the other gateway dropped its copy")
+
+            // A comment changes the parent's counts, which the public answer shows.
+            let comment = try await writer.post(
+                "/content", json: ["type": "comment", "parentId": id, "data": ["kind": "text", "text": "Nice"]],
+                headers: world.admin)
+            #expect(comment.status == 201)
+            for _ in 0..<50 where seen.json["commentCount"] as? Int != 1 {
+                try await Task.sleep(for: .milliseconds(20))
+                seen = try await reader.get(path)
+            }
+            #expect(seen.json["commentCount"] as? Int == 1)
         }
     }
 

@@ -55,7 +55,8 @@ struct ItemHandlers: Sendable {
         } catch  where DatabaseErrors.isForeignKeyViolation(error) {
             throw ServiceError.notFound("no such parent item")
         }
-        if created, item.accessType == .public, item.status == .published { events.publicChanged(request.tenant) }
+        // A comment or a reaction changes its parent's counts, which public answers show.
+        if created, item.isPublic || item.parentId != nil { events.publicChanged(request.tenant) }
         return try .json(item, status: created ? 201 : 200)
     }
 

@@ -64,7 +64,8 @@ struct ConfirmationMail: Codable, Sendable {
     var email: String
     /// The link that confirms (single purpose; dies when the address asks again).
     var confirmUrl: String
-    /// The link for the mail's footer, valid for as long as the subscription.
+    /// The link for the mail's footer: it never expires and unsubscribes this address whenever
+    /// it is used, also after the address subscribed again (an old newsletter's link must work).
     var unsubscribeUrl: String
     var expiresAt: Date
 }

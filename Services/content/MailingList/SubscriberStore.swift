@@ -47,6 +47,7 @@ struct SubscriberStore: Sendable {
             UPDATE content.subscribers SET
                 status = 'subscribed',
                 confirmed_at = CASE WHEN status = 'pending' THEN now() ELSE confirmed_at END,
+                unsubscribed_at = NULL,
                 updated_at = now()
             WHERE tenant_id = \(tenant) AND id = \(id) AND confirm_nonce = \(nonce)
               AND status IN ('pending', 'subscribed')

@@ -6,6 +6,7 @@ import Messaging
 /// the role, the service that built-in types stay as they are).
 struct TypeHandlers: Sendable {
     let types: TypeStore
+    let events: ContentEventPublisher
 
     func create(_ request: ContentRequest) async throws -> Reply {
         try .json(try await types.create(tenant: request.tenant, request.body(NewContentType.self)), status: 201)
@@ -26,12 +27,15 @@ struct TypeHandlers: Sendable {
     }
 
     func update(_ request: ContentRequest) async throws -> Reply {
-        try .json(
-            try await types.update(tenant: request.tenant, id: request.id(), request.body(ContentTypeChanges.self)))
+        let updated = try await types.update(
+            tenant: request.tenant, id: request.id(), request.body(ContentTypeChanges.self))
+        events.publicChanged(request.tenant)  // a renamed type moves its public URLs
+        return try .json(updated)
     }
 
     func delete(_ request: ContentRequest) async throws -> Reply {
         try await types.delete(tenant: request.tenant, id: request.id())
+        events.publicChanged(request.tenant)
         return .status(204)
     }
 }
