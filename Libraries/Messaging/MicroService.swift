@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// A reply to a request: payload and headers.
@@ -107,18 +108,19 @@ public final class MicroService: Service, Sendable {
     /// `maxConcurrency` workers share the endpoint's subscription: a request goes straight to an
     /// idle worker, so it costs one thread hop from libnats's delivery thread.
     private func serve(_ endpoint: Endpoint, _ subscription: Subscription) async {
+        let metrics = EndpointMetrics(service: identity.name, endpoint: endpoint.name)
         await withDiscardingTaskGroup { group in
             for _ in 0..<endpoint.maxConcurrency {
                 group.addTask {
                     while let message = await subscription.next() {
-                        await self.handle(message, endpoint)
+                        await self.handle(message, endpoint, metrics)
                     }
                 }
             }
         }
     }
 
-    private func handle(_ message: NatsMessage, _ endpoint: Endpoint) async {
+    private func handle(_ message: NatsMessage, _ endpoint: Endpoint, _ metrics: EndpointMetrics) async {
         let clock = ContinuousClock()
         let start = clock.now
         var failure: ServiceError?
@@ -136,7 +138,9 @@ public final class MicroService: Service, Sendable {
                 try await handler(message, writer)
             }
         }
-        endpoint.stats.record(duration: clock.now - start, error: failure)
+        let duration = clock.now - start
+        endpoint.stats.record(duration: duration, error: failure)
+        metrics.record(duration, outcome: failure.map { String($0.code) })
     }
 
     private func serviceError(_ error: any Error, _ endpoint: Endpoint) -> ServiceError {
@@ -219,5 +223,38 @@ extension MicroService.Endpoint {
             name: name, subject: subject, queueGroup: queueGroup,
             handler: .stream(handler, cancelsHandler: cancelsHandler),
             maxConcurrency: maxConcurrency)
+    }
+}
+
+/// An endpoint's Prometheus series: requests and their durations by outcome (`ok` or the error
+/// status), the `ok` pair made once, error pairs when first needed.
+private struct EndpointMetrics: Sendable {
+    let service: String
+    let endpoint: String
+    let okRequests: Counter
+    let okDurations: Timer
+
+    init(service: String, endpoint: String) {
+        self.service = service
+        self.endpoint = endpoint
+        let dimensions = Self.dimensions(service, endpoint, "ok")
+        okRequests = Counter(label: "strongbox_nats_requests_total", dimensions: dimensions)
+        okDurations = Timer(label: "strongbox_nats_request_duration_seconds", dimensions: dimensions)
+    }
+
+    func record(_ duration: Duration, outcome: String?) {
+        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        guard let outcome else {
+            okRequests.increment()
+            okDurations.recordNanoseconds(nanoseconds)
+            return
+        }
+        let dimensions = Self.dimensions(service, endpoint, outcome)
+        Counter(label: "strongbox_nats_requests_total", dimensions: dimensions).increment()
+        Timer(label: "strongbox_nats_request_duration_seconds", dimensions: dimensions).recordNanoseconds(nanoseconds)
+    }
+
+    private static func dimensions(_ service: String, _ endpoint: String, _ outcome: String) -> [(String, String)] {
+        [("service", service), ("endpoint", endpoint), ("outcome", outcome)]
     }
 }

@@ -116,6 +116,28 @@ public final class NatsConnection: @unchecked Sendable {
     /// How many times the connection came back after losing its server.
     public var reconnects: Int { events.state.withLock { $0.reconnects } }
 
+    /// Messages and bytes in and out since the connection was made (libnats's counters).
+    public struct Statistics: Sendable, Equatable {
+        public var messagesIn: UInt64 = 0
+        public var bytesIn: UInt64 = 0
+        public var messagesOut: UInt64 = 0
+        public var bytesOut: UInt64 = 0
+    }
+
+    public var statistics: Statistics {
+        var stats: OpaquePointer?
+        guard natsStatistics_Create(&stats) == NATS_OK, let stats else { return Statistics() }
+        defer { natsStatistics_Destroy(stats) }
+        var result = Statistics()
+        var reconnected: UInt64 = 0
+        guard natsConnection_GetStats(pointer, stats) == NATS_OK,
+            natsStatistics_GetCounts(
+                stats, &result.messagesIn, &result.bytesIn, &result.messagesOut, &result.bytesOut, &reconnected)
+                == NATS_OK
+        else { return Statistics() }
+        return result
+    }
+
     /// The last asynchronous error the server reported (a permissions violation, a slow consumer).
     public var lastAsyncError: String? { events.state.withLock { $0.lastAsyncError } }
 

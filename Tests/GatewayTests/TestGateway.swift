@@ -34,6 +34,7 @@ struct TestGateway: Sendable {
         instances count: Int = 1, environment overrides: [String: String] = [:],
         _ body: @Sendable (TestGateway) async throws -> Void
     ) async throws {
+        Metrics.bootstrap()  // the gateways in this process record into the registry /metrics serves
         let cluster = try await TestCluster.start()
         var values = cluster.environment(for: "gateway")
         values["BCRYPT_COST"] = "4"

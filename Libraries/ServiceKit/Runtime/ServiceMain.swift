@@ -28,7 +28,7 @@ public enum ServiceMain {
             let database = try DatabaseSettings.from(environment)
             configuration = try parse(environment)
             logging.bootstrap()
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: Metrics.registry))
+            Metrics.bootstrap()
             runtime = ServiceRuntime(
                 name: name, description: description, environment: environment, nats: nats, database: database,
                 migrations: migrations, logger: Logger(label: name.rawValue))
@@ -58,6 +58,11 @@ public enum ServiceMain {
 /// The process's metrics, exported in Prometheus text format.
 public enum Metrics {
     public static let registry = PrometheusCollectorRegistry()
+
+    /// Makes swift-metrics record into ``registry``; once per process (later calls do nothing).
+    public static func bootstrap() { _ = bootstrapped }
+
+    private static let bootstrapped: Void = MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
     /// Every metric, in the Prometheus text exposition format.
     public static func exposition() -> [UInt8] {

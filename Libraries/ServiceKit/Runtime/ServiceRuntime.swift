@@ -67,6 +67,13 @@ public struct ServiceRuntime: Sendable {
                         + definition.services.map { .init(service: $0) },
                     gracefulShutdownSignals: signals,
                     logger: logger))
+            let opsPort = try environment.integer("OPS_PORT", default: 0, range: 0...65535)
+            if opsPort > 0 {
+                let ops = OpsServer(
+                    host: environment.optional("OPS_HOST") ?? "127.0.0.1", port: opsPort, service: name,
+                    nats: connection, database: client, logger: logger)
+                group.addTask { try await ops.run() }
+            }
             logger.info("started", metadata: ["service.id": "\(endpoints.id)"])
             try await serviceGroup.run()
             logger.info("stopped")

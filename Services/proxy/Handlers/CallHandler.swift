@@ -44,15 +44,22 @@ struct CallHandler: Sendable {
             throw error  // the call never reached a provider: nothing to meter
         } catch  where writer.isCancelled || Task.isCancelled {
             record.disconnected()
-            usage.submit(record.event())
+            finish(record)
             throw CancellationError()
         } catch {
             let failure = Self.serviceError(error)
             record.failed(status: failure.code)
-            usage.submit(record.event())
+            finish(record)
             throw failure
         }
-        usage.submit(record.event())
+        finish(record)
+    }
+
+    /// Meters the call: its usage event, and the proxy's own metrics.
+    private func finish(_ record: CallRecord) {
+        let event = record.event()
+        ProxyMetrics.record(event)
+        usage.submit(event)
     }
 
     // MARK: - The upstream call

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import Messaging
+import Metrics
 import ServiceKit
 import ServiceLifecycle
 
@@ -110,5 +111,17 @@ struct UsageConsumer: Service {
         }
         // Committed: an ack that does not arrive means a redelivery, which the id check absorbs.
         for message in batch.messages { try? message.ack() }
+        if let last = batch.messages.last?.metadata {
+            Self.events.increment(by: batch.messages.count)
+            Self.pending.record(last.pending)
+            let age = Date().timeIntervalSince1970 - Double(last.timestamp) / 1e9
+            Self.lag.record(max(0, age))
+        }
     }
+
+    /// Events committed; events the stream holds that the consumer has not delivered yet; and
+    /// how long the newest committed event waited in the stream (publish → commit).
+    private static let events = Counter(label: "strongbox_usage_events_stored_total")
+    private static let pending = Gauge(label: "strongbox_usage_consumer_pending")
+    private static let lag = Gauge(label: "strongbox_usage_consumer_lag_seconds")
 }
