@@ -11,6 +11,10 @@ if [ -f "$ENV_FILE" ]; then
     printf '\n# Content service only: signs mailing-list confirm and unsubscribe links\nMAILING_LIST_TOKEN_SECRET=%s\n' \
       "$(random_hex 32)" >>"$ENV_FILE"
   fi
+  if ! grep -q '^NATS_BILLING_PASSWORD=' "$ENV_FILE"; then
+    printf '\n# NATS user of a billing system (reads the USAGE stream only)\nNATS_BILLING_PASSWORD=nats_%s\n' \
+      "$(random_hex 16)" >>"$ENV_FILE"
+  fi
   exit 0
 fi
 free_port() {
@@ -50,6 +54,7 @@ NATS_PROXY_PASSWORD=nats_$(random_hex 16)
 NATS_CONTENT_PASSWORD=nats_$(random_hex 16)
 NATS_USAGE_PASSWORD=nats_$(random_hex 16)
 NATS_OPERATOR_PASSWORD=nats_$(random_hex 16)
+NATS_BILLING_PASSWORD=nats_$(random_hex 16)
 
 # PostgreSQL (local cluster under .data/postgres)
 POSTGRES_PORT=$postgres_port

@@ -10,7 +10,7 @@ public final class TestCluster: Sendable {
     public static let services = ["gateway", "vault", "proxy", "content", "usage"]
     /// Test-only NATS passwords, one per user.
     public static let natsPasswords: [String: String] = Dictionary(
-        uniqueKeysWithValues: (services + ["operator"]).map { ($0, "test-\($0)-password") })
+        uniqueKeysWithValues: (services + ["operator", "billing"]).map { ($0, "test-\($0)-password") })
     /// A test master key (64 hex characters).
     public static let masterKey = String(repeating: "0123456789abcdef", count: 4)
     public static let adminAPIKey = "adm_test_0123456789abcdef0123456789abcdef"
