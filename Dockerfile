@@ -28,8 +28,8 @@ RUN apt-get update \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin strongbox
 COPY --from=build /out/ /app/
 USER 10001:10001
-ENV LOG_FORMAT=json SERVER_HOST=0.0.0.0
-EXPOSE 5860
-# Health checks are per service: the gateway's in docker-compose.yml (GET /healthz); the others
-# answer over NATS ($SRV.PING.<service>, <service>.health).
+ENV LOG_FORMAT=json SERVER_HOST=0.0.0.0 OPS_HOST=0.0.0.0 OPS_PORT=9090
+# 5860: the gateway's API. 9090: every service's /healthz, /readyz and /metrics (OPS_PORT), which
+# docker-compose.yml and the Kubernetes probes use.
+EXPOSE 5860 9090
 CMD ["/app/gateway"]
