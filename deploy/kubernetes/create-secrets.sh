@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Creates the Secrets strongbox needs in namespace ${NAMESPACE:-strongbox}, with fresh random values,
+# skipping any that exists (run it again safely; it never replaces a key):
+#   nats-passwords        NATS_<USER>_PASSWORD for the NATS servers (deploy/nats/helm-values.yaml)
+#   strongbox-<service>   that service's NATS_PASSWORD (the same value) and its own secrets
+#   strongbox-master-key  CRED_ENCRYPT_KEY and CRED_ENCRYPT_KEY_VERSION: the vault's, and only its
+# The database URL comes from CloudNativePG (strongbox-db-app) or from you (docs/operations.md).
+# Needs kubectl (pointed at the cluster) and openssl. Nothing is printed but the Secrets' names.
+set -euo pipefail
+namespace=${NAMESPACE:-strongbox}
+k() { kubectl --namespace "$namespace" "$@"; }
+exists() { k get secret "$1" >/dev/null 2>&1; }
+hex() { openssl rand -hex "$1"; }
+
+if exists nats-passwords; then
+  echo "nats-passwords exists; reading the NATS passwords from it"
+else
+  args=()
+  for user in gateway vault proxy content usage billing operator; do
+    # A letter first: nats-server would read "4a..." as a number (deploy/nats/auth.conf).
+    args+=("--from-literal=NATS_${user^^}_PASSWORD=nats_$(hex 16)")
+  done
+  k create secret generic nats-passwords "${args[@]}" >/dev/null
+  echo "created nats-passwords"
+fi
+nats_password() {
+  k get secret nats-passwords -o "jsonpath={.data.NATS_${1^^}_PASSWORD}" | base64 -d
+}
+
+create() {
+  local name=$1
+  shift
+  if exists "$name"; then
+    echo "$name exists; kept"
+  else
+    k create secret generic "$name" "$@" >/dev/null
+    echo "created $name"
+  fi
+}
+
+create strongbox-gateway --from-literal="NATS_PASSWORD=$(nats_password gateway)" \
+  --from-literal="ADMIN_API_KEY=adm_$(hex 24)" --from-literal="JWT_SECRET=$(hex 32)"
+create strongbox-vault --from-literal="NATS_PASSWORD=$(nats_password vault)"
+create strongbox-master-key --from-literal="CRED_ENCRYPT_KEY=$(hex 32)" --from-literal=CRED_ENCRYPT_KEY_VERSION=1
+create strongbox-proxy --from-literal="NATS_PASSWORD=$(nats_password proxy)"
+create strongbox-content --from-literal="NATS_PASSWORD=$(nats_password content)" \
+  --from-literal="MAILING_LIST_TOKEN_SECRET=$(hex 32)"
+create strongbox-usage --from-literal="NATS_PASSWORD=$(nats_password usage)"
+echo "back up strongbox-master-key outside the cluster: without it no stored credential can be decrypted"
