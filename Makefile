@@ -4,10 +4,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run stop test dev install db-up nats-up build migrate seed bench lint format clean
+.PHONY: help run stop test dev install db-up nats-up build migrate seed bench lint lint-deploy format clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 run: ## Install what is missing, start NATS + PostgreSQL under .data/, build, start the five services
 	@scripts/run.sh
@@ -44,6 +44,9 @@ bench: install ## Run the benchmarks (release build) and print their tables
 
 lint: ## Fail if `swift format` would change anything
 	@swift format lint --strict --recursive Package.swift Libraries Services Tests Tools
+
+lint-deploy: ## Validate deploy/ (Kubernetes manifests, NATS users) and docker-compose.yml
+	@scripts/lint-deploy.sh
 
 format: ## Format the sources in place
 	@swift format --in-place --recursive Package.swift Libraries Services Tests Tools
