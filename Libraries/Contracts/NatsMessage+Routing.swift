@@ -40,10 +40,12 @@ extension NatsMessage {
 }
 
 extension Reply {
-    /// A JSON reply (ISO-8601 dates).
+    /// A JSON reply (ISO-8601 dates, keys sorted: the same value always gives the same bytes, so
+    /// an ETag made from them is stable).
     public static func json(_ value: some Encodable) throws -> Reply {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Reply(payload: Array(try encoder.encode(value)))
     }
 }

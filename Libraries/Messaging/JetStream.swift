@@ -16,6 +16,8 @@ public struct JetStream: Sendable {
 
     /// Creates the stream, or updates it when its subjects or limits differ. Safe to race.
     public func ensureStream(_ config: StreamConfig) async throws {
+        var config = config
+        config.numReplicas = connection.streamReplicas
         switch try await api("STREAM.INFO.\(config.name)", as: StreamInfoResponse.self) {
         case .success(let info):
             if info.config != config {

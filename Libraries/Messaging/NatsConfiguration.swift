@@ -16,6 +16,8 @@ public struct NatsConfiguration: Sendable {
     public var reconnectBufferBytes: Int
     /// Keep trying in the background when no server answers at start, instead of failing.
     public var retryOnFailedConnect: Bool
+    /// Replicas of the JetStream streams this client creates or updates (3 on a NATS cluster).
+    public var streamReplicas: Int = 1
 
     public init(
         servers: [String],

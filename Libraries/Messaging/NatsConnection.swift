@@ -18,13 +18,18 @@ public final class NatsConnection: @unchecked Sendable {
     let inbox: ReplyInbox
     let logger: Logger
     public let name: String
+    /// Replicas of the streams ``JetStream/ensureStream(_:)`` creates or updates.
+    public let streamReplicas: Int
     private let inboxSubscription: SubscriptionHandle
 
-    private init(pointer: OpaquePointer, events: ConnectionEvents, name: String, logger: Logger) throws(NatsError) {
+    private init(pointer: OpaquePointer, events: ConnectionEvents, name: String, streamReplicas: Int, logger: Logger)
+        throws(NatsError)
+    {
         self.pointer = pointer
         self.events = events
         self.logger = logger
         self.name = name
+        self.streamReplicas = streamReplicas
         let inbox = ReplyInbox()
         self.inbox = inbox
         inboxSubscription = try Self.subscribe(
@@ -43,7 +48,9 @@ public final class NatsConnection: @unchecked Sendable {
         let pointer = try await Blocking.run { () throws -> UncheckedPointer in
             try UncheckedPointer(openNative(configuration, events: events))
         }
-        return try NatsConnection(pointer: pointer.value, events: events, name: configuration.name, logger: logger)
+        return try NatsConnection(
+            pointer: pointer.value, events: events, name: configuration.name,
+            streamReplicas: configuration.streamReplicas, logger: logger)
     }
 
     private static func openNative(_ configuration: NatsConfiguration, events: ConnectionEvents) throws(NatsError)

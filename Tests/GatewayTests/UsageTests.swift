@@ -340,8 +340,8 @@ struct UsageTests {
             let consumer = try ChildProcess(
                 try Executables.product("billing-consumer"),
                 [
-                    "--nats-url", gateway.cluster.nats.url, "--user", "operator", "--exit-after", "200",
-                ], environment: ["NATS_PASSWORD": TestCluster.natsPasswords["operator"]!], logName: "billing")
+                    "--nats-url", gateway.cluster.nats.url, "--user", "billing", "--exit-after", "200",
+                ], environment: ["NATS_PASSWORD": TestCluster.natsPasswords["billing"]!], logName: "billing")
             #expect(await consumer.waitForExit(timeout: .seconds(60)) == 0, "\(consumer.output)")
             let last = try #require(consumer.output.split(separator: "\n").last)
             let report = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])

@@ -42,7 +42,7 @@ struct BillingConsumer {
         let durable = option("--durable") ?? "billing-example"
         let exitAfter = option("--exit-after").flatMap(Int.init)
         let js = connection.jetStream
-        try await js.ensureStream(UsageStream.config)
+        // The stream is the product's (its services create it); a billing system only adds a consumer.
         try await js.ensureConsumer(
             stream: UsageStream.config.name, ConsumerConfig(durableName: durable, filterSubject: UsageSubjects.events))
         let consumer = try await js.pullConsumer(

@@ -10,7 +10,9 @@ extension NatsConfiguration {
         let user = environment.optional("NATS_USER")
         let password = environment.optional("NATS_PASSWORD")
         if user != nil && password == nil { throw ConfigurationError("NATS_PASSWORD", "is missing (NATS_USER is set)") }
-        return NatsConfiguration(
+        var configuration = NatsConfiguration(
             servers: servers.isEmpty ? ["nats://127.0.0.1:4222"] : servers, user: user, password: password, name: name)
+        configuration.streamReplicas = try environment.integer("JETSTREAM_REPLICAS", default: 1, range: 1...5)
+        return configuration
     }
 }
