@@ -130,7 +130,7 @@ public final class MicroService: Service, Sendable {
                 let reply = try await handler(message)
                 try connection.reply(to: message, payload: reply.payload, headers: reply.headers)
             } catch {
-                failure = serviceError(error, endpoint)
+                failure = serviceError(error, endpoint, message)
                 try? connection.reply(to: message, headers: failure!.headers)
             }
         case .stream(let handler, let cancelsHandler):
@@ -143,13 +143,18 @@ public final class MicroService: Service, Sendable {
         metrics.record(duration, outcome: failure.map { String($0.code) })
     }
 
-    private func serviceError(_ error: any Error, _ endpoint: Endpoint) -> ServiceError {
+    private func serviceError(_ error: any Error, _ endpoint: Endpoint, _ message: NatsMessage) -> ServiceError {
         if let error = error as? ServiceError { return error }
-        logger.error(
-            "handler failed: \(String(reflecting: error))",
-            metadata: ["nats.subject": "\(endpoint.subject)", "endpoint": "\(endpoint.name)"])
+        var metadata: Logger.Metadata = ["nats.subject": "\(endpoint.subject)", "endpoint": "\(endpoint.name)"]
+        for (header, key) in Self.loggedHeaders {
+            if let value = message.headers[header] { metadata[key] = "\(value)" }
+        }
+        logger.error("handler failed: \(String(reflecting: error))", metadata: metadata)
         return .internalError
     }
+
+    /// Routing headers a failure's log line carries (the gateway's request id, the tenant, the trace).
+    static let loggedHeaders = ["Request-Id": "request.id", "Tenant-Id": "tenant.id", "traceparent": "trace.parent"]
 
     // MARK: - Discovery
 

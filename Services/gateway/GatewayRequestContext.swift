@@ -1,3 +1,4 @@
+import Contracts
 import Hummingbird
 import NIOCore
 
@@ -6,6 +7,8 @@ struct GatewayRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The request's id: the client's `x-request-id` if it is well-formed, else a new one.
     var requestID: String = ""
+    /// The request's trace: the client's `traceparent` continued, or a new trace. Services get a child.
+    var trace = TraceContext.root()
     /// Who is calling; set by the route's ``RequestGuard`` (nil on anonymous routes).
     var principal: Principal?
     /// The client's IP address (for anonymous rate limits).

@@ -14,7 +14,9 @@ struct ProxyTests {
             try await harness.store("openai", key: "sk-provider-openai-secret", meta: ["organization": "org-7"])
             let response = try await harness.http.post(
                 "/proxy/openai", json: ["payload": Self.chat],
-                headers: harness.auth.merging(["x-request-id": "call-1"]) { $1 })
+                headers: harness.auth.merging([
+                    "x-request-id": "call-1", "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                ]) { $1 })
             #expect(response.status == 200, "\(response.text)")
             let choices = try #require(response.json["choices"] as? [[String: Any]])
             #expect(
@@ -29,6 +31,10 @@ struct ProxyTests {
             #expect(received.header("openai-organization") == "org-7")
             #expect(received.json["model"] as? String == "gpt-4o-mini")
             #expect(!received.headers.values.contains { $0.contains(harness.tenant.key) }, "never the tenant's key")
+            // The client's trace continues to the provider, with a span of the proxy's.
+            let trace = try #require(received.header("traceparent"))
+            #expect(trace.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "\(trace)")
+            #expect(!trace.contains("00f067aa0ba902b7") && trace.hasSuffix("-01"))
 
             let event = try #require(try await harness.usageEvents(1).first)
             #expect(event.requestId == "call-1")

@@ -227,7 +227,8 @@ struct ContentClient: Sendable {
         key: String? = nil, body: Bool = false
     ) async throws -> NatsMessage {
         var headers: MessageHeaders = [
-            RoutingHeaders.requestID: context.requestID, RoutingHeaders.tenantID: tenant.id.uuidString.lowercased(),
+            RoutingHeaders.requestID: context.requestID, RoutingHeaders.traceParent: context.trace.child().header,
+            RoutingHeaders.tenantID: tenant.id.uuidString.lowercased(),
             ContentHeaders.tenantSlug: tenant.slug, ContentHeaders.clientAddress: context.clientAddress,
         ]
         if let key { headers[ContentHeaders.key] = key }

@@ -20,7 +20,9 @@ struct ServiceClient: Sendable {
 
     /// The request id, tenant and principal, as every service receives them.
     static func routingHeaders(_ context: GatewayRequestContext) -> MessageHeaders {
-        var headers: MessageHeaders = [RoutingHeaders.requestID: context.requestID]
+        var headers: MessageHeaders = [
+            RoutingHeaders.requestID: context.requestID, RoutingHeaders.traceParent: context.trace.child().header,
+        ]
         if let principal = context.principal {
             if let tenant = principal.tenant { headers[RoutingHeaders.tenantID] = tenant.id.uuidString.lowercased() }
             switch principal.kind {

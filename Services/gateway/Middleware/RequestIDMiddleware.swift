@@ -1,14 +1,17 @@
+import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 
 /// Gives every request an id and every response an `x-request-id` header: the client's own
-/// id when it has 1–128 characters from `[A-Za-z0-9._:-]`, otherwise a new one.
+/// id when it has 1–128 characters from `[A-Za-z0-9._:-]`, otherwise a new one. Continues the
+/// client's W3C `traceparent` (or starts a trace); the trace id goes into the request's logs.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     static let header = HTTPField.Name("x-request-id")!
+    static let traceParent = HTTPField.Name("traceparent")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -17,6 +20,10 @@ struct RequestIDMiddleware: RouterMiddleware {
         let id = request.headers[Self.header].flatMap { Self.isValid($0) ? $0 : nil } ?? Self.makeID()
         context.requestID = id
         context.logger[metadataKey: "request.id"] = .string(id)
+        if let incoming = request.headers[Self.traceParent].flatMap(TraceContext.init(header:)) {
+            context.trace = incoming.child()
+        }
+        context.logger[metadataKey: "trace.id"] = .string(context.trace.traceID)
         var response = try await next(request, context)
         response.headers[Self.header] = id
         return response

@@ -70,6 +70,7 @@ struct CallHandler: Sendable {
         var request = HTTPClientRequest(url: target.url)
         request.method = HTTPMethod(rawValue: call.method)
         for (name, value) in target.headers { request.headers.add(name: name, value: value) }
+        request.headers.replaceOrAdd(name: "traceparent", value: call.trace.header)
         if call.method == "POST" { request.body = .bytes(ByteBuffer(bytes: call.payload)) }
 
         let response = try await execute(request, streaming: call.streaming, record: record)

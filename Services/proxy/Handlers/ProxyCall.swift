@@ -18,6 +18,8 @@ struct ProxyCall: Sendable {
     let credentialName: String
     let tenant: UUID
     let requestID: String
+    /// The provider gets a child of the gateway's span (W3C `traceparent`).
+    let trace: TraceContext
     /// The usage event's id: minted here, since a client may choose its request id.
     let eventID = UUID.v7().uuidString.lowercased()
     let apiKeyID: UUID?
@@ -31,6 +33,7 @@ struct ProxyCall: Sendable {
         let headers = request.headers
         tenant = try request.tenantID()
         requestID = headers[RoutingHeaders.requestID] ?? UUID().uuidString
+        trace = (headers[RoutingHeaders.traceParent].flatMap(TraceContext.init(header:)) ?? .root()).child()
         let principalID = headers[RoutingHeaders.principalID].flatMap(UUID.init(uuidString:))
         apiKeyID = headers[RoutingHeaders.principalKind] == "api-key" ? principalID : nil
         userID = headers[RoutingHeaders.principalKind] == "user" ? principalID : nil
