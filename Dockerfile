@@ -32,4 +32,7 @@ ENV LOG_FORMAT=json SERVER_HOST=0.0.0.0 OPS_HOST=0.0.0.0 OPS_PORT=9090
 # 5860: the gateway's API. 9090: every service's /healthz, /readyz and /metrics (OPS_PORT), which
 # docker-compose.yml and the Kubernetes probes use.
 EXPOSE 5860 9090
+# The same check for every service: its process answers on the ops port.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD curl -fsS "http://127.0.0.1:${OPS_PORT}/healthz" >/dev/null || exit 1
 CMD ["/app/gateway"]
