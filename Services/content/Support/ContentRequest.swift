@@ -134,7 +134,7 @@ struct ContentRequest: Sendable {
         }
         var after: UUID?
         if let cursor = string("cursor") {
-            guard let id = PageQuery.decode(cursor) else {
+            guard let id = PageCursor.decode(cursor) else {
                 throw ServiceError.badRequest("`cursor` is not a cursor this API issued")
             }
             after = id
@@ -161,43 +161,11 @@ struct PageQuery: Sendable {
     var limit: Int
     var after: UUID?
 
-    /// Cursors are the last id, base64url: opaque to clients, cheap to check.
-    static func encode(_ id: UUID) -> String {
-        Data(id.uuidString.lowercased().utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-    }
-
-    static func decode(_ cursor: String) -> UUID? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else {
-            return nil
-        }
-        return UUID(uuidString: text)
-    }
-
     /// Turns up to `limit + 1` rows into a page.
     func page<Item: Encodable & Sendable>(_ rows: [Item], id: (Item) -> UUID) -> Page<Item> {
-        let items = Array(rows.prefix(limit))
-        let next = rows.count > limit ? items.last.map { Self.encode(id($0)) } : nil
-        return Page(items: items, nextCursor: next)
+        PageCursor.page(rows, limit: limit, id: id)
     }
 }
-
-/// `{ "items": [...], "nextCursor": string|null }`.
-struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
-    var items: [Item]
-    var nextCursor: String?
-
-    enum CodingKeys: String, CodingKey { case items, nextCursor }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-}
-
 extension Reply {
     /// A JSON reply with an HTTP status other than 200.
     static func json(_ value: some Encodable, status: Int) throws -> Reply {

@@ -84,7 +84,7 @@ struct CredentialsController: Sendable {
         let ask = CredentialListRequest(limit: page.limit, after: page.after, service: service)
         let result = try await vault.call(
             VaultSubjects.list, payload: try JSONEncoder().encode(ask), context: context, as: CredentialPage.self)
-        return try .json(Page(items: result.items, nextCursor: result.next.map(PageRequest.encode)))
+        return try .json(Page(items: result.items, nextCursor: result.next.map(PageCursor.encode)))
     }
 
     @Sendable func get(_ request: Request, context: GatewayRequestContext) async throws -> Response {

@@ -1,0 +1,46 @@
+import Foundation
+
+/// A page of a list: `{ "items": [...], "nextCursor": string|null }`.
+public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)  // null on the last page, never absent
+    }
+}
+
+/// The opaque `?cursor=` of keyset pages over version 7 UUIDs (which sort by creation time):
+/// the last id of a page, base64url, so pages stay stable while rows are added.
+public enum PageCursor {
+    public static func encode(_ id: UUID) -> String {
+        Data("v1:\(id.uuidString)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+
+    /// The id in a cursor this API issued; nil for anything else.
+    public static func decode(_ cursor: String) -> UUID? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+            text.hasPrefix("v1:")
+        else { return nil }
+        return UUID(uuidString: String(text.dropFirst(3)))
+    }
+
+    /// Turns up to `limit + 1` fetched rows into a page.
+    public static func page<Item>(_ rows: [Item], limit: Int, id: (Item) -> UUID) -> Page<Item> {
+        let items = Array(rows.prefix(limit))
+        let next = rows.count > limit ? items.last.map { encode(id($0)) } : nil
+        return Page(items: items, nextCursor: next)
+    }
+}
