@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Synchronization
 
 /// Registers routes: each with its ``Operation`` (access rule and documentation), so the router,
@@ -34,6 +35,9 @@ final class API {
         router.on(RouterPath(operation.path), method: operation.method) { request, context in
             var context = context
             context.principal = try await requestGuard.admit(request, context: context, access: access)
+            if let tenant = context.principal?.tenant {
+                context.logger[metadataKey: "tenant.id"] = .string(tenant.id.uuidString.lowercased())
+            }
             return try await handler(request, context)
         }
     }
