@@ -27,7 +27,7 @@ command -v wrk >/dev/null || {
 }
 
 [ "$(id -u)" = 0 ] && chmod 755 "$STRONGBOX_DATA"
-cleanup() { # BENCH_DEBUG=1 keeps the cluster running and its directory (logs under logs/)
+cleanup() { # BENCH_DEBUG=1 keeps the cluster and the stand-in running, and its directory (logs under logs/)
   [ -n "${BENCH_DEBUG:-}" ] && { echo "cluster left running in $STRONGBOX_DATA"; return; }
   "$ROOT/scripts/stop.sh" >/dev/null 2>&1 || true
   rm -rf "$STRONGBOX_DATA"
@@ -44,7 +44,7 @@ stand_in_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$STRONGBOX_DATA/stand-in.log" 2>/dev/null && break; sleep 0.1; done
 stand_in_port=$(sed -n 's/listening on //p' "$STRONGBOX_DATA/stand-in.log")
 stand_in="http://127.0.0.1:$stand_in_port"
-trap 'kill $stand_in_pid 2>/dev/null; cleanup' EXIT
+trap '[ -n "${BENCH_DEBUG:-}" ] && echo "stand-in left running: $stand_in (pid $stand_in_pid)" || kill $stand_in_pid 2>/dev/null; cleanup' EXIT
 
 export CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 RATE_LIMIT_ANONYMOUS_PER_MINUTE=0 LOG_LEVEL=warning PROXY_ALLOWED_BASE_URLS="$stand_in"
 "$ROOT/scripts/nats.sh" start >/dev/null

@@ -47,7 +47,7 @@ service_env() {
       ;;
     usage)
       local name
-      for name in USAGE_PRICES_FILE USAGE_BATCH_SIZE USAGE_PIPELINE USAGE_CONSUMER; do
+      for name in USAGE_PRICES_FILE USAGE_BATCH_SIZE USAGE_PIPELINE USAGE_CONSUMER USAGE_LINGER_MS; do
         [ -n "${!name:-}" ] && echo "$name=${!name}"
       done
       ;;

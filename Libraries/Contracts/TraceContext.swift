@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A W3C Trace Context `traceparent` (`00-<trace id>-<parent span id>-<flags>`): the gateway
 /// continues a client's trace (or starts one) and every hop sends a child of what it received, so
 /// the gateway's, the services' and the provider's logs share one trace id.
@@ -11,16 +13,18 @@ public struct TraceContext: Sendable, Equatable {
 
     /// Parses a `traceparent` value; nil when it is malformed (the spec: start a new trace then).
     public init?(header: String) {
-        let parts = header.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[0].count == 2, Self.isHex(parts[0]), parts[0] != "ff",
-            parts[0] != "00" || parts.count == 4,
-            parts[1].count == 32, Self.isHex(parts[1]), parts[1] != Substring(repeating: "0", count: 32),
-            parts[2].count == 16, Self.isHex(parts[2]), parts[2] != Substring(repeating: "0", count: 16),
-            parts[3].count == 2, Self.isHex(parts[3])
+        let bytes = Array(header.utf8)
+        // version(2) - trace id(32) - span id(16) - flags(2), and more fields only after a newer version.
+        guard bytes.count >= 55, bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"),
+            bytes[52] == UInt8(ascii: "-"),
+            bytes.count == 55 || (bytes[55] == UInt8(ascii: "-") && bytes[0...1] != [48, 48]),
+            Self.isHex(bytes[0..<2]), bytes[0...1] != [102, 102], Self.isHex(bytes[3..<35]), Self.isHex(bytes[36..<52]),
+            Self.isHex(bytes[53..<55]), bytes[3..<35].contains(where: { $0 != 48 }),
+            bytes[36..<52].contains(where: { $0 != 48 })
         else { return nil }
-        traceID = String(parts[1])
-        spanID = String(parts[2])
-        flags = String(parts[3])
+        traceID = String(decoding: bytes[3..<35], as: UTF8.self)
+        spanID = String(decoding: bytes[36..<52], as: UTF8.self)
+        flags = String(decoding: bytes[53..<55], as: UTF8.self)
     }
 
     private init(traceID: String, spanID: String, flags: String) {
@@ -31,31 +35,44 @@ public struct TraceContext: Sendable, Equatable {
 
     /// A new trace (sampled).
     public static func root() -> TraceContext {
-        TraceContext(traceID: randomHex(bytes: 16), spanID: randomHex(bytes: 8), flags: "01")
+        TraceContext(traceID: hex(nextID(), nextID()), spanID: hex(nextID()), flags: "01")
     }
 
     /// The same trace, with a new span: what this hop sends on.
     public func child() -> TraceContext {
-        TraceContext(traceID: traceID, spanID: Self.randomHex(bytes: 8), flags: flags)
+        TraceContext(traceID: traceID, spanID: Self.hex(Self.nextID()), flags: flags)
     }
 
     public var header: String { "00-\(traceID)-\(spanID)-\(flags)" }
 
-    private static func isHex(_ text: Substring) -> Bool {
-        text.utf8.allSatisfy {
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
-        }
+    private static func isHex(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
-    private static func randomHex(bytes: Int) -> String {
-        var text = ""
-        repeat {
-            text = (0..<bytes).map { _ in
-                let byte = UInt8.random(in: .min ... .max)
-                let digits = Array("0123456789abcdef")
-                return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-            }.joined()
-        } while text.allSatisfy { $0 == "0" }
-        return text
+    // MARK: - Ids
+
+    /// Ids need to be unique and unpredictable enough to not collide, not secret: SplitMix64 over
+    /// a counter that starts at a random point gives distinct, well-mixed 64-bit values without a
+    /// system call per id.
+    private static let counter = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+
+    private static func nextID() -> UInt64 {
+        var value = counter.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        value ^= value >> 31
+        return value == 0 ? 1 : value
+    }
+
+    private static func hex(_ values: UInt64...) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(values.count * 16)
+        for value in values {
+            for shift in stride(from: 60, through: 0, by: -4) {
+                bytes.append(digits[Int((value >> UInt64(shift)) & 0xF)])
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -12,7 +12,7 @@ func buildUsage(_ configuration: UsageConfiguration, _ context: ServiceContext) 
             UsageConsumer(
                 jetStream: context.nats.jetStream, store: store, prices: configuration.prices,
                 batchSize: configuration.batchSize, pipeline: configuration.pipeline,
-                consumerName: configuration.consumerName, logger: context.logger)
+                linger: configuration.linger, consumerName: configuration.consumerName, logger: context.logger)
         ],
         metadata: ["priceVersion": configuration.prices.version],
         tenantTables: ["usage.events", "usage.rollups"])

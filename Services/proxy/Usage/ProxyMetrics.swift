@@ -1,25 +1,54 @@
 import Contracts
 import Metrics
+import Synchronization
 
-/// The proxy's Prometheus series, per provider: upstream latency and time to first byte by status
-/// class, calls, and tokens by kind (as the usage events count them).
+/// The proxy's Prometheus series, per provider: calls, upstream latency and time to first byte by
+/// status class, and tokens by kind (as the usage events count them). The series of a provider
+/// and status are made once and kept (the metrics factory's lookup is not free on every call).
 enum ProxyMetrics {
+    private struct Series: Sendable {
+        var calls: Counter
+        var latency: Timer
+        var firstByte: Timer
+        var tokens: [String: Counter]
+    }
+
+    private static let series = Mutex<[String: Series]>([:])
+
     static func record(_ event: UsageEvent) {
         let statusClass = "\(event.status / 100)xx"
-        let call = [("provider", event.service), ("status", statusClass)]
-        Counter(label: "strongbox_proxy_calls_total", dimensions: call + [("streamed", String(event.streamed))])
-            .increment()
-        Timer(label: "strongbox_proxy_upstream_duration_seconds", dimensions: call, preferredDisplayUnit: .seconds)
-            .recordMilliseconds(event.latencyMs)
-        if let ttfb = event.ttfbMs {
-            Timer(label: "strongbox_proxy_time_to_first_byte_seconds", dimensions: call, preferredDisplayUnit: .seconds)
-                .recordMilliseconds(ttfb)
+        let key = "\(event.service)|\(statusClass)|\(event.streamed)"
+        let series = series.withLock { cache in
+            if let found = cache[key] { return found }
+            let call = [("provider", event.service), ("status", statusClass)]
+            let made = Series(
+                calls: Counter(
+                    label: "strongbox_proxy_calls_total", dimensions: call + [("streamed", String(event.streamed))]),
+                latency: Timer(
+                    label: "strongbox_proxy_upstream_duration_seconds", dimensions: call, preferredDisplayUnit: .seconds
+                ),
+                firstByte: Timer(
+                    label: "strongbox_proxy_time_to_first_byte_seconds", dimensions: call,
+                    preferredDisplayUnit: .seconds),
+                tokens: Dictionary(
+                    uniqueKeysWithValues: ["prompt", "completion", "cached"].map { kind in
+                        (
+                            kind,
+                            Counter(
+                                label: "strongbox_proxy_tokens_total",
+                                dimensions: [("provider", event.service), ("kind", kind)])
+                        )
+                    }))
+            cache[key] = made
+            return made
         }
+        series.calls.increment()
+        series.latency.recordMilliseconds(event.latencyMs)
+        if let ttfb = event.ttfbMs { series.firstByte.recordMilliseconds(ttfb) }
         for (kind, tokens) in [
             ("prompt", event.promptTokens), ("completion", event.completionTokens), ("cached", event.cachedTokens),
         ] where tokens > 0 {
-            Counter(label: "strongbox_proxy_tokens_total", dimensions: [("provider", event.service), ("kind", kind)])
-                .increment(by: tokens)
+            series.tokens[kind]?.increment(by: tokens)
         }
     }
 }

@@ -17,6 +17,8 @@ struct UsageConsumer: Service {
     let batchSize: Int
     /// Batches being stored at once while the next one is fetched.
     let pipeline: Int
+    /// How long a batch that is not full waits for more events.
+    let linger: Duration
     let consumerName: String
     let logger: Logger
 
@@ -37,8 +39,14 @@ struct UsageConsumer: Service {
                 var storing = 0
                 while !Task.isCancelled {
                     do {
-                        let messages = try await consumer.fetch(batch: batchSize, timeout: .seconds(1))
+                        var messages = try await consumer.fetch(batch: batchSize, timeout: .seconds(1))
                         guard !messages.isEmpty else { continue }
+                        let deadline = ContinuousClock.now + linger
+                        while messages.count < batchSize, case let left = deadline - .now, left >= .milliseconds(1) {
+                            let more = try await consumer.fetch(batch: batchSize - messages.count, timeout: left)
+                            if more.isEmpty { break }
+                            messages += more
+                        }
                         let batch = decode(messages)
                         if storing == pipeline {
                             await group.next()
