@@ -196,6 +196,7 @@ LUA
   wrk -t1 -c8 -d1s "$base$item" >/dev/null
   wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/uncached.lua" "$base" >/dev/null
   rounds=${BENCH_ROUNDS:-3}
+  connections=${BENCH_CONNECTIONS:-32}  # the proxy section's loop changed it
   health_runs="" cached_runs="" uncached_runs=""
   for ((round = 0; round < rounds; round++)); do
     health_runs+=$(run "GET /healthz (baseline)" /healthz)$'\n'
