@@ -19,6 +19,14 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
+extension Page: Decodable where Item: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        items = try container.decode([Item].self, forKey: .items)
+        nextCursor = try container.decodeIfPresent(String.self, forKey: .nextCursor)
+    }
+}
+
 /// The opaque `?cursor=` of keyset pages over version 7 UUIDs (which sort by creation time):
 /// the last id of a page, base64url, so pages stay stable while rows are added.
 public enum PageCursor {

@@ -68,24 +68,8 @@ public struct PricedUsageEvent: Codable, Sendable, Equatable {
     }
 }
 
-public struct UsageEventsPage: Codable, Sendable {
-    public var items: [PricedUsageEvent]
-    public var nextCursor: String?
-
-    public init(items: [PricedUsageEvent], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
-    }
-
-    enum CodingKeys: String, CodingKey { case items, nextCursor }
-
-    /// `nextCursor` is `null` on the last page, never absent (the API's page shape).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-}
+/// A page of `GET /usage`: `nextCursor` is `null` on the last page, never absent.
+public typealias UsageEventsPage = Page<PricedUsageEvent>
 
 /// One page of `GET /usage/export.csv`: events of the filter, oldest first, after `cursor`. The
 /// reply is CSV (the header line on the first page) with ``UsageQuerySubjects/nextCursorHeader``.
