@@ -58,7 +58,9 @@ struct Gateway {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(
-            middleware: EdgeMiddleware(bodyLimit: configuration.maxBodyBytes, corsOrigins: configuration.corsOrigins))
+            middleware: EdgeMiddleware(
+                bodyLimit: configuration.maxBodyBytes, corsOrigins: configuration.corsOrigins,
+                trustedProxyHops: configuration.trustedProxyHops))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
 

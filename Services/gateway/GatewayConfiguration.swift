@@ -32,6 +32,10 @@ struct GatewayConfiguration: Sendable {
     var credentialCacheLifetime: Duration
     /// `GATEWAY_PROXY_TIMEOUT_MS`: the longest wait for a provider's answer to start (default 310000).
     var proxyTimeout: Duration
+    /// `TRUSTED_PROXY_HOPS`: load balancers or ingress proxies in front of the gateway that append
+    /// the client's address to `X-Forwarded-For` (default 0: the TCP peer is the client). Rate
+    /// limits per client address use that address.
+    var trustedProxyHops: Int
     /// `PUBLIC_CACHE_MAX_AGE_SECONDS`: how long clients may cache public content (`Cache-Control`),
     /// and the longest a gateway keeps a public answer it was not told changed (default 60; 0 off).
     var publicCacheMaxAge: Int
@@ -60,6 +64,7 @@ struct GatewayConfiguration: Sendable {
         bcryptCost = UInt8(try environment.integer("BCRYPT_COST", default: 12, range: 4...16))
         credentialCacheLifetime = try environment.duration(
             "KEY_CACHE_TTL_MS", defaultMilliseconds: 10_000, range: 0...300_000)
+        trustedProxyHops = try environment.integer("TRUSTED_PROXY_HOPS", default: 0, range: 0...10)
         publicCacheMaxAge = try environment.integer("PUBLIC_CACHE_MAX_AGE_SECONDS", default: 60, range: 0...86_400)
         mailOutboxLog = try environment.boolean("MAIL_OUTBOX_LOG", default: false)
         proxyTimeout = try environment.duration(

@@ -11,8 +11,10 @@ struct GatewayRequestContext: RequestContext {
     var trace = TraceContext.root()
     /// Who is calling; set by the route's ``RequestGuard`` (nil on anonymous routes).
     var principal: Principal?
-    /// The client's IP address (for anonymous rate limits).
-    let clientAddress: String
+    /// The client's IP address (for anonymous rate limits and the public forms' limits): the TCP
+    /// peer, or behind `TRUSTED_PROXY_HOPS` proxies the address they put in `X-Forwarded-For`
+    /// (set by ``EdgeMiddleware``).
+    var clientAddress: String
     /// The largest request body accepted (`MAX_BODY_BYTES`, set by ``EdgeMiddleware``); larger ones get 413.
     var bodyLimit = 1_048_576
     var maxUploadSize: Int { bodyLimit }

@@ -11,7 +11,11 @@ struct EdgeMiddleware: RouterMiddleware {
     let bodyLimit: Int
     /// Allowed origins; `*` allows any.
     let corsOrigins: [String]
+    /// How many proxies in front of the gateway append to `X-Forwarded-For` (0: none; the TCP
+    /// peer is the client).
+    var trustedProxyHops = 0
 
+    private static let forwardedFor = HTTPField.Name("x-forwarded-for")!
     private static let allowedHeaders = "authorization, content-type, x-api-key, x-request-id"
     private static let exposedHeaders = "x-request-id, retry-after"
     private static let methods = "GET, POST, PATCH, PUT, DELETE, OPTIONS"
@@ -21,6 +25,11 @@ struct EdgeMiddleware: RouterMiddleware {
     {
         var context = context
         context.bodyLimit = bodyLimit
+        if trustedProxyHops > 0,
+            let address = Self.forwardedClient(request.headers[values: Self.forwardedFor], hops: trustedProxyHops)
+        {
+            context.clientAddress = address
+        }
         let origin = request.headers[.origin].flatMap { allows($0) ? $0 : nil }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             var response = Response(status: .noContent)
@@ -41,6 +50,21 @@ struct EdgeMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         if let origin { decorate(&response, origin: origin) }
         return response
+    }
+
+    /// The address the outermost trusted proxy saw: with `hops` proxies each appending the peer it
+    /// saw, the `hops`-th entry from the end of `X-Forwarded-For` (entries before it are the
+    /// client's to write, so they are not trusted). Nil when the header is missing or short.
+    static func forwardedClient(_ values: [String], hops: Int) -> String? {
+        let entries = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        guard entries.count >= hops else { return nil }
+        let address = entries[entries.count - hops]
+        guard (1...45).contains(address.utf8.count),
+            address.utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x3a) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66) || $0 == 0x2e
+            })
+        else { return nil }
+        return address
     }
 
     private func allows(_ origin: String) -> Bool {
