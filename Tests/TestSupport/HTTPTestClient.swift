@@ -74,18 +74,27 @@ public struct HTTPTestClient: Sendable {
         request.headers.add(name: "content-type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
         let started = ContinuousClock.now
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        var result = StreamedResponse(
-            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, chunks: [],
-            started: started)
-        var seen: [UInt8] = []
-        for try await chunk in response.body {
-            let bytes = Array(chunk.readableBytesView)
-            result.chunks.append((.now, bytes))
-            seen += bytes
-            if stopAfter(seen) { break }
+        // A client of its own, shut down at the end: stopping early closes the connection for
+        // certain (the shared client might keep it, draining the rest of the body).
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let response = try await client.execute(request, timeout: .seconds(60))
+            var result = StreamedResponse(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, chunks: [],
+                started: started)
+            var seen: [UInt8] = []
+            for try await chunk in response.body {
+                let bytes = Array(chunk.readableBytesView)
+                result.chunks.append((.now, bytes))
+                seen += bytes
+                if stopAfter(seen) { break }
+            }
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
         }
-        return result
     }
 
     public func send(
