@@ -2,16 +2,19 @@ import Hummingbird
 import Logging
 import Messaging
 import ServiceKit
+import ServiceLifecycle
 
 /// The gateway's parts: the cache invalidation listener and the HTTP server.
 func buildGateway(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
     try await context.nats.jetStream.ensureStream(MailEvents.stream)
     let gateway = try await Gateway(configuration, context)
-    return ServiceDefinition(services: [
+    var services: [any Service] = [
         InvalidationListener(
             nats: context.nats, cache: gateway.cache, publicResponses: gateway.publicResponses, logger: context.logger),
         buildApplication(configuration, router: gateway.router, logger: context.logger),
-    ])
+    ]
+    if configuration.mailOutboxLog { services.append(MailOutboxLog(nats: context.nats, logger: context.logger)) }
+    return ServiceDefinition(services: services)
 }
 
 /// The HTTP application; tests run it with port 0 and read the bound port from `onServerRunning`.

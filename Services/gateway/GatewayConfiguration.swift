@@ -39,8 +39,8 @@ struct GatewayConfiguration: Sendable {
     /// `PUBLIC_CACHE_MAX_AGE_SECONDS`: how long clients may cache public content (`Cache-Control`),
     /// and the longest a gateway keeps a public answer it was not told changed (default 60; 0 off).
     var publicCacheMaxAge: Int
-    /// `MAIL_OUTBOX_LOG`: also print password-reset tokens to the log (the content service prints
-    /// mailing-list confirmation links under its own `MAIL_OUTBOX_LOG`). Development only.
+    /// `MAIL_OUTBOX_LOG`: also print password-reset tokens and the mailing-list confirmation links
+    /// the content service sends to the log. Development only.
     var mailOutboxLog: Bool
 
     init(_ environment: Environment) throws(ConfigurationError) {

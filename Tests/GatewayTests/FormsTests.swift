@@ -136,7 +136,7 @@ struct FormsTests {
 
     @Test("mailing list: double opt-in by signed single-purpose links, re-subscribe, admin list and CSV")
     func mailingList() async throws {
-        try await TestGateway.run { gateway in
+        try await TestGateway.run(environment: ["MAIL_OUTBOX_LOG": "1"]) { gateway in
             _ = try await gateway.launch("content", overrides: ["PUBLIC_BASE_URL": "https://news.example.com/"])
             let tenant = try await gateway.createTenant()
             let other = try await gateway.createTenant("Other list")
@@ -157,6 +157,11 @@ struct FormsTests {
             #expect(mail["email"] as? String == "reader@example.com")
             #expect(mail["tenantSlug"] as? String == tenant.slug)
             let confirmURL = path(mail["confirmUrl"])
+            // In development (MAIL_OUTBOX_LOG=1) the gateway's log shows the link to click.
+            let fullURL = mail["confirmUrl"] as? String ?? "?"
+            for _ in 0..<100 where !gateway.logs.text.contains(fullURL) { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(gateway.logs.text.contains("MAIL_OUTBOX_LOG: confirm the subscription of reader@example.com"))
+            #expect(gateway.logs.text.contains(fullURL))
             let unsubscribeURL = path(mail["unsubscribeUrl"])
             #expect(confirmURL.hasPrefix("\(base)/confirm?token="), "\(confirmURL)")
             #expect(unsubscribeURL.hasPrefix("\(base)/unsubscribe?token="))

@@ -65,6 +65,10 @@ struct TestGateway: Sendable {
                     nats: nats, cache: gateway.cache, publicResponses: gateway.publicResponses, logger: logger)
                 group.addTask { try await app.run() }
                 group.addTask { try await listener.run() }
+                if configuration.mailOutboxLog {
+                    let outbox = MailOutboxLog(nats: nats, logger: logger)
+                    group.addTask { try await outbox.run() }
+                }
                 var iterator = ports.makeAsyncIterator()
                 guard let port = await iterator.next() else {
                     throw TestInfrastructureError("the gateway did not start")

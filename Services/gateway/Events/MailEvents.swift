@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import Messaging
+import ServiceLifecycle
 
 /// Mail a mailer must send, as events on the JetStream stream `MAIL` (`mail.events.>`): durable,
 /// so a mailer that is down gets them later. With `MAIL_OUTBOX_LOG=1` (development only) the
@@ -33,6 +34,36 @@ struct MailEvents: Sendable {
         if logToOutbox {
             logger.notice(
                 "MAIL_OUTBOX_LOG: password reset for \(event.email) in \(event.tenantSlug): token \(event.token)")
+        }
+    }
+}
+
+/// With `MAIL_OUTBOX_LOG=1` (development only): prints the mailing-list confirmation links the
+/// content service sends out (`mail.events.mailing-list-confirm`), so a developer without a
+/// mailer can click them from the gateway's log.
+struct MailOutboxLog: Service {
+    let nats: NatsConnection
+    let logger: Logger
+
+    struct Confirmation: Decodable {
+        var email: String
+        var tenantSlug: String
+        var confirmUrl: String
+    }
+
+    func run() async throws {
+        let subscription = try nats.subscribe(Subjects.mailingListConfirmEvent)
+        try await withGracefulShutdownHandler {
+            for await message in subscription {
+                guard let mail = try? JSONDecoder().decode(Confirmation.self, from: Data(message.payload)) else {
+                    continue
+                }
+                logger.notice(
+                    "MAIL_OUTBOX_LOG: confirm the subscription of \(mail.email) in \(mail.tenantSlug): \(mail.confirmUrl)"
+                )
+            }
+        } onGracefulShutdown: {
+            try? subscription.unsubscribe()
         }
     }
 }
