@@ -107,38 +107,19 @@ struct ItemChanges: JSONBody {
     var expectedVersion: Int?
 }
 
-enum Slug {
-    /// `[a-z0-9]` words joined by single hyphens, at most 200 characters.
+extension Slug {
+    /// An item's slug: at most 200 characters, unique per tenant and type.
     static func check(_ slug: String) throws {
-        let scalars = slug.unicodeScalars
-        guard (1...200).contains(scalars.count), !slug.hasPrefix("-"), !slug.hasSuffix("-"), !slug.contains("--"),
-            scalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })
-        else {
+        guard isValid(slug, maxLength: 200) else {
             throw ServiceError.badRequest(
                 "`slug` must be lowercase letters and digits in words joined by single hyphens, at most 200 characters")
         }
     }
 
-    /// A slug made from a title: ASCII-folded, lowercase words joined by hyphens (nil when nothing is left).
+    /// A slug made from a title (at most 180 characters, leaving room for a `-2` suffix); nil
+    /// when nothing is left.
     static func from(title: String) -> String? {
-        let folded = title.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased()
-        var words: [String] = []
-        var word = ""
-        for scalar in folded.unicodeScalars {
-            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
-                word.unicodeScalars.append(scalar)
-            } else if !word.isEmpty {
-                words.append(word)
-                word = ""
-            }
-        }
-        if !word.isEmpty { words.append(word) }
-        var slug = ""
-        for word in words {
-            let next = slug.isEmpty ? word : slug + "-" + word
-            if next.count > 180 { break }
-            slug = next
-        }
+        let slug = make(from: title, maxLength: 180)
         return slug.isEmpty ? nil : slug
     }
 }

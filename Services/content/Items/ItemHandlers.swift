@@ -189,7 +189,7 @@ struct ItemHandlers: Sendable {
     /// API keys of role admin, and users whose role reaches the type's access level.
     private func checkMayCreate(_ caller: Caller, _ type: ContentType) throws {
         switch caller {
-        case .apiKey(_, let role) where role == "admin": return
+        case .apiKey(_, let role) where role == .admin: return
         case .user(_, let role) where role >= type.accessLevel: return
         case .user:
             throw ServiceError.forbidden("creating `\(type.name)` items needs the \(type.accessLevel.rawValue) role")
@@ -200,7 +200,7 @@ struct ItemHandlers: Sendable {
 
     /// The author, and privileged callers (moderators, admins, admin keys).
     private func checkMayChange(_ caller: Caller, _ item: ContentItem) throws {
-        if case .apiKey(_, let role) = caller, role != "admin" {
+        if case .apiKey(_, let role) = caller, role != .admin {
             throw ServiceError.forbidden("this key may only read")
         }
         guard caller.isPrivileged || caller.author == item.author else {

@@ -5,7 +5,7 @@ import Messaging
 /// Who is asking, as the gateway authenticated them.
 enum Caller: Sendable, Equatable {
     /// A tenant API key: `admin` or `readonly` (proxy keys never reach the content routes).
-    case apiKey(id: UUID, role: String)
+    case apiKey(id: UUID, role: KeyRole)
     /// A signed-in user and their role.
     case user(id: UUID, role: UserRole)
     /// Nobody: a public route.
@@ -22,7 +22,7 @@ enum Caller: Sendable, Equatable {
 
     var isAdmin: Bool {
         switch self {
-        case .apiKey(_, let role): role == "admin"
+        case .apiKey(_, let role): role == .admin
         case .user(_, let role): role == .admin
         case .anonymous: false
         }
@@ -36,14 +36,6 @@ enum Caller: Sendable, Equatable {
         case .anonymous: nil
         }
     }
-}
-
-/// User roles, lowest to highest (the gateway's).
-enum UserRole: String, Codable, Sendable, Comparable, CaseIterable {
-    case user, elevated, moderator, admin
-
-    private var rank: Int { Self.allCases.firstIndex(of: self)! }
-    static func < (lhs: UserRole, rhs: UserRole) -> Bool { lhs.rank < rhs.rank }
 }
 
 struct Author: Codable, Sendable, Equatable {
@@ -66,7 +58,7 @@ struct ContentRequest: Sendable {
         let principalID = headers[RoutingHeaders.principalID].flatMap(UUID.init(uuidString:))
         switch (headers[RoutingHeaders.principalKind], principalID) {
         case ("api-key", let id?):
-            caller = .apiKey(id: id, role: headers[RoutingHeaders.principalRole] ?? "readonly")
+            caller = .apiKey(id: id, role: headers[RoutingHeaders.principalRole].flatMap(KeyRole.init) ?? .readonly)
         case ("user", let id?):
             caller = .user(id: id, role: headers[RoutingHeaders.principalRole].flatMap(UserRole.init) ?? .user)
         default:

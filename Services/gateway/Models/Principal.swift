@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 
 /// Who is calling, as established by authentication.

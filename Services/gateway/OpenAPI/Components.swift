@@ -1,3 +1,5 @@
+import Contracts
+
 /// The named schemas of the OpenAPI document.
 enum Components {
     static let modules = Schema.array(.string(enumeration: Module.allCases.map(\.rawValue)))

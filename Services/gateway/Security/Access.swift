@@ -1,3 +1,4 @@
+import Contracts
 import HTTPTypes
 
 /// Who may call a route. Every route declares one (see ``API/add(_:_:)``), so the one
