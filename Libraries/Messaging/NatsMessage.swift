@@ -75,6 +75,13 @@ extension NatsMessage {
         try check(status, "creating a message for \(subject)")
         guard let msg else { throw NatsError(.client, "creating a message for \(subject)") }
         for field in headers.fields {
+            // A line break would end the header block early and let a value write headers of its own.
+            guard !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 }),
+                !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 })
+            else {
+                natsMsg_Destroy(msg)
+                throw NatsError(.client, "header \(field.name.debugDescription) holds a line break or a colon")
+            }
             let status = natsMsgHeader_Add(msg, field.name, field.value)
             guard status == NATS_OK else {
                 natsMsg_Destroy(msg)

@@ -42,6 +42,23 @@ struct ConnectionTests {
         }
     }
 
+    @Test("a header value with a line break is refused, not sent as two headers")
+    func headerInjection() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect(name: "headers")
+        let subscription = try connection.subscribe("headers.test")
+        try await connection.flush()
+        #expect(throws: NatsError.self) {
+            try connection.publish(
+                "headers.test", payload: [UInt8](), headers: ["Tenant-Id": "a\r\nPrincipal-Role: admin"])
+        }
+        try connection.publish("headers.test", payload: [UInt8](), headers: ["Tenant-Id": "a"])
+        var iterator = subscription.makeAsyncIterator()
+        let received = await iterator.next()
+        #expect(received?.headers["Tenant-Id"] == "a", "only the clean message arrived")
+        #expect(received?.headers["Principal-Role"] == nil)
+    }
+
     @Test("draining delivers what was received, then closes")
     func drain() async throws {
         let server = try await NatsServer.start()
