@@ -20,7 +20,7 @@ func natsMessageCallback(
 ) {
     guard let msg else { return }
     let message = NatsMessage(copying: msg)
-    natsMsg_Destroy(msg)
+    destroyNative(msg)
     guard let closure else { return }
     Unmanaged<MessageSink>.fromOpaque(closure).takeUnretainedValue().deliver(message)
 }

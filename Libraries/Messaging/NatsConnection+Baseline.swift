@@ -9,7 +9,7 @@ extension NatsConnection {
             natsConnection_Request(
                 &reply, pointer, subject, bytes.baseAddress, Int32(bytes.count), timeout.milliseconds)
         }
-        if let reply { natsMsg_Destroy(reply) }
+        if let reply { destroyNative(reply) }
         try check(status, "baseline request on \(subject)")
     }
 }

@@ -171,7 +171,7 @@ public final class NatsConnection: @unchecked Sendable {
                     try NatsMessage.makeNative(subject: subject, reply: replyTo, headers: headers, payload: bytes)
                 }
             }.get()
-            defer { natsMsg_Destroy(msg) }
+            defer { destroyNative(msg) }
             try check(natsConnection_PublishMsg(pointer, msg), "publishing on \(subject)")
         }
     }

@@ -28,6 +28,23 @@ public struct NatsMessage: Sendable {
     public var string: String { String(decoding: payload, as: UTF8.self) }
 }
 
+/// Frees a libnats message in the calling thread (see `natsMsg_free` in CNats/shim.h): with
+/// `natsMsg_Destroy`, every message sent or received would wake libnats's collector thread.
+func destroyNative(_ msg: OpaquePointer) {
+    natsMsg_free(UnsafeMutableRawPointer(msg))
+}
+
+/// Frees a fetched list of messages and the list itself, as `natsMsgList_Destroy` would, without
+/// the collector thread.
+func destroyNative(_ list: inout natsMsgList) {
+    for index in 0..<Int(list.Count) {
+        if let msg = list.Msgs[index] { destroyNative(msg) }
+    }
+    free(list.Msgs)
+    list.Msgs = nil
+    list.Count = 0
+}
+
 extension NatsMessage {
     /// Copies subject, reply, headers and payload out of a libnats message; the caller still owns `msg`.
     init(copying msg: OpaquePointer) {
@@ -79,12 +96,12 @@ extension NatsMessage {
             guard !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 }),
                 !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 })
             else {
-                natsMsg_Destroy(msg)
+                destroyNative(msg)
                 throw NatsError(.client, "header \(field.name.debugDescription) holds a line break or a colon")
             }
             let status = natsMsgHeader_Add(msg, field.name, field.value)
             guard status == NATS_OK else {
-                natsMsg_Destroy(msg)
+                destroyNative(msg)
                 throw NatsError.status(status, "setting header \(field.name)")
             }
         }

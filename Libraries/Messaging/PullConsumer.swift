@@ -33,7 +33,7 @@ public final class PullConsumer: Sendable {
             var list = natsMsgList()
             var errorCode = jsErrCode(0)
             let status = natsSubscription_Fetch(&list, handles.subscription, Int32(batch), milliseconds, &errorCode)
-            defer { natsMsgList_Destroy(&list) }
+            defer { destroyNative(&list) }
             if status == NATS_TIMEOUT && list.Count == 0 { return [] }
             try check(status, "fetching from \(name)")
             return (0..<Int(list.Count)).compactMap { index in

@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import Messaging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 
 /// The `main` of every service executable.
@@ -19,6 +21,9 @@ public enum ServiceMain {
         configuration parse: (Environment) throws(ConfigurationError) -> Configuration,
         build: @escaping @Sendable (Configuration, ServiceContext) async throws -> ServiceDefinition
     ) async -> Never {
+        if ProcessInfo.processInfo.environment["NIO_EXECUTOR"] != "0" {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         let environment = Environment()
         let runtime: ServiceRuntime
         let configuration: Configuration
