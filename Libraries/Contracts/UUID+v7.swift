@@ -5,8 +5,11 @@ extension UUID {
     /// way sort by creation time, so lists can be ordered and paged by id alone.
     public static func v7(now: Date = Date()) -> UUID {
         var bytes = [UInt8](repeating: 0, count: 16)
+        // Two draws (two getrandom calls), not one per byte.
         var generator = SystemRandomNumberGenerator()
-        for index in 6..<16 { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
+        let random = (generator.next() as UInt64, generator.next() as UInt64)
+        for index in 6..<8 { bytes[index] = UInt8(truncatingIfNeeded: random.0 >> (8 * (index - 6))) }
+        for index in 8..<16 { bytes[index] = UInt8(truncatingIfNeeded: random.1 >> (8 * (index - 8))) }
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
         bytes[6] = 0x70 | (bytes[6] & 0x0F)

@@ -1,6 +1,7 @@
-import Contracts
 import Foundation
 import Testing
+
+@testable import Contracts
 
 @Suite("Base URL allow-list")
 struct BaseURLPolicyTests {
@@ -54,5 +55,33 @@ struct UsageEventJSONTests {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         #expect(try decoder.decode(UsageEvent.self, from: Data(event.jsonBytes)) == event)
+    }
+
+    @Test("control characters are escaped, and the time is written as Foundation writes it")
+    func escapesAndDates() throws {
+        let event = UsageEvent(
+            id: "a\u{01}b\u{1F}c\td", tenantId: UUID(), apiKeyId: nil, userId: nil, service: "openai", model: nil,
+            endpoint: "/v1/émbeddings", status: 499, latencyMs: 0, ttfbMs: nil, promptTokens: 0, completionTokens: 0,
+            totalTokens: 0, cachedTokens: 0, estimated: true, streamed: false, clientDisconnected: true,
+            at: Date(timeIntervalSince1970: 0))
+        let text = String(decoding: event.jsonBytes, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"id":"a\u0001b\u001fc\td","tenantId":"#))
+        #expect(text.contains(#""endpoint":"/v1/émbeddings""#))
+        #expect(text.hasSuffix(#""at":"1970-01-01T00:00:00Z"}"#))
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        #expect(try decoder.decode(UsageEvent.self, from: Data(event.jsonBytes)) == event)
+        // Leap days, month and year ends, before 1970, fractions of a second.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let seconds = Double(Int64.random(in: -2_208_988_800...4_102_444_800, using: &generator))
+            for date in [Date(timeIntervalSince1970: seconds), Date(timeIntervalSince1970: seconds + 0.75)] {
+                #expect(UsageEvent.iso8601(date) == date.formatted(.iso8601))
+            }
+        }
+        for text in ["2024-02-29T23:59:59Z", "2000-03-01T00:00:00Z", "1969-12-31T23:59:59Z", "2100-12-31T12:00:00Z"] {
+            let date = try #require(ISO8601DateFormatter().date(from: text))
+            #expect(UsageEvent.iso8601(date) == text)
+        }
     }
 }

@@ -42,7 +42,9 @@ struct RequestIDMiddleware: RouterMiddleware {
             }
     }
 
+    /// A version 7 UUID: ordered by time, and two getrandom calls (Foundation's `UUID()` opens,
+    /// reads and closes /dev/urandom each time).
     static func makeID() -> String {
-        UUID().uuidString.lowercased()
+        UUID.v7().uuidString.lowercased()
     }
 }
