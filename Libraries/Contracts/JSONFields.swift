@@ -46,6 +46,17 @@ public struct JSONFields: Sendable {
         }
     }
 
+    /// The value of `key` if it is a JSON number, as an integer (a fraction is dropped).
+    public func int(_ key: String) -> Int? {
+        guard let range = field(key)?.value else { return nil }
+        let text = String(decoding: bytes[range], as: UTF8.self)
+        if let value = Int(text) { return value }
+        guard bytes[range.lowerBound] != UInt8(ascii: "\""), let value = Double(text), abs(value) < 9e18 else {
+            return nil
+        }
+        return Int(value)
+    }
+
     public func object(_ key: String) -> JSONFields? {
         field(key).flatMap { JSONFields(Array(bytes[$0.value])) }
     }

@@ -85,3 +85,24 @@ struct UsageEventJSONTests {
         }
     }
 }
+
+@Suite("JSONFields numbers")
+struct JSONFieldsNumberTests {
+    @Test("integers, fractions and exponents read as integers; strings, nulls and objects do not")
+    func integers() throws {
+        let fields = try #require(
+            JSONFields(
+                Array(
+                    #"{"a": 12, "b": -3, "c": 12.9, "d": 1e3, "e": "7", "f": null, "g": {"h": 2}, "i": 1e300}"#.utf8)))
+        #expect(fields.int("a") == 12)
+        #expect(fields.int("b") == -3)
+        #expect(fields.int("c") == 12)
+        #expect(fields.int("d") == 1000)
+        #expect(fields.int("e") == nil)
+        #expect(fields.int("f") == nil)
+        #expect(fields.int("g") == nil)
+        #expect(fields.int("i") == nil)
+        #expect(fields.int("missing") == nil)
+        #expect(fields.object("g")?.int("h") == 2)
+    }
+}

@@ -18,11 +18,7 @@ public struct LoggingSettings: Sendable {
         if json {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         } else {
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardOutput(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap { label in TextLogHandler(label: label, level: level) }
         }
     }
 }

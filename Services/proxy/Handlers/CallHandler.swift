@@ -78,7 +78,8 @@ struct CallHandler: Sendable {
         var head = Self.head(response)
         var meter = CallMeter(format: call.format, hidesUsageChunk: call.hidesUsageChunk)
 
-        let isEventStream = response.headers.first(name: "content-type")?.contains("text/event-stream") == true
+        let isEventStream =
+            response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream") == true
         guard call.streaming, isEventStream, (200..<300).contains(response.status.code) else {
             let body = try await response.body.collect(upTo: Self.maximumBody)
             let bytes = Array(body.readableBytesView)

@@ -22,76 +22,56 @@ enum UsageFormat: Sendable {
     /// `usage.billed_units.input_tokens` / `output_tokens`; streams: the `message-end` event.
     case cohere
 
-    /// Usage from a complete JSON body: only its `usage` (or `x_groq`) member is parsed.
+    /// Usage from a complete JSON body (only the members that hold it are read).
     func usage(fromBody body: [UInt8]) -> TokenUsage? {
-        if let fields = JSONFields(body) {
-            var object: [String: Any] = [:]
-            for key in ["usage", "x_groq"] {
-                if let range = fields.field(key)?.value,
-                    let member = try? JSONSerialization.jsonObject(with: Data(body[range]))
-                {
-                    object[key] = member
-                }
-            }
-            return object.isEmpty ? nil : usage(from: object, event: nil, current: nil)
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
-        return usage(from: object, event: nil, current: nil)
+        JSONFields(body).flatMap { usage(from: $0, event: nil, current: nil) }
     }
 
     /// Usage updated by one stream event's JSON data (nil when the event says nothing of it).
     func usage(fromEvent data: [UInt8], name: String?, current: TokenUsage?) -> TokenUsage? {
-        guard data.first == UInt8(ascii: "{"), Self.mayCarryUsage(data),
-            let object = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any]
-        else { return nil }
-        return usage(from: object, event: name ?? (object["type"] as? String), current: current)
+        guard data.first == UInt8(ascii: "{"), Self.mayCarryUsage(data), let object = JSONFields(data) else {
+            return nil
+        }
+        return usage(from: object, event: name ?? object.string("type"), current: current)
     }
 
-    private func usage(from object: [String: Any], event: String?, current: TokenUsage?) -> TokenUsage? {
+    private func usage(from object: JSONFields, event: String?, current: TokenUsage?) -> TokenUsage? {
         switch self {
         case .openAI:
-            let usage =
-                (object["usage"] as? [String: Any])
-                ?? ((object["x_groq"] as? [String: Any])?["usage"] as? [String: Any])
-            guard let usage else { return nil }
-            let details = usage["prompt_tokens_details"] as? [String: Any]
+            guard let usage = object.object("usage") ?? object.object("x_groq")?.object("usage") else { return nil }
             return TokenUsage(
-                prompt: Self.int(usage["prompt_tokens"]), completion: Self.int(usage["completion_tokens"]),
-                cached: Self.int(details?["cached_tokens"]), total: usage["total_tokens"].map { Self.int($0) })
+                prompt: usage.int("prompt_tokens") ?? 0, completion: usage.int("completion_tokens") ?? 0,
+                cached: usage.object("prompt_tokens_details")?.int("cached_tokens") ?? 0,
+                total: usage.field("total_tokens").map { _ in usage.int("total_tokens") ?? 0 })
         case .anthropic:
-            if event == "message_start", let message = object["message"] as? [String: Any],
-                let usage = message["usage"] as? [String: Any]
-            {
+            if event == "message_start", let usage = object.object("message")?.object("usage") {
                 return Self.anthropic(usage, previous: nil)
             }
-            if event == "message_delta", let usage = object["usage"] as? [String: Any] {
+            if event == "message_delta", let usage = object.object("usage") {
                 return Self.anthropic(usage, previous: current)
             }
-            if event == nil, let usage = object["usage"] as? [String: Any] {
+            if event == nil, let usage = object.object("usage") {
                 return Self.anthropic(usage, previous: nil)
             }
             return nil
         case .cohere:
-            let usage =
-                (object["usage"] as? [String: Any])
-                ?? ((object["delta"] as? [String: Any])?["usage"] as? [String: Any])
-            guard let billed = usage?["billed_units"] as? [String: Any] ?? usage?["tokens"] as? [String: Any] else {
-                return nil
-            }
-            return TokenUsage(prompt: Self.int(billed["input_tokens"]), completion: Self.int(billed["output_tokens"]))
+            let usage = object.object("usage") ?? object.object("delta")?.object("usage")
+            guard let billed = usage?.object("billed_units") ?? usage?.object("tokens") else { return nil }
+            return TokenUsage(prompt: billed.int("input_tokens") ?? 0, completion: billed.int("output_tokens") ?? 0)
         }
     }
 
     /// Anthropic: input fields come with `message_start`; `message_delta` carries the cumulative
     /// output count (and, in newer versions, input fields again).
-    private static func anthropic(_ usage: [String: Any], previous: TokenUsage?) -> TokenUsage {
+    private static func anthropic(_ usage: JSONFields, previous: TokenUsage?) -> TokenUsage {
         var result = previous ?? TokenUsage()
-        if usage["input_tokens"] != nil || previous == nil {
-            let cacheRead = int(usage["cache_read_input_tokens"])
-            result.prompt = int(usage["input_tokens"]) + int(usage["cache_creation_input_tokens"]) + cacheRead
+        if usage.field("input_tokens") != nil || previous == nil {
+            let cacheRead = usage.int("cache_read_input_tokens") ?? 0
+            result.prompt =
+                (usage.int("input_tokens") ?? 0) + (usage.int("cache_creation_input_tokens") ?? 0) + cacheRead
             result.cached = cacheRead
         }
-        if let output = usage["output_tokens"] { result.completion = int(output) }
+        if usage.field("output_tokens") != nil { result.completion = usage.int("output_tokens") ?? 0 }
         return result
     }
 
@@ -107,14 +87,5 @@ enum UsageFormat: Sendable {
             if data[start..<(start + needle.count)].elementsEqual(needle) { return true }
         }
         return false
-    }
-
-    private static func int(_ value: Any?) -> Int {
-        switch value {
-        case let value as Int: value
-        case let value as Double: Int(value)
-        case let value as NSNumber: value.intValue
-        default: 0
-        }
     }
 }
