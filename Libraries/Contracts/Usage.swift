@@ -88,6 +88,73 @@ extension UsageEvent {
         return json.finish()
     }
 
+    /// Reads an event as `jsonBytes` writes it (and as `Codable` with ISO 8601 dates would):
+    /// nil when a required field is missing or any field has the wrong type. The usage service
+    /// reads every event; this costs a fraction of `JSONDecoder`.
+    public init?(json bytes: [UInt8]) {
+        guard let fields = JSONFields(bytes) else { return nil }
+        /// A present, non-null field that does not read as `T` makes the whole event unreadable.
+        func optional<T>(_ key: String, _ read: (String) -> T?) -> T?? {
+            guard let field = fields.field(key), fields.bytes[field.value] != Array("null".utf8)[...] else {
+                return .some(nil)
+            }
+            return read(key).map { .some($0) } ?? .none
+        }
+        func integer(_ key: String) -> Int? {
+            guard let field = fields.field(key),
+                fields.bytes[field.value].allSatisfy({ $0 == 45 || (48...57).contains($0) })
+            else { return nil }
+            return fields.int(key)
+        }
+        func uuid(_ key: String) -> UUID? { fields.string(key).flatMap(UUID.init(uuidString:)) }
+        guard let id = fields.string("id"), let tenantId = uuid("tenantId"), let service = fields.string("service"),
+            let endpoint = fields.string("endpoint"), let status = integer("status"),
+            let latencyMs = integer("latencyMs"), let promptTokens = integer("promptTokens"),
+            let completionTokens = integer("completionTokens"), let totalTokens = integer("totalTokens"),
+            let cachedTokens = integer("cachedTokens"), let estimated = fields.bool("estimated"),
+            let streamed = fields.bool("streamed"), let clientDisconnected = fields.bool("clientDisconnected"),
+            let at = fields.string("at").flatMap(Self.date(iso8601:)),
+            case .some(let requestId) = optional("requestId", fields.string),
+            case .some(let apiKeyId) = optional("apiKeyId", uuid), case .some(let userId) = optional("userId", uuid),
+            case .some(let model) = optional("model", fields.string),
+            case .some(let ttfbMs) = optional("ttfbMs", integer)
+        else { return nil }
+        self.init(
+            id: id, tenantId: tenantId, apiKeyId: apiKeyId, userId: userId, service: service, model: model,
+            endpoint: endpoint, status: status, latencyMs: latencyMs, ttfbMs: ttfbMs, promptTokens: promptTokens,
+            completionTokens: completionTokens, totalTokens: totalTokens, cachedTokens: cachedTokens,
+            estimated: estimated, streamed: streamed, clientDisconnected: clientDisconnected, at: at,
+            requestId: requestId)
+    }
+
+    /// `2026-11-26T12:34:56Z` read without a formatter; other ISO 8601 forms through Foundation's.
+    static func date(iso8601 text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard (48...57).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        guard bytes.count == 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84, bytes[13] == 58, bytes[16] == 58,
+            bytes[19] == 90, let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+        else { return try? Date(text, strategy: .iso8601) }
+        // A civil date to days since 1970-01-01 (Howard Hinnant's algorithm).
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = shiftedYear / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let date = Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second))
+        // A day that does not exist (30 February): whatever Foundation makes of it.
+        return iso8601(date) == text ? date : try? Date(text, strategy: .iso8601)
+    }
+
     /// `2026-11-26T12:34:56Z`, as `Date.ISO8601FormatStyle()` writes it, without its cost.
     static func iso8601(_ date: Date) -> String {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))

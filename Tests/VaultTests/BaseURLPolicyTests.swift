@@ -106,3 +106,56 @@ struct JSONFieldsNumberTests {
         #expect(fields.object("g")?.int("h") == 2)
     }
 }
+
+@Suite("Usage event reading")
+struct UsageEventReadingTests {
+    let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    @Test("reads what it writes, and agrees with JSONDecoder on what is readable")
+    func agreesWithDecoder() throws {
+        let event = UsageEvent(
+            id: "0193e5b2-7c1e-7000-8000-000000000001", tenantId: UUID(), apiKeyId: UUID(), userId: nil,
+            service: "openai", model: "gpt-4o-mini", endpoint: "/v1/chat/completions", status: 200, latencyMs: 12,
+            ttfbMs: 3, promptTokens: 12, completionTokens: 5, totalTokens: 17, cachedTokens: 2, estimated: false,
+            streamed: true, clientDisconnected: false, at: Date(timeIntervalSince1970: 1_795_000_000),
+            requestId: "req-1")
+        #expect(UsageEvent(json: event.jsonBytes) == event)
+        let text = String(decoding: event.jsonBytes, as: UTF8.self)
+        let variants = [
+            text.replacingOccurrences(of: #""userId""#, with: #""unknownField":[1,{"a":2}],"userId""#),
+            text.replacingOccurrences(of: #","model":"gpt-4o-mini""#, with: #","model":null"#),
+            text.replacingOccurrences(of: #","ttfbMs":3"#, with: ""),
+            text.replacingOccurrences(of: #""status":200"#, with: #""status":"200""#),
+            text.replacingOccurrences(of: #""status":200"#, with: #""status":200.5"#),
+            text.replacingOccurrences(of: #""streamed":true"#, with: #""streamed":1"#),
+            text.replacingOccurrences(of: #","endpoint":"/v1/chat/completions""#, with: ""),
+            text.replacingOccurrences(of: "2026-11-18T", with: "2026-02-30T"),
+            text.replacingOccurrences(of: #""apiKeyId":""#, with: #""apiKeyId":"x"#),
+            text.replacingOccurrences(of: #""at":""#, with: #""at":"x"#),
+            "[1]", "{",
+        ]
+        for variant in variants {
+            let decoded = try? decoder.decode(UsageEvent.self, from: Data(variant.utf8))
+            #expect(UsageEvent(json: Array(variant.utf8)) == decoded, "\(variant)")
+        }
+    }
+
+    @Test("dates: the usual form, and everything else as Foundation reads it")
+    func dates() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double(Int64.random(in: 0...4_102_444_800, using: &generator)))
+            #expect(UsageEvent.date(iso8601: UsageEvent.iso8601(date)) == date)
+        }
+        for text in [
+            "2026-11-26T12:34:56+01:00", "2025-02-29T00:00:00Z", "2024-02-29T00:00:00Z", "2026-13-01T00:00:00Z",
+            "2026-11-26T12:34:56.250Z", "yesterday", "",
+        ] {
+            #expect(UsageEvent.date(iso8601: text) == (try? Date(text, strategy: .iso8601)), "\(text)")
+        }
+    }
+}

@@ -67,15 +67,12 @@ struct UsageConsumer: Service {
 
     /// Priced rows and the messages they came from; unreadable messages are dropped (`term`).
     private func decode(_ messages: [JetStreamMessage]) -> (rows: [UsageStore.Row], messages: [JetStreamMessage]) {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
         var rows: [UsageStore.Row] = []
         var accepted: [JetStreamMessage] = []
         rows.reserveCapacity(messages.count)
         accepted.reserveCapacity(messages.count)
         for message in messages {
-            guard let decoded = try? decoder.decode(UsageEvent.self, from: Data(message.payload)),
-                let event = UsageStore.storable(decoded)
+            guard let decoded = UsageEvent(json: message.payload), let event = UsageStore.storable(decoded)
             else {
                 logger.error(
                     "unreadable usage event dropped",

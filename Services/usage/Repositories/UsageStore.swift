@@ -20,7 +20,9 @@ struct UsageStore: Sendable {
     /// and cut to length; nil when it has no usable id (it cannot be counted once).
     static func storable(_ event: UsageEvent) -> UsageEvent? {
         func text(_ value: String, _ limit: Int) -> String {
-            String(String.UnicodeScalarView(value.unicodeScalars.lazy.filter { $0 != "\0" }.prefix(limit)))
+            // Nearly every value is short and clean: only rebuild the ones that are not.
+            if value.utf8.count <= limit, !value.utf8.contains(0) { return value }
+            return String(String.UnicodeScalarView(value.unicodeScalars.lazy.filter { $0 != "\0" }.prefix(limit)))
         }
         func count(_ value: Int) -> Int { min(max(value, 0), 1_000_000_000_000) }
         func int32(_ value: Int) -> Int { min(max(value, 0), Int(Int32.max)) }
