@@ -15,10 +15,7 @@ public struct LoggingSettings: Sendable {
     /// Installs the process-wide log handler. Call once, before the first `Logger` is made.
     public func bootstrap() {
         let level = level
-        if json {
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
-        } else {
-            LoggingSystem.bootstrap { label in TextLogHandler(label: label, level: level) }
-        }
+        let format: ServiceLogHandler.Format = json ? .json : .text
+        LoggingSystem.bootstrap { label in ServiceLogHandler(label: label, level: level, format: format) }
     }
 }
