@@ -18,6 +18,10 @@ public struct NatsConfiguration: Sendable {
     public var retryOnFailedConnect: Bool
     /// Replicas of the JetStream streams this client creates or updates (3 on a NATS cluster).
     public var streamReplicas: Int = 1
+    /// Write each message to the socket at once (true), or let libnats's flusher thread gather
+    /// what is published within ~1 ms into one write (false): fewer system calls for a client
+    /// that publishes many small messages nobody waits for (acks), at up to 1 ms of latency.
+    public var sendAsap = true
 
     public init(
         servers: [String],

@@ -14,10 +14,13 @@ public enum ServiceMain {
 
     /// Reads the environment (stopping with one line naming a bad variable), installs logging and
     /// metrics, then runs the service until SIGTERM/SIGINT. Exits non-zero when it fails.
+    /// `batchesNatsWrites`: see ``NatsConfiguration/sendAsap`` (for a service whose replies are
+    /// not latency-sensitive and that publishes many acks).
     public static func run<Configuration: Sendable>(
         _ name: ServiceName,
         description: String,
         migrations: MigrationRunner?,
+        batchesNatsWrites: Bool = false,
         configuration parse: (Environment) throws(ConfigurationError) -> Configuration,
         build: @escaping @Sendable (Configuration, ServiceContext) async throws -> ServiceDefinition
     ) async -> Never {
@@ -30,7 +33,8 @@ public enum ServiceMain {
         let configuration: Configuration
         do {
             let logging = try LoggingSettings.from(environment)
-            let nats = try NatsConfiguration.from(environment, name: name.rawValue)
+            var nats = try NatsConfiguration.from(environment, name: name.rawValue)
+            nats.sendAsap = !batchesNatsWrites
             let database = try DatabaseSettings.from(environment)
             configuration = try parse(environment)
             logging.bootstrap()
