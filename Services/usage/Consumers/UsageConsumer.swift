@@ -41,11 +41,12 @@ struct UsageConsumer: Service {
                     do {
                         var messages = try await consumer.fetch(batch: batchSize, timeout: .seconds(1))
                         guard !messages.isEmpty else { continue }
-                        let deadline = ContinuousClock.now + linger
-                        while messages.count < batchSize, case let left = deadline - .now, left >= .milliseconds(1) {
-                            let more = try await consumer.fetch(batch: batchSize - messages.count, timeout: left)
-                            if more.isEmpty { break }
-                            messages += more
+                        if messages.count < batchSize && linger > .zero {
+                            // Let the batch fill up on the server, then take what came in one pull
+                            // (pulling while events trickle in wakes this task once per event).
+                            try await Task.sleep(for: linger)
+                            messages += try await consumer.fetch(
+                                batch: batchSize - messages.count, timeout: .milliseconds(1))
                         }
                         let batch = decode(messages)
                         if storing == pipeline {
