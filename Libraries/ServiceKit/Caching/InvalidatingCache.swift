@@ -4,6 +4,7 @@ import Synchronization
 /// source changes (a key revoked, a credential replaced), without the classic race: a load that
 /// started before an eviction does not put the stale value back, because every eviction moves
 /// a generation counter and a load stores its result only if the counter did not move meanwhile.
+/// At `capacity` entries, new keys are cached only as old ones expire.
 public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         var value: Value
@@ -41,7 +42,13 @@ public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>:
         let expires = ContinuousClock.now + lifetime
         state.withLock { state in
             guard state.generation == generation, lifetime > .zero else { return }
-            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            if state.entries.count >= capacity && state.entries[key] == nil {
+                // Full: drop what expired; if nothing did, keep what is cached and skip this one, so
+                // a stream of one-off keys (random query strings) cannot push out the useful ones.
+                let now = ContinuousClock.now
+                state.entries = state.entries.filter { $0.value.expires > now }
+                guard state.entries.count < capacity else { return }
+            }
             state.entries[key] = Entry(value: value, expires: expires)
         }
         return value
