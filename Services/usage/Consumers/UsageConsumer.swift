@@ -43,8 +43,9 @@ struct UsageConsumer: Service {
                         guard !messages.isEmpty else { continue }
                         if messages.count < batchSize && linger > .zero {
                             // Let the batch fill up on the server, then take what came in one pull
-                            // (pulling while events trickle in wakes this task once per event).
-                            try await Task.sleep(for: linger)
+                            // (pulling while events trickle in wakes this task once per event). A
+                            // shutdown meanwhile still stores what was pulled.
+                            try? await Task.sleep(for: linger)
                             messages += try await consumer.fetch(
                                 batch: batchSize - messages.count, timeout: .milliseconds(1))
                         }
