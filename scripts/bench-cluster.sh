@@ -58,13 +58,11 @@ key=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'con
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 seconds=${BENCH_SECONDS:-5}
 connections=${BENCH_CONNECTIONS:-32}
-run() { # name, path, [header]
-  local output
-  if [ -n "${3:-}" ]; then
-    output=$(wrk -t1 -c"$connections" -d"${seconds}s" --latency -H "$3" "$base$2")
-  else
-    output=$(wrk -t1 -c"$connections" -d"${seconds}s" --latency "$base$2")
-  fi
+run() { # name, path, [header], [wrk script] -> name|rps|p50|p99|non-2xx
+  local args=(-t1 -c"$connections" -d"${seconds}s" --latency) output
+  [ -n "${3:-}" ] && args+=(-H "$3")
+  [ -n "${4:-}" ] && args+=(-s "$4")
+  output=$(wrk "${args[@]}" "$base$2")
   local rps p50 p99 errors
   rps=$(echo "$output" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$output" | awk '$1 == "50%" {print $2}')
@@ -72,33 +70,34 @@ run() { # name, path, [header]
   errors=$(echo "$output" | awk '/Non-2xx/ {print $5}')
   echo "$1|$rps|$p50|$p99|${errors:-0}"
 }
+# Cases are run ROUNDS times, alternating, and each one's median run is kept, so a burst of
+# noise on this shared machine does not decide the ratio.
+rounds=${BENCH_ROUNDS:-3}
+median() { grep . | sort -t'|' -k2 -g | sed -n "$(((rounds + 1) / 2))p"; }
+ratio_table() { # title, then each case's runs (the first is the baseline): the medians as a table
+  local title=$1 base_rps="" runs name rps p50 p99 errors ratio
+  shift
+  echo
+  echo "$title, wrk -t1 -c$connections, ${seconds} s per run, median of $rounds alternating runs, release build"
+  echo "| request                  | requests/s | p50      | p99      | non-2xx | vs baseline |"
+  echo "|--------------------------|------------|----------|----------|---------|-------------|"
+  for runs in "$@"; do
+    IFS='|' read -r name rps p50 p99 errors <<<"$(printf '%s' "$runs" | median)"
+    base_rps=${base_rps:-$rps}
+    ratio=$(python3 -c "print(f'{$rps / $base_rps:.2f}')")
+    printf "| %-24s | %10.0f | %-8s | %-8s | %7s | %-11s |\n" "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$ratio"
+  done
+}
 
 if want gateway; then
-# Warm up, then alternate the two cases ROUNDS times and keep each one's median run, so a burst
-# of noise on this shared machine does not decide the ratio.
 wrk -t1 -c8 -d1s "$base/healthz" >/dev/null
 wrk -t1 -c8 -d1s -H "x-api-key: $key" "$base/auth/me" >/dev/null
-rounds=${BENCH_ROUNDS:-3}
 health_runs="" auth_runs=""
 for ((round = 0; round < rounds; round++)); do
   health_runs+=$(run "GET /healthz (no auth)" /healthz)$'\n'
   auth_runs+=$(run "GET /auth/me (API key)" /auth/me "x-api-key: $key")$'\n'
 done
-median() { grep . | sort -t'|' -k2 -g | sed -n "$(((rounds + 1) / 2))p"; }
-health=$(printf '%s' "$health_runs" | median)
-auth=$(printf '%s' "$auth_runs" | median)
-
-echo
-echo "Gateway HTTP round trips, wrk -t1 -c$connections, ${seconds} s per run, median of $rounds alternating runs, release build"
-echo "| request                  | requests/s | p50      | p99      | non-2xx | vs /healthz |"
-echo "|--------------------------|------------|----------|----------|---------|-------------|"
-IFS='|' read -r name rps p50 p99 errors <<<"$health"
-printf "| %-24s | %10.0f | %-8s | %-8s | %7s | %-11s |\n" "$name" "$rps" "$p50" "$p99" "$errors" "1.00"
-base_rps=$rps
-IFS='|' read -r name rps p50 p99 errors <<<"$auth"
-ratio=$(python3 -c "print(f'{$rps / $base_rps:.2f}')")
-printf "| %-24s | %10.0f | %-8s | %-8s | %7s | %-11s |\n" "$name" "$rps" "$p50" "$p99" "$errors" "$ratio"
-
+ratio_table "Gateway HTTP round trips" "$health_runs" "$auth_runs"
 fi
 
 # The vault: store credentials for a tenant, then release them as the proxy would.
@@ -153,10 +152,10 @@ echo
 echo "Proxy chain (gateway → proxy → vault lease → stand-in) vs the stand-in alone, wrk -t1, ${seconds} s per run, release build"
 echo "| connections | stand-in req/s | chain req/s | stand-in p50 | chain p50 | added p50 | chain p99 | CPU µs/request (chain) | non-2xx |"
 echo "|-------------|----------------|-------------|--------------|-----------|-----------|-----------|------------------------|---------|"
-for connections in 1 16 64; do
-  IFS='|' read -r d_rps d_p50 d_p99 d_n d_cpu d_err <<<"$(measure "$stand_in/v1/chat/completions" "$connections")"
-  IFS='|' read -r c_rps c_p50 c_p99 c_n c_cpu c_err <<<"$(measure "$base/v1/chat/completions" "$connections" "x-api-key: $key")"
-  python3 - "$connections" "$d_rps" "$c_rps" "$d_p50" "$c_p50" "$c_p99" "$c_n" "$c_cpu" "${c_err:-0}" <<'PY'
+for clients in 1 16 64; do
+  IFS='|' read -r d_rps d_p50 d_p99 d_n d_cpu d_err <<<"$(measure "$stand_in/v1/chat/completions" "$clients")"
+  IFS='|' read -r c_rps c_p50 c_p99 c_n c_cpu c_err <<<"$(measure "$base/v1/chat/completions" "$clients" "x-api-key: $key")"
+  python3 - "$clients" "$d_rps" "$c_rps" "$d_p50" "$c_p50" "$c_p99" "$c_n" "$c_cpu" "${c_err:-0}" <<'PY'
 import sys
 def us(text):
     value = float(text[:-2] if text.endswith(("us", "ms")) else text[:-1])
@@ -195,28 +194,13 @@ request = function() return wrk.format("GET", "$item?nocache=" .. math.random(1,
 LUA
   wrk -t1 -c8 -d1s "$base$item" >/dev/null
   wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/uncached.lua" "$base" >/dev/null
-  rounds=${BENCH_ROUNDS:-3}
-  connections=${BENCH_CONNECTIONS:-32}  # the proxy section's loop changed it
   health_runs="" cached_runs="" uncached_runs=""
   for ((round = 0; round < rounds; round++)); do
     health_runs+=$(run "GET /healthz (baseline)" /healthz)$'\n'
     cached_runs+=$(run "public item, cached" "$item")$'\n'
-    output=$(wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$STRONGBOX_DATA/uncached.lua" "$base")
-    uncached_runs+="public item, uncached|$(echo "$output" | awk '/Requests\/sec/ {print $2}')|$(echo "$output" | awk '$1 == "50%" {print $2}')|$(echo "$output" | awk '$1 == "99%" {print $2}')|$(echo "$output" | awk '/Non-2xx/ {print $5}')"$'\n'
+    uncached_runs+=$(run "public item, uncached" "" "" "$STRONGBOX_DATA/uncached.lua")$'\n'
   done
-  median() { grep . | sort -t'|' -k2 -g | sed -n "$(((rounds + 1) / 2))p"; }
-  echo
-  echo "Public content reads (no key) through the gateway, wrk -t1 -c$connections, ${seconds} s per run, median of $rounds alternating runs, release build"
-  echo "| request                  | requests/s | p50      | p99      | non-2xx | vs /healthz |"
-  echo "|--------------------------|------------|----------|----------|---------|-------------|"
-  IFS='|' read -r name rps p50 p99 errors <<<"$(printf '%s' "$health_runs" | median)"
-  printf "| %-24s | %10.0f | %-8s | %-8s | %7s | %-11s |\n" "$name" "$rps" "$p50" "$p99" "${errors:-0}" "1.00"
-  base_rps=$rps
-  for runs in "$cached_runs" "$uncached_runs"; do
-    IFS='|' read -r name rps p50 p99 errors <<<"$(printf '%s' "$runs" | median)"
-    ratio=$(python3 -c "print(f'{$rps / $base_rps:.2f}')")
-    printf "| %-24s | %10.0f | %-8s | %-8s | %7s | %-11s |\n" "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$ratio"
-  done
+  ratio_table "Public content reads (no key) through the gateway" "$health_runs" "$cached_runs" "$uncached_runs"
   echo
   "$bin/schema-bench" --seconds "$seconds"
 fi

@@ -42,7 +42,7 @@ service_env() {
     content)
       echo "MAILING_LIST_TOKEN_SECRET=$MAILING_LIST_TOKEN_SECRET" "PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$SERVER_PORT}"
       local name
-      for name in CONTACT_RATE_LIMIT_PER_MINUTE MAILING_LIST_CONFIRM_TTL_HOURS MAIL_OUTBOX_LOG; do
+      for name in CONTACT_RATE_LIMIT_PER_MINUTE MAILING_LIST_CONFIRM_TTL_HOURS; do
         [ -n "${!name:-}" ] && echo "$name=${!name}"
       done
       ;;

@@ -34,7 +34,7 @@ public enum ContentSubjects {
     public static let contactUpdate = "content.contact.update"
 
     /// The mailing list: the public double opt-in, and the admins' list and export (pages of
-    /// CSV, the next cursor in ``ContentHeaders/nextCursor``).
+    /// CSV, the next cursor in ``PageCursor/header``).
     public static let mailingListSubscribe = "content.public.mailing-list.subscribe"
     public static let mailingListConfirm = "content.public.mailing-list.confirm"
     public static let mailingListUnsubscribe = "content.public.mailing-list.unsubscribe"
@@ -59,7 +59,7 @@ public enum ContentSubjects {
     public static let scenesDelete = "content.scenes.delete"
     public static let scenesGLTF = "content.scenes.gltf"
 
-    /// A public scene (`Resource-Id` = its id), and its glTF document.
+    /// A public scene (`Resource-Key` = its id, as public routes name what they serve), and its glTF document.
     public static let publicScene = "content.public.scene"
     public static let publicSceneGLTF = "content.public.scene-gltf"
 
@@ -73,6 +73,37 @@ public enum ContactEvents {
     public static let received = "contact.events.received"
     public static let stream = StreamConfig(
         name: "CONTACT", subjects: ["contact.events.>"], maxAge: .seconds(30 * 24 * 3600))
+}
+
+/// `mail.events.mailing-list-confirm`: a mailer sends `confirmUrl` to `email` (from the content
+/// service; the gateway prints it with `MAIL_OUTBOX_LOG=1`).
+public struct ConfirmationMail: Codable, Sendable {
+    public var type = "mailing-list-confirm"
+    public var id: UUID
+    public var tenantId: UUID
+    public var tenantSlug: String
+    public var subscriberId: UUID
+    public var email: String
+    /// The link that confirms (single purpose; dies when the address asks again).
+    public var confirmUrl: String
+    /// The link for the mail's footer: it never expires and unsubscribes this address whenever
+    /// it is used, also after the address subscribed again (an old newsletter's link must work).
+    public var unsubscribeUrl: String
+    public var expiresAt: Date
+
+    public init(
+        id: UUID, tenantId: UUID, tenantSlug: String, subscriberId: UUID, email: String, confirmUrl: String,
+        unsubscribeUrl: String, expiresAt: Date
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.tenantSlug = tenantSlug
+        self.subscriberId = subscriberId
+        self.email = email
+        self.confirmUrl = confirmUrl
+        self.unsubscribeUrl = unsubscribeUrl
+        self.expiresAt = expiresAt
+    }
 }
 
 /// `contact.events.received`: a visitor wrote to the tenant.
@@ -126,8 +157,4 @@ public enum ContentHeaders {
     public static let clientAddress = "Client-Address"
     /// The tenant's slug on public routes (the links in mails name it).
     public static let tenantSlug = "Tenant-Slug"
-    /// On a reply that is one page of several: the cursor of the next.
-    public static let nextCursor = "Next-Cursor"
-    /// On a 429 reply: seconds until the client may try again.
-    public static let retryAfter = "Retry-After"
 }

@@ -30,16 +30,16 @@ extension Page: Decodable where Item: Decodable {
 /// The opaque `?cursor=` of keyset pages over version 7 UUIDs (which sort by creation time):
 /// the last id of a page, base64url, so pages stay stable while rows are added.
 public enum PageCursor {
+    /// On a reply that is one page of several (CSV exports over NATS): the cursor of the next.
+    public static let header = "Next-Cursor"
+
     public static func encode(_ id: UUID) -> String {
-        Data("v1:\(id.uuidString)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        Data("v1:\(id.uuidString)".utf8).base64URLEncodedString
     }
 
     /// The id in a cursor this API issued; nil for anything else.
     public static func decode(_ cursor: String) -> UUID? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+        guard let data = Data(base64URLEncoded: cursor), let text = String(data: data, encoding: .utf8),
             text.hasPrefix("v1:")
         else { return nil }
         return UUID(uuidString: String(text.dropFirst(3)))

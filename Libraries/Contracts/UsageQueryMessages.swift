@@ -8,9 +8,6 @@ public enum UsageQuerySubjects {
     public static let export = "usage.query.export"
     public static let analytics = "usage.query.analytics"
     public static let proxyStats = "usage.query.proxy-stats"
-
-    /// On an export reply: the cursor of the next page, absent on the last.
-    public static let nextCursorHeader = "Next-Cursor"
 }
 
 /// Filters shared by the event list, the summary and the export.
@@ -72,7 +69,7 @@ public struct PricedUsageEvent: Codable, Sendable, Equatable {
 public typealias UsageEventsPage = Page<PricedUsageEvent>
 
 /// One page of `GET /usage/export.csv`: events of the filter, oldest first, after `cursor`. The
-/// reply is CSV (the header line on the first page) with ``UsageQuerySubjects/nextCursorHeader``.
+/// reply is CSV (the header line on the first page) with ``PageCursor/header``.
 public struct UsageExportRequest: Codable, Sendable {
     public var filter: UsageFilter
     public var cursor: String?

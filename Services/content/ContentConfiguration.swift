@@ -12,8 +12,6 @@ struct ContentConfiguration: Sendable {
     var publicBaseURL: String
     /// `MAILING_LIST_CONFIRM_TTL_HOURS`: how long a confirmation link works (default 168, a week).
     var confirmLifetime: Duration
-    /// `MAIL_OUTBOX_LOG`: also print confirmation links to the log. Development only.
-    var mailOutboxLog: Bool
 
     init(_ environment: Environment) throws(ConfigurationError) {
         publicFormLimit = try environment.integer("CONTACT_RATE_LIMIT_PER_MINUTE", default: 5, range: 1...10_000)
@@ -26,6 +24,5 @@ struct ContentConfiguration: Sendable {
         publicBaseURL = base
         confirmLifetime = .seconds(
             try environment.integer("MAILING_LIST_CONFIRM_TTL_HOURS", default: 168, range: 1...2160) * 3600)
-        mailOutboxLog = try environment.boolean("MAIL_OUTBOX_LOG", default: false)
     }
 }

@@ -88,11 +88,11 @@ struct Gateway {
             nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout
         )
         .register(on: api)
-        let content = PublicContent(
-            client: ContentClient(nats: context.nats), authenticator: authenticator, cache: publicResponses)
+        let contentClient = ContentClient(nats: context.nats)
+        let content = PublicContent(client: contentClient, authenticator: authenticator, cache: publicResponses)
         ContentController(content: content).register(on: api)
-        FormsController(client: ContentClient(nats: context.nats), authenticator: authenticator).register(on: api)
-        FlowsController(client: ContentClient(nats: context.nats)).register(on: api)
+        FormsController(client: contentClient, authenticator: authenticator).register(on: api)
+        FlowsController(client: contentClient).register(on: api)
         ScenesController(content: content).register(on: api)
         try api.finish()
 

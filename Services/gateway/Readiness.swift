@@ -60,7 +60,7 @@ struct Readiness: Sendable {
         let database = context.database
         let logger = context.logger
         do {
-            try await withTimeout(timeout) { try await database.query("SELECT 1", logger: logger) }
+            try await database.ping(timeout: timeout, logger: logger)
             return "ok"
         } catch {
             return "unavailable"

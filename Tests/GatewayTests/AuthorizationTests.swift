@@ -131,7 +131,7 @@ struct AuthorizationTests {
             #expect(try await gateway.http.patch("/users/\(aliceID)", json: ["name": "x"], headers: asB).status == 404)
             #expect(try await gateway.http.delete("/users/\(aliceID)", headers: asB).status == 404)
             #expect(try await gateway.http.delete("/api-keys/\(aKey.id)", headers: asB).status == 404)
-            #expect(try await gateway.http.get("/users", headers: asB).jsonArray.isEmpty)
+            #expect(try await gateway.http.get("/users", headers: asB).isEmptyPage)
             #expect(try await gateway.http.get("/users/\(aliceID)", headers: ["x-api-key": a.key]).status == 200)
             // The same username in another tenant is fine.
             _ = try await gateway.register("alice", key: b.key)

@@ -494,7 +494,7 @@ struct ContentTests {
             #expect(try await http.get("/content-types/\(typeID)", headers: b).status == 404)
             #expect(try await http.get("/content-types/by-name/page", headers: b).status == 404)
             #expect(try await http.delete("/content-types/\(typeID)", headers: b).status == 404)
-            #expect(try await http.get("/content", headers: b).jsonArray.isEmpty)
+            #expect(try await http.get("/content", headers: b).isEmptyPage)
             let comment = try await http.post(
                 "/content", json: ["type": "comment", "parentId": id, "data": ["kind": "text", "text": "hi"]],
                 headers: b)

@@ -35,7 +35,7 @@ struct CredentialsTests {
             #expect(second.status == 201)
             let list = try await gateway.http.get("/credentials", headers: admin)
             #expect(list.jsonArray.map { $0["name"] as? String } == ["default", "batch"])
-            #expect(try await gateway.http.get("/credentials?service=anthropic", headers: admin).jsonArray.isEmpty)
+            #expect(try await gateway.http.get("/credentials?service=anthropic", headers: admin).isEmptyPage)
 
             let replaced = try await gateway.http.post(
                 "/credentials", json: ["service": "openai", "key": "sk-replaced-key-111111"], headers: admin)
@@ -125,7 +125,7 @@ struct CredentialsTests {
                 try await gateway.http.patch("/credentials/\(id)", json: ["key": "sk-hijacked-0000"], headers: asB)
                     .status == 404)
             #expect(try await gateway.http.delete("/credentials/\(id)", headers: asB).status == 404)
-            #expect(try await gateway.http.get("/credentials", headers: asB).jsonArray.isEmpty)
+            #expect(try await gateway.http.get("/credentials", headers: asB).isEmptyPage)
             let proxy = try await gateway.cluster.connect(as: "proxy")
             await #expect(throws: ServiceError.self) { try await resolve(proxy, tenant: b.id, service: "openai") }
             #expect(try await resolve(proxy, tenant: a.id, service: "openai").key == "sk-tenant-a-secret")

@@ -301,7 +301,7 @@ struct ScenesTests {
             #expect(try await http.get("/scenes/\(id)/gltf", headers: b).status == 404)
             #expect(try await http.patch("/scenes/\(id)", json: ["name": "x"], headers: b).status == 404)
             #expect(try await http.delete("/scenes/\(id)", headers: b).status == 404)
-            #expect(try await http.get("/scenes", headers: b).jsonArray.isEmpty)
+            #expect(try await http.get("/scenes", headers: b).isEmptyPage)
             #expect(try await http.get("/public/\(other.slug)/scenes/\(id)").status == 404)
             #expect(try await http.get("/public/\(other.slug)/scenes/\(id)/gltf").status == 404)
             #expect(try await http.get("/public/\(world.tenant.slug)/scenes/\(id)").status == 200)

@@ -22,6 +22,9 @@ public struct HTTPTestClient: Sendable {
         }
 
         public var jsonArray: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+
+        /// A 200 list page with no items (`jsonArray` alone is also empty for an error).
+        public var isEmptyPage: Bool { status == 200 && (json["items"] as? [Any])?.isEmpty == true }
     }
 
     public let baseURL: String

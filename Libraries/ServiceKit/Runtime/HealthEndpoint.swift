@@ -10,9 +10,7 @@ extension MicroService.Endpoint {
     static func health(_ service: ServiceName, instance: String, database: PostgresClient, logger: Logger) -> Self {
         .request("health", subject: Subjects.health(service), queueGroup: Subjects.queueGroup(service)) { _ in
             do {
-                try await withTimeout(.seconds(2)) {
-                    try await database.query("SELECT 1", logger: logger)
-                }
+                try await database.ping(logger: logger)
             } catch {
                 logger.warning(
                     "health check: database unreachable", metadata: ["error": "\(String(reflecting: error))"])

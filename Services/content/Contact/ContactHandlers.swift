@@ -52,10 +52,7 @@ struct ContactHandlers: Sendable {
             id: message.id, tenantId: tenant, name: message.name, email: message.email, subject: message.subject,
             category: message.category, message: message.message, createdAt: message.createdAt)
         do {
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            _ = try await jetStream.publish(
-                ContactEvents.received, payload: try encoder.encode(event), messageID: message.id.uuidString)
+            try await jetStream.publish(ContactEvents.received, event: event, messageID: message.id.uuidString)
         } catch {
             logger.warning(
                 "could not publish contact.events.received", metadata: ["error": "\(error)", "id": "\(message.id)"])

@@ -49,7 +49,7 @@ struct FlowStore: Sendable {
             charts.append(
                 FlowChartSummary(
                     id: id, name: name, nodeCount: nodes, edgeCount: edges,
-                    author: Author(kind: Author.Kind(rawValue: kind) ?? .user, id: author), version: version,
+                    author: Author(column: kind, id: author), version: version,
                     createdAt: created, updatedAt: updated))
         }
         return page.page(charts, id: \.id)
@@ -108,7 +108,7 @@ struct FlowStore: Sendable {
     }
 
     static func checkMayDelete(_ caller: Caller, author: Author, what: String) throws {
-        guard caller.isPrivileged || caller.author == author else {
+        guard caller.mayManage(author) else {
             throw ServiceError.forbidden("only the \(what)'s author, a moderator or an admin may delete it")
         }
     }
@@ -159,7 +159,7 @@ struct FlowStore: Sendable {
             WHERE tenant_id = \(tenant) AND id = \(id) FOR UPDATE
             """, logger: logger)
         for try await (version, kind, author) in rows.decode((Int, String, UUID).self) {
-            return (version, Author(kind: Author.Kind(rawValue: kind) ?? .user, id: author))
+            return (version, Author(column: kind, id: author))
         }
         return nil
     }
@@ -346,7 +346,7 @@ struct FlowStore: Sendable {
             return FlowChart(
                 id: id, name: name, nodes: try decoder.decode([FlowNode].self, from: Data(nodes.utf8)),
                 edges: try decoder.decode([FlowEdge].self, from: Data(edges.utf8)),
-                author: Author(kind: Author.Kind(rawValue: kind) ?? .user, id: author), version: version,
+                author: Author(column: kind, id: author), version: version,
                 createdAt: created, updatedAt: updated)
         }
         return nil

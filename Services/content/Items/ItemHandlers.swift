@@ -105,7 +105,7 @@ struct ItemHandlers: Sendable {
             try Slug.check(slug)
         }
         let updated = try await items.update(
-            id, tenant: request.tenant, version: changes.expectedVersion ?? item.version,
+            id, tenant: request.tenant, version: item.version,
             title: changes.title, slug: changes.slug, data: changes.data, status: changes.status,
             accessType: changes.accessType)
         if item.isPublic || updated.isPublic { events.publicChanged(request.tenant) }
@@ -203,7 +203,7 @@ struct ItemHandlers: Sendable {
         if case .apiKey(_, let role) = caller, role != .admin {
             throw ServiceError.forbidden("this key may only read")
         }
-        guard caller.isPrivileged || caller.author == item.author else {
+        guard caller.mayManage(item.author) else {
             throw ServiceError.forbidden("only the author or a moderator may change this item")
         }
     }

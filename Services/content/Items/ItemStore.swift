@@ -297,8 +297,7 @@ struct ItemStore: Sendable {
                     status: ItemStatus(rawValue: try value(6, String.self)) ?? .draft,
                     publishedAt: try value(7, Date?.self),
                     accessType: AccessType(rawValue: try value(8, String.self)) ?? .private,
-                    author: Author(
-                        kind: Author.Kind(rawValue: try value(9, String.self)) ?? .user, id: try value(10, UUID.self)),
+                    author: Author(column: try value(9, String.self), id: try value(10, UUID.self)),
                     parentId: try value(11, UUID?.self), commentCount: try value(12, Int.self),
                     reactionCounts: ReactionCounts(
                         upvote: try value(13, Int.self), downvote: try value(14, Int.self), emoji: emoji,

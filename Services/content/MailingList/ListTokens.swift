@@ -1,3 +1,4 @@
+import Contracts
 import Crypto
 import Foundation
 
@@ -31,15 +32,15 @@ struct ListTokens: Sendable {
                 claims.subscriber.uuidString.lowercased(), claims.nonce, String(claims.expires),
             ].joined(separator: ".").utf8)
         let signature = HMAC<SHA256>.authenticationCode(for: payload, using: key)
-        return Self.base64URL(payload) + "." + Self.base64URL(Data(signature))
+        return payload.base64URLEncodedString + "." + Data(signature).base64URLEncodedString
     }
 
     /// The claims of a token signed with this secret, for `purpose` and `tenant`, not expired;
     /// nil for anything else (forged, altered, another purpose, another tenant, expired).
     func verify(_ token: String, purpose: Purpose, tenant: UUID, now: Date = Date()) -> Claims? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard token.utf8.count <= 512, parts.count == 2, let payload = Self.data(base64URL: parts[0]),
-            let signature = Self.data(base64URL: parts[1]),
+        guard token.utf8.count <= 512, parts.count == 2, let payload = Data(base64URLEncoded: parts[0]),
+            let signature = Data(base64URLEncoded: parts[1]),
             HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: payload, using: key),
             let text = String(data: payload, encoding: .utf8)
         else { return nil }
@@ -53,18 +54,7 @@ struct ListTokens: Sendable {
     }
 
     static func nonce() -> String {
-        base64URL(Data((0..<12).map { _ in UInt8.random(in: .min ... .max) }))
+        Data((0..<12).map { _ in UInt8.random(in: .min ... .max) }).base64URLEncodedString
     }
 
-    private static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    private static func data(base64URL text: Substring) -> Data? {
-        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
-    }
 }

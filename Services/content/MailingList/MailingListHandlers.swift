@@ -68,7 +68,7 @@ struct MailingListHandlers: Sendable {
         for subscriber in page.items { csv += subscriber.csvLine }
         var reply = Reply(payload: Array(csv.utf8))
         reply.headers[ContentHeaders.contentType] = "text/csv; charset=utf-8"
-        if let next = page.nextCursor { reply.headers[ContentHeaders.nextCursor] = next }
+        if let next = page.nextCursor { reply.headers[PageCursor.header] = next }
         return reply
     }
 
@@ -94,15 +94,9 @@ struct MailingListHandlers: Sendable {
             confirmUrl: "\(base)/confirm?token=\(confirm)", unsubscribeUrl: "\(base)/unsubscribe?token=\(unsubscribe)",
             expiresAt: expires)
         do {
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            _ = try await jetStream.publish(
-                Subjects.mailingListConfirmEvent, payload: try encoder.encode(mail), messageID: mail.id.uuidString)
+            try await jetStream.publish(Subjects.mailingListConfirmEvent, event: mail, messageID: mail.id.uuidString)
         } catch {
             logger.warning("could not publish the confirmation mail event", metadata: ["error": "\(error)"])
-        }
-        if configuration.mailOutboxLog {
-            logger.notice("MAIL_OUTBOX_LOG: confirm the subscription of \(email) in \(slug): \(mail.confirmUrl)")
         }
     }
 }

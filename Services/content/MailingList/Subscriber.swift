@@ -53,19 +53,3 @@ struct Subscription: JSONBody {
     var source: String?
     var metadata: JSONValue?
 }
-
-/// `mail.events.mailing-list-confirm`: a mailer sends `confirmUrl` to `email`.
-struct ConfirmationMail: Codable, Sendable {
-    var type = "mailing-list-confirm"
-    var id: UUID
-    var tenantId: UUID
-    var tenantSlug: String
-    var subscriberId: UUID
-    var email: String
-    /// The link that confirms (single purpose; dies when the address asks again).
-    var confirmUrl: String
-    /// The link for the mail's footer: it never expires and unsubscribes this address whenever
-    /// it is used, also after the address subscribed again (an old newsletter's link must work).
-    var unsubscribeUrl: String
-    var expiresAt: Date
-}

@@ -88,7 +88,7 @@ struct SceneHandlers: Sendable {
     }
 
     private static func checkMayPublish(_ caller: Caller, _ scene: Scene, deleting: Bool = false) throws {
-        guard caller.isPrivileged || caller.author == scene.author else {
+        guard caller.mayManage(scene.author) else {
             throw ServiceError.forbidden(
                 deleting
                     ? "only the scene's author, a moderator or an admin may delete it"

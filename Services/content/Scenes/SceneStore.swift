@@ -57,7 +57,7 @@ struct SceneStore: Sendable {
             scenes.append(
                 SceneSummary(
                     id: id, name: name, public: isPublic, nodeCount: count,
-                    author: Author(kind: Author.Kind(rawValue: kind) ?? .user, id: author), version: version,
+                    author: Author(column: kind, id: author), version: version,
                     createdAt: created, updatedAt: updated))
         }
         return page.page(scenes, id: \.id)
@@ -100,7 +100,7 @@ struct SceneStore: Sendable {
                 Scene(
                     id: id, name: name, public: isPublic,
                     nodes: try decoder.decode([SceneNode].self, from: Data(nodes.utf8)),
-                    author: Author(kind: Author.Kind(rawValue: kind) ?? .user, id: author), version: version,
+                    author: Author(column: kind, id: author), version: version,
                     createdAt: created, updatedAt: updated))
         }
         return scenes

@@ -28,6 +28,11 @@ enum Caller: Sendable, Equatable {
         }
     }
 
+    /// May change or delete what `author` made: the author, and privileged callers.
+    func mayManage(_ author: Author) -> Bool {
+        isPrivileged || self.author == author
+    }
+
     /// The author recorded on what this caller creates.
     var author: Author? {
         switch self {
@@ -42,6 +47,16 @@ struct Author: Codable, Sendable, Equatable {
     enum Kind: String, Codable, Sendable { case user, apiKey }
     var kind: Kind
     var id: UUID
+
+    init(kind: Kind, id: UUID) {
+        self.kind = kind
+        self.id = id
+    }
+
+    /// From a row's `author_kind` and `author_id` columns.
+    init(column kind: String, id: UUID) {
+        self.init(kind: Kind(rawValue: kind) ?? .user, id: id)
+    }
 }
 
 /// A forwarded HTTP request, read: tenant, caller, path parameters, query and body.

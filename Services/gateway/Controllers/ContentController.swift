@@ -205,19 +205,23 @@ struct ContentController: Sendable {
 /// Sends a route's request to the content service: the body untouched, path parameters in
 /// `Resource-Id` / `Resource-Key`, the query string in `Query`; and turns the reply into the response.
 struct ContentClient: Sendable {
-    let nats: NatsConnection
-    var timeout: Duration = .seconds(10)
+    let service: ServiceClient
+
+    init(nats: NatsConnection) {
+        service = ServiceClient(nats: nats)
+    }
 
     func forward(
         _ subject: String, _ request: Request, _ context: GatewayRequestContext, id: Bool = false,
         key: String? = nil, body: Bool = false
     ) async throws -> Response {
-        var headers = ServiceClient.routingHeaders(context)
-        if id { headers[RoutingHeaders.resourceID] = try context.parameters.id().uuidString.lowercased() }
+        var headers: MessageHeaders = [:]
         if let key { headers[ContentHeaders.key] = key }
         if let query = try Self.query(request.uri.query) { headers[ContentHeaders.query] = query }
         let payload = body ? try await request.bodyBytes(context: context) : []
-        let reply = try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)
+        let reply = try await service.call(
+            subject, payload: payload, context: context, resourceID: id ? try context.parameters.id() : nil,
+            headers: headers)
         return Self.response(reply)
     }
 
@@ -226,22 +230,19 @@ struct ContentClient: Sendable {
         _ subject: String, _ request: Request, _ context: GatewayRequestContext, tenant: Principal.TenantRef,
         key: String? = nil, body: Bool = false
     ) async throws -> NatsMessage {
-        var headers: MessageHeaders = [
-            RoutingHeaders.requestID: context.requestID, RoutingHeaders.traceParent: context.trace.child().header,
-            RoutingHeaders.tenantID: tenant.id.uuidString.lowercased(),
-            ContentHeaders.tenantSlug: tenant.slug, ContentHeaders.clientAddress: context.clientAddress,
-        ]
+        var headers = ServiceClient.requestHeaders(context)
+        headers[RoutingHeaders.tenantID] = tenant.id.uuidString.lowercased()
+        headers[ContentHeaders.tenantSlug] = tenant.slug
+        headers[ContentHeaders.clientAddress] = context.clientAddress
         if let key { headers[ContentHeaders.key] = key }
         if let query = try Self.query(request.uri.query) { headers[ContentHeaders.query] = query }
         let payload = body ? try await request.bodyBytes(context: context) : []
-        return try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)
+        return try await service.nats.request(subject, payload: payload, headers: headers, timeout: service.timeout)
     }
 
     /// A request of the caller's own, with a query string of the gateway's making.
     func call(_ subject: String, _ context: GatewayRequestContext, query: String) async throws -> NatsMessage {
-        var headers = ServiceClient.routingHeaders(context)
-        if !query.isEmpty { headers[ContentHeaders.query] = query }
-        return try await nats.request(subject, payload: [UInt8](), headers: headers, timeout: timeout)
+        try await service.call(subject, context: context, headers: query.isEmpty ? [:] : [ContentHeaders.query: query])
     }
 
     static func response(_ reply: NatsMessage) -> Response {

@@ -129,7 +129,6 @@ struct FormsController: Sendable {
         }
     }
 
-    /// Page by page, each asked for when the client has taken the previous one.
     private func export(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let status = request.uri.queryParameters["status"].map(String.init)
         @Sendable func page(_ cursor: String?) async throws -> NatsMessage {
@@ -141,21 +140,6 @@ struct FormsController: Sendable {
             return try await client.call(
                 ContentSubjects.mailingListExport, context, query: query.joined(separator: "&"))
         }
-        let first = try await page(nil)
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/csv; charset=utf-8",
-                .contentDisposition: "attachment; filename=\"mailing-list.csv\"",
-            ],
-            body: ResponseBody { writer in
-                var current = first
-                while true {
-                    try await writer.write(ByteBuffer(bytes: current.payload))
-                    guard let cursor = current.headers[ContentHeaders.nextCursor] else { break }
-                    current = try await page(cursor)
-                }
-                try await writer.finish(nil)
-            })
+        return csvExport(filename: "mailing-list.csv", first: try await page(nil), next: page)
     }
 }

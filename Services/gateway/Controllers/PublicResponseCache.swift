@@ -17,8 +17,8 @@ final class PublicResponseCache: Sendable {
         var target: String
     }
 
+    /// A 200 answer (errors are not cached).
     struct Entry: Sendable {
-        var status: Int
         var contentType: String
         var body: [UInt8]
         /// A strong validator: a digest of the body.
@@ -85,7 +85,7 @@ struct PublicContent: Sendable {
         let entry = try await cache.entries.value(cacheKey) {
             let reply = try await client.public(subject, request, context, tenant: tenant, key: key)
             return PublicResponseCache.Entry(
-                status: 200, contentType: reply.headers[ContentHeaders.contentType] ?? "application/json",
+                contentType: reply.headers[ContentHeaders.contentType] ?? "application/json",
                 body: reply.payload, etag: PublicResponseCache.etag(reply.payload))
         }
         guard let entry else { throw Problem.notFound() }
@@ -96,7 +96,6 @@ struct PublicContent: Sendable {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        return Response(
-            status: .init(code: entry.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: entry.body)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: entry.body)))
     }
 }

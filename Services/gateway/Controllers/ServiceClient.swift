@@ -9,20 +9,25 @@ struct ServiceClient: Sendable {
     let nats: NatsConnection
     var timeout: Duration = .seconds(10)
 
+    /// `headers` go along with the routing headers (a route's own, e.g. a query string).
     func call(
         _ subject: String, payload: some ContiguousBytes = [UInt8](), context: GatewayRequestContext,
-        resourceID: UUID? = nil
+        resourceID: UUID? = nil, headers extra: MessageHeaders = [:]
     ) async throws -> NatsMessage {
         var headers = Self.routingHeaders(context)
         if let resourceID { headers[RoutingHeaders.resourceID] = resourceID.uuidString.lowercased() }
+        for field in extra.fields { headers[field.name] = field.value }
         return try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)
+    }
+
+    /// The request id and the trace: what every request to a service carries, anonymous ones too.
+    static func requestHeaders(_ context: GatewayRequestContext) -> MessageHeaders {
+        [RoutingHeaders.requestID: context.requestID, RoutingHeaders.traceParent: context.trace.child().header]
     }
 
     /// The request id, tenant and principal, as every service receives them.
     static func routingHeaders(_ context: GatewayRequestContext) -> MessageHeaders {
-        var headers: MessageHeaders = [
-            RoutingHeaders.requestID: context.requestID, RoutingHeaders.traceParent: context.trace.child().header,
-        ]
+        var headers = requestHeaders(context)
         if let principal = context.principal {
             if let tenant = principal.tenant { headers[RoutingHeaders.tenantID] = tenant.id.uuidString.lowercased() }
             switch principal.kind {
@@ -60,4 +65,26 @@ extension Request {
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         return Array(buffer.readableBytesView)
     }
+}
+
+/// A CSV download streamed page by page over NATS: each page is asked for when the client has
+/// taken the previous one (a slow client slows the export down instead of filling memory), the
+/// next page's cursor in the reply's ``PageCursor/header``.
+func csvExport(
+    filename: String, first: NatsMessage, next: @escaping @Sendable (String) async throws -> NatsMessage
+) -> Response {
+    Response(
+        status: .ok,
+        headers: [
+            .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\"",
+        ],
+        body: ResponseBody { writer in
+            var page = first
+            while true {
+                try await writer.write(ByteBuffer(bytes: page.payload))
+                guard let cursor = page.headers[PageCursor.header] else { break }
+                page = try await next(cursor)
+            }
+            try await writer.finish(nil)
+        })
 }

@@ -59,30 +59,14 @@ struct UsageController: Sendable {
                 access: access, query: filters,
                 success: .init(status: 200, description: "CSV", schema: .string(), contentType: "text/csv"))
         ) { request, context in
-            // Page by page, each asked for when the client has taken the previous one: a slow
-            // client slows the export down instead of filling memory.
             let filter = try Self.filter(request)
-            let first = try await usage.call(
-                UsageQuerySubjects.export,
-                payload: try Self.encoder.encode(UsageExportRequest(filter: filter, cursor: nil)),
-                context: context)
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"usage.csv\"",
-                ],
-                body: ResponseBody { writer in
-                    var page = first
-                    while true {
-                        try await writer.write(ByteBuffer(bytes: page.payload))
-                        guard let cursor = page.headers[UsageQuerySubjects.nextCursorHeader] else { break }
-                        page = try await usage.call(
-                            UsageQuerySubjects.export,
-                            payload: try Self.encoder.encode(UsageExportRequest(filter: filter, cursor: cursor)),
-                            context: context)
-                    }
-                    try await writer.finish(nil)
-                })
+            @Sendable func page(_ cursor: String?) async throws -> NatsMessage {
+                try await usage.call(
+                    UsageQuerySubjects.export,
+                    payload: try Self.encoder.encode(UsageExportRequest(filter: filter, cursor: cursor)),
+                    context: context)
+            }
+            return csvExport(filename: "usage.csv", first: try await page(nil), next: page)
         }
         api.add(
             Operation(

@@ -27,10 +27,7 @@ struct MailEvents: Sendable {
     let logger: Logger
 
     func passwordReset(_ event: PasswordReset) async throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        try await jetStream.publish(
-            Subjects.passwordResetEvent, payload: try encoder.encode(event), messageID: event.id.uuidString)
+        try await jetStream.publish(Subjects.passwordResetEvent, event: event, messageID: event.id.uuidString)
         if logToOutbox {
             logger.notice(
                 "MAIL_OUTBOX_LOG: password reset for \(event.email) in \(event.tenantSlug): token \(event.token)")
@@ -45,17 +42,13 @@ struct MailOutboxLog: Service {
     let nats: NatsConnection
     let logger: Logger
 
-    struct Confirmation: Decodable {
-        var email: String
-        var tenantSlug: String
-        var confirmUrl: String
-    }
-
     func run() async throws {
         let subscription = try nats.subscribe(Subjects.mailingListConfirmEvent)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
         try await withGracefulShutdownHandler {
             for await message in subscription {
-                guard let mail = try? JSONDecoder().decode(Confirmation.self, from: Data(message.payload)) else {
+                guard let mail = try? decoder.decode(ConfirmationMail.self, from: Data(message.payload)) else {
                     continue
                 }
                 logger.notice(

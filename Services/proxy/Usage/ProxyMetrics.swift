@@ -13,14 +13,19 @@ enum ProxyMetrics {
         var tokens: [String: Counter]
     }
 
-    private static let series = Mutex<[String: Series]>([:])
+    private struct Key: Hashable {
+        var service: String
+        var statusClass: Int
+        var streamed: Bool
+    }
+
+    private static let series = Mutex<[Key: Series]>([:])
 
     static func record(_ event: UsageEvent) {
-        let statusClass = "\(event.status / 100)xx"
-        let key = "\(event.service)|\(statusClass)|\(event.streamed)"
+        let key = Key(service: event.service, statusClass: event.status / 100, streamed: event.streamed)
         let series = series.withLock { cache in
             if let found = cache[key] { return found }
-            let call = [("provider", event.service), ("status", statusClass)]
+            let call = [("provider", event.service), ("status", "\(key.statusClass)xx")]
             let made = Series(
                 calls: Counter(
                     label: "strongbox_proxy_calls_total", dimensions: call + [("streamed", String(event.streamed))]),

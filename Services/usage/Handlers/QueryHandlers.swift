@@ -43,7 +43,7 @@ struct QueryHandlers: Sendable {
                 var csv = ask.cursor == nil ? UsageCSV.header : ""
                 for event in page.items { csv += UsageCSV.line(event) }
                 var reply = Reply(payload: Array(csv.utf8))
-                if let next = page.nextCursor { reply.headers[UsageQuerySubjects.nextCursorHeader] = next }
+                if let next = page.nextCursor { reply.headers[PageCursor.header] = next }
                 return reply
             },
         ]

@@ -171,14 +171,11 @@ struct UsageReports: Sendable {
     }
 
     static func encodeCursor(micros: Int64, id: String) -> String {
-        Data("u1:\(micros):\(id)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        Data("u1:\(micros):\(id)".utf8).base64URLEncodedString
     }
 
     static func decodeCursor(_ cursor: String) throws -> (micros: Int64, id: String) {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+        guard let data = Data(base64URLEncoded: cursor), let text = String(data: data, encoding: .utf8),
             text.hasPrefix("u1:")
         else { throw ServiceError.badRequest("`cursor` is not a cursor this API issued") }
         let parts = text.dropFirst(3).split(separator: ":", maxSplits: 1)
