@@ -26,15 +26,9 @@ extension NatsConnection {
     /// `.timeout` (nothing within `firstTimeout`, or a gap longer than `idleTimeout`),
     /// `.streamInterrupted` (a message lost), or the ``ServiceError`` the end marker carries.
     /// Stopping the iteration early (or cancelling its task) tells the responder to stop.
-    ///
-    /// `deliverOn` runs the hand-over of each message (in order) where the reader's task should
-    /// wake, e.g. on the event loop of the HTTP connection that will write the messages out, so
-    /// the writes need no further thread hop; without it, messages are handed over on libnats's
-    /// delivery thread.
     public func streamRequest(
         _ subject: String, payload: some ContiguousBytes = [UInt8](), headers: MessageHeaders = [:],
-        firstTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), bufferSize: Int = 1024,
-        deliverOn schedule: (@Sendable (@escaping @Sendable () -> Void) -> Void)? = nil
+        firstTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), bufferSize: Int = 1024
     ) throws(NatsError) -> AsyncThrowingStream<NatsMessage, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(
             of: NatsMessage.self, bufferingPolicy: .bufferingOldest(bufferSize))
@@ -42,7 +36,7 @@ extension NatsConnection {
         let progress = StreamProgress()
         let inbox = self.inbox
 
-        let handOver: @Sendable (NatsMessage) -> Void = { [weak self] message in
+        let deliver: @Sendable (NatsMessage) -> Void = { [weak self] message in
             switch progress.accept(message) {
             case .inOrder:
                 if case .dropped = continuation.yield(message) {
@@ -70,16 +64,9 @@ extension NatsConnection {
                 break
             }
         }
-        let deliver: @Sendable (NatsMessage) -> Void = { message in
-            if let schedule { schedule { handOver(message) } } else { handOver(message) }
-        }
         let fail: @Sendable (NatsError) -> Void = { [weak self] error in
             self?.cancelStream(progress)
-            if let schedule {
-                schedule { continuation.finish(throwing: error) }  // after the messages handed over before it
-            } else {
-                continuation.finish(throwing: error)
-            }
+            continuation.finish(throwing: error)
         }
         continuation.onTermination = { [weak self] termination in
             guard case .cancelled = termination else { return }

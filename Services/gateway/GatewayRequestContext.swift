@@ -18,13 +18,9 @@ struct GatewayRequestContext: RequestContext {
     /// The largest request body accepted (`MAX_BODY_BYTES`, set by ``EdgeMiddleware``); larger ones get 413.
     var bodyLimit = 1_048_576
     var maxUploadSize: Int { bodyLimit }
-    /// The event loop of the client's connection: replies from NATS are handed over there, so
-    /// the response is written without another thread hop.
-    let eventLoop: any EventLoop
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        eventLoop = source.channel.eventLoop
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }

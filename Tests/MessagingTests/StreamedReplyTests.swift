@@ -33,26 +33,6 @@ struct StreamedReplyTests {
             #expect(received == (1...500).map { "chunk-\($0)" })
             #expect(end?.headers["X-Status"] == "200")
             #expect(end?.headers[StreamHeader.sequence] == "501")
-
-            // Handed over where the caller says (here a serial queue), still in order.
-            let queue = DispatchQueue(label: "test.deliver-on")
-            let key = DispatchSpecificKey<Bool>()
-            queue.setSpecific(key: key, value: true)
-            let handOvers = Mutex((onQueue: 0, elsewhere: 0))
-            received = []
-            let stream = try connection.streamRequest(
-                "counter.count", payload: Array("300".utf8),
-                deliverOn: { work in
-                    queue.async {
-                        handOvers.withLock {
-                            DispatchQueue.getSpecific(key: key) == true ? ($0.onQueue += 1) : ($0.elsewhere += 1)
-                        }
-                        work()
-                    }
-                })
-            for try await message in stream where !message.isEndOfStream { received.append(message.string) }
-            #expect(received == (1...300).map { "chunk-\($0)" })
-            #expect(handOvers.withLock { $0 } == (onQueue: 301, elsewhere: 0))
         }
     }
 

@@ -151,10 +151,8 @@ struct ProxyController: Sendable {
     {
         var headers = headers
         for (name, value) in ServiceClient.routingHeaders(context) { headers[name] = value }
-        let eventLoop = context.eventLoop
         return try nats.streamRequest(
-            ProxySubjects.call, payload: payload, headers: headers, firstTimeout: timeout, idleTimeout: timeout,
-            deliverOn: { eventLoop.execute($0) })
+            ProxySubjects.call, payload: payload, headers: headers, firstTimeout: timeout, idleTimeout: timeout)
     }
 
     /// The provider's status and headers from the first reply message, then its body as it comes.
