@@ -70,15 +70,24 @@ struct ProxyTests {
             try await harness.store("openai", key: "sk-provider-openai-secret")
             var chat = Self.chat
             chat["model"] = "slow-stream"
+            // The stand-in sends its second chunk only once this client has the first event (or
+            // after 10 s): a chain that held the stream back would make it wait out the timeout.
+            let standIn = harness.standIn
+            standIn.holdSecondChunk()
             let response = try await harness.http.stream(
-                "POST", "/proxy/openai/stream", json: ["payload": chat], headers: harness.auth)
+                "POST", "/proxy/openai/stream", json: ["payload": chat], headers: harness.auth
+            ) { seen in
+                if String(decoding: seen, as: UTF8.self).contains("data:") { standIn.releaseSecondChunk() }
+                return false
+            }
             #expect(response.status == 200)
             #expect(response.header("content-type") == "text/event-stream")
+            #expect(!standIn.secondChunkTimedOut, "the first event reached the client while the provider held the rest")
             let first = try #require(
                 response.chunks.first { String(decoding: $0.bytes, as: UTF8.self).contains("data:") })
             let last = try #require(response.chunks.last)
             // The stand-in runs in this process, so its clock is the client's.
-            let written = harness.standIn.chunkTimes
+            let written = standIn.chunkTimes
             #expect(written.count == StandInProvider.words.count + 4, "role, words, finish, usage, [DONE]")
             #expect(first.at < written[1], "the first event arrived before the provider wrote its second chunk")
             #expect(last.at - first.at >= delay * 3, "and the rest came as they were written")
@@ -265,7 +274,12 @@ struct ProxyTests {
             while harness.standIn.abandonedStreams == 0 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
-            #expect(harness.standIn.abandonedStreams == 1, "the provider's stream was cut")
+            // If not: did the stand-in go on writing (the upstream connection stayed open), or stop?
+            let ticks = harness.standIn.endlessTicks
+            let lastTick = ticks.last.map { "\(ContinuousClock.now - $0) ago" } ?? "never"
+            #expect(
+                harness.standIn.abandonedStreams == 1,
+                "the provider's stream was cut (it wrote \(ticks.count) ticks, the last \(lastTick))")
             let event = try #require(try await harness.usageEvents(1).first)
             #expect(event.clientDisconnected)
             #expect(event.streamed)

@@ -312,10 +312,12 @@ public struct StandInProvider: Sendable {
                                 "data: " + Self.text(Self.chunk("endless", delta: ["content": "tick \(index) "]))
                                 + "\n\n"
                             try await writer.write(ByteBuffer(string: event))
+                            log.wroteTick()
                             index += 1
                         }
                     }
                     for (index, event) in events.enumerated() {
+                        if delayed && index == 1 { try await log.waitForRelease() }
                         if delayed && index > 0 { try await Task.sleep(for: delay) }
                         if record { log.wroteChunk() }
                         try await writer.write(ByteBuffer(string: event))
