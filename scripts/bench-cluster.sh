@@ -14,7 +14,9 @@
 # - content: public content reads per second through the gateway, served from its cache and
 #   (with a query parameter that makes every URL new) from the content service, against
 #   `/healthz`; and schema validations per second against parsing the JSON (Tools/schema-bench).
-# BENCH_ONLY=gateway,vault,proxy,usage,content picks sections (default: all).
+# - flows: a mutation batch inserting 500 nodes and 499 edges against creating the same chart
+#   with one POST /flows (scripts/bench_flows.py).
+# BENCH_ONLY=gateway,vault,proxy,usage,content,flows picks sections (default: all).
 # A private cluster: its own data directory, .env, ports and secrets (set before lib.sh reads them).
 STRONGBOX_DATA=$(mktemp -d /tmp/strongbox-bench-XXXXXX)
 export STRONGBOX_DATA STRONGBOX_ENV="$STRONGBOX_DATA/.env"
@@ -203,4 +205,9 @@ LUA
   ratio_table "Public content reads (no key) through the gateway" "$health_runs" "$cached_runs" "$uncached_runs"
   echo
   "$bin/schema-bench" --seconds "$seconds"
+fi
+
+if want flows; then
+  echo
+  python3 "$ROOT/scripts/bench_flows.py" "$base" "$key" "${BENCH_FLOW_NODES:-500}" "${BENCH_FLOW_ROUNDS:-5}"
 fi

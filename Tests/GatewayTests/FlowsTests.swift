@@ -260,12 +260,55 @@ struct FlowsTests {
                 #expect(
                     NSDictionary(dictionary: after.json).isEqual(to: before.json), "the existing chart is as it was")
             }
+            // Ids and endpoints follow what the batch did before: an edge to a node it removed, a
+            // node or edge it inserted twice.
+            let nodeA = ["chartId": chartID, "position": ["x": 0, "y": 0]] as [String: Any]
+            let sequences: [([[String: Any]], Int, String)] = [
+                (
+                    [
+                        ["type": "remove", "collection": "flow_node", "key": "a", "value": ["chartId": chartID]],
+                        [
+                            "type": "insert", "collection": "flow_edge",
+                            "value": ["id": "b-a", "chartId": chartID, "source": "b", "target": "a"],
+                        ],
+                    ], 422, "mutations[8].value.target"
+                ),
+                (
+                    [
+                        ["type": "remove", "collection": "flow_node", "key": "a", "value": ["chartId": chartID]],
+                        ["type": "insert", "collection": "flow_node", "key": "a", "value": nodeA],
+                        ["type": "insert", "collection": "flow_node", "key": "a", "value": nodeA],
+                    ], 409, "mutations[9].value.id"
+                ),
+                (
+                    [
+                        [
+                            "type": "insert", "collection": "flow_edge",
+                            "value": ["id": "a-b", "chartId": chartID, "source": "b", "target": "a"],
+                        ]
+                    ], 409, "mutations[7].value.id"
+                ),
+            ]
+            for (items, status, field) in sequences {
+                let refused = try await Self.mutate(http, batch + items, headers: world.admin)
+                #expect(refused.status == status, "\(field): \(refused.text)")
+                #expect((refused.json["detail"] as? String ?? "").contains(field), "\(refused.text)")
+            }
             #expect(try await Self.count(world, "flow_charts") == 1)
             #expect(try await Self.count(world, "flow_nodes") == 3)
             let notArray = try await http.post("/flows/mutations", json: ["type": "insert"], headers: world.admin)
             #expect(notArray.status == 400)
 
             batch.append(["type": "remove", "collection": "flow_edge", "key": "e1-2", "value": ["chartId": existingID]])
+            // A node added to a chart that has nodes goes after them; an edge joins it to one of them.
+            batch.append([
+                "type": "insert", "collection": "flow_node", "key": "4",
+                "value": ["chartId": existingID, "position": ["x": 4, "y": 4]],
+            ])
+            batch.append([
+                "type": "insert", "collection": "flow_edge",
+                "value": ["id": "1-4", "chartId": existingID, "source": "1", "target": "4"],
+            ])
             let applied = try await Self.mutate(http, batch, headers: world.admin)
             #expect(applied.status == 200, "\(applied.text)")
             let txid = applied.json["txid"] as? Int ?? 0
@@ -285,8 +328,11 @@ struct FlowsTests {
             let changed = try await http.get("/flows/\(existingID)", headers: world.admin)
             #expect(changed.json["name"] as? String == "Changed")
             #expect(changed.json["version"] as? Int == 2, "one version per batch")
-            #expect((changed.json["nodes"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["1", "node-2"])
-            #expect((changed.json["edges"] as? [[String: Any]])?.isEmpty == true, "e2-3 went with node 3; e1-2 removed")
+            #expect(
+                (changed.json["nodes"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["1", "node-2", "4"])
+            #expect(
+                (changed.json["edges"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["1-4"],
+                "e2-3 went with node 3; e1-2 removed; 1-4 added")
 
             // Later batches get later transaction ids.
             let next = try await Self.mutate(

@@ -19,6 +19,14 @@ struct FlowMutationBatch: Sendable {
         /// Charts created by this batch (version 1 when it commits).
         var created: Set<UUID> = []
         var changed: Set<UUID> = []
+        /// The position after each chart's last node and edge, once read (the chart is locked).
+        var nextNodeOrd: [UUID: Int] = [:]
+        var nextEdgeOrd: [UUID: Int] = [:]
+        /// The tenant's node types this batch has found (and share-locked); forgotten when the
+        /// batch changes a node type.
+        var knownTypes: Set<String> = []
+        /// Nodes each chart is known to have (inserted or found by this batch, not removed since).
+        var knownNodes: [UUID: Set<String>] = [:]
     }
 
     func apply(_ batch: [FlowMutation]) async throws -> FlowMutationResults {
@@ -56,7 +64,8 @@ struct FlowMutationBatch: Sendable {
     private func apply(_ mutation: FlowMutation, _ state: inout State, _ connection: PostgresConnection) async throws
         -> FlowMutationResults.Result
     {
-        switch mutation.collection {
+        if mutation.collection == .nodeType { state.knownTypes = [] }
+        return switch mutation.collection {
         case .chart: try await chart(mutation, &state, connection)
         case .node: try await node(mutation, &state, connection)
         case .edge: try await edge(mutation, &state, connection)
@@ -85,6 +94,8 @@ struct FlowMutationBatch: Sendable {
             try await store.insertChart(id, tenant: tenant, author: author, name: name, connection)
             state.charts[id] = author
             state.created.insert(id)
+            state.nextNodeOrd[id] = 0
+            state.nextEdgeOrd[id] = 0
             return result(mutation, key: id.uuidString, try await store.chart(id, tenant: tenant, connection))
         case .update:
             let id = try mutation.uuidKey()!
@@ -105,6 +116,9 @@ struct FlowMutationBatch: Sendable {
             state.charts[id] = nil
             state.changed.remove(id)
             state.created.remove(id)
+            state.nextNodeOrd[id] = nil
+            state.nextEdgeOrd[id] = nil
+            state.knownNodes[id] = nil
             return result(mutation, key: id.uuidString, nil)
         }
     }
@@ -159,12 +173,13 @@ struct FlowMutationBatch: Sendable {
             let node = try FlowRules.node(value, path: path, extra: ["chartId"])
             let chart = try await chartID(
                 try mutation.reader(allowed: FlowRules.nodeFields.union(["chartId"])), &state, connection)
-            try await checkType(node, path: path, connection)
-            guard try await store.node(node.id, chart: chart, connection) == nil else {
-                throw ServiceError.conflict("`\(path).id`: the chart has a node `\(node.id)` already")
-            }
-            let ord = try await store.nextOrd(chart: chart, edges: false, connection)
-            try await store.upsertNodes([node], tenant: tenant, chart: chart, firstOrd: ord, connection)
+            try await checkType(node, path: path, &state, connection)
+            let ord = try await nextOrd(chart: chart, edges: false, &state, connection)
+            guard
+                try await store.upsertNodes(
+                    [node], tenant: tenant, chart: chart, firstOrd: ord, replacing: false, connection) == 1
+            else { throw ServiceError.conflict("`\(path).id`: the chart has a node `\(node.id)` already") }
+            state.knownNodes[chart, default: []].insert(node.id)
             return result(mutation, key: node.id, node)
         case .update:
             let key = mutation.key!
@@ -177,7 +192,7 @@ struct FlowMutationBatch: Sendable {
                 throw ServiceError.badRequest("`\(reader.path("id"))`: a node's id cannot change")
             }
             try FlowRules.apply(reader, to: &node)
-            try await checkType(node, path: path, connection)
+            try await checkType(node, path: path, &state, connection)
             try await store.updateNode(node, chart: chart, connection)
             return result(mutation, key: key, node)
         case .remove:
@@ -186,12 +201,31 @@ struct FlowMutationBatch: Sendable {
             guard try await store.removeNode(key, chart: chart, connection) else {
                 throw ServiceError.notFound("the chart has no node `\(key)`")
             }
+            state.knownNodes[chart]?.remove(key)
             return result(mutation, key: key, nil)
         }
     }
 
-    private func checkType(_ node: FlowNode, path: String, _ connection: PostgresConnection) async throws {
+    private func checkType(_ node: FlowNode, path: String, _ state: inout State, _ connection: PostgresConnection)
+        async throws
+    {
+        guard !FlowRules.builtinNodeTypes.contains(node.type), !state.knownTypes.contains(node.type) else { return }
         try await store.checkNodeTypes([node], tenant: tenant, field: { _ in "\(path).type" }, connection)
+        state.knownTypes.insert(node.type)
+    }
+
+    /// The next position for a node (or edge) of the chart: read once, then counted here.
+    private func nextOrd(chart: UUID, edges: Bool, _ state: inout State, _ connection: PostgresConnection)
+        async throws -> Int
+    {
+        let ord: Int
+        if let known = edges ? state.nextEdgeOrd[chart] : state.nextNodeOrd[chart] {
+            ord = known
+        } else {
+            ord = try await store.nextOrd(chart: chart, edges: edges, connection)
+        }
+        if edges { state.nextEdgeOrd[chart] = ord + 1 } else { state.nextNodeOrd[chart] = ord + 1 }
+        return ord
     }
 
     private func edge(_ mutation: FlowMutation, _ state: inout State, _ connection: PostgresConnection) async throws
@@ -203,12 +237,12 @@ struct FlowMutationBatch: Sendable {
         case .insert:
             let edge = try FlowRules.edge(try newID(mutation), path: path, extra: ["chartId"])
             let chart = try await chartID(try mutation.reader(allowed: allowed), &state, connection)
-            try await checkEndpoints(edge, chart: chart, path: path, connection)
-            guard try await store.edge(edge.id, chart: chart, connection) == nil else {
-                throw ServiceError.conflict("`\(path).id`: the chart has an edge `\(edge.id)` already")
-            }
-            let ord = try await store.nextOrd(chart: chart, edges: true, connection)
-            try await store.insertEdges([edge], tenant: tenant, chart: chart, firstOrd: ord, connection)
+            try await checkEndpoints(edge, chart: chart, path: path, &state, connection)
+            let ord = try await nextOrd(chart: chart, edges: true, &state, connection)
+            guard
+                try await store.insertEdges(
+                    [edge], tenant: tenant, chart: chart, firstOrd: ord, replacing: false, connection) == 1
+            else { throw ServiceError.conflict("`\(path).id`: the chart has an edge `\(edge.id)` already") }
             return result(mutation, key: edge.id, edge)
         case .update:
             let key = mutation.key!
@@ -221,7 +255,7 @@ struct FlowMutationBatch: Sendable {
                 throw ServiceError.badRequest("`\(reader.path("id"))`: an edge's id cannot change")
             }
             try FlowRules.apply(reader, to: &edge)
-            try await checkEndpoints(edge, chart: chart, path: path, connection)
+            try await checkEndpoints(edge, chart: chart, path: path, &state, connection)
             try await store.updateEdge(edge, chart: chart, connection)
             return result(mutation, key: key, edge)
         case .remove:
@@ -234,10 +268,15 @@ struct FlowMutationBatch: Sendable {
         }
     }
 
-    private func checkEndpoints(_ edge: FlowEdge, chart: UUID, path: String, _ connection: PostgresConnection)
-        async throws
-    {
-        let existing = try await store.existingNodes([edge.source, edge.target], chart: chart, connection)
+    private func checkEndpoints(
+        _ edge: FlowEdge, chart: UUID, path: String, _ state: inout State, _ connection: PostgresConnection
+    ) async throws {
+        let unknown = [edge.source, edge.target].filter { !state.knownNodes[chart, default: []].contains($0) }
+        if !unknown.isEmpty {
+            state.knownNodes[chart, default: []].formUnion(
+                try await store.existingNodes(unknown, chart: chart, connection))
+        }
+        let existing = state.knownNodes[chart, default: []]
         for (field, node) in [("source", edge.source), ("target", edge.target)] where !existing.contains(node) {
             throw ServiceError.unprocessable(
                 "`\(path).\(field)`: `\(node)` is not a node of chart \(chart.uuidString.lowercased()); an edge joins nodes of its own chart"

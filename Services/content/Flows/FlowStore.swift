@@ -177,11 +177,14 @@ struct FlowStore: Sendable {
         return Set(try await rows.decode(String.self).collectAll())
     }
 
-    /// Inserts nodes, or replaces the ones the chart has with the same ids; in one statement.
+    /// Inserts nodes, in one statement; nodes the chart has with the same ids are replaced, or
+    /// with `replacing` false left as they are. Returns how many rows were written.
+    @discardableResult
     func upsertNodes(
-        _ nodes: [FlowNode], tenant: UUID, chart: UUID, firstOrd: Int, _ connection: PostgresConnection
-    ) async throws {
-        guard !nodes.isEmpty else { return }
+        _ nodes: [FlowNode], tenant: UUID, chart: UUID, firstOrd: Int, replacing: Bool = true,
+        _ connection: PostgresConnection
+    ) async throws -> Int {
+        guard !nodes.isEmpty else { return 0 }
         let rows = JSONValue.array(
             nodes.enumerated().map { index, node in
                 var row: [String: JSONValue] = [
@@ -192,23 +195,32 @@ struct FlowStore: Sendable {
                 if let height = node.height { row["height"] = .number(height) }
                 return .object(row)
             })
-        _ = try await connection.query(
+        let onConflict =
+            replacing
+            ? """
+            DO UPDATE SET ord = EXCLUDED.ord, type = EXCLUDED.type, position_x = EXCLUDED.position_x,
+                position_y = EXCLUDED.position_y, width = EXCLUDED.width, height = EXCLUDED.height, data = EXCLUDED.data
+            """ : "DO NOTHING"
+        let written = try await connection.query(
             """
             INSERT INTO content.flow_nodes (tenant_id, chart_id, id, ord, type, position_x, position_y, width, height, data)
             SELECT \(tenant), \(chart), n.id, n.ord, n.type, n.x, n.y, n.width, n.height, n.data
             FROM jsonb_to_recordset(\(rows)::jsonb)
                 AS n(id text, ord integer, type text, x float8, y float8, width float8, height float8, data jsonb)
-            ON CONFLICT (chart_id, id) DO UPDATE SET ord = EXCLUDED.ord, type = EXCLUDED.type,
-                position_x = EXCLUDED.position_x, position_y = EXCLUDED.position_y, width = EXCLUDED.width,
-                height = EXCLUDED.height, data = EXCLUDED.data
+            ON CONFLICT (chart_id, id) \(unescaped: onConflict)
+            RETURNING 1
             """, logger: logger)
+        return try await written.collect().count
     }
 
-    /// Inserts edges (or replaces ones with the same ids); their endpoints must be nodes of `chart`.
+    /// Inserts edges (replacing ones with the same ids, or with `replacing` false leaving them);
+    /// their endpoints must be nodes of `chart`. Returns how many rows were written.
+    @discardableResult
     func insertEdges(
-        _ edges: [FlowEdge], tenant: UUID, chart: UUID, firstOrd: Int, _ connection: PostgresConnection
-    ) async throws {
-        guard !edges.isEmpty else { return }
+        _ edges: [FlowEdge], tenant: UUID, chart: UUID, firstOrd: Int, replacing: Bool = true,
+        _ connection: PostgresConnection
+    ) async throws -> Int {
+        guard !edges.isEmpty else { return 0 }
         let rows = JSONValue.array(
             edges.enumerated().map { index, edge in
                 var row: [String: JSONValue] = [
@@ -223,8 +235,15 @@ struct FlowStore: Sendable {
                 if let data = edge.data { row["data"] = data }
                 return .object(row)
             })
+        let onConflict =
+            replacing
+            ? """
+            DO UPDATE SET ord = EXCLUDED.ord, source = EXCLUDED.source, target = EXCLUDED.target,
+                source_handle = EXCLUDED.source_handle, target_handle = EXCLUDED.target_handle, type = EXCLUDED.type,
+                label = EXCLUDED.label, animated = EXCLUDED.animated, data = EXCLUDED.data
+            """ : "DO NOTHING"
         do {
-            _ = try await connection.query(
+            let written = try await connection.query(
                 """
                 INSERT INTO content.flow_edges (tenant_id, chart_id, id, ord, source, target, source_handle,
                     target_handle, type, label, animated, data)
@@ -232,11 +251,10 @@ struct FlowStore: Sendable {
                     e.type, e.label, e.animated, e.data
                 FROM jsonb_to_recordset(\(rows)::jsonb) AS e(id text, ord integer, source text, target text,
                     source_handle text, target_handle text, type text, label text, animated boolean, data jsonb)
-                ON CONFLICT (chart_id, id) DO UPDATE SET ord = EXCLUDED.ord, source = EXCLUDED.source,
-                    target = EXCLUDED.target, source_handle = EXCLUDED.source_handle,
-                    target_handle = EXCLUDED.target_handle, type = EXCLUDED.type, label = EXCLUDED.label,
-                    animated = EXCLUDED.animated, data = EXCLUDED.data
+                ON CONFLICT (chart_id, id) \(unescaped: onConflict)
+                RETURNING 1
                 """, logger: logger)
+            return try await written.collect().count
         } catch  where DatabaseErrors.isForeignKeyViolation(error) {
             throw ServiceError.unprocessable("an edge joins a node that is not in its chart")
         }
