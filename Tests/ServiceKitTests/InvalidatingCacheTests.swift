@@ -20,11 +20,19 @@ struct InvalidatingCacheTests {
         #expect(loads == 100)
         #expect(cache.value("a") == 0 && cache.value("b") == 1 && cache.value("c") == 2)
         #expect(cache.value("one-off-0") == nil)
+        #expect(cache.sweeps == 0, "nothing could have expired: no pass over the entries")
 
         try await Task.sleep(for: .milliseconds(400))
         _ = try await cache.value("new") { 7 }
         #expect(cache.value("new") == 7)
         #expect(cache.value("a") == nil)
+        #expect(cache.sweeps == 1)
+
+        // Full again with fresh entries: more one-off keys make no pass until one can have expired.
+        for index in 0..<2 { _ = try await cache.value("fill-\(index)") { index } }
+        for index in 0..<100 { _ = try await cache.value("again-\(index)") { index } }
+        #expect(cache.sweeps == 1)
+        #expect(cache.value("again-0") == nil)
     }
 
     @Test("an eviction during a load keeps the stale value out")

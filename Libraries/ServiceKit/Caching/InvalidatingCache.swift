@@ -4,7 +4,9 @@ import Synchronization
 /// source changes (a key revoked, a credential replaced), without the classic race: a load that
 /// started before an eviction does not put the stale value back, because every eviction moves
 /// a generation counter and a load stores its result only if the counter did not move meanwhile.
-/// At `capacity` entries, new keys are cached only as old ones expire.
+/// At `capacity` entries, new keys are cached only as old ones expire: a full cache looks for
+/// expired entries (a pass over all of them) only once one can have expired, and at most once per
+/// `min(lifetime, 1 s)`, so a stream of one-off keys costs a lookup each, not a pass each.
 public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         var value: Value
@@ -14,6 +16,10 @@ public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>:
     private struct State {
         var entries: [Key: Entry] = [:]
         var generation: UInt64 = 0
+        /// No entry expires before this (entries evicted since may have expired later).
+        var earliestExpiry: ContinuousClock.Instant?
+        var lastSweep: ContinuousClock.Instant?
+        var sweeps = 0
     }
 
     private let lifetime: Duration
@@ -45,14 +51,30 @@ public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>:
             if state.entries.count >= capacity && state.entries[key] == nil {
                 // Full: drop what expired; if nothing did, keep what is cached and skip this one, so
                 // a stream of one-off keys (random query strings) cannot push out the useful ones.
-                let now = ContinuousClock.now
-                state.entries = state.entries.filter { $0.value.expires > now }
-                guard state.entries.count < capacity else { return }
+                guard sweep(&state) else { return }
             }
             state.entries[key] = Entry(value: value, expires: expires)
+            state.earliestExpiry = min(state.earliestExpiry ?? expires, expires)
         }
         return value
     }
+
+    /// Drops expired entries if some can have expired and the last pass is not too recent; true if
+    /// that made room.
+    private func sweep(_ state: inout State) -> Bool {
+        let now = ContinuousClock.now
+        guard let earliest = state.earliestExpiry, earliest <= now,
+            state.lastSweep.map({ now - $0 >= min(lifetime, .seconds(1)) }) ?? true
+        else { return false }
+        state.lastSweep = now
+        state.sweeps += 1
+        state.entries = state.entries.filter { $0.value.expires > now }
+        state.earliestExpiry = state.entries.values.lazy.map(\.expires).min()
+        return state.entries.count < capacity
+    }
+
+    /// How many passes over the entries looked for expired ones (for tests).
+    var sweeps: Int { state.withLock { $0.sweeps } }
 
     public func evict(_ key: Key) {
         state.withLock { state in
