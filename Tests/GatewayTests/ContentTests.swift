@@ -273,6 +273,22 @@ struct ContentTests {
             }
             #expect(try await http.get("/public/\(slug)/content/post").jsonArray.count == 1)
 
+            // Public lists page, newest first.
+            for title in ["Second post", "Third post"] {
+                let post = try await world.create(
+                    [
+                        "type": "post", "title": title, "data": [:] as [String: Any], "status": "published",
+                        "accessType": "public",
+                    ])
+                #expect(post.status == 201)
+            }
+            let firstPage = try await http.get("/public/\(slug)/content/post?limit=2")
+            #expect(firstPage.jsonArray.compactMap { $0["title"] as? String } == ["Third post", "Second post"])
+            let cursor = try #require(firstPage.json["nextCursor"] as? String)
+            let lastPage = try await http.get("/public/\(slug)/content/post?limit=2&cursor=\(cursor)")
+            #expect(lastPage.jsonArray.compactMap { $0["title"] as? String } == ["Hello again"])
+            #expect(lastPage.json["nextCursor"] is NSNull)
+
             // Slugs: a generated one gets a suffix, a given duplicate is a conflict, a bad one a 400.
             let again = try await world.create(["type": "post", "title": "Hello, world", "data": [:] as [String: Any]])
             #expect(again.json["slug"] as? String == "hello-world-2")

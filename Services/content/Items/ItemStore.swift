@@ -233,34 +233,91 @@ struct ItemStore: Sendable {
         return page.page(try await Self.decode(rows), id: \.id)
     }
 
+    // The public routes are the most frequent reads, by anyone: their statements are prepared
+    // (once per connection), so PostgreSQL does not parse and plan them again for every read.
+
     /// Published, public, top-level items of a type, newest first (the public routes).
     func listPublic(tenant: UUID, typeName: String, page: PageQuery) async throws -> Page<ContentItem> {
-        let rows = try await client.query(
-            """
-            SELECT \(unescaped: Self.columns) FROM content.items i JOIN content.types t ON t.id = i.type_id
-            WHERE i.tenant_id = \(tenant) AND t.name = \(typeName) AND i.parent_id IS NULL
-              AND i.status = 'published' AND i.access_type = 'public'
-              AND (\(page.after)::uuid IS NULL OR i.id < \(page.after))
-            ORDER BY i.id DESC LIMIT \(page.limit + 1)
-            """, logger: logger)
-        return page.page(try await Self.decode(rows), id: \.id)
+        let rows = try await client.execute(
+            PublicItems(tenant: tenant, typeName: typeName, after: page.after, limit: page.limit + 1), logger: logger)
+        return page.page(try await rows.collectAll(), id: \.id)
     }
 
     func getPublic(tenant: UUID, typeName: String, slug: String) async throws -> ContentItem? {
-        let rows = try await client.query(
-            """
-            SELECT \(unescaped: Self.columns) FROM content.items i JOIN content.types t ON t.id = i.type_id
-            WHERE i.tenant_id = \(tenant) AND t.name = \(typeName) AND i.slug = \(slug)
-              AND i.status = 'published' AND i.access_type = 'public'
-            """, logger: logger)
-        return try await Self.decode(rows).first
+        try await client.execute(PublicItem(tenant: tenant, typeName: typeName, slug: slug), logger: logger)
+            .collectAll().first
     }
 
     /// Whether the tenant has a type of this name (a public list of an unknown type is a 404).
     func typeExists(tenant: UUID, name: String) async throws -> Bool {
-        let rows = try await client.query(
-            "SELECT 1 FROM content.types WHERE tenant_id = \(tenant) AND name = \(name)", logger: logger)
-        return try await !rows.decode(Int.self).collectAll().isEmpty
+        try await !client.execute(TypeNamed(tenant: tenant, name: name), logger: logger).collectAll().isEmpty
+    }
+
+    private struct PublicItems: PostgresPreparedStatement {
+        static let name = "content.public-items"
+        static let sql = """
+            SELECT \(columns) FROM content.items i JOIN content.types t ON t.id = i.type_id
+            WHERE i.tenant_id = $1 AND t.name = $2 AND i.parent_id IS NULL
+              AND i.status = 'published' AND i.access_type = 'public'
+              AND ($3::uuid IS NULL OR i.id < $3)
+            ORDER BY i.id DESC LIMIT $4
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .uuid, .int8]
+        var tenant: UUID
+        var typeName: String
+        var after: UUID?
+        var limit: Int
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(tenant)
+            bindings.append(typeName)
+            bindings.append(after)
+            bindings.append(limit)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> ContentItem { try ItemStore.item(row) }
+    }
+
+    private struct PublicItem: PostgresPreparedStatement {
+        static let name = "content.public-item"
+        static let sql = """
+            SELECT \(columns) FROM content.items i JOIN content.types t ON t.id = i.type_id
+            WHERE i.tenant_id = $1 AND t.name = $2 AND i.slug = $3
+              AND i.status = 'published' AND i.access_type = 'public'
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.uuid, .text, .text]
+        var tenant: UUID
+        var typeName: String
+        var slug: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(tenant)
+            bindings.append(typeName)
+            bindings.append(slug)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> ContentItem { try ItemStore.item(row) }
+    }
+
+    private struct TypeNamed: PostgresPreparedStatement {
+        static let name = "content.type-named"
+        static let sql = "SELECT 1 FROM content.types WHERE tenant_id = $1 AND name = $2"
+        static let bindingDataTypes: [PostgresDataType] = [.uuid, .text]
+        var tenant: UUID
+        var name: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(tenant)
+            bindings.append(name)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Int { try row.decode(Int.self) }
     }
 
     // MARK: - Rows
@@ -278,33 +335,32 @@ struct ItemStore: Sendable {
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [ContentItem] {
         var items: [ContentItem] = []
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
-                try columns[index].decode(T.self, context: .default)
-            }
-            let emoji: [String: Int] =
-                switch try value(15, JSONValue.self) {
-                case .object(let counts):
-                    counts.compactMapValues { if case .number(let n) = $0 { Int(n) } else { nil } }
-                default: [:]
-                }
-            items.append(
-                ContentItem(
-                    id: try value(0, UUID.self), type: try value(1, String.self), typeId: try value(2, UUID.self),
-                    title: try value(3, String?.self), slug: try value(4, String?.self),
-                    data: try value(5, JSONValue.self),
-                    status: ItemStatus(rawValue: try value(6, String.self)) ?? .draft,
-                    publishedAt: try value(7, Date?.self),
-                    accessType: AccessType(rawValue: try value(8, String.self)) ?? .private,
-                    author: Author(column: try value(9, String.self), id: try value(10, UUID.self)),
-                    parentId: try value(11, UUID?.self), commentCount: try value(12, Int.self),
-                    reactionCounts: ReactionCounts(
-                        upvote: try value(13, Int.self), downvote: try value(14, Int.self), emoji: emoji,
-                        total: try value(16, Int.self)),
-                    version: try value(17, Int.self), createdAt: try value(18, Date.self),
-                    updatedAt: try value(19, Date.self)))
-        }
+        for try await row in rows { items.append(try item(row)) }
         return items
+    }
+
+    /// An item from a row of ``columns``.
+    static func item(_ row: PostgresRow) throws -> ContentItem {
+        let columns = row.makeRandomAccess()
+        func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
+            try columns[index].decode(T.self, context: .default)
+        }
+        let emoji: [String: Int] =
+            switch try value(15, JSONValue.self) {
+            case .object(let counts):
+                counts.compactMapValues { if case .number(let n) = $0 { Int(n) } else { nil } }
+            default: [:]
+            }
+        return ContentItem(
+            id: try value(0, UUID.self), type: try value(1, String.self), typeId: try value(2, UUID.self),
+            title: try value(3, String?.self), slug: try value(4, String?.self), data: try value(5, JSONValue.self),
+            status: ItemStatus(rawValue: try value(6, String.self)) ?? .draft, publishedAt: try value(7, Date?.self),
+            accessType: AccessType(rawValue: try value(8, String.self)) ?? .private,
+            author: Author(column: try value(9, String.self), id: try value(10, UUID.self)),
+            parentId: try value(11, UUID?.self), commentCount: try value(12, Int.self),
+            reactionCounts: ReactionCounts(
+                upvote: try value(13, Int.self), downvote: try value(14, Int.self), emoji: emoji,
+                total: try value(16, Int.self)),
+            version: try value(17, Int.self), createdAt: try value(18, Date.self), updatedAt: try value(19, Date.self))
     }
 }
