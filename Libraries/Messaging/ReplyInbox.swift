@@ -4,7 +4,9 @@ import Synchronization
 
 /// One wildcard subscription (`_INBOX.<random>.*`) carrying the replies of every request a
 /// connection makes, so a request costs one publish and no subscribe. Waiters are keyed by
-/// the last subject token; a timer on a private queue fails the ones whose deadline passed.
+/// the last subject token; a timer on a private queue fails the ones whose deadline passed. The
+/// timer ticks every 10 ms while some deadline is pending and sleeps when none is (an idle
+/// connection does not wake its process).
 final class ReplyInbox: Sendable {
     /// Who waits on a reply subject.
     enum Waiter {
@@ -33,6 +35,8 @@ final class ReplyInbox: Sendable {
         var entries: [UInt64: Entry] = [:]
         var deadlines = Heap<Deadline>()
         var closed = false
+        /// Whether the timer ticks (it starts inactive and is suspended while `deadlines` is empty).
+        var ticking = false
     }
 
     /// `_INBOX.<random>.`: every reply subject of this connection starts with it.
@@ -45,11 +49,24 @@ final class ReplyInbox: Sendable {
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "messaging.inbox-timer"))
         timer.schedule(deadline: .now() + .milliseconds(10), repeating: .milliseconds(10), leeway: .milliseconds(5))
         timer.setEventHandler { [weak self] in self?.expire(now: DispatchTime.now().uptimeNanoseconds) }
-        timer.resume()
     }
 
     deinit {
         timer.cancel()
+        // Dispatch requires an inactive or suspended source to be resumed before it goes.
+        if !state.withLock({ $0.ticking }) { timer.resume() }
+    }
+
+    /// Whether the timer ticks (for tests).
+    var isTicking: Bool { state.withLock { $0.ticking } }
+
+    /// Adds a deadline, waking the timer if it sleeps.
+    private func schedule(_ deadline: Deadline, _ state: inout State) {
+        state.deadlines.insert(deadline)
+        if !state.ticking {
+            state.ticking = true
+            timer.resume()
+        }
     }
 
     var wildcardSubject: String { prefix + "*" }
@@ -71,7 +88,7 @@ final class ReplyInbox: Sendable {
         let accepted = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             state.entries[token] = Entry(waiter: waiter, deadline: deadline ?? .max, scheduled: deadline ?? .max)
-            if let deadline { state.deadlines.insert(Deadline(at: deadline, token: token)) }
+            if let deadline { schedule(Deadline(at: deadline, token: token), &state) }
             return true
         }
         if !accepted { Self.fail(waiter, .connectionClosed) }
@@ -105,7 +122,7 @@ final class ReplyInbox: Sendable {
                 entry.deadline = DispatchTime.now().uptimeNanoseconds &+ idle
                 if entry.deadline < entry.scheduled {
                     entry.scheduled = entry.deadline
-                    state.deadlines.insert(Deadline(at: entry.deadline, token: token))
+                    schedule(Deadline(at: entry.deadline, token: token), &state)
                 }
                 state.entries[token] = entry
             case .stream:
@@ -157,6 +174,10 @@ final class ReplyInbox: Sendable {
                     state.entries[first.token] = nil
                     expired.append(entry.waiter)
                 }
+            }
+            if state.deadlines.isEmpty && state.ticking {
+                state.ticking = false
+                timer.suspend()
             }
         }
         for waiter in expired { Self.fail(waiter, .timeout) }
