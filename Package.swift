@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "schema-bench", targets: ["SchemaBench"]),
         .executable(name: "stand-in-provider", targets: ["StandInProviderMain"]),
         .executable(name: "billing-consumer", targets: ["BillingConsumer"]),
+        .executable(name: "chain-floor", targets: ["ChainFloor"]),
         .library(name: "Messaging", targets: ["Messaging"]),
     ],
     dependencies: [
@@ -232,6 +233,23 @@ let package = Package(
             name: "StandInProviderMain",
             dependencies: ["ProviderStandIn", .product(name: "Logging", package: "swift-log")],
             path: "Tools/stand-in-provider",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "ChainFloor",
+            dependencies: [
+                "Messaging",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Tools/chain-floor",
             swiftSettings: swiftSettings
         ),
 

@@ -7,8 +7,9 @@
 # - the vault: audited releases per second over NATS with 64 in flight against `$SRV.PING.vault`,
 #   and AES-256-GCM rates (Tools/vault-bench);
 # - the proxy: the whole chain (gateway → proxy → vault lease → stand-in provider) against the
-#   stand-in called directly, at 1, 16 and 64 connections: requests/s, the latency the chain adds,
-#   and the CPU time per request of the cluster's processes; and the time to a stream's first event;
+#   stand-in called directly and against the floor (Tools/chain-floor: an HTTP front, a NATS hop and
+#   an HTTP client, nothing else), at 1, 16 and 64 connections: requests/s, the latency each adds,
+#   and the CPU time per request of their processes; and the time to a stream's first event;
 # - usage: events ingested per second, publish → committed rollup, against publishing alone, and
 #   the lag under a sustained 5,000 events/s (Tools/usage-bench).
 # - content: public content reads per second through the gateway, served from its cache and
@@ -127,46 +128,72 @@ wrk.method = "POST"
 wrk.body = '$chat'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-pids() { # the chain's processes: the services, nats-server, PostgreSQL
+chain_pids() { # the chain's processes: the services, nats-server, PostgreSQL and its backends
   cat "$STRONGBOX_DATA"/run/*.pid "$STRONGBOX_DATA/nats/nats-server.pid" 2>/dev/null
-  pgrep -f "postgres -D $STRONGBOX_DATA" 2>/dev/null || true
+  local postmaster
+  for postmaster in $(pgrep -f "postgres -D $STRONGBOX_DATA" 2>/dev/null); do
+    echo "$postmaster"
+    pgrep -P "$postmaster" || true
+  done
 }
-cpu_ticks() { # utime + stime of the chain's processes, in clock ticks
+floor_pids() { # the floor's processes (Tools/chain-floor) and nats-server
+  echo "$floor_front $floor_back"
+  cat "$STRONGBOX_DATA/nats/nats-server.pid"
+}
+cpu_ticks() { # pid-listing function -> user + system time of those processes and their reaped children, in clock ticks
   local total=0 pid
-  for pid in $(pids); do
-    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  for pid in $($1); do
+    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")))
   done
   echo "$total"
 }
-measure() { # url, connections, [header] -> rps|p50|p99|requests|cpu ticks
-  local before after output
-  before=$(cpu_ticks)
-  if [ -n "${3:-}" ]; then
-    output=$(wrk -t1 -c"$2" -d"${seconds}s" --latency -s "$STRONGBOX_DATA/post.lua" -H "$3" "$1")
-  else
-    output=$(wrk -t1 -c"$2" -d"${seconds}s" --latency -s "$STRONGBOX_DATA/post.lua" "$1")
-  fi
-  after=$(cpu_ticks)
+measure() { # url, connections, pid-listing function, [header] -> rps|p50|p99|requests|cpu ticks|non-2xx
+  local before after output args=(-t1 -c"$2" -d"${seconds}s" --latency -s "$STRONGBOX_DATA/post.lua")
+  [ -n "${4:-}" ] && args+=(-H "$4")
+  before=$(cpu_ticks "$3")
+  output=$(wrk "${args[@]}" "$1")
+  after=$(cpu_ticks "$3")
   echo "$(echo "$output" | awk '/Requests\/sec/ {print $2}')|$(echo "$output" | awk '$1 == "50%" {print $2}')|$(echo "$output" | awk '$1 == "99%" {print $2}')|$(echo "$output" | awk '/requests in/ {print $1}')|$((after - before))|$(echo "$output" | awk '/Non-2xx/ {print $5}')"
 }
+no_pids() { :; }
+
+# The floor: an HTTP front and a NATS back end calling the stand-in, with nothing of the product's
+# own (no authentication, credential, usage event or logging): what this architecture costs at least.
+floor_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+floor_args=(--nats-url "$NATS_URL" --user operator --password "$NATS_OPERATOR_PASSWORD")
+"$bin/chain-floor" back "${floor_args[@]}" --upstream "$stand_in" >"$STRONGBOX_DATA/logs/floor-back.log" 2>&1 &
+floor_back=$!
+"$bin/chain-floor" front "${floor_args[@]}" --port "$floor_port" >"$STRONGBOX_DATA/logs/floor-front.log" 2>&1 &
+floor_front=$!
+wait_for_port "$floor_port" 30
+floor="http://127.0.0.1:$floor_port"
+wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" "$floor/v1/chat/completions" >/dev/null
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $key" "$base/v1/chat/completions" >/dev/null
 echo
-echo "Proxy chain (gateway → proxy → vault lease → stand-in) vs the stand-in alone, wrk -t1, ${seconds} s per run, release build"
-echo "| connections | stand-in req/s | chain req/s | stand-in p50 | chain p50 | added p50 | chain p99 | CPU µs/request (chain) | non-2xx |"
-echo "|-------------|----------------|-------------|--------------|-----------|-----------|-----------|------------------------|---------|"
+echo "Proxy chain (gateway → proxy → vault lease → stand-in) vs the stand-in alone and vs the floor (the same"
+echo "parts with nothing of the product's own: Tools/chain-floor), wrk -t1, ${seconds} s per run, release build."
+echo "CPU: all processes of the chain (services, nats-server, PostgreSQL) or of the floor (its two and nats-server)."
+echo "| connections | stand-in req/s | floor req/s | chain req/s | added p50 floor | added p50 chain | chain p99 | CPU µs/req floor | CPU µs/req chain | chain/floor CPU | non-2xx |"
+echo "|-------------|----------------|-------------|-------------|-----------------|-----------------|-----------|------------------|------------------|-----------------|---------|"
 for clients in 1 16 64; do
-  IFS='|' read -r d_rps d_p50 d_p99 d_n d_cpu d_err <<<"$(measure "$stand_in/v1/chat/completions" "$clients")"
-  IFS='|' read -r c_rps c_p50 c_p99 c_n c_cpu c_err <<<"$(measure "$base/v1/chat/completions" "$clients" "x-api-key: $key")"
-  python3 - "$clients" "$d_rps" "$c_rps" "$d_p50" "$c_p50" "$c_p99" "$c_n" "$c_cpu" "${c_err:-0}" <<'PY'
+  IFS='|' read -r d_rps d_p50 d_p99 d_n d_cpu d_err <<<"$(measure "$stand_in/v1/chat/completions" "$clients" no_pids)"
+  IFS='|' read -r f_rps f_p50 f_p99 f_n f_cpu f_err <<<"$(measure "$floor/v1/chat/completions" "$clients" floor_pids)"
+  IFS='|' read -r c_rps c_p50 c_p99 c_n c_cpu c_err <<<"$(measure "$base/v1/chat/completions" "$clients" chain_pids "x-api-key: $key")"
+  python3 - "$clients" "$d_rps" "$f_rps" "$c_rps" "$d_p50" "$f_p50" "$c_p50" "$c_p99" "$f_n" "$f_cpu" "$c_n" "$c_cpu" \
+    "$(( ${f_err:-0} + ${c_err:-0} ))" <<'PY'
 import sys
 def us(text):
     value = float(text[:-2] if text.endswith(("us", "ms")) else text[:-1])
     return value * (1000 if text.endswith("ms") else 1 if text.endswith("us") else 1_000_000)
-c, d_rps, c_rps, d_p50, c_p50, c_p99, n, ticks, errors = sys.argv[1:]
-cpu = int(ticks) * 10_000 / max(int(n), 1)  # 100 ticks a second
-print(f"| {c:>11} | {float(d_rps):14.0f} | {float(c_rps):11.0f} | {d_p50:>12} | {c_p50:>9} | {(us(c_p50) - us(d_p50)) / 1000:7.3f}ms | {c_p99:>9} | {cpu:22.0f} | {errors:>7} |")
+c, d_rps, f_rps, c_rps, d_p50, f_p50, c_p50, c_p99, f_n, f_ticks, c_n, c_ticks, errors = sys.argv[1:]
+f_cpu = int(f_ticks) * 10_000 / max(int(f_n), 1)  # 100 ticks a second
+c_cpu = int(c_ticks) * 10_000 / max(int(c_n), 1)
+print(f"| {c:>11} | {float(d_rps):14.0f} | {float(f_rps):11.0f} | {float(c_rps):11.0f} "
+      f"| {(us(f_p50) - us(d_p50)) / 1000:13.3f}ms | {(us(c_p50) - us(d_p50)) / 1000:13.3f}ms | {c_p99:>9} "
+      f"| {f_cpu:16.0f} | {c_cpu:16.0f} | {c_cpu / max(f_cpu, 1):14.2f}× | {errors:>7} |")
 PY
 done
+kill "$floor_front" "$floor_back" 2>/dev/null || true
 direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" \
   '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' 50)
 chain_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$base/v1/chat/completions" \

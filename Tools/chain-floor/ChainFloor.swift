@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import Messaging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// `chain-floor`: the least the product's architecture can do for a proxied call, as a baseline
+/// for `make bench`. Two processes and the same parts as the real chain: an HTTP front (Hummingbird)
+/// that sends the body over NATS (the Messaging library on libnats) to a back end, which posts it
+/// to the provider with AsyncHTTPClient and replies with the answer. No authentication, no
+/// credential, no usage event, no logging, no streaming: what is left is the floor.
+///
+///     chain-floor front --nats-url URL --user U --password P --port N
+///     chain-floor back  --nats-url URL --user U --password P --upstream URL
+@main
+struct ChainFloor {
+    static let subject = "floor.call"
+
+    static func main() async throws {
+        // As the services do (ServiceMain): tasks on NIO's event loops.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var logger = Logger(label: "chain-floor")
+        logger.logLevel = .warning
+        guard let role = arguments.first, ["front", "back"].contains(role) else {
+            throw FloorError(
+                "usage: chain-floor front|back --nats-url URL --user U --password P (--port N | --upstream URL)")
+        }
+        var configuration = NatsConfiguration(servers: [try option("--nats-url", arguments)], name: "floor-\(role)")
+        configuration.user = try option("--user", arguments)
+        configuration.password = try option("--password", arguments)
+        let nats = try await NatsConnection.connect(configuration, logger: logger)
+        let service: any Service =
+            role == "front"
+            ? try front(nats: nats, port: Int(try option("--port", arguments)) ?? 0, logger: logger)
+            : try back(nats: nats, upstream: try option("--upstream", arguments), logger: logger)
+        let group = ServiceGroup(
+            services: [NatsConnectionService(connection: nats), service], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        try await group.run()
+    }
+
+    /// `POST /v1/chat/completions`: the body to the back end over NATS, its answer back.
+    static func front(nats: NatsConnection, port: Int, logger: Logger) throws -> some Service {
+        let router = Router()
+        router.post("/v1/chat/completions") { request, context -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let reply = try await nats.request(subject, payload: Array(body.readableBytesView), timeout: .seconds(30))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+    }
+
+    /// Serves `floor.call`: posts the payload to the provider, replies with its body.
+    static func back(nats: NatsConnection, upstream: String, logger: Logger) throws -> some Service {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        configuration.decompression = .disabled
+        configuration.tracing.tracer = nil
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let url = upstream + "/v1/chat/completions"
+        return MicroService(
+            connection: nats,
+            identity: .init(name: "floor", version: "1.0.0", description: "the chain's floor, for make bench"),
+            endpoints: [
+                .request("call", subject: subject, queueGroup: "floor") { message in
+                    var request = HTTPClientRequest(url: url)
+                    request.method = .POST
+                    request.headers.add(name: "content-type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(bytes: message.payload))
+                    let response = try await client.execute(request, timeout: .seconds(30), logger: logger)
+                    let body = try await response.body.collect(upTo: 8 << 20)
+                    return Reply(payload: Array(body.readableBytesView))
+                }
+            ],
+            logger: logger)
+    }
+
+    static func option(_ name: String, _ arguments: [String]) throws -> String {
+        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
+            throw FloorError("missing \(name)")
+        }
+        return arguments[index + 1]
+    }
+}
+
+struct FloorError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
