@@ -165,7 +165,12 @@ floor_args=(--nats-url "$NATS_URL" --user operator --password "$NATS_OPERATOR_PA
 floor_back=$!
 "$bin/chain-floor" front "${floor_args[@]}" --port "$floor_port" >"$STRONGBOX_DATA/logs/floor-front.log" 2>&1 &
 floor_front=$!
+# A second front asks with the streamed-reply protocol the gateway uses for every proxied call.
+streamed_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin/chain-floor" front "${floor_args[@]}" --port "$streamed_port" --streamed >"$STRONGBOX_DATA/logs/floor-streamed.log" 2>&1 &
+streamed_front=$!
 wait_for_port "$floor_port" 30
+wait_for_port "$streamed_port" 30
 floor="http://127.0.0.1:$floor_port"
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" "$floor/v1/chat/completions" >/dev/null
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $key" "$base/v1/chat/completions" >/dev/null
@@ -193,7 +198,18 @@ print(f"| {c:>11} | {float(d_rps):14.0f} | {float(f_rps):11.0f} | {float(c_rps):
       f"| {f_cpu:16.0f} | {c_cpu:16.0f} | {c_cpu / max(f_cpu, 1):14.2f}× | {errors:>7} |")
 PY
 done
-kill "$floor_front" "$floor_back" 2>/dev/null || true
+streamed_pids() { echo "$streamed_front $floor_back"; cat "$STRONGBOX_DATA/nats/nats-server.pid"; }
+echo
+echo "The floor with a plain NATS reply and with the streamed-reply protocol (what the gateway and the proxy use for every call)"
+echo "| connections | plain req/s | streamed req/s | plain p50 | streamed p50 | CPU µs/req plain | CPU µs/req streamed |"
+echo "|-------------|-------------|----------------|-----------|--------------|------------------|---------------------|"
+for clients in 1 64; do
+  IFS='|' read -r p_rps p_p50 p_p99 p_n p_cpu p_err <<<"$(measure "$floor/v1/chat/completions" "$clients" floor_pids)"
+  IFS='|' read -r s_rps s_p50 s_p99 s_n s_cpu s_err <<<"$(measure "http://127.0.0.1:$streamed_port/v1/chat/completions" "$clients" streamed_pids)"
+  python3 -c 'import sys; c, pr, sr, pp, sp, pn, pc, sn, sc = sys.argv[1:]; print(f"| {c:>11} | {float(pr):11.0f} | {float(sr):14.0f} | {pp:>9} | {sp:>12} | {int(pc) * 10_000 / max(int(pn), 1):16.0f} | {int(sc) * 10_000 / max(int(sn), 1):19.0f} |")' \
+    "$clients" "$p_rps" "$s_rps" "$p_p50" "$s_p50" "$p_n" "$p_cpu" "$s_n" "$s_cpu"
+done
+kill "$floor_front" "$streamed_front" "$floor_back" 2>/dev/null || true
 direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" \
   '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' 50)
 chain_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$base/v1/chat/completions" \

@@ -14,11 +14,15 @@ import UnixSignals
 /// to the provider with AsyncHTTPClient and replies with the answer. No authentication, no
 /// credential, no usage event, no logging, no streaming: what is left is the floor.
 ///
-///     chain-floor front --nats-url URL --user U --password P --port N
+///     chain-floor front --nats-url URL --user U --password P --port N [--streamed]
 ///     chain-floor back  --nats-url URL --user U --password P --upstream URL
+///
+/// With `--streamed` the front asks with the streamed-reply protocol the gateway uses for every
+/// proxied call (`streamRequest`/`respondStream`), to measure what that protocol costs.
 @main
 struct ChainFloor {
     static let subject = "floor.call"
+    static let streamSubject = "floor.call.stream"
 
     static func main() async throws {
         // As the services do (ServiceMain): tasks on NIO's event loops.
@@ -36,7 +40,9 @@ struct ChainFloor {
         let nats = try await NatsConnection.connect(configuration, logger: logger)
         let service: any Service =
             role == "front"
-            ? try front(nats: nats, port: Int(try option("--port", arguments)) ?? 0, logger: logger)
+            ? try front(
+                nats: nats, port: Int(try option("--port", arguments)) ?? 0,
+                streamed: arguments.contains("--streamed"), logger: logger)
             : try back(nats: nats, upstream: try option("--upstream", arguments), logger: logger)
         let group = ServiceGroup(
             services: [NatsConnectionService(connection: nats), service], gracefulShutdownSignals: [.sigterm, .sigint],
@@ -45,14 +51,21 @@ struct ChainFloor {
     }
 
     /// `POST /v1/chat/completions`: the body to the back end over NATS, its answer back.
-    static func front(nats: NatsConnection, port: Int, logger: Logger) throws -> some Service {
+    static func front(nats: NatsConnection, port: Int, streamed: Bool, logger: Logger) throws -> some Service {
         let router = Router()
         router.post("/v1/chat/completions") { request, context -> Response in
-            let body = try await request.body.collect(upTo: 1 << 20)
-            let reply = try await nats.request(subject, payload: Array(body.readableBytesView), timeout: .seconds(30))
+            let payload = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
+            var answer: [UInt8] = []
+            if streamed {
+                let replies = try nats.streamRequest(
+                    streamSubject, payload: payload, firstTimeout: .seconds(30), idleTimeout: .seconds(30))
+                for try await message in replies { answer += message.payload }
+            } else {
+                answer = try await nats.request(subject, payload: payload, timeout: .seconds(30)).payload
+            }
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
+                body: .init(byteBuffer: ByteBuffer(bytes: answer)))
         }
         return Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
@@ -66,19 +79,25 @@ struct ChainFloor {
         configuration.tracing.tracer = nil
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let url = upstream + "/v1/chat/completions"
+        @Sendable func call(_ payload: [UInt8]) async throws -> [UInt8] {
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: payload))
+            let response = try await client.execute(request, timeout: .seconds(30), logger: logger)
+            return Array(try await response.body.collect(upTo: 8 << 20).readableBytesView)
+        }
         return MicroService(
             connection: nats,
             identity: .init(name: "floor", version: "1.0.0", description: "the chain's floor, for make bench"),
             endpoints: [
-                .request("call", subject: subject, queueGroup: "floor") { message in
-                    var request = HTTPClientRequest(url: url)
-                    request.method = .POST
-                    request.headers.add(name: "content-type", value: "application/json")
-                    request.body = .bytes(ByteBuffer(bytes: message.payload))
-                    let response = try await client.execute(request, timeout: .seconds(30), logger: logger)
-                    let body = try await response.body.collect(upTo: 8 << 20)
-                    return Reply(payload: Array(body.readableBytesView))
-                }
+                .request("call", subject: subject, queueGroup: "floor", maxConcurrency: 1024) { message in
+                    Reply(payload: try await call(message.payload))
+                },
+                .stream("call-stream", subject: streamSubject, queueGroup: "floor", maxConcurrency: 1024) {
+                    message, writer in
+                    try writer.finish(try await call(message.payload))
+                },
             ],
             logger: logger)
     }
