@@ -112,6 +112,11 @@ struct FlowsTests {
                     [["id": "a", "position": ["x": 0, "y": 0]]],
                     [["id": "e", "source": "a", "target": "a", "animated": "yes"]], "edges[0].animated"
                 ),
+                (
+                    [["id": "a", "position": ["x": 0, "y": 0]]],
+                    [["id": "e", "source": "a", "target": "a"], ["id": "e", "source": "a", "target": "a"]],
+                    "edges[1].id"
+                ),
             ]
             for (nodes, edges, field) in bad {
                 let refused = try await Self.create(world, nodes: nodes, edges: edges)

@@ -82,31 +82,15 @@ enum FlowRules {
 
     /// Nodes of a chart body: ids unique, at most ``maxNodes``.
     static func nodes(_ values: [JSONValue]) throws -> [FlowNode] {
-        guard values.count <= maxNodes else {
-            throw ServiceError.badRequest("`nodes` must hold at most \(maxNodes) nodes")
-        }
-        var seen = Set<String>()
-        return try values.enumerated().map { index, value in
-            let node = try node(value, path: "nodes[\(index)]")
-            guard seen.insert(node.id).inserted else {
-                throw ServiceError.badRequest("`nodes[\(index)].id`: another node has the id `\(node.id)`")
-            }
-            return node
+        try JSONObjectReader.uniqueList(values, field: "nodes", noun: "node", limit: maxNodes, id: \.id) {
+            try node($0, path: $1)
         }
     }
 
     /// Edges of a chart body, ids unique; with `nodeIDs`, their endpoints checked against them.
     static func edges(_ values: [JSONValue], nodeIDs: Set<String>?) throws -> [FlowEdge] {
-        guard values.count <= maxEdges else {
-            throw ServiceError.badRequest("`edges` must hold at most \(maxEdges) edges")
-        }
-        var seen = Set<String>()
-        let edges = try values.enumerated().map { index, value in
-            let edge = try edge(value, path: "edges[\(index)]")
-            guard seen.insert(edge.id).inserted else {
-                throw ServiceError.badRequest("`edges[\(index)].id`: another edge has the id `\(edge.id)`")
-            }
-            return edge
+        let edges = try JSONObjectReader.uniqueList(values, field: "edges", noun: "edge", limit: maxEdges, id: \.id) {
+            try edge($0, path: $1)
         }
         if let nodeIDs { try checkEndpoints(edges, nodeIDs: nodeIDs) }
         return edges

@@ -14,16 +14,8 @@ enum SceneGraph {
     ]
 
     static func nodes(_ values: [JSONValue]) throws -> [SceneNode] {
-        guard values.count <= maxNodes else {
-            throw ServiceError.badRequest("`nodes` must hold at most \(maxNodes) nodes")
-        }
-        var seen = Set<String>()
-        let nodes = try values.enumerated().map { index, value in
-            let node = try node(value, path: "nodes[\(index)]")
-            guard seen.insert(node.id).inserted else {
-                throw ServiceError.badRequest("`nodes[\(index)].id`: another node has the id `\(node.id)`")
-            }
-            return node
+        let nodes = try JSONObjectReader.uniqueList(values, field: "nodes", noun: "node", limit: maxNodes, id: \.id) {
+            try node($0, path: $1)
         }
         try checkHierarchy(nodes)
         return nodes

@@ -119,3 +119,24 @@ enum ClientID {
         else { throw ServiceError.badRequest("`\(field)` must be 1-\(max) characters without control characters") }
     }
 }
+
+extension JSONObjectReader {
+    /// The elements of a body's list `field` (`nodes`, `edges`): at most `limit`, each read by
+    /// `read` with its path (`nodes[3]`), ids unique; a 400 names the list or the element at fault.
+    static func uniqueList<Element>(
+        _ values: [JSONValue], field: String, noun: String, limit: Int, id: (Element) -> String,
+        read: (JSONValue, String) throws -> Element
+    ) throws -> [Element] {
+        guard values.count <= limit else {
+            throw ServiceError.badRequest("`\(field)` must hold at most \(limit) \(noun)s")
+        }
+        var seen = Set<String>()
+        return try values.enumerated().map { index, value in
+            let element = try read(value, "\(field)[\(index)]")
+            guard seen.insert(id(element)).inserted else {
+                throw ServiceError.badRequest("`\(field)[\(index)].id`: another \(noun) has the id `\(id(element))`")
+            }
+            return element
+        }
+    }
+}
