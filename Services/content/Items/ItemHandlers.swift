@@ -32,8 +32,7 @@ struct ItemHandlers: Sendable {
             guard let parentID = body.parentId else {
                 throw ServiceError.badRequest("a \(type.name) needs `parentId`: the item it is on")
             }
-            guard let parent = try await items.get(parentID, tenant: request.tenant, reader: .init(request.caller))
-            else { throw ServiceError.notFound("no such parent item") }
+            let parent = try await visibleItem(parentID, request, what: "parent item")
             if parent.type == "reaction" {
                 throw ServiceError.unprocessable("a reaction cannot have comments or reactions")
             }
@@ -45,9 +44,7 @@ struct ItemHandlers: Sendable {
                 row.reactionKey = Self.reactionKey(body.data)
             }
         } else if let parentID = body.parentId {
-            guard try await items.get(parentID, tenant: request.tenant, reader: .init(request.caller)) != nil else {
-                throw ServiceError.notFound("no such parent item")
-            }
+            _ = try await visibleItem(parentID, request, what: "parent item")
         }
         let (item, created): (ContentItem, Bool)
         do {
@@ -61,10 +58,7 @@ struct ItemHandlers: Sendable {
     }
 
     func get(_ request: ContentRequest) async throws -> Reply {
-        guard let item = try await items.get(request.id(), tenant: request.tenant, reader: .init(request.caller)) else {
-            throw ServiceError.notFound("no such item")
-        }
-        return try .json(item)
+        try .json(try await visibleItem(request.id(), request))
     }
 
     func list(_ request: ContentRequest) async throws -> Reply {
@@ -87,9 +81,7 @@ struct ItemHandlers: Sendable {
     func update(_ request: ContentRequest) async throws -> Reply {
         let changes = try request.body(ItemChanges.self)
         let id = try request.id()
-        guard let item = try await items.get(id, tenant: request.tenant, reader: .init(request.caller)) else {
-            throw ServiceError.notFound("no such item")
-        }
+        let item = try await visibleItem(id, request)
         try checkMayChange(request.caller, item)
         let type = try await types.get(tenant: request.tenant, id: item.typeId)
         if type.name == "reaction" && type.builtin {
@@ -114,9 +106,7 @@ struct ItemHandlers: Sendable {
 
     func delete(_ request: ContentRequest) async throws -> Reply {
         let id = try request.id()
-        guard let item = try await items.get(id, tenant: request.tenant, reader: .init(request.caller)) else {
-            throw ServiceError.notFound("no such item")
-        }
+        let item = try await visibleItem(id, request)
         try checkMayChange(request.caller, item)
         try await items.delete(item, tenant: request.tenant)
         events.publicChanged(request.tenant)
@@ -125,7 +115,7 @@ struct ItemHandlers: Sendable {
 
     /// `GET /content/{id}/comments`: oldest first.
     func comments(_ request: ContentRequest) async throws -> Reply {
-        let parent = try await visibleParent(request)
+        let parent = try await visibleItem(request.id(), request)
         var filter = ItemStore.ListFilter()
         filter.typeID = try await types.find(tenant: request.tenant, nameOrID: "comment").id
         filter.parentID = parent.id
@@ -137,7 +127,7 @@ struct ItemHandlers: Sendable {
 
     /// `GET /content/{id}/reactions`: `{items, nextCursor, counts}`, newest first.
     func reactions(_ request: ContentRequest) async throws -> Reply {
-        let parent = try await visibleParent(request)
+        let parent = try await visibleItem(request.id(), request)
         var filter = ItemStore.ListFilter()
         filter.typeID = try await types.find(tenant: request.tenant, nameOrID: "reaction").id
         filter.parentID = parent.id
@@ -221,9 +211,12 @@ struct ItemHandlers: Sendable {
         if let title, title.count > 500 { throw ServiceError.badRequest("`title` must be at most 500 characters") }
     }
 
-    private func visibleParent(_ request: ContentRequest) async throws -> ContentItem {
-        guard let item = try await items.get(request.id(), tenant: request.tenant, reader: .init(request.caller)) else {
-            throw ServiceError.notFound("no such item")
+    /// The item if the caller may see it; a 404 ("no such `what`") otherwise.
+    private func visibleItem(_ id: UUID, _ request: ContentRequest, what: String = "item") async throws
+        -> ContentItem
+    {
+        guard let item = try await items.get(id, tenant: request.tenant, reader: .init(request.caller)) else {
+            throw ServiceError.notFound("no such \(what)")
         }
         return item
     }
