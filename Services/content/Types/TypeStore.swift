@@ -22,6 +22,8 @@ final class TypeStore: Sendable {
     }
 
     static let columns = "id, name, description, schema, access_level, builtin, version, created_at, updated_at"
+    /// Compiled schemas kept (each tenant has at least its two built-in types).
+    static let compiledCapacity = 10_000
 
     func create(tenant: UUID, _ body: NewContentType) async throws -> ContentType {
         try ContentType.checkName(body.name)
@@ -125,7 +127,9 @@ final class TypeStore: Sendable {
         if let entry = compiled.withLock({ $0[type.id] }), entry.version == type.version { return entry.schema }
         let schema = try ContentType.compile(type.schema)
         compiled.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
+            // Full: one entry makes room (whichever the dictionary holds first: in effect a random
+            // one), not all of them, so the other tenants' schemas stay compiled.
+            if cache.count >= Self.compiledCapacity, cache[type.id] == nil { cache.remove(at: cache.startIndex) }
             cache[type.id] = (type.version, schema)
         }
         return schema
