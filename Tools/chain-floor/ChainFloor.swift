@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Hummingbird
 import Logging
 import Messaging
@@ -28,22 +29,26 @@ struct ChainFloor {
         // As the services do (ServiceMain): tasks on NIO's event loops.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let arguments = Array(CommandLine.arguments.dropFirst())
+        func option(_ name: String) -> String? {
+            arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        }
+        guard let role = arguments.first, let url = option("--nats-url"), let user = option("--user"),
+            let password = option("--password"),
+            let target = role == "front" ? option("--port") : role == "back" ? option("--upstream") : nil
+        else {
+            print(
+                "usage: chain-floor front|back --nats-url URL --user U --password P (--port N [--streamed] | --upstream URL)"
+            )
+            exit(2)
+        }
         var logger = Logger(label: "chain-floor")
         logger.logLevel = .warning
-        guard let role = arguments.first, ["front", "back"].contains(role) else {
-            throw FloorError(
-                "usage: chain-floor front|back --nats-url URL --user U --password P (--port N | --upstream URL)")
-        }
-        var configuration = NatsConfiguration(servers: [try option("--nats-url", arguments)], name: "floor-\(role)")
-        configuration.user = try option("--user", arguments)
-        configuration.password = try option("--password", arguments)
-        let nats = try await NatsConnection.connect(configuration, logger: logger)
+        let nats = try await NatsConnection.connect(
+            NatsConfiguration(servers: [url], user: user, password: password, name: "floor-\(role)"), logger: logger)
         let service: any Service =
             role == "front"
-            ? try front(
-                nats: nats, port: Int(try option("--port", arguments)) ?? 0,
-                streamed: arguments.contains("--streamed"), logger: logger)
-            : try back(nats: nats, upstream: try option("--upstream", arguments), logger: logger)
+            ? front(nats: nats, port: Int(target) ?? 0, streamed: arguments.contains("--streamed"), logger: logger)
+            : back(nats: nats, upstream: target, logger: logger)
         let group = ServiceGroup(
             services: [NatsConnectionService(connection: nats), service], gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
@@ -51,7 +56,7 @@ struct ChainFloor {
     }
 
     /// `POST /v1/chat/completions`: the body to the back end over NATS, its answer back.
-    static func front(nats: NatsConnection, port: Int, streamed: Bool, logger: Logger) throws -> some Service {
+    static func front(nats: NatsConnection, port: Int, streamed: Bool, logger: Logger) -> some Service {
         let router = Router()
         router.post("/v1/chat/completions") { request, context -> Response in
             let payload = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
@@ -72,7 +77,7 @@ struct ChainFloor {
     }
 
     /// Serves `floor.call`: posts the payload to the provider, replies with its body.
-    static func back(nats: NatsConnection, upstream: String, logger: Logger) throws -> some Service {
+    static func back(nats: NatsConnection, upstream: String, logger: Logger) -> some Service {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
         configuration.decompression = .disabled
@@ -101,16 +106,4 @@ struct ChainFloor {
             ],
             logger: logger)
     }
-
-    static func option(_ name: String, _ arguments: [String]) throws -> String {
-        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
-            throw FloorError("missing \(name)")
-        }
-        return arguments[index + 1]
-    }
-}
-
-struct FloorError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
