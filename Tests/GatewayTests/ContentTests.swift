@@ -302,6 +302,13 @@ struct ContentTests {
             #expect(try await http.get("/public/\(slug)/content/nothing").status == 404)
             #expect(try await http.get("/public/\(slug)/content/post?limit=0").status == 400)
             #expect(try await http.get("/public/\(slug)/content/post?cursor=zzz").status == 400)
+            for body: [String: Any] in [
+                ["type": "post", "title": "a\u{0}b", "data": [:] as [String: Any]],
+                ["type": "post", "data": ["body": "a\u{0}b"]], ["type": "post", "data": ["a\u{0}b": 1]],
+            ] {
+                let refused = try await world.create(body)
+                #expect(refused.status == 400, "a NUL character cannot be stored: \(refused.text)")
+            }
             #expect(try await http.get("/content?status=archived", headers: world.admin).status == 400)
             #expect(try await http.get("/content/not-a-uuid", headers: world.admin).status == 404)
 

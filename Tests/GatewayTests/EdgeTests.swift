@@ -33,6 +33,23 @@ struct EdgeTests {
         }
     }
 
+    @Test("a NUL character in text that would be stored gets 400, not 500; an escaped backslash is no NUL")
+    func nulCharacter() async throws {
+        try await TestGateway.run { gateway in
+            let refused = try await gateway.http.post(
+                "/tenants", json: ["name": "Acme\u{0}Corp"], headers: gateway.adminHeaders)
+            #expect(refused.status == 400, "\(refused.text)")
+            #expect((refused.json["detail"] as? String ?? "").contains("NUL"), "\(refused.text)")
+            let raw = try await gateway.http.send(
+                "POST", "/tenants", raw: Array(#"{"name": "Acme\u0000"}"#.utf8), headers: gateway.adminHeaders)
+            #expect(raw.status == 400, "\(raw.text)")
+            let backslash = try await gateway.http.post(
+                "/tenants", json: ["name": #"Acme \u0000 Corp"#], headers: gateway.adminHeaders)
+            #expect(backslash.status == 201, "a backslash followed by u0000 is text: \(backslash.text)")
+            #expect(backslash.json["name"] as? String == #"Acme \u0000 Corp"#)
+        }
+    }
+
     @Test("CORS: configured origins may send x-api-key and Authorization")
     func cors() async throws {
         try await TestGateway.run(environment: ["CORS_ALLOWED_ORIGINS": "https://app.example.com"]) { gateway in

@@ -248,6 +248,8 @@ struct ProxyTests {
             for body: [String: Any] in [
                 ["payload": "text"], [:], ["payload": Self.chat, "extra": 1],
                 ["payload": Self.chat, "path": "http://evil"],
+                ["payload": Self.chat.merging(["model": "gpt\u{0}x"]) { $1 }],
+                ["payload": Self.chat.merging(["model": String(repeating: "m", count: 300)]) { $1 }],
             ] {
                 let response = try await harness.http.post("/proxy/openai", json: body, headers: harness.auth)
                 #expect(response.status == 400, "\(body): \(response.text)")

@@ -77,7 +77,7 @@ struct ProxyController: Sendable {
             ) { request, context in
                 try await relay(
                     call(
-                        try await request.bodyBytes(context: context), context: context,
+                        try await request.rawBodyBytes(context: context), context: context,
                         headers: [
                             ProxyHeaders.api: "openai", ProxyHeaders.path: path,
                         ]))
@@ -97,7 +97,7 @@ struct ProxyController: Sendable {
                 }
             }
             return try await relay(
-                call(try await request.bodyBytes(context: context), context: context, headers: headers))
+                call(try await request.rawBodyBytes(context: context), context: context, headers: headers))
         }
         api.add(
             Operation(
@@ -120,7 +120,7 @@ struct ProxyController: Sendable {
     /// `/proxy/{service}[/stream]`: unwraps `{payload, path?, credential?}` without re-encoding the payload.
     private func raw(_ request: Request, context: GatewayRequestContext, stream: Bool) async throws -> Response {
         guard let service = context.parameters.get("service") else { throw Problem.notFound() }
-        let body = try await request.bodyBytes(context: context)
+        let body = try await request.rawBodyBytes(context: context)
         guard let envelope = JSONFields(body) else { throw Problem.badRequest("the body must be a JSON object") }
         if let unknown = envelope.fields.map(\.key).first(where: { !Envelope.fields.contains($0) }) {
             throw Problem.badRequest("unknown field `\(unknown)`")

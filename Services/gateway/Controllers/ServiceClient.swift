@@ -59,11 +59,45 @@ struct ServiceClient: Sendable {
 }
 
 extension Request {
-    /// The raw body (413 past the limit), for routes that forward it to a service untouched.
+    /// The body (413 past the limit) of a request whose data is stored: 400 when a JSON string in
+    /// it holds the NUL character, which PostgreSQL keeps in neither text nor jsonb.
     func bodyBytes(context: GatewayRequestContext) async throws -> [UInt8] {
+        let bytes = try await rawBodyBytes(context: context)
+        if JSONText.containsNUL(bytes) {
+            throw Problem.badRequest("text in the body must not contain the NUL character (\\u0000)")
+        }
+        return bytes
+    }
+
+    /// The body as it came (413 past the limit), for the proxy routes: it goes to the provider.
+    func rawBodyBytes(context: GatewayRequestContext) async throws -> [UInt8] {
         var request = self
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         return Array(buffer.readableBytesView)
+    }
+}
+
+enum JSONText {
+    /// True when a JSON text holds the NUL character: a `\u0000` escape (not an escaped
+    /// backslash followed by `u0000`), or a raw 0 byte.
+    static func containsNUL(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0:
+                return true
+            case UInt8(ascii: "\\"):
+                if index + 5 < bytes.count, bytes[index + 1] == UInt8(ascii: "u"),
+                    bytes[(index + 2)...(index + 5)].allSatisfy({ $0 == UInt8(ascii: "0") })
+                {
+                    return true
+                }
+                index += 2  // the escape's first two characters; `\uXXXX` digits are no backslashes
+            default:
+                index += 1
+            }
+        }
+        return false
     }
 }
 
