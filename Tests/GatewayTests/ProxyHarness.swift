@@ -68,13 +68,13 @@ struct ProxyHarness: Sendable {
         guard response.status == 201 else { throw TestInfrastructureError("storing \(service): \(response.text)") }
     }
 
-    /// The next usage events (waits up to `timeout` for `count` of them).
+    /// The next usage events (waits up to `timeout` for `count` of them, in fetches of up to half a
+    /// second each: counted, so a machine that stalls for a while does not use them up).
     func usageEvents(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [UsageEvent] {
         var events: [UsageEvent] = []
-        let deadline = ContinuousClock.now + timeout
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        while events.count < count && ContinuousClock.now < deadline {
+        for _ in 0..<max(1, Int(timeout / .milliseconds(500))) where events.count < count {
             for message in try await usage.fetch(batch: count - events.count, timeout: .milliseconds(500)) {
                 events.append(try decoder.decode(UsageEvent.self, from: Data(message.payload)))
                 try message.ack()
