@@ -34,18 +34,18 @@ nodes = [{"id": f"n{i}", "type": "default", "position": {"x": i * 10, "y": 0}, "
 edges = [{"id": f"e{i}", "source": f"n{i}", "target": f"n{i + 1}"} for i in range(count - 1)]
 
 create_times, batch_times = [], []
-for round in range(rounds + 1):  # the first round warms up and is not counted
+for index in range(rounds + 1):  # the first round warms up and is not counted
     started = time.perf_counter()
-    post("/flows", {"name": f"Created {round}", "nodes": nodes, "edges": edges}, 201)
+    post("/flows", {"name": f"Created {index}", "nodes": nodes, "edges": edges}, 201)
     created = time.perf_counter() - started
 
-    chart = post("/flows", {"name": f"Batched {round}", "nodes": [], "edges": []}, 201)["id"]
+    chart = post("/flows", {"name": f"Batched {index}", "nodes": [], "edges": []}, 201)["id"]
     mutations = [{"type": "insert", "collection": "flow_node", "value": dict(node, chartId=chart)} for node in nodes]
     mutations += [{"type": "insert", "collection": "flow_edge", "value": dict(edge, chartId=chart)} for edge in edges]
     started = time.perf_counter()
     post("/flows/mutations", mutations, 200)
     batched = time.perf_counter() - started
-    if round > 0:
+    if index > 0:
         create_times.append(created)
         batch_times.append(batched)
 

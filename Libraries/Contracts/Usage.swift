@@ -6,6 +6,9 @@ import Messaging
 ///
 /// Fields are only ever added (consumers must ignore unknown ones).
 public struct UsageEvent: Codable, Sendable, Equatable {
+    /// The longest `model` the usage tables keep (the usage service cuts longer ones).
+    public static let modelLimit = 256
+
     /// Minted by the proxy for each call (a UUIDv7): the key to count the call once by.
     public var id: String
     /// The gateway's request id (`x-request-id`, which a client may choose): for finding the call
@@ -127,7 +130,8 @@ extension UsageEvent {
             requestId: requestId)
     }
 
-    /// `2026-11-26T12:34:56Z` read without a formatter; other ISO 8601 forms through Foundation's.
+    /// `2026-11-26T12:34:56Z` read without a formatter; other ISO 8601 forms (and days that do not
+    /// exist, like 30 February) through Foundation's.
     static func date(iso8601 text: String) -> Date? {
         let bytes = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int? {
@@ -141,7 +145,8 @@ extension UsageEvent {
         guard bytes.count == 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84, bytes[13] == 58, bytes[16] == 58,
             bytes[19] == 90, let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+            (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day), hour < 24, minute < 60,
+            second < 60
         else { return try? Date(text, strategy: .iso8601) }
         // A civil date to days since 1970-01-01 (Howard Hinnant's algorithm).
         let shiftedYear = month <= 2 ? year - 1 : year
@@ -150,9 +155,15 @@ extension UsageEvent {
         let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         let days = era * 146_097 + dayOfEra - 719_468
-        let date = Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second))
-        // A day that does not exist (30 February): whatever Foundation makes of it.
-        return iso8601(date) == text ? date : try? Date(text, strategy: .iso8601)
+        return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second))
+    }
+
+    private static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// `2026-11-26T12:34:56Z`, as `Date.ISO8601FormatStyle()` writes it, without its cost.

@@ -53,10 +53,12 @@ struct ProxyCall: Sendable {
         var service = headers[ProxyHeaders.service]
         var model = fields?.string("model")
         if let model,
-            model.utf8.count > 256 || model.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            model.utf8.count > UsageEvent.modelLimit
+                || model.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         {
-            // It is stored with the call's usage event: a value the database refuses would drop it.
-            throw ServiceError.badRequest("`model` must be at most 256 bytes, without control characters")
+            // No model is named so; the usage report would show it cut and without its NUL characters.
+            throw ServiceError.badRequest(
+                "`model` must be at most \(UsageEvent.modelLimit) bytes, without control characters")
         }
         if api != .raw {
             if let name = model, let slash = name.firstIndex(of: "/"), Provider.named(String(name[..<slash])) != nil {

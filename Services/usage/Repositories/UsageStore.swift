@@ -32,7 +32,7 @@ struct UsageStore: Sendable {
         event.id = id
         event.requestId = event.requestId.map { text($0, 128) }
         event.service = text(event.service, 64)
-        event.model = event.model.map { text($0, 256) }
+        event.model = event.model.map { text($0, UsageEvent.modelLimit) }
         event.endpoint = text(event.endpoint, 512)
         event.status = min(max(event.status, 0), 999)
         event.latencyMs = int32(event.latencyMs)
