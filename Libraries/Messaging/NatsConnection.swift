@@ -18,19 +18,22 @@ public final class NatsConnection: @unchecked Sendable {
     let inbox: ReplyInbox
     let logger: Logger
     public let name: String
-    /// Replicas of the streams ``JetStream/ensureStream(_:)`` creates or updates.
+    /// Replicas of the streams ``JetStream/ensureStream(_:)`` creates.
     public let streamReplicas: Int
+    /// Where this connection's replies arrive (see ``NatsConfiguration/inboxPrefix``).
+    public let inboxPrefix: String
     private let inboxSubscription: SubscriptionHandle
 
-    private init(pointer: OpaquePointer, events: ConnectionEvents, name: String, streamReplicas: Int, logger: Logger)
+    private init(pointer: OpaquePointer, events: ConnectionEvents, configuration: NatsConfiguration, logger: Logger)
         throws(NatsError)
     {
         self.pointer = pointer
         self.events = events
         self.logger = logger
-        self.name = name
-        self.streamReplicas = streamReplicas
-        let inbox = ReplyInbox()
+        name = configuration.name
+        streamReplicas = configuration.streamReplicas
+        inboxPrefix = configuration.inboxPrefix
+        let inbox = ReplyInbox(prefix: configuration.inboxPrefix)
         self.inbox = inbox
         inboxSubscription = try Self.subscribe(
             pointer, subject: inbox.wildcardSubject, queue: nil,
@@ -48,9 +51,7 @@ public final class NatsConnection: @unchecked Sendable {
         let pointer = try await Blocking.run { () throws -> UncheckedPointer in
             try UncheckedPointer(openNative(configuration, events: events))
         }
-        return try NatsConnection(
-            pointer: pointer.value, events: events, name: configuration.name,
-            streamReplicas: configuration.streamReplicas, logger: logger)
+        return try NatsConnection(pointer: pointer.value, events: events, configuration: configuration, logger: logger)
     }
 
     private static func openNative(_ configuration: NatsConfiguration, events: ConnectionEvents) throws(NatsError)
@@ -69,6 +70,9 @@ public final class NatsConnection: @unchecked Sendable {
             try check(natsOptions_SetUserInfo(options, user, configuration.password), "setting NATS credentials")
         }
         try check(natsOptions_SetName(options, configuration.name), "setting the connection name")
+        // libnats makes inboxes of its own for JetStream pull subscriptions: under the same prefix.
+        try check(
+            natsOptions_SetCustomInboxPrefix(options, configuration.inboxPrefix), "setting the inbox prefix")
         try check(natsOptions_SetTimeout(options, configuration.connectTimeout.milliseconds), "setting the timeout")
         try check(
             natsOptions_SetReconnectWait(options, configuration.reconnectWait.milliseconds), "setting reconnect wait")
@@ -143,6 +147,11 @@ public final class NatsConnection: @unchecked Sendable {
                 == NATS_OK
         else { return Statistics() }
         return result
+    }
+
+    /// A new unique subject under this connection's inbox prefix, for a subscription of its own.
+    public func newInbox() -> String {
+        "\(inboxPrefix).\(ReplyInbox.randomToken())"
     }
 
     /// The last asynchronous error the server reported (a permissions violation, a slow consumer).

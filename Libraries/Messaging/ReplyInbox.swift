@@ -2,19 +2,39 @@
 import HeapModule
 import Synchronization
 
-/// One wildcard subscription (`_INBOX.<random>.*`) carrying the replies of every request a
+/// One wildcard subscription (`<prefix>.<random>.>`) carrying the replies of every request a
 /// connection makes, so a request costs one publish and no subscribe. Waiters are keyed by
 /// the last subject token; a timer on a private queue fails the ones whose deadline passed. The
 /// timer ticks every 10 ms while some deadline is pending and sleeps when none is (an idle
 /// connection does not wake its process).
+///
+/// Three channels share the token space, told apart by the subject so that NATS permissions can
+/// tell them apart too (docs/messaging.md, "Inboxes and permissions"):
+/// - `<root><token>`: a reply, which a responder publishes through the server's `allow_responses`;
+/// - `<root>s.<token>`: the second and later messages of a streamed reply (a narrow grant);
+/// - `<root>c.<token>`: a requester's cancel of a stream this connection answers (a narrow grant).
+/// A message on a channel its waiter does not listen on is dropped, so a peer allowed to publish
+/// stream messages or cancels cannot answer a plain request.
 final class ReplyInbox: Sendable {
     /// Who waits on a reply subject.
     enum Waiter {
         /// A plain request: one reply ends it.
         case single(CheckedContinuation<NatsMessage, any Error>)
-        /// A streamed reply or a signal: every message is handed on until the waiter is removed.
+        /// A streamed reply: every message (first on the reply channel, then on the stream
+        /// channel) is handed on until the waiter is removed.
         case stream(deliver: @Sendable (NatsMessage) -> Void, fail: @Sendable (NatsError) -> Void, idle: UInt64?)
+        /// A stream this connection answers: `fire` runs when the requester cancels.
+        case cancel(fire: @Sendable () -> Void)
+
+        func listens(on channel: Channel) -> Bool {
+            switch (self, channel) {
+            case (.single, .reply), (.stream, .reply), (.stream, .stream), (.cancel, .cancel): true
+            default: false
+            }
+        }
     }
+
+    enum Channel { case reply, stream, cancel }
 
     private struct Entry {
         var waiter: Waiter
@@ -39,13 +59,15 @@ final class ReplyInbox: Sendable {
         var ticking = false
     }
 
-    /// `_INBOX.<random>.`: every reply subject of this connection starts with it.
-    let prefix: String
+    /// `<inbox prefix>.<random>.`: every subject of this connection's inbox starts with it.
+    let root: String
     private let state = Mutex(State())
     private let timer: any DispatchSourceTimer
 
-    init() {
-        prefix = "_INBOX.\(Self.randomToken())."
+    /// `prefix`: the connection's inbox prefix (`_INBOX`, or `_INBOX.<service>` where NATS
+    /// permissions give each service its own).
+    init(prefix: String = "_INBOX") {
+        root = "\(prefix).\(Self.randomToken())."
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "messaging.inbox-timer"))
         timer.schedule(deadline: .now() + .milliseconds(10), repeating: .milliseconds(10), leeway: .milliseconds(5))
         timer.setEventHandler { [weak self] in self?.expire(now: DispatchTime.now().uptimeNanoseconds) }
@@ -69,7 +91,7 @@ final class ReplyInbox: Sendable {
         }
     }
 
-    var wildcardSubject: String { prefix + "*" }
+    var wildcardSubject: String { root + ">" }
 
     func makeToken() -> UInt64 {
         state.withLock { state in
@@ -78,8 +100,19 @@ final class ReplyInbox: Sendable {
         }
     }
 
+    /// Where a plain reply (or a stream's first message) goes.
     func subject(for token: UInt64) -> String {
-        prefix + String(token, radix: 36)
+        root + String(token, radix: 36)
+    }
+
+    /// Where a streamed reply's later messages go.
+    func streamSubject(for token: UInt64) -> String {
+        root + "s." + String(token, radix: 36)
+    }
+
+    /// Where a requester cancels a stream this connection answers.
+    func cancelSubject(for token: UInt64) -> String {
+        root + "c." + String(token, radix: 36)
     }
 
     /// Registers a waiter (`timeout` nil: until removed); fails it at once if the inbox is closed.
@@ -100,6 +133,7 @@ final class ReplyInbox: Sendable {
         switch entry.waiter {
         case .single(let continuation): continuation.resume(throwing: error)
         case .stream(_, let fail, _): fail(error as? NatsError ?? NatsError(.client, "\(error)"))
+        case .cancel: break
         }
     }
 
@@ -108,13 +142,28 @@ final class ReplyInbox: Sendable {
         _ = state.withLock { $0.entries.removeValue(forKey: token) }
     }
 
+    /// The channel and token of a subject of this inbox.
+    func address(of subject: String) -> (Channel, UInt64)? {
+        guard subject.hasPrefix(root) else { return nil }
+        var rest = subject.utf8.dropFirst(root.utf8.count)
+        var channel = Channel.reply
+        if rest.count > 2, rest[rest.index(after: rest.startIndex)] == UInt8(ascii: ".") {
+            switch rest.first {
+            case UInt8(ascii: "s"): channel = .stream
+            case UInt8(ascii: "c"): channel = .cancel
+            default: return nil
+            }
+            rest = rest.dropFirst(2)
+        }
+        guard let token = UInt64(Substring(rest), radix: 36) else { return nil }
+        return (channel, token)
+    }
+
     /// Called on the inbox subscription's delivery thread.
     func deliver(_ message: NatsMessage) {
-        guard message.subject.hasPrefix(prefix),
-            let token = UInt64(message.subject.dropFirst(prefix.count), radix: 36)
-        else { return }
+        guard let (channel, token) = address(of: message.subject) else { return }
         let waiter = state.withLock { state -> Waiter? in
-            guard var entry = state.entries[token] else { return nil }
+            guard var entry = state.entries[token], entry.waiter.listens(on: channel) else { return nil }
             switch entry.waiter {
             case .single:
                 state.entries[token] = nil
@@ -125,7 +174,7 @@ final class ReplyInbox: Sendable {
                     schedule(Deadline(at: entry.deadline, token: token), &state)
                 }
                 state.entries[token] = entry
-            case .stream:
+            case .stream, .cancel:
                 break
             }
             return entry.waiter
@@ -144,6 +193,8 @@ final class ReplyInbox: Sendable {
             } else {
                 deliver(message)
             }
+        case .cancel(let fire)?:
+            fire()
         case nil:
             break
         }
@@ -187,6 +238,7 @@ final class ReplyInbox: Sendable {
         switch waiter {
         case .single(let continuation): continuation.resume(throwing: error)
         case .stream(_, let fail, _): fail(error)
+        case .cancel: break
         }
     }
 

@@ -2,20 +2,37 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Headers of the streamed-reply protocol: many messages to one reply inbox.
+/// Headers of the streamed-reply protocol: many messages to one requester.
 ///
-/// The responder numbers its messages from 1 (`Nats-Stream-Seq`), names in the first one a
-/// subject where it listens for a cancel (`Nats-Stream-Cancel`), and ends with a message
-/// carrying `Nats-Stream-End: 1` (plus a ``ServiceError`` in its headers when it failed).
+/// The requester names in `Nats-Stream-Reply` where the second and later messages go: the
+/// sibling `<inbox>.s.<token>` of its reply subject `<inbox>.<token>` (the first message goes to
+/// the reply subject itself, through the server's `allow_responses`, and the rest through a grant
+/// on the stream channel only; see docs/messaging.md). The responder numbers its messages from 1
+/// (`Nats-Stream-Seq`), names in the first one a subject where it listens for a cancel
+/// (`Nats-Stream-Cancel`), and ends with a message carrying `Nats-Stream-End: 1` (plus a
+/// ``ServiceError`` in its headers when it failed). A request without `Nats-Stream-Reply` gets
+/// every message on its reply subject (what requesters before this header expect).
 public enum StreamHeader {
     public static let sequence = "Nats-Stream-Seq"
     public static let end = "Nats-Stream-End"
     public static let cancel = "Nats-Stream-Cancel"
+    public static let reply = "Nats-Stream-Reply"
+
+    /// The stream channel that goes with a reply subject: `a.b.<token>` → `a.b.s.<token>`.
+    static func streamSubject(replyTo: String) -> String? {
+        guard let dot = replyTo.lastIndex(of: ".") else { return nil }
+        return replyTo[..<dot] + ".s" + replyTo[dot...]
+    }
 }
 
 extension NatsMessage {
     /// True for the last message of a streamed reply.
     public var isEndOfStream: Bool { headers[StreamHeader.end] == "1" }
+
+    /// Whether the reply subject is an inbox (`_INBOX.…`). Services answer nowhere else: a
+    /// requester cannot make a responder publish its answer on another subject the responder
+    /// may publish to (an event subject, say).
+    public var repliesToInbox: Bool { replyTo?.hasPrefix("_INBOX.") == true }
 }
 
 extension NatsConnection {
@@ -59,7 +76,7 @@ extension NatsConnection {
                     throwing: NatsError(.streamInterrupted, "stream message \(expected) never arrived"))
             case .cancel(let subject):
                 inbox.remove(token)
-                try? self?.publish(subject)
+                if subject.hasPrefix("_INBOX.") { try? self?.publish(subject) }
             case .ignore:
                 break
             }
@@ -71,11 +88,13 @@ extension NatsConnection {
         continuation.onTermination = { [weak self] termination in
             guard case .cancelled = termination else { return }
             // Keep listening until the responder says where to cancel, if it has not yet.
-            if progress.requestCancel().map({ try? self?.publish($0) }) != nil { inbox.remove(token) }
+            if progress.requestCancel().map({ self?.publishCancel($0) }) != nil { inbox.remove(token) }
         }
 
         inbox.register(
             token, .stream(deliver: deliver, fail: fail, idle: UInt64(idleTimeout.nanoseconds)), timeout: firstTimeout)
+        var headers = headers
+        headers[StreamHeader.reply] = inbox.streamSubject(for: token)
         do {
             try publish(subject, payload: payload, headers: headers, replyTo: inbox.subject(for: token))
         } catch {
@@ -87,25 +106,36 @@ extension NatsConnection {
     /// Tells the responder to stop, once, if it has said where to.
     private func cancelStream(_ progress: StreamProgress) {
         guard let subject = progress.requestCancel() else { return }
-        try? publish(subject)
+        publishCancel(subject)
+    }
+
+    /// A cancel goes only to an inbox: a responder cannot make the requester publish elsewhere.
+    private func publishCancel(_ subject: String) {
+        if subject.hasPrefix("_INBOX.") { try? publish(subject) }
     }
 
     /// Answers a streamed request: runs `body` with a writer, ends the stream when `body`
     /// returns (or with its ``ServiceError`` when it throws one). When the requester cancels,
     /// `body` is cancelled; with `cancelsHandler: false` it is not, and watches
     /// ``StreamWriter/waitForCancellation()`` itself (to finish work of its own first).
+    /// Returns the error the stream ended with, if any (for the endpoint's statistics).
+    @discardableResult
     public func respondStream(
         to request: NatsMessage, cancelsHandler: Bool = true,
         _ body: @escaping @Sendable (StreamWriter) async throws -> Void
-    ) async {
-        guard let replyTo = request.replyTo else { return }
+    ) async -> ServiceError? {
+        guard let replyTo = request.replyTo, request.repliesToInbox else { return nil }
+        // The stream channel the requester named, if it is its reply subject's sibling.
+        let streamTo = request.headers[StreamHeader.reply].flatMap { named in
+            StreamHeader.streamSubject(replyTo: replyTo) == named ? named : nil
+        }
         let token = inbox.makeToken()
         let cancellation = CancellationSignal()
-        inbox.register(
-            token, .stream(deliver: { _ in cancellation.fire() }, fail: { _ in }, idle: nil), timeout: nil)
+        inbox.register(token, .cancel(fire: { cancellation.fire() }), timeout: nil)
         defer { inbox.remove(token) }
         let writer = StreamWriter(
-            connection: self, replyTo: replyTo, cancelSubject: inbox.subject(for: token), cancellation: cancellation)
+            connection: self, replyTo: replyTo, streamTo: streamTo ?? replyTo,
+            cancelSubject: inbox.cancelSubject(for: token), cancellation: cancellation)
 
         // The handler runs in a child task; this task waits for whichever comes first: the
         // handler's end or the requester's cancel (without a second task to wait for the cancel).
@@ -134,9 +164,14 @@ extension NatsConnection {
         }
         cancellation.fire()
         switch outcome {
-        case .finished: try? writer.finish()
-        case .failed(let error): try? writer.finish(error: error)
-        case .cancelled: break
+        case .finished:
+            try? writer.finish()
+            return nil
+        case .failed(let error):
+            try? writer.finish(error: error)
+            return error
+        case .cancelled:
+            return nil
         }
     }
 }
@@ -227,17 +262,23 @@ private final class StreamRace: Sendable {
     }
 }
 
-/// Sends the messages of one streamed reply.
+/// Sends the messages of one streamed reply: the first to the request's reply subject, the
+/// rest to its stream channel.
 public final class StreamWriter: Sendable {
     private let connection: NatsConnection
     private let replyTo: String
+    private let streamTo: String
     private let cancelSubject: String
     private let state = Mutex<(sequence: Int, ended: Bool)>((0, false))
     private let cancellation: CancellationSignal
 
-    init(connection: NatsConnection, replyTo: String, cancelSubject: String, cancellation: CancellationSignal) {
+    init(
+        connection: NatsConnection, replyTo: String, streamTo: String, cancelSubject: String,
+        cancellation: CancellationSignal
+    ) {
         self.connection = connection
         self.replyTo = replyTo
+        self.streamTo = streamTo
         self.cancelSubject = cancelSubject
         self.cancellation = cancellation
     }
@@ -277,7 +318,7 @@ public final class StreamWriter: Sendable {
         headers[StreamHeader.sequence] = String(sequence)
         if sequence == 1 { headers[StreamHeader.cancel] = cancelSubject }
         if end { headers[StreamHeader.end] = "1" }
-        try connection.publish(replyTo, payload: payload, headers: headers)
+        try connection.publish(sequence == 1 ? replyTo : streamTo, payload: payload, headers: headers)
     }
 }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import Messaging
@@ -31,5 +32,55 @@ struct ReplyInboxTests {
         inbox.register(token, .stream(deliver: { _ in }, fail: { _ in }, idle: nil), timeout: nil)
         #expect(!inbox.isTicking)
         inbox.remove(token)
+    }
+}
+
+@Suite("Reply inbox channels")
+struct ReplyInboxChannelTests {
+    private func message(_ subject: String) -> NatsMessage {
+        NatsMessage(subject: subject, replyTo: nil, headers: [:], payload: Array("x".utf8))
+    }
+
+    @Test("a plain request takes its reply only from the reply channel, never from the stream or cancel channel")
+    func channelsAreSeparate() async throws {
+        let inbox = ReplyInbox(prefix: "_INBOX.gateway")
+        #expect(inbox.wildcardSubject.hasPrefix("_INBOX.gateway.") && inbox.wildcardSubject.hasSuffix(".>"))
+        let token = inbox.makeToken()
+        let reply = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<NatsMessage, any Error>) in
+            inbox.register(token, .single(continuation), timeout: .seconds(5))
+            inbox.deliver(message(inbox.streamSubject(for: token)))
+            inbox.deliver(message(inbox.cancelSubject(for: token)))
+            inbox.deliver(message(inbox.subject(for: token)))
+        }
+        #expect(reply.subject == inbox.subject(for: token))
+    }
+
+    @Test("a stream takes its reply and stream channels; a cancel waiter only its cancel channel")
+    func streamAndCancel() {
+        let inbox = ReplyInbox(prefix: "_INBOX.proxy")
+        let received = Mutex<[String]>([])
+        let stream = inbox.makeToken()
+        inbox.register(
+            stream,
+            .stream(
+                deliver: { message in received.withLock { $0.append(message.subject) } }, fail: { _ in }, idle: nil),
+            timeout: nil)
+        for subject in [inbox.subject(for: stream), inbox.streamSubject(for: stream), inbox.cancelSubject(for: stream)]
+        {
+            inbox.deliver(message(subject))
+        }
+        #expect(received.withLock { $0 } == [inbox.subject(for: stream), inbox.streamSubject(for: stream)])
+
+        let fired = Mutex(0)
+        let cancel = inbox.makeToken()
+        inbox.register(cancel, .cancel(fire: { fired.withLock { $0 += 1 } }), timeout: nil)
+        inbox.deliver(message(inbox.subject(for: cancel)))
+        inbox.deliver(message(inbox.streamSubject(for: cancel)))
+        #expect(fired.withLock { $0 } == 0)
+        inbox.deliver(message(inbox.cancelSubject(for: cancel)))
+        #expect(fired.withLock { $0 } == 1)
+        inbox.remove(stream)
+        inbox.remove(cancel)
     }
 }

@@ -1,7 +1,8 @@
 import Messaging
 
 extension NatsConfiguration {
-    /// `NATS_URL` (comma-separated servers, default `nats://127.0.0.1:4222`), `NATS_USER`, `NATS_PASSWORD`.
+    /// `NATS_URL` (comma-separated servers, default `nats://127.0.0.1:4222`), `NATS_USER`, `NATS_PASSWORD`;
+    /// the inbox prefix is `_INBOX.<name>`.
     public static func from(_ environment: Environment, name: String) throws(ConfigurationError) -> NatsConfiguration {
         let servers = environment.list("NATS_URL")
         for server in servers where !(server.hasPrefix("nats://") || server.hasPrefix("tls://")) {
@@ -13,6 +14,8 @@ extension NatsConfiguration {
         var configuration = NatsConfiguration(
             servers: servers.isEmpty ? ["nats://127.0.0.1:4222"] : servers, user: user, password: password, name: name)
         configuration.streamReplicas = try environment.integer("JETSTREAM_REPLICAS", default: 1, range: 1...5)
+        // The service's NATS user may read only its own inbox (deploy/nats/auth.conf).
+        configuration.inboxPrefix = "_INBOX.\(name)"
         return configuration
     }
 }

@@ -1,0 +1,87 @@
+import Contracts
+import Foundation
+import Messaging
+import TestSupport
+import Testing
+
+/// The NATS permissions of deploy/nats/auth.conf, tried as each service's user would try them if
+/// it were compromised (docs/messaging.md, "Inboxes and permissions").
+@Suite("NATS permissions")
+struct NatsPermissionsTests {
+    @Test("replies are private: no user but the proxy can read a release, and the release still works")
+    func privateInboxes() async throws {
+        try await TestGateway.run { gateway in
+            let vault = try await gateway.launch("vault")
+            let tenant = try await gateway.createTenant()
+            let stored = try await gateway.http.post(
+                "/credentials", json: ["service": "openai", "key": "sk-overheard-secret"],
+                headers: ["x-api-key": tenant.key])
+            #expect(stored.status == 201, "\(stored.text)")
+
+            var spies: [Subscription] = []
+            var connections: [NatsConnection] = []  // a dropped connection closes
+            for user in ["gateway", "content", "usage"] {
+                let connection = try await gateway.cluster.connect(as: user)
+                connections.append(connection)
+                for subject in ["_INBOX.>", "_INBOX.proxy.>"] {
+                    spies.append(try connection.subscribe(subject))
+                    #expect(
+                        try await connection.reportsError(
+                            containing: "Permissions Violation for Subscription to \"\(subject)\""),
+                        "\(user) may not subscribe to \(subject)")
+                }
+                // Its own inbox is allowed.
+                _ = try connection.subscribe(connection.newInbox())
+                try await connection.flush()
+                #expect(!(connection.lastAsyncError ?? "").contains(connection.inboxPrefix))
+            }
+
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            let released = try await resolve(proxy, tenant: tenant.id, service: "openai")
+            #expect(released.key == "sk-overheard-secret")
+            try await Task.sleep(for: .milliseconds(200))
+            for spy in spies {
+                try spy.unsubscribe()
+                var overheard = 0
+                for await _ in spy { overheard += 1 }
+                #expect(overheard == 0, "a refused subscription receives nothing")
+            }
+            #expect(connections.allSatisfy { $0.isConnected })
+            await vault.stop()
+        }
+    }
+
+    @Test("no user can answer a request it did not receive; the stream grants reach only their channel")
+    func noForgedReplies() async throws {
+        try await TestGateway.run { gateway in
+            let gatewayUser = try await gateway.cluster.connect(as: "gateway")
+            let replyTo = gatewayUser.newInbox() + ".1"
+            let streamTo = gatewayUser.newInbox() + ".s.1"
+            for user in ["content", "usage", "vault", "proxy"] {
+                let connection = try await gateway.cluster.connect(as: user)
+                try connection.publish(replyTo, payload: Array("forged".utf8))
+                #expect(
+                    try await connection.reportsError(
+                        containing: "Permissions Violation for Publish to \"\(replyTo)\""),
+                    "\(user) may not publish to the gateway's reply subject")
+            }
+            // The proxy sends a stream's later messages to the gateway's stream channel, nobody else does.
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            try proxy.publish(streamTo, payload: Array("chunk".utf8))
+            try await proxy.flush()
+            #expect(!(proxy.lastAsyncError ?? "").contains("Permissions Violation"))
+            let content = try await gateway.cluster.connect(as: "content")
+            try content.publish(streamTo, payload: Array("chunk".utf8))
+            #expect(try await content.reportsError(containing: "Permissions Violation for Publish to \"\(streamTo)\""))
+
+            // Only the gateway may cancel the proxy's streams.
+            let proxyInbox = try await gateway.cluster.connect(as: "proxy").newInbox()
+            let cancel = proxyInbox + ".c.1"
+            try gatewayUser.publish(cancel)
+            try await gatewayUser.flush()
+            #expect(!(gatewayUser.lastAsyncError ?? "").contains("Permissions Violation"))
+            try gatewayUser.publish(proxyInbox + ".1", payload: Array("forged".utf8))
+            #expect(try await gatewayUser.reportsError(containing: "Permissions Violation for Publish"))
+        }
+    }
+}
