@@ -19,12 +19,19 @@ struct DiscoveryTests {
                 .request("fail", subject: "vault.fail", queueGroup: "vault") { _ in
                     throw ServiceError.notFound("no such thing")
                 },
+                .stream("broken", subject: "vault.broken", queueGroup: "vault") { _, writer in
+                    try writer.send(Array("first".utf8))
+                    throw ServiceError(code: 502, message: "upstream went away")
+                },
             ],
             logger: .init(label: "test"))
         try await withRunningService(service) {
             _ = try await client.request("vault.ok")
             _ = try await client.request("vault.ok")
             _ = try? await client.request("vault.fail")
+            await #expect(throws: ServiceError.self) {
+                for try await _ in try client.streamRequest("vault.broken") {}
+            }
 
             for subject in ["$SRV.PING", "$SRV.PING.vault", "$SRV.PING.vault.\(service.id)"] {
                 let ping = try json(try await client.request(subject))
@@ -39,7 +46,7 @@ struct DiscoveryTests {
             #expect(info["type"] as? String == "io.nats.micro.v1.info_response")
             #expect(info["description"] as? String == "keeps keys")
             let endpoints = try #require(info["endpoints"] as? [[String: Any]])
-            #expect(endpoints.map { $0["subject"] as? String } == ["vault.ok", "vault.fail"])
+            #expect(endpoints.map { $0["subject"] as? String } == ["vault.ok", "vault.fail", "vault.broken"])
             #expect(endpoints.allSatisfy { $0["queue_group"] as? String == "vault" })
 
             let stats = try json(try await client.request("$SRV.STATS.vault.\(service.id)"))
@@ -51,6 +58,9 @@ struct DiscoveryTests {
             #expect(counters[1]["num_requests"] as? Int == 1)
             #expect(counters[1]["num_errors"] as? Int == 1)
             #expect(counters[1]["last_error"] as? String == "404 no such thing")
+            #expect(counters[2]["num_requests"] as? Int == 1, "a streamed endpoint counts its requests")
+            #expect(counters[2]["num_errors"] as? Int == 1, "and its failures")
+            #expect(counters[2]["last_error"] as? String == "502 upstream went away")
             #expect(counters[0]["processing_time"] is Int)
             #expect(counters[0]["average_processing_time"] is Int)
 
