@@ -63,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "Contracts",
-            dependencies: ["Messaging"],
+            dependencies: ["Messaging", .product(name: "Crypto", package: "swift-crypto")],
             path: "Libraries/Contracts",
             swiftSettings: swiftSettings
         ),

@@ -112,7 +112,8 @@ done
 if want vault; then
 tenant=$(curl -fsS "$base/auth/me" -H "x-api-key: $key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tenant"]["id"])')
 echo
-"$bin/vault-bench" --nats-url "$NATS_URL" --password "$NATS_PROXY_PASSWORD" --operator-password "$NATS_OPERATOR_PASSWORD" --tenant "$tenant" \
+"$bin/vault-bench" --nats-url "$NATS_URL" --password "$NATS_PROXY_PASSWORD" --operator-password "$NATS_OPERATOR_PASSWORD" \
+  --ticket-secret "$RELEASE_TICKET_SECRET" --tenant "$tenant" \
   --services "$(echo $services | tr ' ' ',')" --seconds "$seconds"
 fi
 

@@ -11,6 +11,10 @@ if [ -f "$ENV_FILE" ]; then
     printf '\n# Content service only: signs mailing-list confirm and unsubscribe links\nMAILING_LIST_TOKEN_SECRET=%s\n' \
       "$(random_hex 32)" >>"$ENV_FILE"
   fi
+  if ! grep -q '^RELEASE_TICKET_SECRET=' "$ENV_FILE"; then
+    printf '\n# Gateway and vault: signs and checks the release tickets of proxied calls\nRELEASE_TICKET_SECRET=%s\n' \
+      "$(random_hex 32)" >>"$ENV_FILE"
+  fi
   if ! grep -q '^NATS_BILLING_PASSWORD=' "$ENV_FILE"; then
     printf '\n# NATS user of a billing system (reads the USAGE stream only)\nNATS_BILLING_PASSWORD=nats_%s\n' \
       "$(random_hex 16)" >>"$ENV_FILE"
@@ -44,6 +48,9 @@ CRED_ENCRYPT_KEY_VERSION=1
 
 # Content service only: signs mailing-list confirm and unsubscribe links
 MAILING_LIST_TOKEN_SECRET=$(random_hex 32)
+
+# Gateway and vault: signs and checks the release tickets of proxied calls
+RELEASE_TICKET_SECRET=$(random_hex 32)
 
 # NATS (local nats-server with JetStream, one user per service)
 NATS_PORT=$nats_port

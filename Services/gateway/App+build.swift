@@ -1,3 +1,4 @@
+import Contracts
 import Hummingbird
 import Logging
 import Messaging
@@ -85,7 +86,8 @@ struct Gateway {
         CredentialsController(vault: ServiceClient(nats: context.nats)).register(on: api)
         UsageController(usage: ServiceClient(nats: context.nats)).register(on: api)
         ProxyController(
-            nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout
+            nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout,
+            tickets: ReleaseTicketKeys(secret: configuration.releaseTicketSecret)
         )
         .register(on: api)
         let contentClient = ContentClient(nats: context.nats)

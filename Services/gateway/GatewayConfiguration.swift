@@ -10,6 +10,9 @@ struct GatewayConfiguration: Sendable {
     var adminAPIKey: String
     /// `JWT_SECRET`: signs user access tokens (at least 32 characters).
     var jwtSecret: String
+    /// `RELEASE_TICKET_SECRET`: signs the release tickets of proxied calls, which the vault checks
+    /// (at least 32 characters; the vault has the same value).
+    var releaseTicketSecret: String
     /// `READINESS_TIMEOUT_MS`: how long `/readyz` waits for each service (default 1000).
     var readinessTimeout: Duration
     /// `MAX_BODY_BYTES`: larger request bodies get 413 (default 1 MiB).
@@ -48,6 +51,7 @@ struct GatewayConfiguration: Sendable {
         port = try environment.integer("SERVER_PORT", default: 5860, range: 0...65535)
         adminAPIKey = try environment.secret("ADMIN_API_KEY", minimumLength: 32)
         jwtSecret = try environment.secret("JWT_SECRET", minimumLength: 32)
+        releaseTicketSecret = try environment.secret("RELEASE_TICKET_SECRET", minimumLength: 32)
         readinessTimeout = try environment.duration(
             "READINESS_TIMEOUT_MS", defaultMilliseconds: 1000, range: 50...30_000)
         maxBodyBytes = try environment.integer("MAX_BODY_BYTES", default: 1_048_576, range: 1024...104_857_600)

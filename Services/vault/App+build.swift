@@ -17,7 +17,7 @@ func buildVault(_ configuration: VaultConfiguration, _ context: ServiceContext) 
         repository: repository, cipher: cipher, rules: CredentialRules(baseURLs: configuration.baseURLs), cache: cache,
         nats: context.nats, logger: context.logger)
     let release = ReleaseHandler(
-        repository: repository, cipher: cipher, cache: cache,
+        repository: repository, cipher: cipher, cache: cache, tickets: configuration.releaseTickets,
         audit: AuditLog(jetStream: context.nats.jetStream, logger: context.logger), logger: context.logger)
     let admin = AdminHandlers(repository: repository, jobs: jobs, cipher: cipher)
 

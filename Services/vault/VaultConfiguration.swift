@@ -8,6 +8,9 @@ struct VaultConfiguration: Sendable {
     let currentKeyVersion: Int
     /// `PROXY_ALLOWED_BASE_URLS`: the URL prefixes a credential's `meta.baseUrl` may use.
     let baseURLs: BaseURLPolicy
+    /// `RELEASE_TICKET_SECRET` (the gateway's) and, while it is being changed,
+    /// `RELEASE_TICKET_SECRET_PREVIOUS`: what checks the tickets releases need.
+    let releaseTickets: ReleaseTicketKeys
     /// `VAULT_CACHE_TTL_MS`: how long a ciphertext stays cached for releases (default 60000).
     let cacheLifetime: Duration
     /// `VAULT_REWRAP_POLL_MS`: how often an idle instance looks for rewrap work (default 1000).
@@ -32,6 +35,12 @@ struct VaultConfiguration: Sendable {
         }
         masterKeys = keys
         currentKeyVersion = version
+        let previousTicketSecret: String? =
+            if environment.optional("RELEASE_TICKET_SECRET_PREVIOUS") != nil {
+                try environment.secret("RELEASE_TICKET_SECRET_PREVIOUS", minimumLength: 32)
+            } else { nil }
+        releaseTickets = ReleaseTicketKeys(
+            secret: try environment.secret("RELEASE_TICKET_SECRET", minimumLength: 32), previous: previousTicketSecret)
         do {
             baseURLs = try BaseURLPolicy(allowList: environment.list("PROXY_ALLOWED_BASE_URLS"))
         } catch {

@@ -179,6 +179,60 @@ struct CredentialsTests {
         }
     }
 
+    @Test("release needs the gateway's ticket for that tenant, call and credential, unexpired and signed")
+    func releaseTickets() async throws {
+        try await TestGateway.run { gateway in
+            let vault = try await gateway.launch("vault")
+            let a = try await gateway.createTenant("A")
+            let b = try await gateway.createTenant("B")
+            for (tenant, key) in [(a, "sk-tenant-a-ticketed"), (b, "sk-tenant-b-ticketed")] {
+                let stored = try await gateway.http.post(
+                    "/credentials", json: ["service": "openai", "key": key], headers: ["x-api-key": tenant.key])
+                #expect(stored.status == 201, "\(stored.text)")
+            }
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            let refusals: [(String, String?)] = [
+                ("no release ticket", nil),
+                ("the release ticket is for another tenant", releaseTicket(tenant: a.id)),
+                ("the release ticket is for another request", releaseTicket(tenant: b.id, requestID: "other")),
+                ("the release ticket is for another credential", releaseTicket(tenant: b.id, service: "anthropic")),
+                (
+                    "the release ticket is for another credential",
+                    releaseTicket(tenant: b.id, service: "openai", credential: "backup")
+                ),
+                ("the release ticket has expired", releaseTicket(tenant: b.id, expires: Date() - 5)),
+                (
+                    "the release ticket is not signed with RELEASE_TICKET_SECRET",
+                    releaseTicket(tenant: b.id, secret: "someone-else-0123456789abcdef0123456789")
+                ),
+                ("the release ticket is malformed", "not-a-ticket"),
+            ]
+            for (reason, ticket) in refusals {
+                let refused = await #expect(throws: ServiceError.self, "\(reason)") {
+                    try await resolve(proxy, tenant: b.id, service: "openai", ticket: .some(ticket))
+                }
+                #expect(refused?.code == 403)
+                #expect(refused?.message == "release refused: \(reason)")
+            }
+            // A forged ticket: tenant A's signed ticket with tenant B written into it.
+            let signed = releaseTicket(tenant: a.id).split(separator: ".")
+            let forgedPayload = String(decoding: Data(base64URLEncoded: signed[1])!, as: UTF8.self)
+                .replacingOccurrences(of: a.id.lowercased(), with: b.id.lowercased())
+            let forged = "v1.\(Data(forgedPayload.utf8).base64URLEncodedString).\(signed[2])"
+            let tampered = await #expect(throws: ServiceError.self) {
+                try await resolve(proxy, tenant: b.id, service: "openai", ticket: .some(forged))
+            }
+            #expect(tampered?.message == "release refused: the release ticket is not signed with RELEASE_TICKET_SECRET")
+
+            #expect(try await resolve(proxy, tenant: b.id, service: "openai").key == "sk-tenant-b-ticketed")
+            let scoped = releaseTicket(tenant: b.id, service: "openai", credential: "default")
+            #expect(
+                try await resolve(proxy, tenant: b.id, service: "openai", ticket: .some(scoped)).key
+                    == "sk-tenant-b-ticketed")
+            await vault.stop()
+        }
+    }
+
     @Test("a tampered or moved ciphertext fails to decrypt with a clear error; the vault keeps running")
     func tampering() async throws {
         try await TestGateway.run { gateway in
@@ -240,15 +294,29 @@ struct CredentialsTests {
     }
 }
 
-/// Asks the vault for a plaintext key, as the proxy does.
+/// Asks the vault for a plaintext key, as the proxy does, with a release ticket as the gateway
+/// signs it (`ticket`: the one to send instead; nil sends none).
 func resolve(
     _ connection: NatsConnection, tenant: String, service: String, name: String? = nil, requestID: String = "test",
-    timeout: Duration = .seconds(5)
+    ticket: String?? = .none, timeout: Duration = .seconds(5)
 ) async throws -> ReleasedCredential {
+    var headers: MessageHeaders = [RoutingHeaders.tenantID: tenant.lowercased(), RoutingHeaders.requestID: requestID]
+    headers[ReleaseTicket.header] = ticket ?? releaseTicket(tenant: tenant, requestID: requestID)
     let reply = try await connection.request(
         VaultSubjects.resolve, payload: try JSONEncoder().encode(ResolveRequest(service: service, name: name)),
-        headers: [RoutingHeaders.tenantID: tenant.lowercased(), RoutingHeaders.requestID: requestID], timeout: timeout)
+        headers: headers, timeout: timeout)
     return try JSONDecoder.iso.decode(ReleasedCredential.self, from: Data(reply.payload))
+}
+
+/// A release ticket signed with the tests' `RELEASE_TICKET_SECRET` (or `secret`).
+func releaseTicket(
+    tenant: String, requestID: String = "test", service: String? = nil, credential: String? = nil,
+    expires: Date = Date() + 60, secret: String = TestCluster.releaseTicketSecret
+) -> String {
+    ReleaseTicketKeys(secret: secret).sign(
+        ReleaseTicket(
+            tenant: UUID(uuidString: tenant)!, requestID: requestID, service: service, credential: credential,
+            expires: expires))
 }
 
 extension JSONDecoder {

@@ -16,6 +16,7 @@ public final class TestCluster: Sendable {
     public static let adminAPIKey = "adm_test_0123456789abcdef0123456789abcdef"
     public static let jwtSecret = "jwt-test-secret-0123456789abcdef0123456789"
     public static let mailingListTokenSecret = "list-test-secret-0123456789abcdef0123456789"
+    public static let releaseTicketSecret = "ticket-test-secret-0123456789abcdef0123456789"
 
     public static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -57,8 +58,10 @@ public final class TestCluster: Sendable {
             environment["SERVER_PORT"] = String(gatewayPort)
             environment["ADMIN_API_KEY"] = adminAPIKey
             environment["JWT_SECRET"] = jwtSecret
+            environment["RELEASE_TICKET_SECRET"] = releaseTicketSecret
         case "vault":
             environment["CRED_ENCRYPT_KEY"] = masterKey
+            environment["RELEASE_TICKET_SECRET"] = releaseTicketSecret
         case "content":
             environment["MAILING_LIST_TOKEN_SECRET"] = mailingListTokenSecret
         default:

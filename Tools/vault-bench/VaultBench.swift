@@ -8,7 +8,10 @@ import Messaging
 /// `$SRV.PING.vault` round trips to the same instances in the same run; and AES-256-GCM seal/open
 /// rates on a provider-key-sized secret. `scripts/bench-vault.sh` starts the cluster it needs.
 ///
-///     vault-bench --nats-url URL --password PROXY_PW --operator-password PW --tenant UUID --services openai,anthropic [--seconds N]
+///     vault-bench --nats-url URL --password PROXY_PW --operator-password PW --ticket-secret SECRET --tenant UUID --services openai,anthropic [--seconds N]
+///
+/// Each release carries a release ticket signed with `--ticket-secret` (`RELEASE_TICKET_SECRET`),
+/// as the gateway's would be, so the vault's ticket check is part of what is measured.
 @main
 struct VaultBench {
     static func main() async throws {
@@ -17,11 +20,13 @@ struct VaultBench {
             arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
         }
         guard let url = option("--nats-url"), let password = option("--password"),
-            let operatorPassword = option("--operator-password"), let tenant = option("--tenant"),
+            let operatorPassword = option("--operator-password"), let ticketSecret = option("--ticket-secret"),
+            let tenant = option("--tenant"), let tenantID = UUID(uuidString: tenant),
             let services = option("--services")?.split(separator: ",").map(String.init)
         else {
             print(
-                "usage: vault-bench --nats-url URL --password PROXY_PW --operator-password PW --tenant UUID --services a,b"
+                "usage: vault-bench --nats-url URL --password PROXY_PW --operator-password PW --ticket-secret SECRET"
+                    + " --tenant UUID --services a,b"
             )
             exit(2)
         }
@@ -37,7 +42,11 @@ struct VaultBench {
             logger: logger)
 
         let duration = Duration.milliseconds(Int(seconds * 1000))
-        let headers: MessageHeaders = [RoutingHeaders.tenantID: tenant, RoutingHeaders.requestID: "bench"]
+        let ticket = ReleaseTicketKeys(secret: ticketSecret).sign(
+            ReleaseTicket(tenant: tenantID, requestID: "bench", expires: Date() + 3600))
+        let headers: MessageHeaders = [
+            RoutingHeaders.tenantID: tenant, RoutingHeaders.requestID: "bench", ReleaseTicket.header: ticket,
+        ]
         let requests = try services.map { try JSONEncoder().encode(ResolveRequest(service: $0)) }
         _ = try await measure(connection, inFlight: 8, duration: .seconds(1)) { index in
             _ = try await connection.request(

@@ -3,6 +3,7 @@
 # skipping any that exists (run it again safely; it never replaces a key):
 #   nats-passwords        NATS_<USER>_PASSWORD for the NATS servers (deploy/nats/helm-values.yaml)
 #   strongbox-<service>   that service's NATS_PASSWORD (the same value) and its own secrets
+#                         (RELEASE_TICKET_SECRET: the same value in the gateway's and the vault's)
 #   strongbox-master-key  CRED_ENCRYPT_KEY and CRED_ENCRYPT_KEY_VERSION: the vault's, and only its
 # The database URL comes from CloudNativePG (strongbox-db-app) or from you (docs/operations.md).
 # Needs kubectl (pointed at the cluster) and openssl. Nothing is printed but the Secrets' names.
@@ -38,9 +39,21 @@ create() {
   fi
 }
 
+# RELEASE_TICKET_SECRET: one value in the gateway's Secret and the vault's (docs/vault.md).
+ticket_secret=$(k get secret strongbox-gateway -o "jsonpath={.data.RELEASE_TICKET_SECRET}" 2>/dev/null | base64 -d || true)
+[ -n "$ticket_secret" ] || ticket_secret=$(hex 32)
 create strongbox-gateway --from-literal="NATS_PASSWORD=$(nats_password gateway)" \
-  --from-literal="ADMIN_API_KEY=adm_$(hex 24)" --from-literal="JWT_SECRET=$(hex 32)"
-create strongbox-vault --from-literal="NATS_PASSWORD=$(nats_password vault)"
+  --from-literal="ADMIN_API_KEY=adm_$(hex 24)" --from-literal="JWT_SECRET=$(hex 32)" \
+  --from-literal="RELEASE_TICKET_SECRET=$ticket_secret"
+create strongbox-vault --from-literal="NATS_PASSWORD=$(nats_password vault)" \
+  --from-literal="RELEASE_TICKET_SECRET=$ticket_secret"
+# Secrets made before release tickets existed get the key added.
+for name in strongbox-gateway strongbox-vault; do
+  if [ -z "$(k get secret "$name" -o "jsonpath={.data.RELEASE_TICKET_SECRET}")" ]; then
+    k patch secret "$name" --type merge -p "{\"stringData\":{\"RELEASE_TICKET_SECRET\":\"$ticket_secret\"}}" >/dev/null
+    echo "added RELEASE_TICKET_SECRET to $name"
+  fi
+done
 create strongbox-master-key --from-literal="CRED_ENCRYPT_KEY=$(hex 32)" --from-literal=CRED_ENCRYPT_KEY_VERSION=1
 create strongbox-proxy --from-literal="NATS_PASSWORD=$(nats_password proxy)"
 create strongbox-content --from-literal="NATS_PASSWORD=$(nats_password content)" \

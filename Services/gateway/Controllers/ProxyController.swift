@@ -12,6 +12,8 @@ struct ProxyController: Sendable {
     let vault: ServiceClient
     /// The longest wait for the provider's first byte (non-streamed answers come whole).
     let timeout: Duration
+    /// Sign each call's release ticket (docs/vault.md).
+    let tickets: ReleaseTicketKeys
 
     struct Envelope {
         static let fields: Set<String> = ["payload", "path", "credential"]
@@ -110,7 +112,8 @@ struct ProxyController: Sendable {
                 VaultSubjects.list, payload: try JSONEncoder().encode(page), context: context, as: CredentialPage.self)
             let ask = ModelsRequest(services: credentials.items.map(\.service))
             let reply = try await ServiceClient(nats: nats, timeout: .seconds(30)).call(
-                ProxySubjects.models, payload: try JSONEncoder().encode(ask), context: context)
+                ProxySubjects.models, payload: try JSONEncoder().encode(ask), context: context,
+                headers: [ReleaseTicket.header: try ticket(context, service: nil, credential: nil)])
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
@@ -136,23 +139,40 @@ struct ProxyController: Sendable {
             guard let path = envelope.string("path") else { throw Problem.badRequest("`path` must be a string") }
             headers[ProxyHeaders.path] = path
         }
+        var credential = "default"
         if envelope.field("credential") != nil {
             guard let name = envelope.string("credential") else {
                 throw Problem.badRequest("`credential` must be a string")
             }
             headers[ProxyHeaders.credential] = name
+            credential = name
         }
-        return try await relay(call(Array(body[payload.value]), context: context, headers: headers))
+        return try await relay(
+            call(
+                Array(body[payload.value]), context: context, headers: headers, service: service, credential: credential
+            ))
     }
 
-    /// Sends the call to the proxy; its answer is a stream of reply messages.
-    private func call(_ payload: [UInt8], context: GatewayRequestContext, headers: MessageHeaders) throws
-        -> AsyncThrowingStream<NatsMessage, any Error>
-    {
+    /// Sends the call to the proxy with its release ticket (for `service`'s credential `credential`
+    /// when the route names them; a `/v1` call's model names its provider, which the proxy reads);
+    /// its answer is a stream of reply messages.
+    private func call(
+        _ payload: [UInt8], context: GatewayRequestContext, headers: MessageHeaders, service: String? = nil,
+        credential: String? = nil
+    ) throws -> AsyncThrowingStream<NatsMessage, any Error> {
         var headers = headers
         for (name, value) in ServiceClient.routingHeaders(context) { headers[name] = value }
+        headers[ReleaseTicket.header] = try ticket(context, service: service, credential: credential)
         return try nats.streamRequest(
             ProxySubjects.call, payload: payload, headers: headers, firstTimeout: timeout, idleTimeout: timeout)
+    }
+
+    /// The call's release ticket: this tenant, this request, as long as the call may take.
+    private func ticket(_ context: GatewayRequestContext, service: String?, credential: String?) throws -> String {
+        tickets.sign(
+            ReleaseTicket(
+                tenant: try context.tenant.id, requestID: context.requestID, service: service, credential: credential,
+                expires: Date() + Double(timeout.components.seconds + 1)))
     }
 
     /// The provider's status and headers from the first reply message, then its body as it comes.

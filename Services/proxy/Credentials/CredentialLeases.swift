@@ -18,11 +18,13 @@ struct CredentialLeases: Sendable {
     let nats: NatsConnection
     let leases: InvalidatingCache<Key, ReleasedCredential>
     let instanceID: String
+    let logger: Logger
 
-    init(nats: NatsConnection, lifetime: Duration, instanceID: String) {
+    init(nats: NatsConnection, lifetime: Duration, instanceID: String, logger: Logger) {
         self.nats = nats
         leases = InvalidatingCache(lifetime: lifetime)
         self.instanceID = instanceID
+        self.logger = logger
     }
 
     /// The credential for (tenant, service, name), from the lease or from the vault.
@@ -44,6 +46,11 @@ struct CredentialLeases: Sendable {
                 let named = name == "default" ? "" : " named \(name)"
                 throw ServiceError.badRequest(
                     "no credential stored for service \(service)\(named); add one with POST /credentials")
+            } catch let error as ServiceError where error.code == 403 {
+                // The gateway's release ticket did not do (RELEASE_TICKET_SECRET differs, or the
+                // call outlived it): nothing the client can change.
+                logger.error("the vault refused a release", metadata: ["reason": "\(error.message)"])
+                throw ServiceError.unavailable("the vault refused to release the credential")
             } catch let error as NatsError where error.code == .noResponders || error.code == .timeout {
                 throw ServiceError.unavailable("the vault is unavailable")
             }

@@ -4,13 +4,14 @@ import Logging
 import Messaging
 import ServiceKit
 
-/// `vault.credentials.resolve`: the plaintext key for the proxy (only its NATS user may ask).
-/// Every release is audited on the JetStream stream `AUDIT` before the key leaves; no audit
-/// record, no key.
+/// `vault.credentials.resolve`: the plaintext key for the proxy (only its NATS user may ask), for
+/// a call the gateway vouches for with a release ticket (docs/vault.md). Every release is audited
+/// on the JetStream stream `AUDIT` before the key leaves; no audit record, no key.
 struct ReleaseHandler: Sendable {
     let repository: CredentialRepository
     let cipher: CredentialCipher
     let cache: CiphertextCache
+    let tickets: ReleaseTicketKeys
     let audit: AuditLog
     let logger: Logger
 
@@ -24,6 +25,7 @@ struct ReleaseHandler: Sendable {
         let tenant = try request.tenantID()
         let ask = try request.decodeMessage(ResolveRequest.self)
         let key = CiphertextCache.Key(tenant: tenant, service: ask.service, name: ask.name ?? "default")
+        try checkTicket(request, for: key)
         guard
             let credential = try await cache.entries.value(
                 key, load: { try await repository.find(tenant: tenant, service: key.service, name: key.name) })
@@ -45,6 +47,35 @@ struct ReleaseHandler: Sendable {
             ReleasedCredential(
                 id: credential.id, service: credential.service, name: credential.name, key: plaintext,
                 meta: credential.meta, keyVersion: credential.keyVersion))
+    }
+
+    /// A release needs the gateway's ticket for this tenant, call and credential (403 otherwise).
+    private func checkTicket(_ request: NatsMessage, for key: CiphertextCache.Key) throws {
+        let refusal: String?
+        switch request.headers[ReleaseTicket.header].map({ tickets.verify($0) }) {
+        case nil:
+            refusal = "no release ticket"
+        case .failure(let rejection)?:
+            refusal = "the release ticket \(rejection.rawValue)"
+        case .success(let ticket)?:
+            if ticket.tenant != key.tenant {
+                refusal = "the release ticket is for another tenant"
+            } else if ticket.requestID != request.headers[RoutingHeaders.requestID] {
+                refusal = "the release ticket is for another request"
+            } else if !ticket.allows(service: key.service, name: key.name) {
+                refusal = "the release ticket is for another credential"
+            } else {
+                refusal = nil
+            }
+        }
+        guard let refusal else { return }
+        logger.error(
+            "release refused: \(refusal)",
+            metadata: [
+                "tenant.id": "\(key.tenant)", "service": "\(key.service)",
+                "request.id": "\(request.headers[RoutingHeaders.requestID] ?? "")",
+            ])
+        throw ServiceError(code: 403, message: "release refused: \(refusal)")
     }
 
     private func audit(_ credential: StoredCredential, _ request: NatsMessage) async throws {

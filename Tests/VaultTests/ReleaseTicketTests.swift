@@ -1,0 +1,48 @@
+import Contracts
+import Foundation
+import Testing
+
+@Suite("Release tickets")
+struct ReleaseTicketTests {
+    let keys = ReleaseTicketKeys(secret: "ticket-unit-secret-0123456789abcdef0123")
+
+    @Test("a signed ticket reads back as it was, whatever its fields hold")
+    func roundTrip() throws {
+        let tenant = UUID()
+        for (service, credential) in [(nil, nil), ("openai", nil), ("openai", "backup"), ("a:3:b", "12:x")] {
+            let ticket = ReleaseTicket(
+                tenant: tenant, requestID: "req:7.x-1", service: service, credential: credential,
+                expires: Date() + 60)
+            let read = try keys.verify(keys.sign(ticket)).get()
+            #expect(read == ticket)
+        }
+    }
+
+    @Test("scope: nil service and credential allow any; a named one only itself")
+    func scope() {
+        let any = ReleaseTicket(tenant: UUID(), requestID: "r", expires: Date() + 60)
+        #expect(any.allows(service: "openai", name: "default") && any.allows(service: "cohere", name: "backup"))
+        let named = ReleaseTicket(
+            tenant: UUID(), requestID: "r", service: "openai", credential: "default", expires: Date())
+        #expect(named.allows(service: "openai", name: "default"))
+        #expect(!named.allows(service: "openai", name: "backup"))
+        #expect(!named.allows(service: "anthropic", name: "default"))
+    }
+
+    @Test("expired, foreign and edited tickets are refused; the previous secret still checks during a change")
+    func refusals() {
+        let ticket = ReleaseTicket(tenant: UUID(), requestID: "r", expires: Date() + 60)
+        let signed = keys.sign(ticket)
+        #expect(keys.verify(signed, now: Date() + 120) == .failure(.expired))
+        let other = ReleaseTicketKeys(secret: "another-secret-0123456789abcdef0123456")
+        #expect(other.verify(signed) == .failure(.badSignature))
+        #expect(
+            ReleaseTicketKeys(
+                secret: "another-secret-0123456789abcdef0123456", previous: "ticket-unit-secret-0123456789abcdef0123"
+            ).verify(signed) == .success(ticket))
+        var edited = Array(signed.utf8)
+        edited[5] = edited[5] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        #expect(keys.verify(String(decoding: edited, as: UTF8.self)) != .success(ticket))
+        #expect(keys.verify("v2.abc.def") == .failure(.malformed))
+    }
+}
