@@ -16,7 +16,9 @@ public struct BaseURLPolicy: Sendable {
     /// Parses the comma-separated prefixes `scheme://host[:port][/path]`; nil entry → the error text.
     public init(allowList: [String]) throws(BaseURLError) {
         prefixes = try allowList.map { entry throws(BaseURLError) in
-            guard let prefix = Self.parse(entry), prefix.path.isEmpty || prefix.path.hasPrefix("/") else {
+            guard let prefix = Self.parse(entry), prefix.path.isEmpty || prefix.path.hasPrefix("/"),
+                URLPathRules.escapeProblem(prefix.path) == nil
+            else {
                 throw BaseURLError("\"\(entry)\" is not a URL prefix like https://llm.internal:8443/v1")
             }
             return prefix
@@ -28,6 +30,7 @@ public struct BaseURLPolicy: Sendable {
         guard let candidate = Self.parse(url) else {
             return "must be an absolute http(s) URL without query or fragment"
         }
+        if let problem = URLPathRules.escapeProblem(candidate.path) { return problem }
         if candidate.scheme == "https", candidate.port == 443,
             provider.officialHosts.contains(where: { Self.host(candidate.host, matches: $0) })
         {

@@ -19,6 +19,19 @@ public enum VaultSubjects {
     public static let auditReleased = "audit.vault.credentials-released"
 }
 
+/// The name that tells a tenant's credentials for one service apart (`default` unless given).
+public enum CredentialName {
+    public static let rule = "1 to 64 letters, digits, `_`, `.` or `-`"
+
+    public static func isValid(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+            }
+    }
+}
+
 /// A credential as the API shows it: never the key, only a preview.
 public struct CredentialView: Codable, Sendable, Equatable {
     public var id: UUID

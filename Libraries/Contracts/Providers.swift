@@ -46,9 +46,12 @@ public struct Provider: Sendable, Equatable {
         Provider(
             service: "deepseek", defaultBaseURL: "https://api.deepseek.com", officialHosts: ["api.deepseek.com"],
             defaultPath: "/v1/chat/completions"),
+        // Runs on a host of your own: its address goes through PROXY_ALLOWED_BASE_URLS like any
+        // other that is not a provider's public endpoint (a default of 127.0.0.1 would reach the
+        // proxy's own loopback).
         Provider(
-            service: "ollama", defaultBaseURL: "http://127.0.0.1:11434", officialHosts: [],
-            defaultPath: "/v1/chat/completions", requiresKey: false),
+            service: "ollama", defaultBaseURL: nil, officialHosts: [], defaultPath: "/v1/chat/completions",
+            requiresKey: false, requiresBaseURL: true),
         Provider(
             service: "openai-compatible", defaultBaseURL: nil, officialHosts: [], defaultPath: "/v1/chat/completions",
             requiresBaseURL: true),

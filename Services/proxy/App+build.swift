@@ -16,6 +16,9 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
     httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
     httpConfiguration.httpVersion = .automatic
     httpConfiguration.decompression = .disabled
+    // A provider's 3xx goes back to the client as it is: following it would send the provider key
+    // (and the credential's headers) to wherever the Location points, past the base-URL allow-list.
+    httpConfiguration.redirectConfiguration = .disallow
     // The provider gets the caller's W3C `traceparent` from CallHandler; AsyncHTTPClient's own
     // spans (a no-op tracer unless one is bootstrapped) would only cost time on every call.
     httpConfiguration.tracing.tracer = nil

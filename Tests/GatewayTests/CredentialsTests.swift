@@ -89,6 +89,26 @@ struct CredentialsTests {
                     422, "baseUrl"
                 ),
                 (["service": "azure-openai", "key": "az-123456789"], 422, "required"),
+                // ollama runs on a host of your own: no default address (it used to be the proxy's loopback).
+                (["service": "ollama", "key": ""], 422, "`meta.baseUrl` is required"),
+                (
+                    ["service": "ollama", "key": "", "meta": ["baseUrl": "http://127.0.0.1:11435"]], 422,
+                    "not in PROXY_ALLOWED_BASE_URLS"
+                ),
+                (
+                    [
+                        "service": "openai", "key": "sk-123456789",
+                        "meta": ["baseUrl": "https://llm.internal:8443/v1/../admin"],
+                    ],
+                    422, "segments"
+                ),
+                (
+                    [
+                        "service": "openai", "key": "sk-123456789",
+                        "meta": ["baseUrl": "https://llm.internal:8443/v1/%2E%2E/admin"],
+                    ],
+                    422, "percent-encoded"
+                ),
             ]
             for (body, status, detail) in cases {
                 let response = try await gateway.http.post("/credentials", json: body, headers: admin)

@@ -248,15 +248,50 @@ struct ProxyTests {
             for body: [String: Any] in [
                 ["payload": "text"], [:], ["payload": Self.chat, "extra": 1],
                 ["payload": Self.chat, "path": "http://evil"],
+                ["payload": Self.chat, "path": "/v1/chat/completions\r\nX-Evil: 1"],
+                ["payload": Self.chat, "path": "/v1/%2e%2e/admin"], ["payload": Self.chat, "path": "/v1/../admin"],
+                ["payload": Self.chat, "credential": "main\r\nX-Evil: 1"],
                 ["payload": Self.chat.merging(["model": "gpt\u{0}x"]) { $1 }],
                 ["payload": Self.chat.merging(["model": String(repeating: "m", count: 300)]) { $1 }],
             ] {
                 let response = try await harness.http.post("/proxy/openai", json: body, headers: harness.auth)
                 #expect(response.status == 400, "\(body): \(response.text)")
+                if body["path"] != nil || body["credential"] != nil {
+                    let detail = response.json["detail"] as? String ?? ""
+                    #expect(detail.hasPrefix("`path`") || detail.hasPrefix("`credential`"), "\(detail)")
+                }
             }
+            let encodedService = try await harness.http.post(
+                "/proxy/open%0D%0Aai", json: ["payload": Self.chat], headers: harness.auth)
+            #expect(encodedService.status == 404, "\(encodedService.text)")
             let events = try await harness.usageEvents(2)
             #expect(events.map(\.status).sorted() == [429, 502])
             #expect(events.allSatisfy { $0.promptTokens == 0 || $0.status == 429 })
+        }
+    }
+
+    @Test("a provider's redirect comes back to the client as it is; the key follows it nowhere")
+    func noRedirects() async throws {
+        try await ProxyHarness.run(proxyEnvironment: ["PROXY_MAX_RETRIES": "0"]) { harness in
+            try await harness.store("openai", key: "sk-provider-openai-secret")
+            try await harness.store("anthropic", key: "sk-ant-provider-secret")
+            for (path, body) in [
+                ("/proxy/openai", ["payload": Self.chat.merging(["model": "redirect-307"]) { $1 }]),
+                ("/proxy/openai", ["payload": Self.chat.merging(["model": "redirect-302"]) { $1 }]),
+                (
+                    "/proxy/anthropic",
+                    [
+                        "payload": [
+                            "model": "redirect-308", "max_tokens": 10, "messages": [["role": "user", "content": "hi"]],
+                        ]
+                    ]
+                ),
+            ] as [(String, [String: Any])] {
+                let response = try await harness.http.post(path, json: body, headers: harness.auth)
+                #expect([302, 307, 308].contains(response.status), "\(path): \(response.status) \(response.text)")
+            }
+            #expect(harness.standIn.requests.count == 3)
+            #expect(!harness.standIn.requests.contains { $0.path == "/stolen" }, "nothing followed a Location")
         }
     }
 

@@ -40,6 +40,38 @@ struct BaseURLPolicyTests {
     func badEntries() {
         #expect(throws: BaseURLError.self) { try BaseURLPolicy(allowList: ["llm.internal:8443"]) }
         #expect(throws: BaseURLError.self) { try BaseURLPolicy(allowList: ["https://"]) }
+        #expect(throws: BaseURLError.self) { try BaseURLPolicy(allowList: ["https://llm.internal/v1/../admin"]) }
+    }
+
+    @Test("dot segments and encoded dots or slashes cannot leave an allowed path")
+    func dotSegments() throws {
+        let policy = try BaseURLPolicy(allowList: ["https://llm.internal/openai"])
+        #expect(policy.rejection(of: "https://llm.internal/openai/v1", for: openai) == nil)
+        for refused in [
+            "https://llm.internal/openai/../admin", "https://llm.internal/openai/./v1",
+            "https://llm.internal/openai/..",
+            "https://llm.internal/openai/%2e%2e/admin", "https://llm.internal/openai/%2E%2E/admin",
+            "https://llm.internal/openai/%2fadmin", "https://llm.internal/openai/x%5C..",
+            "https://api.openai.com/v1/../x",
+        ] {
+            #expect(policy.rejection(of: refused, for: openai) != nil, "\(refused)")
+        }
+    }
+
+    @Test("a proxied call's path: rooted, printable, no line breaks, no escape from the path")
+    func providerPaths() {
+        for allowed in [
+            "/v1/chat/completions", "/v2/chat", "/v1/models/gpt-4o", "/v1beta/models/x:stream?alt=sse&x=%2e",
+        ] {
+            #expect(URLPathRules.providerPathProblem(allowed) == nil, "\(allowed)")
+        }
+        for refused in [
+            "v1/chat/completions", "//evil.com/v1", "/v1/chat/completions\r\nX-Evil: 1", "/v1/a b", "/v1/../admin",
+            "/%2e%2e/admin", "/%2E%2e/admin", "/v1/%2Fadmin", "/v1/./x", "/v1\\admin", "/v1@evil.com",
+            "/http://evil.com", "/v1#x", "/é", "/" + String(repeating: "a", count: 600),
+        ] {
+            #expect(URLPathRules.providerPathProblem(refused) != nil, "\(refused)")
+        }
     }
 }
 

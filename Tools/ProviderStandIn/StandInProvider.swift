@@ -11,8 +11,9 @@ import Synchronization
 /// known token counts.
 ///
 /// Models steer it: `slow-stream` waits `chunkDelay` between stream chunks; `endless` streams
-/// until the client leaves; `error-NNN` answers status NNN; `flaky` fails with 503 once per
-/// conversation (`user` field) and then works.
+/// until the client leaves; `error-NNN` answers status NNN; `redirect-NNN` answers status NNN
+/// with `Location: /stolen` (a route that records whatever reaches it); `flaky` fails with 503 once
+/// per conversation (`user` field) and then works.
 public struct StandInProvider: Sendable {
     /// The token counts every answer reports.
     public enum Tokens {
@@ -54,6 +55,12 @@ public struct StandInProvider: Sendable {
         router.get("/v1/models") { request, context in try await provider.models(request, context: context) }
         router.post("/v1/messages") { request, context in try await provider.messages(request, context: context) }
         router.post("/v2/chat") { request, context in try await provider.cohereChat(request, context: context) }
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("/stolen", method: method) { request, context in
+                _ = try await provider.receive(request, context: context)
+                return Response(status: .ok)
+            }
+        }
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in await onStart(channel.localAddress?.port ?? port) }, logger: logger)
@@ -65,7 +72,7 @@ public struct StandInProvider: Sendable {
     func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (received, fields) = try await receiveFields(request, context: context)
         let model = fields?.string("model") ?? "unknown"
-        if model.hasPrefix("error-") || model == "flaky",
+        if model.hasPrefix("error-") || model.hasPrefix("redirect-") || model == "flaky",
             let failure = failure(model: model, received: received, json: received.json)
         {
             return failure
@@ -282,8 +289,11 @@ public struct StandInProvider: Sendable {
         return (received, received.json)
     }
 
-    /// `error-NNN` and `flaky` models.
+    /// `error-NNN`, `redirect-NNN` and `flaky` models.
     private func failure(model: String, received: StandInRequest, json: [String: Any]) -> Response? {
+        if model.hasPrefix("redirect-"), let code = Int(model.dropFirst(9)) {
+            return Response(status: .init(code: code), headers: [.location: "/stolen"])
+        }
         var status: Int?
         if model.hasPrefix("error-"), let code = Int(model.dropFirst(6)) { status = code }
         if model == "flaky", log.attempt("flaky:\(json["user"] as? String ?? "")") == 1 { status = 503 }

@@ -120,9 +120,12 @@ struct ProxyController: Sendable {
         }
     }
 
-    /// `/proxy/{service}[/stream]`: unwraps `{payload, path?, credential?}` without re-encoding the payload.
+    /// `/proxy/{service}[/stream]`: unwraps `{payload, path?, credential?}` without re-encoding the
+    /// payload. What goes to the proxy in headers is checked here (a line break in a header would
+    /// break the NATS message).
     private func raw(_ request: Request, context: GatewayRequestContext, stream: Bool) async throws -> Response {
         guard let service = context.parameters.get("service") else { throw Problem.notFound() }
+        guard Provider.named(service) != nil else { throw Problem.notFound("unknown service \(service.prefix(64))") }
         let body = try await request.rawBodyBytes(context: context)
         guard let envelope = JSONFields(body) else { throw Problem.badRequest("the body must be a JSON object") }
         if let unknown = envelope.fields.map(\.key).first(where: { !Envelope.fields.contains($0) }) {
@@ -137,12 +140,13 @@ struct ProxyController: Sendable {
         ]
         if envelope.field("path") != nil {
             guard let path = envelope.string("path") else { throw Problem.badRequest("`path` must be a string") }
+            if let problem = URLPathRules.providerPathProblem(path) { throw Problem.badRequest("`path` \(problem)") }
             headers[ProxyHeaders.path] = path
         }
         var credential = "default"
         if envelope.field("credential") != nil {
-            guard let name = envelope.string("credential") else {
-                throw Problem.badRequest("`credential` must be a string")
+            guard let name = envelope.string("credential"), CredentialName.isValid(name) else {
+                throw Problem.badRequest("`credential` must be a credential's name: \(CredentialName.rule)")
             }
             headers[ProxyHeaders.credential] = name
             credential = name

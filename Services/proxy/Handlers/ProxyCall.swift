@@ -80,9 +80,7 @@ struct ProxyCall: Sendable {
         self.model = model
 
         let path = headers[ProxyHeaders.path] ?? adapter.provider.defaultPath
-        guard Self.isSafePath(path) else {
-            throw ServiceError.badRequest("`path` must be an absolute path like /v1/chat/completions")
-        }
+        if let problem = URLPathRules.providerPathProblem(path) { throw ServiceError.badRequest("`path` \(problem)") }
         self.path = path
 
         // Streaming: asked by the route (`/proxy/{service}/stream`) or by the payload (`/v1/*`).
@@ -104,13 +102,6 @@ struct ProxyCall: Sendable {
         }
         hidesUsageChunk = hides
         self.payload = payload
-    }
-
-    /// `/`-rooted, no `..`, no scheme or authority, no control characters.
-    static func isSafePath(_ path: String) -> Bool {
-        path.hasPrefix("/") && !path.hasPrefix("//") && path.count <= 512 && !path.contains("..")
-            && !path.contains("\\") && !path.contains("@") && !path.contains("://")
-            && path.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
     }
 
     static func jsonString(_ text: String) -> String {

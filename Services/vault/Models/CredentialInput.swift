@@ -37,12 +37,8 @@ struct CredentialRules: Sendable {
 
     func name(_ name: String?) throws -> String {
         let name = name ?? "default"
-        guard (1...64).contains(name.count),
-            name.unicodeScalars.allSatisfy({
-                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0))
-            })
-        else {
-            throw ServiceError.badRequest("`name` must be 1 to 64 letters, digits, `_`, `.` or `-`")
+        guard CredentialName.isValid(name) else {
+            throw ServiceError.badRequest("`name` must be \(CredentialName.rule)")
         }
         return name
     }
