@@ -43,14 +43,43 @@ struct CredentialsTests {
             #expect(replaced.json["keyPreview"] as? String == "sk-...1111")
 
             let patched = try await gateway.http.patch(
-                "/credentials/\(id)", json: ["meta": ["baseUrl": "https://api.openai.com/v1"]], headers: admin)
+                "/credentials/\(id)", json: ["meta": ["organization": "org-43"]], headers: admin)
             #expect(patched.status == 200)
             #expect(patched.json["keyPreview"] as? String == "sk-...1111", "meta alone leaves the key")
+
+            // Where the key goes, and what goes with it, changes only with the key sent again.
+            for meta: [String: Any] in [
+                ["baseUrl": "https://api.openai.com/v1"], ["organization": "org-43", "headers": ["X-Trace": "on"]],
+            ] {
+                let moved = try await gateway.http.patch("/credentials/\(id)", json: ["meta": meta], headers: admin)
+                #expect(moved.status == 422, "\(meta): \(moved.text)")
+                #expect((moved.json["detail"] as? String)?.hasPrefix("`key` is required") == true, "\(moved.text)")
+            }
+            let repointed = try await gateway.http.patch(
+                "/credentials/\(id)",
+                json: [
+                    "key": "sk-replaced-key-111111",
+                    "meta": [
+                        "baseUrl": "https://api.openai.com/v1", "headers": ["X-Partner-Token": "ptk-secret-98765"],
+                    ],
+                ], headers: admin)
+            #expect(repointed.status == 200, "\(repointed.text)")
             let fetched = try await gateway.http.get("/credentials/\(id)", headers: admin)
-            #expect((fetched.json["meta"] as? [String: Any])?["baseUrl"] as? String == "https://api.openai.com/v1")
+            let fetchedMeta = try #require(fetched.json["meta"] as? [String: Any])
+            #expect(fetchedMeta["baseUrl"] as? String == "https://api.openai.com/v1")
+            #expect(
+                (fetchedMeta["headers"] as? [String: Any])?["X-Partner-Token"] as? String == "ptk...8765",
+                "header values are masked like the key")
+            let listed = try await gateway.http.get("/credentials", headers: admin)
+            for text in [repointed.text, fetched.text, listed.text] {
+                #expect(!text.contains("ptk-secret-98765"))
+            }
 
             let readonly = try await gateway.createKey("readonly", adminKey: tenant.key)
-            #expect(try await gateway.http.get("/credentials", headers: ["x-api-key": readonly.key]).status == 200)
+            for path in ["/credentials", "/credentials/\(id)"] {
+                let refused = try await gateway.http.get(path, headers: ["x-api-key": readonly.key])
+                #expect(refused.status == 403, "credentials are for admins: \(refused.text)")
+            }
             #expect(
                 try await gateway.http.post(
                     "/credentials", json: ["service": "groq", "key": "gsk_xxxxxxxxxxxx"],

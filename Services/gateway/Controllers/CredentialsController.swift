@@ -3,13 +3,14 @@ import Foundation
 import Hummingbird
 import Messaging
 
-/// `/credentials`: a tenant's provider keys, kept by the vault (admin keys and admin users; readonly
-/// keys may list). The plaintext key goes in once and never comes back out.
+/// `/credentials`: a tenant's provider keys, kept by the vault (admin keys and admin users only:
+/// even a credential's preview and meta are not for readonly keys). The plaintext key goes in once
+/// and never comes back out.
 struct CredentialsController: Sendable {
     let vault: ServiceClient
 
     func register(on api: API) {
-        let access = Access.tenant(users: .admin)
+        let access = Access.tenant(users: .admin, readonlyKeys: false)
         let tag = "Credentials"
         let meta = Schema.object(
             [
@@ -19,7 +20,11 @@ struct CredentialsController: Sendable {
                 ),
                 ("organization", .string()), ("project", .string()), ("apiVersion", .string()),
                 ("deployment", .string()),
-                ("headers", .object([], additional: true, description: "Extra upstream headers")),
+                (
+                    "headers",
+                    .object(
+                        [], additional: true, description: "Extra upstream headers; answers show their values masked")
+                ),
             ])
         api.add(
             Operation(
@@ -50,10 +55,11 @@ struct CredentialsController: Sendable {
             get)
         api.add(
             Operation(
-                method: .patch, path: "/credentials/{id}", tag: tag, summary: "Replace the key and/or the meta",
+                method: .patch, path: "/credentials/{id}", tag: tag,
+                summary: "Replace the key and/or the meta (changing meta.baseUrl or meta.headers needs the key too)",
                 access: access, body: .object([("key", .string()), ("meta", meta), ("metadata", meta)]),
                 success: .init(status: 200, description: "Updated", schema: .ref("Credential")),
-                errors: [422: "meta.baseUrl is not allowed"]), update)
+                errors: [422: "meta.baseUrl is not allowed, or it or meta.headers changes without `key`"]), update)
         api.add(
             Operation(
                 method: .delete, path: "/credentials/{id}", tag: tag, summary: "Delete a credential", access: access,

@@ -24,12 +24,18 @@ enum Access: Sendable {
         var proxyRoute = false
         /// API keys may call the route (false for user-only routes like `/user/settings`).
         var keys = true
+        /// `readonly` keys may read the route (false where even reading is for admins: credentials).
+        var readonlyKeys = true
     }
 
     static func tenant(
-        module: Module? = nil, users minimumUserRole: UserRole? = nil, proxyRoute: Bool = false, keys: Bool = true
+        module: Module? = nil, users minimumUserRole: UserRole? = nil, proxyRoute: Bool = false, keys: Bool = true,
+        readonlyKeys: Bool = true
     ) -> Access {
-        .tenant(TenantRule(module: module, minimumUserRole: minimumUserRole, proxyRoute: proxyRoute, keys: keys))
+        .tenant(
+            TenantRule(
+                module: module, minimumUserRole: minimumUserRole, proxyRoute: proxyRoute, keys: keys,
+                readonlyKeys: readonlyKeys))
     }
 
     /// Checks an authenticated principal against this rule; throws the 403 to answer.
@@ -46,8 +52,10 @@ enum Access: Sendable {
             switch role {
             case .admin:
                 break
-            case .readonly where method == .get || method == .head:
+            case .readonly where (method == .get || method == .head) && rule.readonlyKeys:
                 break
+            case .readonly where !rule.readonlyKeys:
+                throw Problem.forbidden("this route needs an admin API key")
             case .readonly:
                 throw Problem.forbidden("a readonly API key may only read")
             case .proxy where rule.proxyRoute:

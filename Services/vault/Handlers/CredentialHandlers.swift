@@ -79,6 +79,14 @@ struct CredentialHandlers: Sendable {
         let key = try body.key.map { try rules.key($0, for: provider) }
         let meta = try rules.meta(body.meta, synonym: body.metadata, for: provider)
         guard key != nil || meta != nil else { throw ServiceError.badRequest("send `key`, `meta` or both") }
+        // Where the key goes and what goes with it: a stolen admin key must not be able to send a
+        // stored provider key to another (allow-listed) host without knowing it.
+        if key == nil, let meta,
+            meta["baseUrl"] != existing.meta["baseUrl"] || meta["headers"] != existing.meta["headers"]
+        {
+            throw ServiceError.unprocessable(
+                "`key` is required to change `meta.baseUrl` or `meta.headers`: send the provider key again with them")
+        }
         let cipher = cipher
         var seal: (@Sendable (StoredCredential) throws -> [UInt8])?
         if let key {

@@ -14,9 +14,15 @@ struct StoredCredential: Sendable {
     var createdAt: Date
     var updatedAt: Date
 
+    /// What the API shows: the key's preview, and `meta.headers` values masked the same way (they
+    /// may hold secrets too).
     var view: CredentialView {
-        CredentialView(
-            id: id, service: service, name: name, meta: meta, keyPreview: keyPreview, keyVersion: keyVersion,
+        var shown = meta
+        if let headers = meta["headers"]?.objectValue {
+            shown["headers"] = .object(headers.mapValues { .string(Self.preview(of: $0.stringValue ?? "")) })
+        }
+        return CredentialView(
+            id: id, service: service, name: name, meta: shown, keyPreview: keyPreview, keyVersion: keyVersion,
             createdAt: createdAt, updatedAt: updatedAt)
     }
 
