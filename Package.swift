@@ -304,6 +304,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ProxyTests",
+            dependencies: ["Proxy", "Contracts"],
+            path: "Tests/ProxyTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "TestSupport", "ServiceKit", "Messaging", "Contracts", "ProviderStandIn", "BillingConsumer",

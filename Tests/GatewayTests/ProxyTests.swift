@@ -266,7 +266,8 @@ struct ProxyTests {
             #expect(encodedService.status == 404, "\(encodedService.text)")
             let events = try await harness.usageEvents(2)
             #expect(events.map(\.status).sorted() == [429, 502])
-            #expect(events.allSatisfy { $0.promptTokens == 0 || $0.status == 429 })
+            // A provider's 429 and an unreachable provider charged nothing: neither is billed.
+            #expect(events.allSatisfy { $0.promptTokens == 0 && $0.completionTokens == 0 && !$0.estimated })
         }
     }
 

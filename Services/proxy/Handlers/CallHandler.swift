@@ -41,16 +41,16 @@ struct CallHandler: Sendable {
                 clientHeaders: call.clientHeaders, policy: configuration.baseURLs)
             try await forward(call, target: target, writer: writer, record: record)
         } catch let error as ServiceError where [400, 404, 422].contains(error.code) {
-            throw error  // the call never reached a provider: nothing to meter
+            throw error  // the client's mistake, found before anything was sent: nothing to meter
         } catch  where writer.isCancelled || Task.isCancelled {
-            record.disconnected()
+            record.update { $0.failed(.clientLeft) }
             finish(record)
             throw CancellationError()
         } catch {
-            let failure = Self.serviceError(error)
-            record.failed(status: failure.code)
+            let (failure, answer) = Self.failure(error, responded: record.responded)
+            record.update { $0.failed(failure) }
             finish(record)
-            throw failure
+            throw answer
         }
         finish(record)
     }
@@ -74,7 +74,7 @@ struct CallHandler: Sendable {
         if call.method == "POST" { request.body = .bytes(ByteBuffer(bytes: call.payload)) }
 
         let response = try await execute(request, streaming: call.streaming, record: record)
-        record.responded(status: Int(response.status.code))
+        record.update { $0.responded(status: Int(response.status.code)) }
         var head = Self.head(response)
         var meter = CallMeter(format: call.format, hidesUsageChunk: call.hidesUsageChunk)
 
@@ -129,6 +129,7 @@ struct CallHandler: Sendable {
         var attempt = 0
         while true {
             do {
+                record.update { $0.sending() }
                 let response = try await client.execute(request, timeout: timeout, logger: logger)
                 let status = Int(response.status.code)
                 guard !streaming, attempt < configuration.maxRetries, status == 429 || (500...599).contains(status)
@@ -138,7 +139,7 @@ struct CallHandler: Sendable {
                 logger.info("provider unreachable; retrying", metadata: ["attempt": "\(attempt + 1)"])
             }
             attempt += 1
-            record.retried()
+            record.update { $0.retried() }
             let delay = configuration.retryBase * (1 << min(attempt - 1, 6))
             try await Task.sleep(for: delay)
         }
@@ -169,70 +170,58 @@ struct CallHandler: Sendable {
             || String(describing: type(of: error)).contains("Connect")
     }
 
-    /// What the gateway should answer for a failure that never got a provider's answer.
-    private static func serviceError(_ error: any Error) -> ServiceError {
-        if let error = error as? ServiceError { return error }
+    /// How a call that threw `error` ended, and what the gateway answers for it.
+    private static func failure(_ error: any Error, responded: Bool) -> (CallProgress.Failure, ServiceError) {
+        if let error = error as? ServiceError { return (.beforeSending(status: error.code), error) }
         if let error = error as? HTTPClientError, error == .readTimeout || error == .deadlineExceeded {
-            return ServiceError(code: 504, message: "the provider did not answer in time")
+            return (.timedOut, ServiceError(code: 504, message: "the provider did not answer in time"))
         }
-        return ServiceError(code: 502, message: "the provider could not be reached")
+        if responded && !isConnectFailure(error) {
+            return (.broken, ServiceError(code: 502, message: "the provider's answer broke off"))
+        }
+        return (.unreachable, ServiceError(code: 502, message: "the provider could not be reached"))
     }
 }
 
-/// What one call did, gathered across the tasks that serve it, for its usage event.
+/// One call's ``CallProgress``, shared by the tasks that serve it, and its usage event.
 final class CallRecord: Sendable {
-    private struct State {
-        var status = 0
-        var firstByte: ContinuousClock.Instant?
-        var usage: TokenUsage?
-        var dataBytes = 0
-        var responseModel: String?
-        var disconnected = false
-        var retries = 0
-    }
-
     let call: ProxyCall
     private let started = ContinuousClock.now
     private let at = Date()
-    private let state = Mutex(State())
+    private let progress = Mutex(CallProgress())
 
     init(call: ProxyCall) {
         self.call = call
     }
 
-    func responded(status: Int) {
-        state.withLock { state in
-            state.status = status
-            state.firstByte = state.firstByte ?? .now
-        }
+    func update(_ change: (inout CallProgress) -> Void) {
+        progress.withLock { change(&$0) }
     }
 
     func measured(_ meter: CallMeter) {
-        state.withLock { state in
-            state.usage = meter.usage
-            state.dataBytes = meter.dataBytes
-        }
+        update { $0.measured(usage: meter.usage, dataBytes: meter.dataBytes) }
     }
 
-    func disconnected() { state.withLock { $0.disconnected = true } }
-    func retried() { state.withLock { $0.retries += 1 } }
-    func failed(status: Int) { state.withLock { $0.status = status } }
+    /// Whether the provider's answer has begun.
+    var responded: Bool { progress.withLock { $0.status != nil } }
 
+    /// The usage event: the outcome's status, and tokens billed as ``CallOutcome/billed(estimate:)`` says.
     func event() -> UsageEvent {
-        let state = state.withLock { $0 }
-        let usage = state.usage ?? TokenUsage(prompt: call.payload.count / 4, completion: state.dataBytes / 4)
-        func milliseconds(_ duration: Duration) -> Int {
-            Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-        }
-        let reached = state.status != 0 && state.status != 502 && state.status != 504
+        let progress = progress.withLock { $0 }
+        let outcome = progress.outcome
+        let (usage, estimated) = outcome.billed(
+            estimate: TokenUsage(prompt: call.payload.count / 4, completion: progress.dataBytes / 4))
         return UsageEvent(
             id: call.eventID, tenantId: call.tenant, apiKeyId: call.apiKeyID, userId: call.userID,
-            service: call.service,
-            model: call.model, endpoint: call.path, status: state.status == 0 ? 499 : state.status,
-            latencyMs: milliseconds(.now - started), ttfbMs: state.firstByte.map { milliseconds($0 - started) },
-            promptTokens: reached ? usage.prompt : 0, completionTokens: reached ? usage.completion : 0,
-            totalTokens: reached ? usage.totalTokens : 0, cachedTokens: usage.cached,
-            estimated: state.usage == nil && reached, streamed: call.streaming, clientDisconnected: state.disconnected,
-            at: at, requestId: call.requestID)
+            service: call.service, model: call.model, endpoint: call.path, status: outcome.status,
+            latencyMs: Self.milliseconds(.now - started),
+            ttfbMs: progress.firstByte.map { Self.milliseconds($0 - started) },
+            promptTokens: usage.prompt, completionTokens: usage.completion, totalTokens: usage.totalTokens,
+            cachedTokens: usage.cached, estimated: estimated, streamed: call.streaming,
+            clientDisconnected: progress.failure == .clientLeft, at: at, requestId: call.requestID)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 }
