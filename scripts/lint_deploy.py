@@ -310,8 +310,9 @@ INBOX_GRANTS = {"gateway": {"_INBOX.proxy.*.c.*"}, "proxy": {"_INBOX.gateway.*.s
 
 
 def check_inbox_rules(conf_users):
-    """Every restricted user reads only its own inbox, answers through allow_responses, and may
-    publish to no inbox but through the narrow stream grants."""
+    """Every restricted user reads only its own inbox, answers through allow_responses, may publish
+    to no inbox but through the narrow stream grants, and may not update, delete or (but the
+    gateway) purge a stream."""
     where = "deploy/nats/auth.conf"
     for name, user in sorted(conf_users.items()):
         permissions = user.get("permissions")
@@ -329,6 +330,11 @@ def check_inbox_rules(conf_users):
                            "replies go through allow_responses")
         if rules.get("allow_responses") != "true":
             problem(where, f"user {name} must answer through allow_responses: true")
+        for subject in publish:
+            if re.match(r"\$JS\.API\.STREAM\.(UPDATE|DELETE)\.", subject) or subject in ("$JS.>", "$JS.API.>", ">"):
+                problem(where, f"user {name} may not {subject}: only an operator changes a stream")
+            if subject.startswith("$JS.API.STREAM.PURGE.") and name != "gateway":
+                problem(where, f"user {name} may not {subject}: only the gateway purges (a deleted tenant's events)")
 
 
 def check_nats_users():

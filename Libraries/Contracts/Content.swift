@@ -69,13 +69,14 @@ public enum ContentSubjects {
 
 /// Contact form submissions, for a notifier: JetStream stream `CONTACT`.
 public enum ContactEvents {
-    /// ``ContactReceived``, `Nats-Msg-Id` = the message id.
-    public static let received = "contact.events.received"
+    /// ``ContactReceived``, `Nats-Msg-Id` = the message id, on a subject ending in the tenant's id.
+    public static func received(tenant: UUID) -> String { "contact.events.received.\(tenant.uuidString.lowercased())" }
+    public static let allReceived = "contact.events.received.*"
     public static let stream = StreamConfig(
         name: "CONTACT", subjects: ["contact.events.>"], maxAge: .seconds(30 * 24 * 3600))
 }
 
-/// `mail.events.mailing-list-confirm`: a mailer sends `confirmUrl` to `email` (from the content
+/// `mail.events.mailing-list-confirm.<tenant>`: a mailer sends `confirmUrl` to `email` (from the content
 /// service; the gateway prints it with `MAIL_OUTBOX_LOG=1`).
 public struct ConfirmationMail: Codable, Sendable {
     public var type = "mailing-list-confirm"
@@ -106,7 +107,7 @@ public struct ConfirmationMail: Codable, Sendable {
     }
 }
 
-/// `contact.events.received`: a visitor wrote to the tenant.
+/// `contact.events.received.<tenant>`: a visitor wrote to the tenant.
 public struct ContactReceived: Codable, Sendable {
     public var id: UUID
     public var tenantId: UUID

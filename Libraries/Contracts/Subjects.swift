@@ -1,3 +1,4 @@
+import Foundation
 import Messaging
 
 /// Every NATS subject the services use: the messaging contract, in one place.
@@ -15,13 +16,31 @@ public enum Subjects {
     /// Each service deletes everything it holds for the tenant in the `Tenant-Id` header.
     public static func tenantDeletion(_ service: ServiceName) -> String { "\(service.rawValue).tenants.delete" }
 
-    /// Password-reset and confirmation mails for a mailer (JetStream stream `MAIL`).
+    /// Password-reset and confirmation mails for a mailer (JetStream stream `MAIL`), each on a
+    /// subject ending in its tenant's id (so a deleted tenant's mails can be purged).
     public static let mailEvents = "mail.events.>"
-    public static let passwordResetEvent = "mail.events.password-reset"
+    /// A password reset, from the gateway.
+    public static func passwordResetEvent(tenant: UUID) -> String {
+        "mail.events.password-reset.\(tenant.uuidString.lowercased())"
+    }
     /// A mailing-list subscription to confirm (double opt-in), from the content service.
-    public static let mailingListConfirmEvent = "mail.events.mailing-list-confirm"
+    public static func mailingListConfirmEvent(tenant: UUID) -> String {
+        "mail.events.mailing-list-confirm.\(tenant.uuidString.lowercased())"
+    }
+    public static let mailingListConfirmEvents = "mail.events.mailing-list-confirm.*"
     /// The stream that keeps mail events for a mailer.
     public static let mailStream = StreamConfig(name: "MAIL", subjects: [mailEvents], maxAge: .seconds(7 * 24 * 3600))
+
+    /// Where a tenant's events wait in JetStream: (stream, subject filter) pairs the gateway purges
+    /// when the tenant is deleted. `AUDIT` is not among them: release records outlive a tenant.
+    public static func tenantEvents(_ tenant: UUID) -> [(stream: String, subject: String)] {
+        let id = tenant.uuidString.lowercased()
+        return [
+            (UsageStream.config.name, UsageSubjects.event(tenant: tenant)),
+            (mailStream.name, "mail.events.*.\(id)"),
+            (ContactEvents.stream.name, "contact.events.*.\(id)"),
+        ]
+    }
 }
 
 /// What a service answers to ``Subjects/tenantDeletion(_:)``.

@@ -14,23 +14,45 @@ public struct JetStream: Sendable {
 
     // MARK: - Streams and consumers
 
-    /// Creates the stream, or updates it when its subjects or limits differ. Safe to race.
-    public func ensureStream(_ config: StreamConfig) async throws {
+    /// What ``ensureStream(_:updating:)`` found or did.
+    public enum StreamState: Equatable, Sendable {
+        case created, current, updated
+        /// The stream exists with another configuration, left as it is: changing it is an
+        /// operator's step (the services' NATS users may create their streams, never update them).
+        case differs(StreamConfig)
+    }
+
+    /// Creates the stream if it does not exist; when it exists with other subjects or limits,
+    /// updates it if `updating` (an operator's or a test's connection), else leaves it and says
+    /// so. Safe to race.
+    @discardableResult
+    public func ensureStream(_ config: StreamConfig, updating: Bool = false) async throws -> StreamState {
         var config = config
         config.numReplicas = connection.streamReplicas
         switch try await api("STREAM.INFO.\(config.name)", as: StreamInfoResponse.self) {
         case .success(let info):
-            if info.config != config {
-                _ = try await api("STREAM.UPDATE.\(config.name)", body: config, as: StreamInfoResponse.self).get()
-            }
+            if info.config == config { return .current }
+            guard updating else { return .differs(info.config) }
+            _ = try await api("STREAM.UPDATE.\(config.name)", body: config, as: StreamInfoResponse.self).get()
+            return .updated
         case .failure(let error) where error.errCode == JetStreamErrorCode.streamNotFound:
             switch try await api("STREAM.CREATE.\(config.name)", body: config, as: StreamInfoResponse.self) {
-            case .success: return
-            case .failure(let error) where error.errCode == JetStreamErrorCode.streamNameInUse: return
+            case .success: return .created
+            case .failure(let error) where error.errCode == JetStreamErrorCode.streamNameInUse: return .current
             case .failure(let error): throw Self.error(error, "creating stream \(config.name)")
             }
         case .failure(let error):
             throw Self.error(error, "reading stream \(config.name)")
+        }
+    }
+
+    /// Removes the messages on `subject` (wildcards allowed) from `stream`; returns how many.
+    @discardableResult
+    public func purge(stream: String, subject: String) async throws -> Int {
+        switch try await api("STREAM.PURGE.\(stream)", body: PurgeRequest(filter: subject), as: PurgeResponse.self) {
+        case .success(let response): return response.purged
+        case .failure(let error) where error.errCode == JetStreamErrorCode.streamNotFound: return 0
+        case .failure(let error): throw Self.error(error, "purging \(subject) from stream \(stream)")
         }
     }
 
@@ -119,6 +141,14 @@ public struct JetStream: Sendable {
     }
 
     // MARK: - API plumbing
+
+    private struct PurgeRequest: Encodable {
+        var filter: String
+    }
+
+    private struct PurgeResponse: Decodable {
+        var purged: Int
+    }
 
     private struct CreateConsumerRequest: Encodable {
         var streamName: String

@@ -18,7 +18,7 @@ public final class NatsConnection: @unchecked Sendable {
     let inbox: ReplyInbox
     let logger: Logger
     public let name: String
-    /// Replicas of the streams ``JetStream/ensureStream(_:)`` creates.
+    /// Replicas of the streams ``JetStream/ensureStream(_:updating:)`` creates.
     public let streamReplicas: Int
     /// Where this connection's replies arrive (see ``NatsConfiguration/inboxPrefix``).
     public let inboxPrefix: String

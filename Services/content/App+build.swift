@@ -10,8 +10,8 @@ func buildContent(_ configuration: ContentConfiguration, _ context: ServiceConte
         types: types, items: ItemStore(client: context.database, logger: context.logger), events: events)
     let typeHandlers = TypeHandlers(types: types, events: events)
     let jetStream = context.nats.jetStream
-    try await jetStream.ensureStream(ContactEvents.stream)
-    try await jetStream.ensureStream(Subjects.mailStream)
+    try await jetStream.ensureOwnStream(ContactEvents.stream, logger: context.logger)
+    try await jetStream.ensureOwnStream(Subjects.mailStream, logger: context.logger)
     let forms = PublicForms(limitPerMinute: configuration.publicFormLimit, logger: context.logger)
     let contact = ContactHandlers(
         store: ContactStore(client: context.database, forms: forms, logger: context.logger), jetStream: jetStream,

@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// The gateway's parts: the cache invalidation listener and the HTTP server.
 func buildGateway(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
-    try await context.nats.jetStream.ensureStream(MailEvents.stream)
+    try await context.nats.jetStream.ensureOwnStream(MailEvents.stream, logger: context.logger)
     let gateway = try await Gateway(configuration, context)
     var services: [any Service] = [
         InvalidationListener(

@@ -8,7 +8,6 @@ import ServiceLifecycle
 /// Assembles the proxy: one shared HTTP client, credential leases, the call and models endpoints,
 /// and the usage outbox relay.
 func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
-    try await context.nats.jetStream.ensureStream(UsageStream.config)
     var httpConfiguration = HTTPClient.Configuration()
     httpConfiguration.timeout = .init(
         connect: .milliseconds(configuration.connectTimeout.milliseconds),

@@ -15,5 +15,5 @@ func buildUsage(_ configuration: UsageConfiguration, _ context: ServiceContext) 
                 linger: configuration.linger, consumerName: configuration.consumerName, logger: context.logger)
         ],
         metadata: ["priceVersion": configuration.prices.version],
-        tenantTables: ["usage.events", "usage.rollups"])
+        tenantTables: ["usage.events", "usage.rollups"], deletedTenants: "usage.deleted_tenants")
 }

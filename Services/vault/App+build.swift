@@ -7,7 +7,7 @@ import ServiceKit
 func buildVault(_ configuration: VaultConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
     let cipher = CredentialCipher(masterKeys: configuration.masterKeys, currentVersion: configuration.currentKeyVersion)
     try await KeyChecks(client: context.database, logger: context.logger).verify(cipher)
-    try await context.nats.jetStream.ensureStream(AuditLog.stream)
+    try await context.nats.jetStream.ensureOwnStream(AuditLog.stream, logger: context.logger)
 
     let repository = CredentialRepository(client: context.database, logger: context.logger)
     let cache = CiphertextCache(lifetime: configuration.cacheLifetime)

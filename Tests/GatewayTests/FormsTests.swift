@@ -46,7 +46,7 @@ struct FormsTests {
             let tenant = try await gateway.createTenant()
             let http = gateway.http
             let operator_ = try await gateway.cluster.connect(as: "operator")
-            let events = try EventTap(operator_, ContactEvents.received)
+            let events = try EventTap(operator_, ContactEvents.allReceived)
             let form = "/public/\(tenant.slug)/contact"
 
             let sent = try await http.post(
@@ -143,7 +143,7 @@ struct FormsTests {
             let http = gateway.http
             let admin = ["x-api-key": tenant.key]
             let mails = try EventTap(
-                try await gateway.cluster.connect(as: "operator"), Subjects.mailingListConfirmEvent)
+                try await gateway.cluster.connect(as: "operator"), Subjects.mailingListConfirmEvents)
             let base = "/public/\(tenant.slug)/mailing-list"
 
             func path(_ url: Any?) -> String {

@@ -85,3 +85,41 @@ struct NatsPermissionsTests {
         }
     }
 }
+
+@Suite("NATS permissions: streams and events")
+struct StreamPermissionsTests {
+    @Test("a service may create its streams, never update or purge them; each writes only its own events")
+    func streams() async throws {
+        try await TestGateway.run { gateway in
+            let operator_ = try await gateway.cluster.connect(as: "operator")
+            for config in [UsageStream.config, Subjects.mailStream, ContactEvents.stream] {
+                try await operator_.jetStream.ensureStream(config)
+            }
+            // Shrinking a stream's retention would lose billing data or the audit trail.
+            let refusals: [(user: String, subject: String)] = [
+                ("proxy", "$JS.API.STREAM.UPDATE.USAGE"), ("usage", "$JS.API.STREAM.UPDATE.USAGE"),
+                ("usage", "$JS.API.STREAM.PURGE.USAGE"), ("usage", "$JS.API.STREAM.DELETE.USAGE"),
+                ("vault", "$JS.API.STREAM.UPDATE.AUDIT"), ("vault", "$JS.API.STREAM.PURGE.AUDIT"),
+                ("content", "$JS.API.STREAM.UPDATE.MAIL"), ("content", "$JS.API.STREAM.PURGE.CONTACT"),
+                ("gateway", "$JS.API.STREAM.UPDATE.MAIL"), ("gateway", "$JS.API.STREAM.PURGE.AUDIT"),
+                // Each service publishes only its own events.
+                ("content", "mail.events.password-reset.\(UUID().uuidString.lowercased())"),
+                ("gateway", "mail.events.mailing-list-confirm.\(UUID().uuidString.lowercased())"),
+                ("vault", "audit.gateway.forged"), ("proxy", "audit.vault.credentials-released"),
+            ]
+            for (user, subject) in refusals {
+                let connection = try await gateway.cluster.connect(as: user)
+                try connection.publish(subject, payload: Array("{}".utf8))
+                #expect(
+                    try await connection.reportsError(
+                        containing: "Permissions Violation for Publish to \"\(subject)\""),
+                    "\(user) may not publish \(subject)")
+            }
+            // What they need still works: the usage service creates USAGE, the gateway purges a tenant.
+            let usage = try await gateway.cluster.connect(as: "usage")
+            #expect(try await usage.jetStream.ensureStream(UsageStream.config) == .current)
+            let gatewayUser = try await gateway.cluster.connect(as: "gateway")
+            #expect(try await gatewayUser.jetStream.purge(stream: "USAGE", subject: "usage.events.\(UUID())") == 0)
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import TestSupport
 import Testing
@@ -110,6 +111,61 @@ struct TenantsTests {
             let tenant = try await gateway.createTenant()
             let asTenant = try await gateway.http.get("/tenants", headers: ["x-api-key": tenant.key])
             #expect(asTenant.status == 403, "a tenant key is not the platform admin")
+        }
+    }
+
+    @Test("deleting a tenant purges its events from the streams; its events still on their way store nothing")
+    func deletionPurgesEvents() async throws {
+        try await TestGateway.run { gateway in
+            for service in ["vault", "proxy", "content", "usage"] { _ = try await gateway.launch(service) }
+            let doomed = try await gateway.createTenant()
+            let kept = try await gateway.createTenant()
+            let doomedID = try #require(UUID(uuidString: doomed.id))
+            let operator_ = try await gateway.cluster.connect(as: "operator")
+            let feed = UsageFeed(connection: operator_)
+            try await feed.publish([
+                UsageFeed.event("doomed-1", tenant: doomed.id), UsageFeed.event("kept-1", tenant: kept.id),
+            ])
+            _ = try await gateway.register("doomed-user", key: doomed.key)
+            let reset = try await gateway.http.post(
+                "/auth/reset-password/request", json: ["identifier": "doomed-user", "tenant": doomed.slug])
+            #expect(reset.status == 202)
+            let contact = try await gateway.http.post(
+                "/public/\(doomed.slug)/contact",
+                json: ["name": "Ann", "email": "ann@example.com", "message": "Delete me with the rest"])
+            #expect(contact.status == 202, "\(contact.text)")
+            // Every kind of the tenant's events is in its stream before the deletion.
+            for (stream, subject) in Subjects.tenantEvents(doomedID) {
+                var count = 0
+                for _ in 0..<100 where count == 0 {
+                    count = try await operator_.streamMessages(stream, subject: subject)
+                    if count == 0 { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(count > 0, "\(stream) holds \(subject) before the deletion")
+            }
+            #expect(try await gateway.waitForCount("SELECT count(*)::int FROM usage.events", 2) == 2)
+
+            let deleted = try await gateway.http.delete("/tenants/\(doomed.id)", headers: gateway.adminHeaders)
+            #expect(deleted.status == 204, "\(deleted.text)")
+            for (stream, subject) in Subjects.tenantEvents(doomedID) {
+                #expect(try await operator_.streamMessages(stream, subject: subject) == 0, "\(stream) is purged")
+            }
+            #expect(
+                try await operator_.streamMessages("USAGE", subject: "usage.events.\(kept.id.lowercased())") == 1,
+                "other tenants keep theirs")
+
+            // An event of the deleted tenant still on its way (a proxy's outbox, say) writes no row.
+            try await feed.publish([
+                UsageFeed.event("doomed-late", tenant: doomed.id), UsageFeed.event("kept-late", tenant: kept.id),
+            ])
+            #expect(
+                try await gateway.waitForCount("SELECT count(*)::int FROM usage.events WHERE id = 'kept-late'", 1) == 1)
+            #expect(
+                try await gateway.count(
+                    "SELECT count(*)::int FROM usage.events WHERE tenant_id = '\(doomed.id)'") == 0)
+            #expect(
+                try await gateway.count(
+                    "SELECT count(*)::int FROM usage.rollups WHERE tenant_id = '\(doomed.id)'") == 0)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Messaging
 
 extension NatsConnection {
@@ -30,5 +31,17 @@ extension NatsConnection {
             try await Task.sleep(for: .milliseconds(10))
         }
         return false
+    }
+}
+
+extension NatsConnection {
+    /// How many messages `stream` holds on subjects matching `subject` (wildcards allowed), as the
+    /// JetStream API's stream info tells (the connection must be allowed to ask: the operator).
+    public func streamMessages(_ stream: String, subject: String) async throws -> Int {
+        let reply = try await request(
+            "$JS.API.STREAM.INFO.\(stream)", payload: Array(#"{"subjects_filter": "\#(subject)"}"#.utf8))
+        let info = try JSONSerialization.jsonObject(with: Data(reply.payload)) as? [String: Any]
+        let subjects = (info?["state"] as? [String: Any])?["subjects"] as? [String: Int] ?? [:]
+        return subjects.values.reduce(0, +)
     }
 }

@@ -35,15 +35,20 @@ public struct ServiceDefinition: Sendable {
     /// Tables (`schema.table`, with a `tenant_id` column) emptied of a tenant's rows when the
     /// tenant is deleted; nil for the gateway, which owns the tenants themselves.
     public var tenantTables: [String]?
+    /// A table (`schema.table` with a `tenant_id` primary key) the deletion records the tenant in,
+    /// in the same transaction: for a service whose in-flight work (events still on their way)
+    /// would otherwise write the deleted tenant's rows again; it checks the table before writing.
+    public var deletedTenants: String?
 
     public init(
         endpoints: [MicroService.Endpoint] = [], dependencies: [any Service] = [], services: [any Service] = [],
-        metadata: [String: String] = [:], tenantTables: [String]? = nil
+        metadata: [String: String] = [:], tenantTables: [String]? = nil, deletedTenants: String? = nil
     ) {
         self.endpoints = endpoints
         self.dependencies = dependencies
         self.services = services
         self.metadata = metadata
         self.tenantTables = tenantTables
+        self.deletedTenants = deletedTenants
     }
 }

@@ -56,7 +56,11 @@ public struct ServiceRuntime: Sendable {
                 endpoints: definition.endpoints
                     + [.health(name, instance: instanceID, database: client, logger: logger)]
                     + (definition.tenantTables.map {
-                        [.tenantDeletion(name, tables: $0, database: client, logger: logger)]
+                        [
+                            .tenantDeletion(
+                                name, tables: $0, recordingIn: definition.deletedTenants, database: client,
+                                logger: logger)
+                        ]
                     } ?? []),
                 logger: logger)
             let serviceGroup = ServiceGroup(

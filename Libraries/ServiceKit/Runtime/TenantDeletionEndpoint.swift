@@ -6,9 +6,11 @@ import PostgresNIO
 
 extension MicroService.Endpoint {
     /// `<service>.tenants.delete`: removes every row of the tenant named in the `Tenant-Id`
-    /// header from the service's tenant-owned tables, in one transaction. Idempotent.
+    /// header from the service's tenant-owned tables, and records the tenant in `deletedTenants`
+    /// if given, in one transaction. Idempotent.
     static func tenantDeletion(
-        _ service: ServiceName, tables: [String], database: PostgresClient, logger: Logger
+        _ service: ServiceName, tables: [String], recordingIn deletedTenants: String? = nil, database: PostgresClient,
+        logger: Logger
     ) -> Self {
         .request(
             "tenants.delete", subject: Subjects.tenantDeletion(service), queueGroup: Subjects.queueGroup(service)
@@ -25,6 +27,12 @@ extension MicroService.Endpoint {
                     var count = 0
                     for try await _ in rows { count += 1 }
                     deleted[table] = count
+                }
+                if let deletedTenants {
+                    var query = PostgresQuery(
+                        unsafeSQL: "INSERT INTO \(deletedTenants) (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING")
+                    query.binds.append(tenant)
+                    try await connection.query(query, logger: logger)
                 }
                 return deleted
             }

@@ -9,7 +9,7 @@ struct ContactHandlers: Sendable {
     let jetStream: JetStream
     let logger: Logger
 
-    /// `POST /public/{tenantSlug}/contact`: stored and announced on `contact.events.received`. A
+    /// `POST /public/{tenantSlug}/contact`: stored and announced on `contact.events.received.<tenant>`. A
     /// filled-in honeypot gets the same answer and is dropped.
     func submit(_ request: ContentRequest) async throws -> Reply {
         let body = try request.body(ContactSubmission.self)
@@ -52,10 +52,11 @@ struct ContactHandlers: Sendable {
             id: message.id, tenantId: tenant, name: message.name, email: message.email, subject: message.subject,
             category: message.category, message: message.message, createdAt: message.createdAt)
         do {
-            try await jetStream.publish(ContactEvents.received, event: event, messageID: message.id.uuidString)
+            try await jetStream.publish(
+                ContactEvents.received(tenant: event.tenantId), event: event, messageID: message.id.uuidString)
         } catch {
             logger.warning(
-                "could not publish contact.events.received", metadata: ["error": "\(error)", "id": "\(message.id)"])
+                "could not publish the contact event", metadata: ["error": "\(error)", "id": "\(message.id)"])
         }
     }
 }

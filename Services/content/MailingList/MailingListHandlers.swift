@@ -94,7 +94,8 @@ struct MailingListHandlers: Sendable {
             confirmUrl: "\(base)/confirm?token=\(confirm)", unsubscribeUrl: "\(base)/unsubscribe?token=\(unsubscribe)",
             expiresAt: expires)
         do {
-            try await jetStream.publish(Subjects.mailingListConfirmEvent, event: mail, messageID: mail.id.uuidString)
+            try await jetStream.publish(
+                Subjects.mailingListConfirmEvent(tenant: mail.tenantId), event: mail, messageID: mail.id.uuidString)
         } catch {
             logger.warning("could not publish the confirmation mail event", metadata: ["error": "\(error)"])
         }

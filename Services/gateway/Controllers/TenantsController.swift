@@ -127,8 +127,10 @@ struct TenantsController: Sendable {
         return try .json(tenant)
     }
 
-    /// Disables the tenant at once, asks every service to delete its data, then removes the
-    /// tenant itself. A service that fails leaves the tenant disabled; the DELETE can be retried.
+    /// Disables the tenant at once, asks every service to delete its data, purges the tenant's
+    /// events from the JetStream streams (usage, mail with reset tokens, contact messages), then
+    /// removes the tenant itself. A service or purge that fails leaves the tenant disabled; the
+    /// DELETE can be retried.
     @Sendable func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.id()
         guard try await tenants.markDeleting(id) else { throw Problem.notFound("no such tenant") }
@@ -154,9 +156,26 @@ struct TenantsController: Sendable {
             }
             return await group.reduce(into: [String]()) { if let failed = $1 { $0.append(failed) } }
         }
-        guard failures.isEmpty else {
+        var purgeFailures: [String] = []
+        if failures.isEmpty {
+            for (stream, subject) in Subjects.tenantEvents(id) {
+                do {
+                    let purged = try await nats.jetStream.purge(stream: stream, subject: subject)
+                    logger.info(
+                        "purged a tenant's events",
+                        metadata: ["tenant.id": "\(id)", "stream": "\(stream)", "messages": "\(purged)"])
+                } catch {
+                    logger.error(
+                        "purging a tenant's events failed",
+                        metadata: ["tenant.id": "\(id)", "stream": "\(stream)", "error": "\(error)"])
+                    purgeFailures.append("the \(stream) stream")
+                }
+            }
+        }
+        let failed = failures.sorted() + purgeFailures
+        guard failed.isEmpty else {
             throw Problem.unavailable(
-                "could not delete the tenant's data in: \(failures.sorted().joined(separator: ", ")); "
+                "could not delete the tenant's data in: \(failed.joined(separator: ", ")); "
                     + "the tenant stays disabled; retry the DELETE")
         }
         try await tenants.delete(id)

@@ -27,7 +27,8 @@ struct MailEvents: Sendable {
     let logger: Logger
 
     func passwordReset(_ event: PasswordReset) async throws {
-        try await jetStream.publish(Subjects.passwordResetEvent, event: event, messageID: event.id.uuidString)
+        try await jetStream.publish(
+            Subjects.passwordResetEvent(tenant: event.tenantId), event: event, messageID: event.id.uuidString)
         if logToOutbox {
             logger.notice(
                 "MAIL_OUTBOX_LOG: password reset for \(event.email) in \(event.tenantSlug): token \(event.token)")
@@ -36,14 +37,14 @@ struct MailEvents: Sendable {
 }
 
 /// With `MAIL_OUTBOX_LOG=1` (development only): prints the mailing-list confirmation links the
-/// content service sends out (`mail.events.mailing-list-confirm`), so a developer without a
+/// content service sends out (`mail.events.mailing-list-confirm.<tenant>`), so a developer without a
 /// mailer can click them from the gateway's log.
 struct MailOutboxLog: Service {
     let nats: NatsConnection
     let logger: Logger
 
     func run() async throws {
-        let subscription = try nats.subscribe(Subjects.mailingListConfirmEvent)
+        let subscription = try nats.subscribe(Subjects.mailingListConfirmEvents)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         try await withGracefulShutdownHandler {

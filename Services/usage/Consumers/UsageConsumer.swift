@@ -23,7 +23,7 @@ struct UsageConsumer: Service {
     let logger: Logger
 
     func run() async throws {
-        try await jetStream.ensureStream(UsageStream.config)
+        try await jetStream.ensureOwnStream(UsageStream.config, logger: logger)
         try await jetStream.ensureConsumer(
             stream: UsageStream.config.name,
             ConsumerConfig(

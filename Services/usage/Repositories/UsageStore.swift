@@ -45,7 +45,8 @@ struct UsageStore: Sendable {
     }
 
     /// Stores a batch in one statement: events new to the table are inserted (an id seen before
-    /// changes nothing) and only those are added to the rollups. Returns how many were new.
+    /// changes nothing; a deleted tenant's event is dropped) and only those are added to the
+    /// rollups. Returns how many were new.
     @discardableResult
     func ingest(_ rows: [Row]) async throws -> Int {
         guard !rows.isEmpty else { return 0 }
@@ -99,7 +100,9 @@ struct UsageStore: Sendable {
                     NULLIF(model, ''), endpoint, status, latency_ms, NULLIF(ttfb_ms, -1), prompt_tokens,
                     completion_tokens, total_tokens, cached_tokens, estimated, streamed, client_disconnected, at,
                     NULLIF(cost, -1), NULLIF(price_version, ''), NULLIF(request_id, '')
-                FROM batch ORDER BY id
+                FROM batch
+                WHERE NOT EXISTS (SELECT 1 FROM usage.deleted_tenants d WHERE d.tenant_id = batch.tenant_id)
+                ORDER BY id
                 ON CONFLICT (id) DO NOTHING
                 RETURNING tenant_id, service, COALESCE(model, '') AS model,
                     COALESCE(api_key_id, '00000000-0000-0000-0000-000000000000') AS api_key_id,
