@@ -11,6 +11,12 @@ if [ -f "$ENV_FILE" ]; then
     printf '\n# Content service only: signs mailing-list confirm and unsubscribe links\nMAILING_LIST_TOKEN_SECRET=%s\n' \
       "$(random_hex 32)" >>"$ENV_FILE"
   fi
+  if ! grep -q '^POSTGRES_GATEWAY_PASSWORD=' "$ENV_FILE"; then
+    printf '\n# PostgreSQL: each service logs in as its own role (deploy/postgres/service-roles.sql)\n' >>"$ENV_FILE"
+    for service in "${SERVICES[@]}"; do
+      printf 'POSTGRES_%s_PASSWORD=%s\n' "${service^^}" "$(random_hex 16)" >>"$ENV_FILE"
+    done
+  fi
   if ! grep -q '^RELEASE_TICKET_SECRET=' "$ENV_FILE"; then
     printf '\n# Gateway and vault: signs and checks the release tickets of proxied calls\nRELEASE_TICKET_SECRET=%s\n' \
       "$(random_hex 32)" >>"$ENV_FILE"
@@ -63,10 +69,17 @@ NATS_USAGE_PASSWORD=nats_$(random_hex 16)
 NATS_OPERATOR_PASSWORD=nats_$(random_hex 16)
 NATS_BILLING_PASSWORD=nats_$(random_hex 16)
 
-# PostgreSQL (local cluster under .data/postgres)
+# PostgreSQL (local cluster under .data/postgres). DATABASE_URL is the owner's login (setup and
+# \`make migrate\` checks); each service logs in as its own role strongbox_<service> with its password
+# below (deploy/postgres/service-roles.sql; scripts/services.sh builds their URLs).
 POSTGRES_PORT=$postgres_port
 POSTGRES_PASSWORD=$db_password
 DATABASE_URL=postgres://strongbox:$db_password@127.0.0.1:$postgres_port/strongbox
+POSTGRES_GATEWAY_PASSWORD=$(random_hex 16)
+POSTGRES_VAULT_PASSWORD=$(random_hex 16)
+POSTGRES_PROXY_PASSWORD=$(random_hex 16)
+POSTGRES_CONTENT_PASSWORD=$(random_hex 16)
+POSTGRES_USAGE_PASSWORD=$(random_hex 16)
 
 # Logging: LOG_LEVEL trace|debug|info|notice|warning|error|critical, LOG_FORMAT text|json
 LOG_LEVEL=info

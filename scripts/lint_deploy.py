@@ -44,15 +44,20 @@ SECRET_OWNERS = {
     # The gateway signs release tickets, the vault checks them (docs/vault.md).
     "RELEASE_TICKET_SECRET": {"gateway", "vault"},
     "RELEASE_TICKET_SECRET_PREVIOUS": {"vault"},
+    # Each service's database role (deploy/postgres/service-roles.sql); the owner's login reaches none.
+    **{f"POSTGRES_{service.upper()}_PASSWORD": {service} for service in ["gateway", "vault", "proxy", "content", "usage"]},
+    "POSTGRES_PASSWORD": set(),
 }
 
 
 def owners_text(owners):
-    return " and the ".join(sorted(owners))
+    return " and the ".join(sorted(owners)) if owners else "database's owner, no service,"
 # Custom resources: the fields the manifests rely on (no schema is bundled for them).
 CUSTOM_RESOURCES = {
     ("postgresql.cnpg.io/v1", "Cluster"): ["spec.instances", "spec.storage.size", "spec.bootstrap.initdb.database",
-                                          "spec.bootstrap.initdb.owner"],
+                                          "spec.bootstrap.initdb.owner",
+                                          "spec.bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs",
+                                          "spec.managed.roles"],
 }
 
 problems = []
@@ -221,7 +226,8 @@ def check_services(objects):
             if port not in ("ops", 9090):
                 problem(where, f"has no {probe} on the ops port")
         names, secrets = container_env(deployment)
-        allowed = {f"strongbox-{service}", "strongbox-db-app"} | ({"strongbox-master-key"} if service == "vault" else set())
+        allowed = {f"strongbox-{service}", f"strongbox-db-{service}"} | (
+            {"strongbox-master-key"} if service == "vault" else set())
         for secret in sorted(secrets - allowed):
             problem(where, f"references Secret {secret}, which is not its own")
         for variable, owners in SECRET_OWNERS.items():
@@ -230,6 +236,9 @@ def check_services(objects):
         for variable in ("NATS_USER", "NATS_PASSWORD", "DATABASE_URL"):
             if variable not in names:
                 problem(where, f"does not set {variable}")
+        database = next((entry for entry in container.get("env", []) if entry["name"] == "DATABASE_URL"), {})
+        if ((database.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name") != f"strongbox-db-{service}":
+            problem(where, f"must read DATABASE_URL from strongbox-db-{service} (its own database role)")
     for name in deployments:
         if name not in SERVICES:
             problem("deploy/kubernetes/base", f"has an unexpected Deployment {name}")
@@ -434,6 +443,8 @@ def check_compose(nats_users):
             problem(where, f"NATS_USER is {environment.get('NATS_USER')}, not {service}")
         if environment.get("NATS_PASSWORD") != f"placeholder-nats_{service}_password":
             problem(where, f"NATS_PASSWORD is not ${{NATS_{service.upper()}_PASSWORD}}")
+        if not str(environment.get("DATABASE_URL", "")).startswith(f"postgres://strongbox_{service}:"):
+            problem(where, f"DATABASE_URL must log in as strongbox_{service} (its own database role)")
         for variable, value in environment.items():
             owners = SECRET_OWNERS.get(variable)
             if owners and service not in owners:

@@ -10,6 +10,7 @@ bin=$(postgres_bin)
 start() {
   if [ -f "$data/postmaster.pid" ] && as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     say "PostgreSQL already running on $POSTGRES_PORT"
+    service_roles
     return
   fi
   port_in_use "$POSTGRES_PORT" && fail "port $POSTGRES_PORT is taken by another process (set POSTGRES_PORT/DATABASE_URL in .env)"
@@ -30,6 +31,24 @@ start() {
       "SELECT 1 FROM pg_database WHERE datname = 'strongbox'" | grep -q 1; then
     PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -p "$POSTGRES_PORT" -U strongbox -d postgres -qc "CREATE DATABASE strongbox"
   fi
+  service_roles
+}
+
+# One role per service, owning its schema (deploy/postgres/service-roles.sql; every start, so a
+# changed password in .env takes effect and an older single-login database is handed over).
+service_roles() {
+  local passwords="{" service variable
+  for service in "${SERVICES[@]}"; do
+    variable="POSTGRES_${service^^}_PASSWORD"
+    [ -n "${!variable:-}" ] || fail "$variable is not in $ENV_FILE (delete .env and .data/ to start afresh)"
+    passwords+="\"$service\": \"${!variable}\","
+  done
+  passwords="${passwords%,}}"
+  PGPASSWORD="$POSTGRES_PASSWORD" PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$POSTGRES_PORT" \
+    -U strongbox -d strongbox -q -v ON_ERROR_STOP=1 -v passwords="$passwords" \
+    -c "SELECT set_config('strongbox.role_passwords', :'passwords', false)" \
+    -f "$ROOT/deploy/postgres/service-roles.sql" >/dev/null \
+    || fail "could not set up the services' database roles; see the lines above"
 }
 
 stop() {

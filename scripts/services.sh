@@ -8,14 +8,31 @@ CONFIG=${CONFIG:-debug}
 logs="$DATA/logs"
 run="$DATA/run"
 
+# The service's database login: <SERVICE>_DATABASE_URL if set; with the local cluster its own
+# role strongbox_<service> (scripts/postgres.sh sets it up); else DATABASE_URL (one login for every
+# service: see docs/operations.md, "Database roles", to give each its own).
+database_url() {
+  local service=$1 upper
+  upper=$(echo "$service" | tr '[:lower:]' '[:upper:]')
+  local url_var="${upper}_DATABASE_URL" password_var="POSTGRES_${upper}_PASSWORD"
+  if [ -n "${!url_var:-}" ]; then
+    echo "${!url_var}"
+  elif uses_local_postgres; then
+    echo "postgres://strongbox_$service:${!password_var}@127.0.0.1:$POSTGRES_PORT/strongbox"
+  else
+    echo "$DATABASE_URL"
+  fi
+}
+
 # The environment one service gets: common settings plus its own; nothing else (the master
-# key reaches the vault alone, the admin key and JWT secret the gateway alone).
+# key reaches the vault alone, the admin key and JWT secret the gateway alone, each service's
+# database password that service alone).
 service_env() {
   local service=$1 upper
   upper=$(echo "$service" | tr '[:lower:]' '[:upper:]')
   local password_var="NATS_${upper}_PASSWORD"
   echo "PATH=$PATH" "HOME=${HOME:-/root}" "LOG_LEVEL=${LOG_LEVEL:-info}" "LOG_FORMAT=${LOG_FORMAT:-text}"
-  echo "NATS_URL=$NATS_URL" "NATS_USER=$service" "NATS_PASSWORD=${!password_var}" "DATABASE_URL=$DATABASE_URL"
+  echo "NATS_URL=$NATS_URL" "NATS_USER=$service" "NATS_PASSWORD=${!password_var}" "DATABASE_URL=$(database_url "$service")"
   case $service in
     gateway)
       echo "SERVER_HOST=${SERVER_HOST:-127.0.0.1}" "SERVER_PORT=$SERVER_PORT" "ADMIN_API_KEY=$ADMIN_API_KEY" "JWT_SECRET=$JWT_SECRET"

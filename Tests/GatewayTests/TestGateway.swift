@@ -16,6 +16,7 @@ struct TestGateway: Sendable {
     let cluster: TestCluster
     /// One client per gateway instance.
     let instances: [HTTPTestClient]
+    /// The database as the superuser (what tests look at); the gateways use their own role.
     let database: PostgresClient
     let logs: LogCapture
     /// What ``launch(_:overrides:instances:)`` started: kept running until the test ends
@@ -44,17 +45,21 @@ struct TestGateway: Sendable {
         let logs = LogCapture()
         let logger = logs.logger(label: "gateway")
         let database = PostgresClient(
+            configuration: try DatabaseSettings.from(Environment(["DATABASE_URL": cluster.databaseURL])).configuration,
+            backgroundLogger: logger)
+        let gatewayDatabase = PostgresClient(
             configuration: try DatabaseSettings.from(environment).configuration, backgroundLogger: logger)
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.run() }
+            group.addTask { await gatewayDatabase.run() }
             try await MigrationRunner(schema: "gateway", migrations: GatewayMigrations.all).run(
-                on: database, logger: logger)
+                on: gatewayDatabase, logger: logger)
             var clients: [HTTPTestClient] = []
             for _ in 0..<count {
                 let nats = try await cluster.connect(as: "gateway")
                 let context = ServiceContext(
-                    name: .gateway, logger: logger, nats: nats, database: database, environment: environment)
+                    name: .gateway, logger: logger, nats: nats, database: gatewayDatabase, environment: environment)
                 try await nats.jetStream.ensureStream(MailEvents.stream)
                 let gateway = try await Gateway(configuration, context)
                 let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)

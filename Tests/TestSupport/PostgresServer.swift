@@ -6,9 +6,10 @@ import PostgresNIO
     @preconcurrency import Glibc
 #endif
 
-/// A real PostgreSQL for the tests: the one `TEST_DATABASE_URL` names (`make test` starts one),
-/// else a private cluster started on a free port for this test process and stopped at its exit.
-/// Each test gets a database of its own from ``createDatabase()``.
+/// A real PostgreSQL for the tests: the one `TEST_DATABASE_URL` names, else a private cluster
+/// started on a free port for this test process and stopped at its exit. Each test gets a
+/// database of its own from ``createDatabase()``, set up as a deployment's is: one role per
+/// service owning its schema (deploy/postgres/service-roles.sql).
 public actor PostgresServer {
     public static let shared = PostgresServer()
 
@@ -16,7 +17,11 @@ public actor PostgresServer {
     private var admin: Task<URLComponents, any Error>?
     private var counter = 0
 
-    /// A fresh, empty database; returns its URL.
+    /// The password of a service's role in the tests (the private cluster trusts loopback anyway).
+    public static func rolePassword(_ service: String) -> String { "test-\(service)-db-password" }
+
+    /// A fresh database with the services' schemas, each owned by its service's role; returns its
+    /// URL (as the superuser: the tests' own view).
     public func createDatabase() async throws -> String {
         let admin = try await adminURL()
         counter += 1
@@ -24,24 +29,47 @@ public actor PostgresServer {
         try await Self.execute("CREATE DATABASE \(name)", on: admin)
         var url = admin
         url.path = "/\(name)"
+        try await Self.execute(try ServiceRoles.script().schemas, on: url)
         return url.string!
     }
 
     private func adminURL() async throws -> URLComponents {
         if admin == nil {
             admin = Task {
+                var url: URLComponents
                 if let given = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"],
                     let parsed = URLComponents(string: given)
                 {
-                    return parsed
+                    url = parsed
+                } else {
+                    url = try await Self.startPrivateCluster()
                 }
-                return try await Self.startPrivateCluster()
+                let passwords = Dictionary(
+                    uniqueKeysWithValues: ServiceRoles.services.map { ($0, Self.rolePassword($0)) })
+                try await Self.execute(
+                    [
+                        try ServiceRoles.passwordsSetting(passwords),
+                        PostgresQuery(unsafeSQL: try ServiceRoles.script().roles),
+                    ],
+                    on: url)
+                return url
             }
         }
         return try await admin!.value
     }
 
+    /// Runs one statement on the database at `url` (as the user it names).
+    public static func execute(_ sql: String, on url: String) async throws {
+        guard let components = URLComponents(string: url) else { throw TestInfrastructureError("bad URL \(url)") }
+        try await execute(sql, on: components)
+    }
+
     static func execute(_ sql: String, on url: URLComponents) async throws {
+        try await execute([PostgresQuery(unsafeSQL: sql)], on: url)
+    }
+
+    /// Runs the statements in order, in one session.
+    static func execute(_ statements: [PostgresQuery], on url: URLComponents) async throws {
         let configuration = PostgresConnection.Configuration(
             host: url.host ?? "127.0.0.1", port: url.port ?? 5432, username: url.user ?? "postgres",
             password: url.password,
@@ -50,7 +78,9 @@ public actor PostgresServer {
         let connection = try await PostgresConnection.connect(
             configuration: configuration, id: 1, logger: Logger(label: "test.postgres"))
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test.postgres"))
+            for statement in statements {
+                try await connection.query(statement, logger: Logger(label: "test.postgres"))
+            }
         } catch {
             try? await connection.close()
             throw error

@@ -2,9 +2,11 @@ import Foundation
 import Messaging
 
 /// A NATS server with the product's real users and permissions (`deploy/nats/auth.conf`) and a
-/// fresh database: what the services need to run as real processes in a test.
+/// fresh database with its real roles (deploy/postgres/service-roles.sql): what the services need
+/// to run as real processes in a test.
 public final class TestCluster: Sendable {
     public let nats: NatsServer
+    /// The database as the superuser: the tests' view of everything stored.
     public let databaseURL: String
 
     public static let services = ["gateway", "vault", "proxy", "content", "usage"]
@@ -39,6 +41,19 @@ public final class TestCluster: Sendable {
         self.databaseURL = databaseURL
     }
 
+    /// The database as `service`'s own role sees it.
+    public func databaseURL(for service: String) -> String {
+        Self.databaseURL(databaseURL, as: service)
+    }
+
+    /// `url` with `service`'s role and password as its user.
+    public static func databaseURL(_ url: String, as service: String) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        components.user = ServiceRoles.role(service)
+        components.password = PostgresServer.rolePassword(service)
+        return components.string ?? url
+    }
+
     /// The environment `scripts/services.sh` would give `service`.
     public func environment(for service: String, gatewayPort: Int = 0) -> [String: String] {
         Self.environment(for: service, natsURL: nats.url, databaseURL: databaseURL, gatewayPort: gatewayPort)
@@ -51,7 +66,7 @@ public final class TestCluster: Sendable {
         var environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "NATS_URL": natsURL, "NATS_USER": service, "NATS_PASSWORD": natsPasswords[service]!,
-            "DATABASE_URL": databaseURL, "LOG_LEVEL": "info",
+            "DATABASE_URL": Self.databaseURL(databaseURL, as: service), "LOG_LEVEL": "info",
         ]
         switch service {
         case "gateway":

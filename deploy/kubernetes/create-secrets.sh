@@ -5,8 +5,12 @@
 #   strongbox-<service>   that service's NATS_PASSWORD (the same value) and its own secrets
 #                         (RELEASE_TICKET_SECRET: the same value in the gateway's and the vault's)
 #   strongbox-master-key  CRED_ENCRYPT_KEY and CRED_ENCRYPT_KEY_VERSION: the vault's, and only its
-# The database URL comes from CloudNativePG (strongbox-db-app) or from you (docs/operations.md).
-# Needs kubectl (pointed at the cluster) and openssl. Nothing is printed but the Secrets' names.
+#   strongbox-db-<service> the service's database role: username strongbox_<service>, password, and
+#                         the uri it reads as DATABASE_URL (host DATABASE_HOST, default strongbox-db-rw,
+#                         CloudNativePG's; database DATABASE_NAME, default strongbox)
+# and the ConfigMap strongbox-service-roles (deploy/postgres/service-roles.sql, which CloudNativePG
+# runs when it makes the database; replaced on every run).
+# Needs kubectl (pointed at the cluster) and openssl. Nothing is printed but the objects' names.
 set -euo pipefail
 namespace=${NAMESPACE:-strongbox}
 k() { kubectl --namespace "$namespace" "$@"; }
@@ -56,6 +60,18 @@ for name in strongbox-gateway strongbox-vault; do
 done
 create strongbox-master-key --from-literal="CRED_ENCRYPT_KEY=$(hex 32)" --from-literal=CRED_ENCRYPT_KEY_VERSION=1
 create strongbox-proxy --from-literal="NATS_PASSWORD=$(nats_password proxy)"
+database_host=${DATABASE_HOST:-strongbox-db-rw}
+database_name=${DATABASE_NAME:-strongbox}
+for service in gateway vault proxy content usage; do
+  password=$(hex 16)
+  create "strongbox-db-$service" --type=kubernetes.io/basic-auth \
+    --from-literal="username=strongbox_$service" --from-literal="password=$password" \
+    --from-literal="uri=postgres://strongbox_$service:$password@$database_host:5432/$database_name"
+done
+root=$(cd "$(dirname "$0")/../.." && pwd)
+k create configmap strongbox-service-roles --from-file=service-roles.sql="$root/deploy/postgres/service-roles.sql" \
+  --dry-run=client -o yaml | k apply -f - >/dev/null
+echo "applied strongbox-service-roles"
 create strongbox-content --from-literal="NATS_PASSWORD=$(nats_password content)" \
   --from-literal="MAILING_LIST_TOKEN_SECRET=$(hex 32)"
 create strongbox-usage --from-literal="NATS_PASSWORD=$(nats_password usage)"

@@ -27,6 +27,7 @@ public struct MigrationRunner: Sendable {
             return try await apply(on: client, logger: logger)
         } catch let error as PostgresTransactionError {
             if let failure = error.closureError as? MigrationError { throw failure }
+            if let missing = error.closureError as? SchemaMissing { throw missing }
             throw error
         }
     }
@@ -37,8 +38,18 @@ public struct MigrationRunner: Sendable {
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(hashtext(\("strongbox.migrations." + schema)))", logger: logger)
-            try await connection.query(
-                PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            // With one role per service (deploy/postgres/service-roles.sql) the schema exists and
+            // belongs to this login, which may not create schemas; a single-login database lets
+            // the login create it.
+            let existing = try await connection.query(
+                "SELECT count(*)::int FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
+            if try await existing.decode(Int.self).collectAll().first == 0 {
+                do {
+                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"), logger: logger)
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42501" {
+                    throw SchemaMissing(schema: schema)
+                }
+            }
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -78,6 +89,17 @@ public struct MigrationRunner: Sendable {
             }
             return ran
         }
+    }
+}
+
+/// The service's schema does not exist and its login may not create it: the database's roles and
+/// schemas were not set up (deploy/postgres/service-roles.sql).
+public struct SchemaMissing: Error, CustomStringConvertible {
+    public let schema: String
+
+    public var description: String {
+        "the schema \(schema) does not exist and this login may not create it: run deploy/postgres/service-roles.sql "
+            + "in the database as its owner (docs/operations.md, \"Database roles\")"
     }
 }
 
