@@ -44,10 +44,11 @@ service_roles() {
     passwords+="\"$service\": \"${!variable}\","
   done
   passwords="${passwords%,}}"
-  PGPASSWORD="$POSTGRES_PASSWORD" PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$POSTGRES_PORT" \
-    -U strongbox -d strongbox -q -v ON_ERROR_STOP=1 -v passwords="$passwords" \
-    -c "SELECT set_config('strongbox.role_passwords', :'passwords', false)" \
-    -f "$ROOT/deploy/postgres/service-roles.sql" >/dev/null \
+  # psql interpolates :'passwords' (quoted) in what it reads, not in -c.
+  { echo "SELECT set_config('strongbox.role_passwords', :'passwords', false);"
+    cat "$ROOT/deploy/postgres/service-roles.sql"; } \
+    | PGPASSWORD="$POSTGRES_PASSWORD" PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 \
+      -p "$POSTGRES_PORT" -U strongbox -d strongbox -q -v ON_ERROR_STOP=1 -v passwords="$passwords" -f - >/dev/null \
     || fail "could not set up the services' database roles; see the lines above"
 }
 

@@ -7,6 +7,6 @@ set -eu
 passwords=$(printf '{"gateway": "%s", "vault": "%s", "proxy": "%s", "content": "%s", "usage": "%s"}' \
   "$POSTGRES_GATEWAY_PASSWORD" "$POSTGRES_VAULT_PASSWORD" "$POSTGRES_PROXY_PASSWORD" \
   "$POSTGRES_CONTENT_PASSWORD" "$POSTGRES_USAGE_PASSWORD")
-psql -v ON_ERROR_STOP=1 -q --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -v passwords="$passwords" \
-  -c "SELECT set_config('strongbox.role_passwords', :'passwords', false)" \
-  -f /etc/strongbox/service-roles.sql
+# psql interpolates :'passwords' (quoted) in what it reads, not in -c.
+{ echo "SELECT set_config('strongbox.role_passwords', :'passwords', false);"; cat /etc/strongbox/service-roles.sql; } \
+  | psql -v ON_ERROR_STOP=1 -q --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -v passwords="$passwords" -f -

@@ -6,9 +6,9 @@
 -- the application database; it is safe to run again, and it hands over the schemas and tables an
 -- older installation made under one login. The roles' passwords come from the setting
 -- strongbox.role_passwords, a JSON object {"gateway": "...", "vault": "...", ...} set in the same
--- session before, e.g. with psql:
---   psql -v passwords='{"gateway": "..."}' -c "SELECT set_config('strongbox.role_passwords', :'passwords', false)" \
---     -f deploy/postgres/service-roles.sql
+-- session before, e.g. with psql (which interpolates :'passwords' in what it reads, not in -c):
+--   { echo "SELECT set_config('strongbox.role_passwords', :'passwords', false);"; cat service-roles.sql; } \
+--     | psql "$OWNER_URL" -v ON_ERROR_STOP=1 -v passwords='{"gateway": "...", ...}' -f -
 -- A service left out keeps its password, or gets none (CloudNativePG's managed roles set them).
 -- Used by scripts/postgres.sh, deploy/postgres/init-roles.sh (docker-compose), the CloudNativePG
 -- overlay and the tests.
