@@ -21,19 +21,28 @@ struct Evaluator {
     var violations: [SchemaViolation] = []
     /// Time left for `pattern` searches in this run; see `JSONSchema.patternTimeBudget`.
     var patternBudget = JSONSchema.patternTimeBudget
+    /// Subschema evaluations left in this run; see `JSONSchema.maxEvaluations`.
+    private(set) var evaluationsLeft: Int
     private var depth = 0
 
-    init(nodes: [SchemaNode], collecting: Bool, limit: Int) {
+    init(nodes: [SchemaNode], collecting: Bool, limit: Int, evaluations: Int = JSONSchema.maxEvaluations) {
         self.nodes = nodes
         self.collecting = collecting
         self.limit = limit
+        evaluationsLeft = evaluations
     }
 
+    /// Whether the run used up its evaluations: every later evaluation fails at once, so what is
+    /// left of the run (combinators trying their other branches) costs next to nothing.
+    var isExhausted: Bool { evaluationsLeft < 0 }
+
     /// Whether to stop after a failure: always when probing, and once enough violations are recorded.
-    var shouldStop: Bool { !collecting || violations.count >= limit }
+    var shouldStop: Bool { !collecting || violations.count >= limit || isExhausted }
 
     /// Whether `value` (at `path`) is valid against the node `id`.
     mutating func evaluate(_ id: Int, _ value: JSONValue) -> Bool {
+        evaluationsLeft -= 1
+        guard evaluationsLeft >= 0 else { return false }
         guard depth < Self.maxEvaluationDepth else {
             return fail("depth", "is too deeply nested to validate")
         }

@@ -14,6 +14,14 @@ public struct JSONSchema: Sendable {
     /// How long one `validate` or `isValid` call may spend in `pattern` searches in total; a
     /// search cut short is a violation, so a backtracking pattern cannot stall validation.
     public static let patternTimeBudget: Duration = .milliseconds(100)
+    /// How many (sub)schema evaluations one `validate` or `isValid` call may make: combinators over
+    /// nested data multiply (an `anyOf` of 10 branches at each of 6 levels is a million), so the
+    /// work is counted and a run past the limit fails with one violation (keyword `budget`).
+    public static let maxEvaluations = 200_000
+    /// The most subschemas a schema may apply to one value through `$ref`, `allOf`, `anyOf`,
+    /// `oneOf`, `not` and `if`/`then`/`else`, counted with repeats: `allOf` of two refs to a
+    /// definition that does the same, 40 levels deep, is 2^40 and refused when compiled.
+    public static let maxInPlaceExpansion = 10_000
 
     private let nodes: [SchemaNode]
 
@@ -23,15 +31,19 @@ public struct JSONSchema: Sendable {
     }
 
     /// Every violation of `instance` (at most `limit`), in document order; empty when it is valid.
-    public func validate(_ instance: JSONValue, limit: Int = defaultViolationLimit) -> [SchemaViolation] {
-        var evaluator = Evaluator(nodes: nodes, collecting: true, limit: max(1, limit))
+    /// A run that needs more than `maxEvaluations` evaluations reports that alone, at the root.
+    public func validate(
+        _ instance: JSONValue, limit: Int = defaultViolationLimit, maxEvaluations: Int = Self.maxEvaluations
+    ) -> [SchemaViolation] {
+        var evaluator = Evaluator(nodes: nodes, collecting: true, limit: max(1, limit), evaluations: maxEvaluations)
         _ = evaluator.evaluate(SchemaNode.rootID, instance)
+        guard !evaluator.isExhausted else { return [.budgetExceeded(maxEvaluations)] }
         return evaluator.violations
     }
 
     /// Whether `instance` is valid; stops at the first violation and builds no messages.
-    public func isValid(_ instance: JSONValue) -> Bool {
-        var evaluator = Evaluator(nodes: nodes, collecting: false, limit: 1)
-        return evaluator.evaluate(SchemaNode.rootID, instance)
+    public func isValid(_ instance: JSONValue, maxEvaluations: Int = Self.maxEvaluations) -> Bool {
+        var evaluator = Evaluator(nodes: nodes, collecting: false, limit: 1, evaluations: maxEvaluations)
+        return evaluator.evaluate(SchemaNode.rootID, instance) && !evaluator.isExhausted
     }
 }

@@ -20,6 +20,7 @@ struct SchemaCompiler {
             _ = try compiler.compileSchema(target.value, at: target.pointer, depth: 0)
         }
         try compiler.rejectCyclesWithoutProgress()
+        try compiler.rejectExpansions()
         return compiler.nodes
     }
 

@@ -17,3 +17,13 @@ public struct SchemaViolation: Sendable, Equatable, CustomStringConvertible {
     /// `/address/zip: must be at least 5 characters`; the root shows as `/`.
     public var description: String { "\(pointer.isEmpty ? "/" : pointer): \(message)" }
 }
+
+extension SchemaViolation {
+    /// The run needed more evaluations than allowed (`JSONSchema.maxEvaluations`).
+    static func budgetExceeded(_ evaluations: Int) -> SchemaViolation {
+        SchemaViolation(
+            pointer: "", keyword: "budget",
+            message:
+                "needs more than \(evaluations) schema evaluations to validate; simplify the data or its type's schema")
+    }
+}

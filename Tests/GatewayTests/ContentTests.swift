@@ -205,6 +205,38 @@ struct ContentTests {
         }
     }
 
+    @Test("a schema whose validation would explode is refused at once; data that would take too long gets 422 fast")
+    func validationWorkIsBounded() async throws {
+        try await ContentWorld.run { world in
+            // allOf of two refs to a definition that does the same, 40 levels deep: 2^40 evaluations.
+            var definitions: [String: Any] = ["d0": ["type": "string"]]
+            for level in 1...40 {
+                let previous = ["$ref": "#/$defs/d\(level - 1)"]
+                definitions["d\(level)"] = ["allOf": [previous, previous]]
+            }
+            var started = ContinuousClock.now
+            let refused = try await world.gateway.http.post(
+                "/content-types",
+                json: ["name": "bomb", "schema": ["$ref": "#/$defs/d40", "$defs": definitions]], headers: world.admin)
+            #expect(ContinuousClock.now - started < .milliseconds(500), "answered at once")
+            #expect(refused.status == 422, "\(refused.text)")
+            #expect((refused.json["detail"] as? String)?.contains("applies more than 10000 subschemas") == true)
+
+            // A schema that multiplies with the data's depth: ten alike anyOf branches at every level.
+            let branch: [String: Any] = ["type": "object", "properties": ["a": ["$ref": "#"]]]
+            _ = try await world.createType("nest", schema: ["anyOf": Array(repeating: branch, count: 10)])
+            var deep: Any = 1
+            for _ in 0..<12 { deep = ["a": deep] }
+            started = ContinuousClock.now
+            let tooMuch = try await world.create(["type": "nest", "title": "deep", "data": deep])
+            #expect(ContinuousClock.now - started < .seconds(5), "the budget stops the work")
+            #expect(tooMuch.status == 422, "\(tooMuch.text)")
+            #expect((tooMuch.json["detail"] as? String)?.contains("needs more than 200000 schema evaluations") == true)
+            #expect(
+                try await world.create(["type": "nest", "title": "shallow", "data": ["a": ["a": [:]]]]).status == 201)
+        }
+    }
+
     @Test("drafts, publishing, ETag and Cache-Control on the public routes, versions and slugs")
     func publishingAndPublicServing() async throws {
         try await ContentWorld.run { world in
