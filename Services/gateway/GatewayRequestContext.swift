@@ -18,9 +18,12 @@ struct GatewayRequestContext: RequestContext {
     /// The largest request body accepted (`MAX_BODY_BYTES`, set by ``EdgeMiddleware``); larger ones get 413.
     var bodyLimit = 1_048_576
     var maxUploadSize: Int { bodyLimit }
+    /// The connection, for closing it after a 413 (see ``EdgeMiddleware``).
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        channel = source.channel
     }
 }

@@ -33,6 +33,57 @@ struct EdgeTests {
         }
     }
 
+    @Test("after a 413 the connection closes: a client that reads only after sending gets its answer, not a hang")
+    func bodyLimitCloses() async throws {
+        try await TestGateway.run { gateway in
+            let port = try #require(URL(string: gateway.http.baseURL)?.port)
+            for declared in [10 * 1024 * 1024, 2 * 1024 * 1024] {
+                let exchange = try await RawHTTPClient.exchange(
+                    port: port,
+                    head: [
+                        "POST /tenants HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json",
+                        "Content-Length: \(declared)", "x-admin-key: \(TestCluster.adminAPIKey)",
+                    ], bodyBytes: declared)
+                #expect(exchange.status == 413, "\(exchange.received.prefix(300))")
+                #expect(exchange.received.lowercased().contains("connection: close"))
+                #expect(exchange.closed, "the gateway closed the connection instead of waiting for more")
+            }
+            // A chunked body that passes the limit is refused when it does, and closes the same way.
+            let chunked = try await gateway.http.send(
+                "POST", "/tenants", raw: Array(repeating: UInt8(ascii: " "), count: 2 * 1024 * 1024),
+                headers: gateway.adminHeaders.merging(["transfer-encoding": "chunked"]) { $1 })
+            #expect(chunked.status == 413)
+            #expect(chunked.header("connection") == "close")
+        }
+    }
+
+    @Test("a body must be JSON: any other Content-Type gets 415, charset and +json types are fine")
+    func jsonOnly() async throws {
+        try await TestGateway.run { gateway in
+            let body = Array(#"{"name": "Typed"}"#.utf8)
+            for type in [
+                "text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data", "",
+            ] {
+                let refused = try await gateway.http.send(
+                    "POST", "/tenants", raw: body, headers: gateway.adminHeaders.merging(["content-type": type]) { $1 })
+                #expect(refused.status == 415, "\(type): \(refused.text)")
+                #expect(refused.header("content-type") == "application/problem+json")
+                #expect((refused.json["detail"] as? String)?.hasPrefix("send the body as application/json") == true)
+            }
+            for (index, type) in [
+                "application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json",
+            ]
+            .enumerated() {
+                let accepted = try await gateway.http.send(
+                    "POST", "/tenants", raw: Array(#"{"name": "Typed \#(index)"}"#.utf8),
+                    headers: gateway.adminHeaders.merging(["content-type": type]) { $1 })
+                #expect(accepted.status == 201, "\(type): \(accepted.text)")
+            }
+            // A route without a body needs no Content-Type.
+            #expect(try await gateway.http.get("/tenants", headers: gateway.adminHeaders).status == 200)
+        }
+    }
+
     @Test("a NUL character in text that would be stored gets 400, not 500; an escaped backslash is no NUL")
     func nulCharacter() async throws {
         try await TestGateway.run { gateway in

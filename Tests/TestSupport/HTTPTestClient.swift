@@ -107,11 +107,14 @@ public struct HTTPTestClient: Sendable {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let json {
+        // A body is JSON unless the caller names its type (`content-type: ""` sends none).
+        if (json != nil || raw != nil) && !request.headers.contains(name: "content-type") {
             request.headers.add(name: "content-type", value: "application/json")
+        }
+        if request.headers.first(name: "content-type") == "" { request.headers.remove(name: "content-type") }
+        if let json {
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
         } else if let raw {
-            request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: raw))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))

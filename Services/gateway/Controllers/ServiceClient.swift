@@ -70,14 +70,38 @@ extension Request {
     }
 
     /// The body as it came (413 past the limit), for the proxy routes: it goes to the provider.
+    /// Every route reads its body through here, so this is where a body that is not JSON gets 415.
     func rawBodyBytes(context: GatewayRequestContext) async throws -> [UInt8] {
+        if hasBody, !JSONText.isJSONMediaType(headers[.contentType]) {
+            let given = headers[.contentType].map { "`\($0.prefix(100))`" } ?? "none"
+            throw Problem(
+                .unsupportedMediaType, "send the body as application/json (Content-Type: \(given))",
+                kind: "unsupported-media-type")
+        }
         var request = self
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         return Array(buffer.readableBytesView)
     }
+
+    /// Whether the request comes with a body (a length above 0, or a chunked one).
+    var hasBody: Bool {
+        if let length = headers[.contentLength].flatMap(Int.init) { return length > 0 }
+        return headers[.transferEncoding] != nil
+    }
 }
 
 enum JSONText {
+    /// `application/json` or any `+json` type, with parameters (`charset=utf-8`) or without.
+    static func isJSONMediaType(_ value: String?) -> Bool {
+        guard let value else { return false }
+        let type = value.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        guard let type, let slash = type.firstIndex(of: "/") else { return false }
+        let subtype = type[type.index(after: slash)...]
+        return type == "application/json" || (type.hasPrefix("application/") && subtype.hasSuffix("+json"))
+    }
+
     /// True when a JSON text holds the NUL character: a `\u0000` escape (not an escaped
     /// backslash followed by `u0000`), or a raw 0 byte.
     static func containsNUL(_ bytes: [UInt8]) -> Bool {

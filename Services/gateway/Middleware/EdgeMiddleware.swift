@@ -1,10 +1,12 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
-/// What every request gets at the edge: the body limit, CORS for the configured origins
-/// (preflights answered here; `x-api-key` and `Authorization` allowed), and a 400 for a URL
-/// carrying a NUL character (no service could store or compare it).
+/// What every request gets at the edge: the body limit (a 413, and the connection closed after
+/// it), CORS for the configured origins (preflights answered here; `x-api-key` and
+/// `Authorization` allowed), and a 400 for a URL carrying a NUL character (no service could
+/// store or compare it).
 struct EdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -41,15 +43,34 @@ struct EdgeMiddleware: RouterMiddleware {
             }
             return response
         }
+        var response: Response
         if request.uri.description.range(of: "%00", options: .caseInsensitive) != nil {
-            var response = Problem.badRequest("the URL contains a NUL character (%00)").response(
+            response = Problem.badRequest("the URL contains a NUL character (%00)").response(
                 requestID: context.requestID)
-            if let origin { decorate(&response, origin: origin) }
-            return response
+        } else if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
+            // Refused before a byte of the body is read (a chunked body is refused when it passes the limit).
+            response = Problem(.contentTooLarge, "the body is larger than \(bodyLimit) bytes", kind: "too-large")
+                .response(requestID: context.requestID)
+        } else {
+            response = try await next(request, context)
         }
-        var response = try await next(request, context)
+        if response.status == .contentTooLarge { Self.closeAfterward(&response, channel: context.channel) }
         if let origin { decorate(&response, origin: origin) }
         return response
+    }
+
+    /// After a 413 the rest of the body is not waited for: the answer says `Connection: close`, the
+    /// connection's output is closed once it is written (the client reads the 413, then EOF), and
+    /// the whole connection a second later (what the client still sends meanwhile is discarded, so
+    /// a client that reads only after sending gets its answer; nginx's lingering close).
+    static func closeAfterward(_ response: inout Response, channel: any Channel) {
+        response.headers[.connection] = "close"
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            try await body.write(writer)
+            channel.close(mode: .output, promise: nil)
+            channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+        }
     }
 
     /// The address the outermost trusted proxy saw: with `hops` proxies each appending the peer it

@@ -36,7 +36,10 @@ struct Operation: Sendable {
         if body != nil || !query.isEmpty {
             responses[400] = responses[400] ?? "Malformed or invalid input; the problem names the field"
         }
-        if body != nil { responses[413] = "The body is larger than the limit" }
+        if body != nil {
+            responses[413] = "The body is larger than the limit; the connection is closed after the answer"
+            responses[415] = "The body is not application/json"
+        }
         if path.contains("{") { responses[404] = responses[404] ?? "No such resource in your tenant" }
         switch access {
         case .infrastructure:
