@@ -12,6 +12,7 @@ func buildGateway(_ configuration: GatewayConfiguration, _ context: ServiceConte
     var services: [any Service] = [
         InvalidationListener(
             nats: context.nats, cache: gateway.cache, publicResponses: gateway.publicResponses, logger: context.logger),
+        gateway.passwordResets,
         buildApplication(configuration, router: gateway.router, logger: context.logger),
     ]
     if configuration.mailOutboxLog { services.append(MailOutboxLog(nats: context.nats, logger: context.logger)) }
@@ -39,6 +40,7 @@ struct Gateway {
     let router: Router<GatewayRequestContext>
     let cache: CredentialCache
     let publicResponses: PublicResponseCache
+    let passwordResets: PasswordResets
 
     init(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws {
         let logger = context.logger
@@ -52,7 +54,8 @@ struct Gateway {
         let tokens = await AccessTokens(secret: configuration.jwtSecret, lifetime: configuration.accessTokenLifetime)
         let invalidator = CacheInvalidator(cache: cache, nats: context.nats, logger: logger)
         let authenticator = Authenticator(
-            adminAPIKey: configuration.adminAPIKey, cache: cache, keys: keys, tenants: tenants, tokens: tokens)
+            adminAPIKey: configuration.adminAPIKey, cache: cache, keys: keys, tenants: tenants, sessions: sessions,
+            tokens: tokens)
         let publicResponses = PublicResponseCache(maxAge: configuration.publicCacheMaxAge)
         let requestGuard = RequestGuard(
             authenticator: authenticator,
@@ -75,14 +78,17 @@ struct Gateway {
         TenantsController(tenants: tenants, invalidator: invalidator, nats: context.nats, logger: logger).register(
             on: api)
         APIKeysController(keys: keys, invalidator: invalidator, logger: logger).register(on: api)
-        AuthController(
-            users: users, sessions: sessions, tenants: tenants,
-            hasher: PasswordHasher(cost: configuration.bcryptCost), tokens: tokens,
+        let passwordResets = PasswordResets(
+            users: users, sessions: sessions,
             mail: MailEvents(
                 jetStream: context.nats.jetStream, logToOutbox: configuration.mailOutboxLog, logger: logger),
-            resetLifetime: configuration.passwordResetLifetime, logger: logger
+            lifetime: configuration.passwordResetLifetime, logger: logger)
+        AuthController(
+            users: users, sessions: sessions, tenants: tenants,
+            hasher: PasswordHasher(cost: configuration.bcryptCost), tokens: tokens, resets: passwordResets,
+            invalidator: invalidator, logger: logger
         ).register(on: api)
-        UsersController(users: users, sessions: sessions, logger: logger).register(on: api)
+        UsersController(users: users, sessions: sessions, invalidator: invalidator, logger: logger).register(on: api)
         CredentialsController(vault: ServiceClient(nats: context.nats)).register(on: api)
         UsageController(usage: ServiceClient(nats: context.nats)).register(on: api)
         ProxyController(
@@ -101,5 +107,6 @@ struct Gateway {
         self.router = router
         self.cache = cache
         self.publicResponses = publicResponses
+        self.passwordResets = passwordResets
     }
 }

@@ -218,7 +218,8 @@ struct ContentTests {
             let refused = try await world.gateway.http.post(
                 "/content-types",
                 json: ["name": "bomb", "schema": ["$ref": "#/$defs/d40", "$defs": definitions]], headers: world.admin)
-            #expect(ContinuousClock.now - started < .milliseconds(500), "answered at once")
+            // It used to take minutes; now it is one round trip (a bound with room for a loaded machine).
+            #expect(ContinuousClock.now - started < .seconds(5), "answered at once")
             #expect(refused.status == 422, "\(refused.text)")
             #expect((refused.json["detail"] as? String)?.contains("applies more than 10000 subschemas") == true)
 

@@ -1,5 +1,6 @@
 import Foundation
 import Messaging
+import PostgresNIO
 import TestSupport
 import Testing
 
@@ -157,6 +158,136 @@ struct SessionTests {
         }
     }
 
+    @Test(
+        "a role or module change, a deletion or the users module switched off ends a user's sessions at once, on every gateway"
+    )
+    func sessionsEndWithChanges() async throws {
+        try await TestGateway.run(instances: 2) { gateway in
+            let tenant = try await gateway.createTenant()
+            let admin = ["x-api-key": tenant.key]
+            func signIn(_ name: String) async throws -> (id: String, bearer: [String: String], refresh: String) {
+                let session = try await gateway.register(name, key: tenant.key)
+                return (
+                    try #require((session["user"] as? [String: Any])?["id"] as? String),
+                    ["Authorization": "Bearer \(try #require(session["accessToken"] as? String))"],
+                    try #require(session["refreshToken"] as? String)
+                )
+            }
+            // Warm both gateways' caches with each session first.
+            func works(_ bearer: [String: String]) async throws -> [Int] {
+                var statuses: [Int] = []
+                for instance in gateway.instances {
+                    statuses.append(try await instance.get("/user/settings", headers: bearer).status)
+                }
+                return statuses
+            }
+            let moderator = try await signIn("mod")
+            #expect(
+                try await gateway.http.patch("/users/\(moderator.id)", json: ["role": "moderator"], headers: admin)
+                    .status == 200)
+            let promoted = try await gateway.http.post(
+                "/auth/login", json: ["identifier": "mod", "password": "correct horse battery", "tenant": tenant.slug])
+            let moderatorBearer = ["Authorization": "Bearer \(try #require(promoted.json["accessToken"] as? String))"]
+            #expect(try await gateway.instances[1].get("/users", headers: moderatorBearer).status == 200)
+            let narrowed = try await signIn("narrow")
+            let doomed = try await signIn("doomed")
+            for bearer in [moderatorBearer, narrowed.bearer, doomed.bearer] {
+                #expect(try await works(bearer) == [200, 200])
+            }
+
+            // Demoted (through the first gateway): the second refuses the token too, at once.
+            #expect(
+                try await gateway.http.patch("/users/\(moderator.id)", json: ["role": "user"], headers: admin).status
+                    == 200)
+            let demoted = try await gateway.instances[1].get("/users", headers: moderatorBearer)
+            #expect(demoted.status == 401, "\(demoted.text)")
+            #expect(demoted.json["detail"] as? String == "the session has ended; sign in again")
+            // The user's own modules narrowed; deleted.
+            #expect(
+                try await gateway.http.patch("/users/\(narrowed.id)", json: ["modules": ["content"]], headers: admin)
+                    .status == 200)
+            #expect(try await gateway.http.delete("/users/\(doomed.id)", headers: admin).status == 204)
+            for bearer in [narrowed.bearer, doomed.bearer] { #expect(try await works(bearer) == [401, 401]) }
+            #expect(
+                try await gateway.http.post("/auth/refresh", json: ["refreshToken": narrowed.refresh]).status == 401)
+            // A PATCH that changes neither role nor modules ends nothing.
+            let kept = try await signIn("kept")
+            #expect(
+                try await gateway.http.patch(
+                    "/users/\(kept.id)", json: ["bio": "still here", "role": "user"], headers: admin
+                ).status == 200)
+            #expect(try await works(kept.bearer) == [200, 200])
+
+            // The tenant switches its users module off: tokens and refresh stop working.
+            let modules = ["content", "flows", "scenes", "contact", "mailing_list", "ai_proxy"]
+            #expect(
+                try await gateway.http.patch(
+                    "/tenants/\(tenant.id)", json: ["modules": modules], headers: gateway.adminHeaders
+                ).status == 200)
+            #expect(try await works(kept.bearer) == [403, 403])
+            let refresh = try await gateway.http.post("/auth/refresh", json: ["refreshToken": kept.refresh])
+            #expect(refresh.status == 403, "\(refresh.text)")
+        }
+    }
+
+    @Test(
+        "password resets: a new one voids the earlier ones, a completed one all others; the request answers the same way, at once, whether or not the account exists"
+    )
+    func resetTokens() async throws {
+        try await TestGateway.run { gateway in
+            let tenant = try await gateway.createTenant()
+            _ = try await gateway.register("rita", key: tenant.key)
+            let mailer = try await gateway.cluster.connect(as: "operator")
+            try await mailer.jetStream.ensureConsumer(stream: "MAIL", ConsumerConfig(durableName: "resets"))
+            let consumer = try await mailer.jetStream.pullConsumer(
+                stream: "MAIL", durable: "resets", subject: "mail.events.>")
+            func nextToken() async throws -> String {
+                for _ in 0..<20 {
+                    if let message = try await consumer.fetch(batch: 1, timeout: .milliseconds(500)).first {
+                        try message.ack()
+                        let event = try JSONSerialization.jsonObject(with: Data(message.payload)) as? [String: Any]
+                        return try #require(event?["token"] as? String)
+                    }
+                }
+                throw TestInfrastructureError("no reset mail")
+            }
+            func request(_ identifier: String) async throws -> HTTPTestClient.Response {
+                try await gateway.http.post(
+                    "/auth/reset-password/request", json: ["identifier": identifier, "tenant": tenant.slug])
+            }
+            func confirm(_ token: String) async throws -> Int {
+                try await gateway.http.post(
+                    "/auth/reset-password/confirm",
+                    json: ["token": token, "password": "a new password \(token.suffix(4))"]
+                ).status
+            }
+            #expect(try await request("rita").status == 202)
+            let first = try await nextToken()
+            #expect(try await request("rita").status == 202)
+            let second = try await nextToken()
+            #expect(try await request("rita").status == 202)
+            let third = try await nextToken()
+            #expect(try await confirm(first) == 400, "a newer request voided it")
+            #expect(try await confirm(third) == 204)
+            #expect(try await confirm(second) == 400)
+
+            // The request does the same work for an account that exists and one that does not: with
+            // the reset table locked, both still answer at once (the lookup and the token come after).
+            try await gateway.database.withTransaction(logger: gateway.logs.logger(label: "lock")) { connection in
+                try await connection.query("LOCK TABLE gateway.password_resets IN ACCESS EXCLUSIVE MODE")
+                for identifier in ["rita", "nobody-at-all"] {
+                    let started = ContinuousClock.now
+                    let answer = try await request(identifier)
+                    #expect(answer.status == 202)
+                    #expect(
+                        ContinuousClock.now - started < .seconds(2),
+                        "\(identifier) answered without waiting for the table")
+                }
+            }
+            #expect(try await confirm(try await nextToken()) == 204, "the mail went out once the table was free")
+        }
+    }
+
     @Test("user admin and self-service settings")
     func usersAndSettings() async throws {
         try await TestGateway.run { gateway in
@@ -164,8 +295,7 @@ struct SessionTests {
             let admin = ["x-api-key": tenant.key]
             let session = try await gateway.register("ivy", key: tenant.key)
             let id = try #require((session["user"] as? [String: Any])?["id"] as? String)
-            let accessToken = try #require(session["accessToken"] as? String)
-            let bearer = ["Authorization": "Bearer \(accessToken)"]
+            let firstToken = try #require(session["accessToken"] as? String)
             for name in ["jack", "kim", "lee"] { _ = try await gateway.register(name, key: tenant.key) }
 
             let patched = try await gateway.http.patch(
@@ -175,6 +305,14 @@ struct SessionTests {
             #expect(patched.status == 200)
             #expect(patched.json["name"] as? String == "Ivy")
             #expect(patched.json["role"] as? String == "elevated")
+            // The role changed: the old token (which carries the old role) ends; a new sign-in gets the new one.
+            #expect(
+                try await gateway.http.get("/user/settings", headers: ["Authorization": "Bearer \(firstToken)"]).status
+                    == 401)
+            let login = try await gateway.http.post(
+                "/auth/login", json: ["identifier": "ivy", "password": "correct horse battery", "tenant": tenant.slug])
+            let accessToken = try #require(login.json["accessToken"] as? String)
+            let bearer = ["Authorization": "Bearer \(accessToken)"]
             let cleared = try await gateway.http.patch("/users/\(id)", json: ["bio": NSNull()], headers: admin)
             #expect(cleared.json["bio"] == nil, "null clears a field")
             #expect(cleared.json["name"] as? String == "Ivy", "absent fields stay")

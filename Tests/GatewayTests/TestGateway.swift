@@ -70,6 +70,7 @@ struct TestGateway: Sendable {
                     nats: nats, cache: gateway.cache, publicResponses: gateway.publicResponses, logger: logger)
                 group.addTask { try await app.run() }
                 group.addTask { try await listener.run() }
+                group.addTask { try await gateway.passwordResets.run() }
                 if configuration.mailOutboxLog {
                     let outbox = MailOutboxLog(nats: nats, logger: logger)
                     group.addTask { try await outbox.run() }

@@ -34,7 +34,7 @@ import Testing
     func exponentialSchemaIsRefused() throws {
         let started = ContinuousClock.now
         let error = #expect(throws: SchemaCompileError.self) { try JSONSchema(Self.doubling(40)) }
-        #expect(ContinuousClock.now - started < .milliseconds(500))
+        #expect(ContinuousClock.now - started < .seconds(2), "not 2^40 of anything")
         #expect(
             error?.message.contains("applies more than 10000 subschemas to one value") == true,
             "\(String(describing: error))")

@@ -29,7 +29,10 @@ struct ConnectionTests {
 
             try await server.restart()
             let deadline = ContinuousClock.now + .seconds(10)
-            while !(requester.isConnected && responderConnection.isConnected) && ContinuousClock.now < deadline {
+            // libnats reports the reconnect on its callback thread, a moment after the state changed.
+            while !(requester.isConnected && responderConnection.isConnected && requester.reconnects >= 1)
+                && ContinuousClock.now < deadline
+            {
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(requester.reconnects >= 1)

@@ -11,8 +11,8 @@ struct AuthController: Sendable {
     let tenants: TenantRepository
     let hasher: PasswordHasher
     let tokens: AccessTokens
-    let mail: MailEvents
-    let resetLifetime: Duration
+    let resets: PasswordResets
+    let invalidator: CacheInvalidator
     let logger: Logger
 
     struct Register: RequestBody {
@@ -171,6 +171,10 @@ struct AuthController: Sendable {
             guard let credentials = try await users.find(userID) else {
                 throw Problem.unauthorized("the user no longer exists")
             }
+            guard try await tenants.get(credentials.tenant)?.modules.contains(.users) == true else {
+                _ = try await sessions.revoke(refreshToken: refreshToken, reason: "users module disabled")
+                throw Problem.forbidden("the `users` module is disabled for this tenant")
+            }
             let accessToken = try await tokens.issue(
                 user: userID, tenant: credentials.tenant, session: session, role: credentials.user.role,
                 modules: credentials.user.modules)
@@ -183,9 +187,10 @@ struct AuthController: Sendable {
 
     @Sendable func logout(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let body = try await request.decodeBody(RefreshToken.self, context: context)
-        guard try await sessions.revoke(refreshToken: body.refreshToken, reason: "logout") else {
+        guard let user = try await sessions.revoke(refreshToken: body.refreshToken, reason: "logout") else {
             throw Problem.unauthorized("unknown refresh token")
         }
+        invalidator.sessionsEnded(user: user)
         return .noContent()
     }
 
@@ -206,17 +211,11 @@ struct AuthController: Sendable {
         }
     }
 
+    /// Answers before anything is looked up: the work happens in ``PasswordResets``, so the answer
+    /// and its timing are the same whether or not the account exists.
     @Sendable func requestReset(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let body = try await request.decodeBody(ResetRequest.self, context: context)
-        if let found = try await users.credentials(tenantSlug: body.tenant, identifier: body.identifier),
-            found.tenant.modules.contains(.users)
-        {
-            let reset = try await sessions.createReset(user: found.user.id, lifetime: resetLifetime)
-            try await mail.passwordReset(
-                .init(
-                    id: UUID(), tenantId: found.tenant.id, tenantSlug: found.tenant.slug, userId: found.user.id,
-                    email: found.user.email, token: reset.token, expiresAt: reset.expiresAt))
-        }
+        resets.submit(.init(tenantSlug: body.tenant, identifier: body.identifier, requestID: context.requestID))
         return try .json(["message": "if the account exists, a reset token is on its way"], status: .accepted)
     }
 
@@ -228,6 +227,7 @@ struct AuthController: Sendable {
         }
         try await users.setPassword(userID, hash: await hasher.hash(body.password))
         try await sessions.revokeAll(user: userID, reason: "password reset")
+        invalidator.sessionsEnded(user: userID)
         logger.info("password reset", metadata: ["user.id": "\(userID)"])
         return .noContent()
     }

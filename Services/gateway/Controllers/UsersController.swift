@@ -7,6 +7,7 @@ import Logging
 struct UsersController: Sendable {
     let users: UserRepository
     let sessions: SessionRepository
+    let invalidator: CacheInvalidator
     let logger: Logger
 
     struct UpdateUser: RequestBody {
@@ -125,13 +126,20 @@ struct UsersController: Sendable {
             }
         }
         let modules = try body.modules.map { try $0.map { try Module.parse($0, field: "modules") } }
+        let tenant = try context.tenant.id
+        let before = body.role != nil || modules != nil ? try await users.get(id, tenant: tenant) : nil
         let changes = UserRepository.Changes(
             name: try body.name.map { try UserFields.text($0, field: "name", max: 200) },
             bio: try body.bio.map { try UserFields.text($0, field: "bio", max: 2000) },
             avatarUrl: try body.avatarUrl.map { try UserFields.url($0, field: "avatarUrl") },
             role: body.role, modules: modules)
-        guard let user = try await users.update(id, tenant: try context.tenant.id, changes) else {
+        guard let user = try await users.update(id, tenant: tenant, changes) else {
             throw Problem.notFound("no such user")
+        }
+        if let before, before.role != user.role || before.modules != user.modules {
+            // Access tokens carry the role and modules: the user signs in again to get the new ones.
+            try await sessions.revokeAll(user: id, reason: "role or modules changed")
+            invalidator.sessionsEnded(user: id)
         }
         return try .json(user)
     }
@@ -140,6 +148,7 @@ struct UsersController: Sendable {
         let id = try context.parameters.id()
         let tenant = try context.tenant.id
         guard try await users.delete(id, tenant: tenant) else { throw Problem.notFound("no such user") }
+        invalidator.sessionsEnded(user: id)
         logger.info("user deleted", metadata: ["tenant.id": "\(tenant)", "user.id": "\(id)"])
         return .noContent()
     }

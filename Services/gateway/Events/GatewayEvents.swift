@@ -7,6 +7,7 @@ import Messaging
 enum GatewayEvents {
     static let keysRevoked = "gateway.events.keys.revoked"
     static let tenantChanged = "gateway.events.tenants.changed"
+    static let sessionsEnded = "gateway.events.sessions.ended"
     static let all = "gateway.events.>"
 
     struct KeysRevoked: Codable, Sendable {
@@ -16,6 +17,12 @@ enum GatewayEvents {
 
     struct TenantChanged: Codable, Sendable {
         var tenantId: UUID
+    }
+
+    /// A user's sessions were revoked (a role or module change, a password reset, a logout) or
+    /// the user was deleted: their access tokens stop working at once.
+    struct SessionsEnded: Codable, Sendable {
+        var userId: UUID
     }
 }
 
@@ -34,6 +41,11 @@ struct CacheInvalidator: Sendable {
     func tenantChanged(_ tenant: UUID) {
         cache.evictTenant(tenant)
         publish(GatewayEvents.tenantChanged, GatewayEvents.TenantChanged(tenantId: tenant))
+    }
+
+    func sessionsEnded(user: UUID) {
+        cache.evictSessions(user: user)
+        publish(GatewayEvents.sessionsEnded, GatewayEvents.SessionsEnded(userId: user))
     }
 
     private func publish(_ subject: String, _ event: some Encodable) {

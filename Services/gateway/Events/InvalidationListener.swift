@@ -34,6 +34,10 @@ struct InvalidationListener: Service {
             if let event = try? decoder.decode(GatewayEvents.KeysRevoked.self, from: Data(message.payload)) {
                 cache.evictKeys(event.keyIds)
             }
+        case GatewayEvents.sessionsEnded:
+            if let event = try? decoder.decode(GatewayEvents.SessionsEnded.self, from: Data(message.payload)) {
+                cache.evictSessions(user: event.userId)
+            }
         case GatewayEvents.tenantChanged:
             if let event = try? decoder.decode(GatewayEvents.TenantChanged.self, from: Data(message.payload)) {
                 cache.evictTenant(event.tenantId)

@@ -65,17 +65,28 @@ struct SessionRepository: Sendable {
         }
     }
 
-    /// Revokes the session a refresh token belongs to (used or not); false for an unknown token.
-    func revoke(refreshToken token: String, reason: String) async throws -> Bool {
+    /// Revokes the session a refresh token belongs to (used or not); returns its user, nil for an
+    /// unknown token.
+    func revoke(refreshToken token: String, reason: String) async throws -> UUID? {
         let hash = Secrets.sha256(token)
         let rows = try await client.query(
             """
             UPDATE gateway.sessions SET revoked_at = COALESCE(revoked_at, now()),
                 revoked_reason = COALESCE(revoked_reason, \(reason))
             WHERE id = (SELECT session_id FROM gateway.refresh_tokens WHERE token_hash = \(hash))
-            RETURNING id
+            RETURNING user_id
             """, logger: logger)
-        return try await rows.decode(UUID.self).collectAll().count == 1
+        return try await rows.decode(UUID.self).collectAll().first
+    }
+
+    /// A session's user and whether it is still active; nil when there is no such session (its
+    /// user was deleted).
+    func state(of session: UUID) async throws -> SessionState? {
+        let rows = try await client.query(
+            "SELECT user_id, revoked_at IS NULL FROM gateway.sessions WHERE id = \(session)", logger: logger)
+        return try await rows.decode((UUID, Bool).self).collectAll().first.map {
+            SessionState(user: $0.0, active: $0.1)
+        }
     }
 
     func revokeAll(user: UUID, reason: String) async throws {
@@ -88,25 +99,38 @@ struct SessionRepository: Sendable {
 
     // MARK: - Password resets
 
-    /// Stores a single-use reset token for a user; returns the token and when it expires.
+    /// Stores a single-use reset token for a user, voiding the user's earlier ones (only the newest
+    /// mail works); returns the token and when it expires.
     func createReset(user: UUID, lifetime: Duration) async throws -> (token: String, expiresAt: Date) {
         let token = Secrets.token(prefix: "prt_")
         let expiresAt = Date().addingTimeInterval(Double(lifetime.components.seconds))
-        try await client.query(
-            """
-            INSERT INTO gateway.password_resets (id, user_id, token_hash, expires_at)
-            VALUES (\(UUID()), \(user), \(Secrets.sha256(token)), \(expiresAt))
-            """, logger: logger)
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                "UPDATE gateway.password_resets SET used_at = now() WHERE user_id = \(user) AND used_at IS NULL",
+                logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO gateway.password_resets (id, user_id, token_hash, expires_at)
+                VALUES (\(UUID()), \(user), \(Secrets.sha256(token)), \(expiresAt))
+                """, logger: logger)
+        }
         return (token, expiresAt)
     }
 
-    /// Uses up a reset token; returns its user if it was valid, unused and unexpired.
+    /// Uses up a reset token, and voids the user's other ones; returns its user if it was valid,
+    /// unused and unexpired.
     func consumeReset(_ token: String) async throws -> UUID? {
         let rows = try await client.query(
             """
-            UPDATE gateway.password_resets SET used_at = now()
-            WHERE token_hash = \(Secrets.sha256(token)) AND used_at IS NULL AND expires_at > now()
-            RETURNING user_id
+            WITH used AS (
+                UPDATE gateway.password_resets SET used_at = now()
+                WHERE token_hash = \(Secrets.sha256(token)) AND used_at IS NULL AND expires_at > now()
+                RETURNING user_id
+            ), voided AS (
+                UPDATE gateway.password_resets SET used_at = now()
+                WHERE user_id IN (SELECT user_id FROM used) AND used_at IS NULL
+            )
+            SELECT user_id FROM used
             """, logger: logger)
         return try await rows.decode(UUID.self).collectAll().first
     }
@@ -119,4 +143,10 @@ struct SessionRepository: Sendable {
             VALUES (\(UUID()), \(session), \(Secrets.sha256(token)), \(expiresAt))
             """, logger: logger)
     }
+}
+
+/// Whether a session (a refresh-token family, and the access tokens issued in it) still counts.
+struct SessionState: Sendable, Equatable {
+    var user: UUID
+    var active: Bool
 }

@@ -14,6 +14,7 @@ struct Authenticator: Sendable {
     let cache: CredentialCache
     let keys: APIKeyRepository
     let tenants: TenantRepository
+    let sessions: SessionRepository
     let tokens: AccessTokens
 
     /// The caller, or nil when the request carries no credentials at all.
@@ -57,6 +58,15 @@ struct Authenticator: Sendable {
         }
         guard let tenant = try await tenant(tenantID) else {
             throw Problem.unauthorized("the token's tenant no longer exists")
+        }
+        // A token counts while its session does: a role or module change, a password reset, a
+        // logout or the user's deletion ends it at once, not when the token expires.
+        let state = try await cache.sessions.value(session) { try await sessions.state(of: session) }
+        guard let state, state.active, state.user == user else {
+            throw Problem.unauthorized("the session has ended; sign in again")
+        }
+        guard tenant.modules.contains(.users) else {
+            throw Problem.forbidden("the `users` module is disabled for this tenant")
         }
         return Principal(
             kind: .user(id: user, role: claims.role, session: session, modules: claims.mods), tenant: tenant)

@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 import ServiceKit
 
-/// Keeps resolved API keys (by the SHA-256 digest of the key) and tenants (by id) for a few
-/// seconds, so a warm request needs no database query. Revocations and tenant changes evict
+/// Keeps resolved API keys (by the SHA-256 digest of the key), tenants (by id) and users' sessions
+/// for a few seconds, so a warm request needs no database query. Revocations and tenant changes evict
 /// entries at once, on every gateway instance, through ``GatewayEvents``; the time limit is the
 /// backstop if an event is lost.
 final class CredentialCache: Sendable {
@@ -11,11 +11,19 @@ final class CredentialCache: Sendable {
     let tenants: InvalidatingCache<UUID, Principal.TenantRef>
     /// Tenants by slug, for the public routes.
     let tenantsBySlug: InvalidatingCache<String, Principal.TenantRef>
+    /// Users' sessions by id: an access token counts only while its session is active.
+    let sessions: InvalidatingCache<UUID, SessionState>
 
     init(lifetime: Duration = .seconds(10)) {
         keys = InvalidatingCache(lifetime: lifetime)
         tenants = InvalidatingCache(lifetime: lifetime)
         tenantsBySlug = InvalidatingCache(lifetime: lifetime, capacity: 10_000)
+        sessions = InvalidatingCache(lifetime: lifetime)
+    }
+
+    /// Drops a user's sessions (they were revoked, or the user is gone).
+    func evictSessions(user: UUID) {
+        sessions.evictAll { _, session in session.user == user }
     }
 
     func evictKeys(_ ids: [UUID]) {
