@@ -15,7 +15,7 @@ struct RequestGuard: Sendable {
         case .infrastructure:
             return nil
         case .anonymous:
-            try limit(anonymousLimiter, .address(context.clientAddress))
+            try limit(anonymousLimiter, .address(context.clientAddress))  // an IPv6 client by its /64
             return nil
         case .platformAdmin, .tenant:
             break
