@@ -326,6 +326,35 @@ struct CredentialsTests {
         }
     }
 
+    @Test("a key version stored credentials still use, missing from the configuration, stops the vault at boot")
+    func missingKeyVersion() async throws {
+        try await TestGateway.run { gateway in
+            let first = try await gateway.launch("vault", overrides: ["CRED_ENCRYPT_KEY": Self.keyA])
+            let tenant = try await gateway.createTenant()
+            let stored = try await gateway.http.post(
+                "/credentials", json: ["service": "openai", "key": "sk-version-one-key"],
+                headers: ["x-api-key": tenant.key])
+            #expect(stored.json["keyVersion"] as? Int == 1)
+            #expect(await first.stop() == 0)
+            // Version 2 configured, version 1 forgotten: every release of that credential would fail.
+            let missing = try gateway.cluster.launch(
+                "vault", overrides: ["CRED_ENCRYPT_KEY": Self.keyB, "CRED_ENCRYPT_KEY_VERSION": "2"])
+            #expect(await missing.waitForExit(timeout: .seconds(20)) == 78)
+            #expect(
+                missing.output.contains(
+                    "vault: configuration error: CRED_ENCRYPT_KEYS_PREVIOUS lacks master key version 1, which 1 stored credential(s) still use"
+                ), "\(missing.output)")
+            #expect(!missing.output.contains(Self.keyA) && !missing.output.contains(Self.keyB))
+            // With it given, the vault starts.
+            _ = try await gateway.launch(
+                "vault",
+                overrides: [
+                    "CRED_ENCRYPT_KEY": Self.keyB, "CRED_ENCRYPT_KEY_VERSION": "2",
+                    "CRED_ENCRYPT_KEYS_PREVIOUS": "1:\(Self.keyA)",
+                ])
+        }
+    }
+
     @Test("a wrong master key at boot stops the vault at once, naming the variable")
     func wrongMasterKey() async throws {
         try await TestGateway.run { gateway in

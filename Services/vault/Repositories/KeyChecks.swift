@@ -7,12 +7,14 @@ import ServiceKit
 /// The stored key check of each master key version: a known value sealed with that version.
 /// At boot the vault opens the checks of every version it was given; a mismatch means the
 /// operator configured the wrong key, and the vault refuses to start rather than write
-/// credentials nobody can read later.
+/// credentials nobody can read later. It refuses too when stored credentials need a version it
+/// was not given (their releases would all fail).
 struct KeyChecks: Sendable {
     let client: PostgresClient
     let logger: Logger
 
     func verify(_ cipher: CredentialCipher) async throws {
+        try await requireUsedVersions(cipher)
         for version in cipher.versions {
             let rows = try await client.query(
                 "SELECT sealed FROM vault.key_checks WHERE version = \(version)", logger: logger)
@@ -32,6 +34,21 @@ struct KeyChecks: Sendable {
                     ON CONFLICT (version) DO NOTHING
                     """, logger: logger)
             }
+        }
+    }
+
+    /// Every key version a stored ciphertext uses must be configured.
+    private func requireUsedVersions(_ cipher: CredentialCipher) async throws {
+        let rows = try await client.query(
+            "SELECT key_version, count(*)::int FROM vault.credentials GROUP BY key_version ORDER BY key_version",
+            logger: logger)
+        let configured = Set(cipher.versions)
+        for try await (version, count) in rows.decode((Int, Int).self) where !configured.contains(version) {
+            throw ConfigurationError(
+                "CRED_ENCRYPT_KEYS_PREVIOUS",
+                "lacks master key version \(version), which \(count) stored credential(s) still use: add it as "
+                    + "\(version):<64 hex characters> (after a rotation, keep it until GET /admin/vault/status shows 0 for it)"
+            )
         }
     }
 }
