@@ -308,20 +308,55 @@ def normalised_permissions(permissions):
             rule = {"allow": rule}
         result[direction] = {kind: sorted(rule[kind]) for kind in ("allow", "deny") if kind in rule}
     responses = (permissions or {}).get("allow_responses")
-    if responses is not None:
-        result["allow_responses"] = str(responses).lower() if not isinstance(responses, dict) else responses
+    if isinstance(responses, dict):
+        result["allow_responses"] = {key: str(value) for key, value in responses.items()}
+    elif responses is not None:
+        result["allow_responses"] = str(responses).lower()
     return result
 
 
-# The only grants on another user's inbox: a stream's later messages (proxy -> gateway) and a
-# stream's cancel (gateway -> proxy); docs/messaging.md, "Inboxes and permissions".
-INBOX_GRANTS = {"gateway": {"_INBOX.proxy.*.c.*"}, "proxy": {"_INBOX.gateway.*.s.*"}}
+# The only grants on another user's inbox (docs/messaging.md, "Inboxes and permissions"): a stream's
+# later messages (proxy -> gateway), a stream's cancel (gateway -> proxy), and the answers of the
+# two users that cannot use allow_responses (below) to their requesters.
+INBOX_GRANTS = {
+    "gateway": {"_INBOX.proxy.*.c.*", "_INBOX.operator.>"},
+    "proxy": {"_INBOX.gateway.*.s.*"},
+    "vault": {"_INBOX.gateway.>", "_INBOX.proxy.>", "_INBOX.operator.>"},
+}
+# Users whose instances hear each other's events (cache invalidations): they subscribe to what they
+# publish, which with allow_responses would let them publish anywhere once (nats-server grants a
+# response permission for any delivered message's reply subject, their own echoed messages'
+# included). They answer through INBOX_GRANTS instead.
+ANSWER_BY_GRANTS = {"gateway", "vault"}
+
+
+def subject_overlap(a, b):
+    """Whether some subject matches both NATS subject patterns."""
+    left, right = a.split("."), b.split(".")
+    for index, (x, y) in enumerate(zip(left, right)):
+        if x == ">" or y == ">":
+            return True
+        if x != "*" and y != "*" and x != y:
+            return False
+    return len(left) == len(right)
+
+
+def subject_covers(wide, narrow):
+    """Whether every subject matching `narrow` matches `wide`."""
+    outer, inner = wide.split("."), narrow.split(".")
+    for index, token in enumerate(outer):
+        if token == ">":
+            return len(inner) > index
+        if index >= len(inner) or inner[index] == ">" or (token != "*" and token != inner[index]):
+            return False
+    return len(inner) == len(outer)
 
 
 def check_inbox_rules(conf_users):
-    """Every restricted user reads only its own inbox, answers through allow_responses, may publish
-    to no inbox but through the narrow stream grants, and may not update, delete or (but the
-    gateway) purge a stream."""
+    """Every restricted user reads only its own inbox, answers through allow_responses (or, for
+    ANSWER_BY_GRANTS, through grants on its requesters' inboxes), may publish to no other inbox,
+    may not subscribe to what it publishes while it has allow_responses, and may not update,
+    delete or (but the gateway) purge a stream."""
     where = "deploy/nats/auth.conf"
     for name, user in sorted(conf_users.items()):
         permissions = user.get("permissions")
@@ -337,8 +372,21 @@ def check_inbox_rules(conf_users):
         if not granted <= INBOX_GRANTS.get(name, set()):
             problem(where, f"user {name} may not publish to {sorted(granted - INBOX_GRANTS.get(name, set()))}: "
                            "replies go through allow_responses")
-        if rules.get("allow_responses") != "true":
-            problem(where, f"user {name} must answer through allow_responses: true")
+        responses = rules.get("allow_responses")
+        if name in ANSWER_BY_GRANTS:
+            if responses is not None:
+                problem(where, f"user {name} subscribes to what it publishes, so it must not have allow_responses")
+        elif responses is None or responses == "false":
+            problem(where, f"user {name} must answer through allow_responses")
+        else:
+            denies = rules.get("subscribe", {}).get("deny", []) + rules.get("publish", {}).get("deny", [])
+            for published in publish:
+                for subscribed in subscribe:
+                    if subject_overlap(published, subscribed) and not any(
+                        subject_covers(deny, published) or subject_covers(deny, subscribed) for deny in denies
+                    ):
+                        problem(where, f"user {name} has allow_responses and may both publish {published} and "
+                                       f"subscribe {subscribed}: it could answer its own messages anywhere")
         for subject in publish:
             if re.match(r"\$JS\.API\.STREAM\.(UPDATE|DELETE)\.", subject) or subject in ("$JS.>", "$JS.API.>", ">"):
                 problem(where, f"user {name} may not {subject}: only an operator changes a stream")

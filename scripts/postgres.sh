@@ -34,22 +34,17 @@ start() {
   service_roles
 }
 
-# One role per service, owning its schema (deploy/postgres/service-roles.sql; every start, so a
-# changed password in .env takes effect and an older single-login database is handed over).
+# One role per service, owning its schema (deploy/postgres/init-roles.sh; every start, so a changed
+# password in .env takes effect and an older single-login database is handed over).
 service_roles() {
-  local passwords="{" service variable
+  local service variable
   for service in "${SERVICES[@]}"; do
     variable="POSTGRES_${service^^}_PASSWORD"
     [ -n "${!variable:-}" ] || fail "$variable is not in $ENV_FILE (delete .env and .data/ to start afresh)"
-    passwords+="\"$service\": \"${!variable}\","
+    export "${variable?}"
   done
-  passwords="${passwords%,}}"
-  # psql interpolates :'passwords' (quoted) in what it reads, not in -c.
-  { echo "SELECT set_config('strongbox.role_passwords', :'passwords', false);"
-    cat "$ROOT/deploy/postgres/service-roles.sql"; } \
-    | PGPASSWORD="$POSTGRES_PASSWORD" PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 \
-      -p "$POSTGRES_PORT" -U strongbox -d strongbox -q -v ON_ERROR_STOP=1 -v passwords="$passwords" -f - >/dev/null \
-    || fail "could not set up the services' database roles; see the lines above"
+  PGPASSWORD="$POSTGRES_PASSWORD" "$ROOT/deploy/postgres/init-roles.sh" -h 127.0.0.1 -p "$POSTGRES_PORT" \
+    -U strongbox -d strongbox || fail "could not set up the services' database roles; see the lines above"
 }
 
 stop() {

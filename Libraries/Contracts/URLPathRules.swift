@@ -19,6 +19,17 @@ public enum URLPathRules {
         return nil
     }
 
+    /// Whether `text` can stand as one path segment or query value it did not write itself (an
+    /// Azure deployment, an API version): 1 to 128 letters, digits, `.`, `_` or `-`, and not `.` or
+    /// `..`. Anything else could add segments, a query or a fragment to the upstream URL.
+    public static func isPlainSegment(_ text: some StringProtocol) -> Bool {
+        (1...128).contains(text.utf8.count) && text != "." && text != ".."
+            && text.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+    }
+
     /// Nil when `path` may name a provider endpoint (`/proxy/{service}`'s `path`), else what is
     /// wrong: `/`-rooted, at most 512 printable ASCII characters (no spaces, no CR or LF), no scheme
     /// or authority, and no escape from the path (``escapeProblem(_:)``) before its query.

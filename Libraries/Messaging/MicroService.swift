@@ -121,6 +121,9 @@ public final class MicroService: Service, Sendable {
     }
 
     private func handle(_ message: NatsMessage, _ endpoint: Endpoint, _ metrics: EndpointMetrics) async {
+        // A request whose answer would go anywhere but an inbox is not served at all (see
+        // ``NatsMessage/repliesToInbox``).
+        if message.replyTo != nil && !message.repliesToInbox { return }
         let clock = ContinuousClock()
         let start = clock.now
         var failure: ServiceError?
@@ -128,12 +131,10 @@ public final class MicroService: Service, Sendable {
         case .request(let handler):
             do {
                 let reply = try await handler(message)
-                if message.repliesToInbox {
-                    try connection.reply(to: message, payload: reply.payload, headers: reply.headers)
-                }
+                try connection.reply(to: message, payload: reply.payload, headers: reply.headers)
             } catch {
                 failure = serviceError(error, endpoint, message)
-                if message.repliesToInbox { try? connection.reply(to: message, headers: failure!.headers) }
+                try? connection.reply(to: message, headers: failure!.headers)
             }
         case .stream(let handler, let cancelsHandler):
             failure = await connection.respondStream(to: message, cancelsHandler: cancelsHandler) { writer in

@@ -51,7 +51,6 @@ final class ReplyInbox: Sendable {
     }
 
     private struct State {
-        var nextToken: UInt64 = 0
         var entries: [UInt64: Entry] = [:]
         var deadlines = Heap<Deadline>()
         var closed = false
@@ -93,10 +92,15 @@ final class ReplyInbox: Sendable {
 
     var wildcardSubject: String { root + ">" }
 
+    /// A random token no waiter holds: reply subjects cannot be guessed, so a peer allowed to
+    /// publish into this inbox (the stream and cancel grants, a responder's grant on its
+    /// requesters' inboxes) reaches only the waiters whose subjects it was given.
     func makeToken() -> UInt64 {
-        state.withLock { state in
-            state.nextToken &+= 1
-            return state.nextToken
+        var generator = SystemRandomNumberGenerator()
+        return state.withLock { state in
+            var token = generator.next()
+            while token == 0 || state.entries[token] != nil { token = generator.next() }
+            return token
         }
     }
 

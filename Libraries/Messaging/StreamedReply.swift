@@ -32,7 +32,10 @@ extension NatsMessage {
     /// Whether the reply subject is an inbox (`_INBOX.…`). Services answer nowhere else: a
     /// requester cannot make a responder publish its answer on another subject the responder
     /// may publish to (an event subject, say).
-    public var repliesToInbox: Bool { replyTo?.hasPrefix("_INBOX.") == true }
+    public var repliesToInbox: Bool { replyTo.map(Self.isInbox) ?? false }
+
+    /// `_INBOX.…`: where answers and cancels may go.
+    static func isInbox(_ subject: String) -> Bool { subject.hasPrefix("_INBOX.") }
 }
 
 extension NatsConnection {
@@ -76,7 +79,7 @@ extension NatsConnection {
                     throwing: NatsError(.streamInterrupted, "stream message \(expected) never arrived"))
             case .cancel(let subject):
                 inbox.remove(token)
-                if subject.hasPrefix("_INBOX.") { try? self?.publish(subject) }
+                self?.publishCancel(subject)
             case .ignore:
                 break
             }
@@ -111,7 +114,7 @@ extension NatsConnection {
 
     /// A cancel goes only to an inbox: a responder cannot make the requester publish elsewhere.
     private func publishCancel(_ subject: String) {
-        if subject.hasPrefix("_INBOX.") { try? publish(subject) }
+        if NatsMessage.isInbox(subject) { try? publish(subject) }
     }
 
     /// Answers a streamed request: runs `body` with a writer, ends the stream when `body`

@@ -74,6 +74,14 @@ struct CredentialsTests {
             for text in [repointed.text, fetched.text, listed.text] {
                 #expect(!text.contains("ptk-secret-98765"))
             }
+            // The meta as read, sent back with a change elsewhere: the masked value stands for the stored one.
+            var roundTrip = fetchedMeta
+            roundTrip["organization"] = "org-44"
+            let resent = try await gateway.http.patch("/credentials/\(id)", json: ["meta": roundTrip], headers: admin)
+            #expect(resent.status == 200, "no key needed: nothing about where the key goes changed: \(resent.text)")
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            let released = try await resolve(proxy, tenant: tenant.id, service: "openai")
+            #expect(released.meta["headers"]?.objectValue?["X-Partner-Token"]?.stringValue == "ptk-secret-98765")
 
             let readonly = try await gateway.createKey("readonly", adminKey: tenant.key)
             for path in ["/credentials", "/credentials/\(id)"] {

@@ -204,6 +204,26 @@ struct ProxyTests {
             #expect(azureSent.query == "api-version=2024-06-01")
             #expect(azureSent.header("api-key") == "azure-provider-key-1")
             #expect(azureSent.header("authorization") == nil)
+            // Without meta.deployment the client's model names the deployment: a name, nothing more.
+            try await harness.store("azure-openai", key: "azure-provider-key-2", name: "by-model")
+            let sentBefore = harness.standIn.requests.count
+            for model in ["../../admin", "gpt4o/../x", "gpt4o?x=1", "gpt4o#frag"] {
+                let escaped = try await harness.http.post(
+                    "/proxy/azure-openai",
+                    json: ["payload": Self.chat.merging(["model": model]) { $1 }, "credential": "by-model"],
+                    headers: harness.auth)
+                #expect(escaped.status == 400, "\(model): \(escaped.text)")
+                #expect((escaped.json["detail"] as? String)?.contains("deployment") == true)
+            }
+            #expect(harness.standIn.requests.count == sentBefore, "nothing went upstream")
+            let badMeta = try await harness.http.post(
+                "/credentials",
+                json: [
+                    "service": "azure-openai", "key": "azure-provider-key-3", "name": "bad",
+                    "meta": ["baseUrl": harness.standInURL, "deployment": "a/../b"],
+                ],
+                headers: harness.auth)
+            #expect(badMeta.status == 400, "\(badMeta.text)")
 
             var chat = Self.chat
             chat["model"] = "groq/llama-3.1-8b-instant"

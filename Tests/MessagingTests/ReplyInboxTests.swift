@@ -56,6 +56,15 @@ struct ReplyInboxChannelTests {
         #expect(reply.subject == inbox.subject(for: token))
     }
 
+    @Test("reply tokens are random: nobody can tell the next subject from the last")
+    func tokensAreRandom() {
+        let inbox = ReplyInbox(prefix: "_INBOX.gateway")
+        let tokens = (0..<1000).map { _ in inbox.makeToken() }
+        #expect(Set(tokens).count == tokens.count)
+        #expect(zip(tokens, tokens.dropFirst()).allSatisfy { $1 != $0 &+ 1 }, "not a counter")
+        #expect(tokens.filter { $0 < UInt64(1) << 32 }.count < 5, "64 bits each, not a small range")
+    }
+
     @Test("a stream takes its reply and stream channels; a cancel waiter only its cancel channel")
     func streamAndCancel() {
         let inbox = ReplyInbox(prefix: "_INBOX.proxy")

@@ -82,5 +82,12 @@ struct CallOutcomeTests {
         progress.responded(status: 200)
         progress.failed(.broken)
         #expect(progress.outcome == .interrupted(status: 502, usage: nil))
+
+        // A 429 put aside for a retry, and the client leaves while the proxy waits: nothing to pay.
+        progress = CallProgress()
+        progress.sending()
+        progress.retried()
+        progress.failed(.clientLeft)
+        #expect(progress.outcome == .notSent(status: 499))
     }
 }

@@ -82,7 +82,7 @@ struct ServiceProcessTests {
         let first = try cluster.launch("vault")
         let second = try cluster.launch("vault")
         let client = try await cluster.connect(as: "gateway")
-        try await waitForInstances("vault", count: 2, via: client)
+        try await waitForInstances("vault", count: 2, via: try await cluster.connect(as: "operator"))
 
         let load = Load()
         try await withThrowingTaskGroup(of: Void.self) { group in

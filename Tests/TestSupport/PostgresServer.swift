@@ -47,9 +47,8 @@ public actor PostgresServer {
                 let passwords = Dictionary(
                     uniqueKeysWithValues: ServiceRoles.services.map { ($0, Self.rolePassword($0)) })
                 try await Self.execute(
-                    [
-                        try ServiceRoles.passwordsSetting(passwords),
-                        PostgresQuery(unsafeSQL: try ServiceRoles.script().roles),
+                    ServiceRoles.passwordSettings(passwords) + [
+                        PostgresQuery(unsafeSQL: try ServiceRoles.script().roles)
                     ],
                     on: url)
                 return url

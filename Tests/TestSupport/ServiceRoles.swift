@@ -9,12 +9,13 @@ public enum ServiceRoles {
     /// The role a service logs in as.
     public static func role(_ service: String) -> String { "strongbox_\(service)" }
 
-    /// The setting the script reads the roles' passwords from.
-    static func passwordsSetting(_ passwords: [String: String]) throws -> PostgresQuery {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: passwords), as: UTF8.self)
-        var query = PostgresQuery(unsafeSQL: "SELECT set_config('strongbox.role_passwords', $1, false)")
-        query.binds.append(json)
-        return query
+    /// The settings the script reads the roles' passwords from (`strongbox.<service>_password`).
+    static func passwordSettings(_ passwords: [String: String]) -> [PostgresQuery] {
+        passwords.map { service, password in
+            var query = PostgresQuery(unsafeSQL: "SELECT set_config('strongbox.\(service)_password', $1, false)")
+            query.binds.append(password)
+            return query
+        }
     }
 
     /// The script's two statements: the roles (once per cluster) and the schemas (per database).

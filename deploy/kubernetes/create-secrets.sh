@@ -44,7 +44,9 @@ create() {
 }
 
 # RELEASE_TICKET_SECRET: one value in the gateway's Secret and the vault's (docs/vault.md).
-ticket_secret=$(k get secret strongbox-gateway -o "jsonpath={.data.RELEASE_TICKET_SECRET}" 2>/dev/null | base64 -d || true)
+ticket_secret() { k get secret "$1" -o "jsonpath={.data.RELEASE_TICKET_SECRET}" 2>/dev/null | base64 -d || true; }
+ticket_secret=$(ticket_secret strongbox-gateway)
+[ -n "$ticket_secret" ] || ticket_secret=$(ticket_secret strongbox-vault)
 [ -n "$ticket_secret" ] || ticket_secret=$(hex 32)
 create strongbox-gateway --from-literal="NATS_PASSWORD=$(nats_password gateway)" \
   --from-literal="ADMIN_API_KEY=adm_$(hex 24)" --from-literal="JWT_SECRET=$(hex 32)" \

@@ -2,31 +2,36 @@
 -- service, and is granted nothing else, so a compromised content or usage process cannot read
 -- gateway.users or vault.credentials (docs/operations.md, "Database roles").
 --
--- Run it as a superuser (or the database's owner with CREATEROLE, a member of the five roles) in
--- the application database; it is safe to run again, and it hands over the schemas and tables an
--- older installation made under one login. The roles' passwords come from the setting
--- strongbox.role_passwords, a JSON object {"gateway": "...", "vault": "...", ...} set in the same
--- session before, e.g. with psql (which interpolates :'passwords' in what it reads, not in -c):
---   { echo "SELECT set_config('strongbox.role_passwords', :'passwords', false);"; cat service-roles.sql; } \
---     | psql "$OWNER_URL" -v ON_ERROR_STOP=1 -v passwords='{"gateway": "...", ...}' -f -
--- A service left out keeps its password, or gets none (CloudNativePG's managed roles set them).
--- Used by scripts/postgres.sh, deploy/postgres/init-roles.sh (docker-compose), the CloudNativePG
--- overlay and the tests.
+-- Run it as a superuser, or as the database's owner with CREATEROLE (a managed PostgreSQL's
+-- admin), in the application database; it is safe to run again, and it hands over the schemas and
+-- tables an older installation made under one login. Each role's password comes from the setting
+-- strongbox.<service>_password, set in the same session before (deploy/postgres/init-roles.sh does
+-- it from POSTGRES_<SERVICE>_PASSWORD); one left unset keeps the role's password, or none
+-- (CloudNativePG's managed roles set them). Used by init-roles.sh (make run, docker-compose), the
+-- CloudNativePG overlay and the tests.
 
 -- The roles (once per PostgreSQL cluster).
 DO $roles$
 DECLARE
-    passwords jsonb := coalesce(nullif(current_setting('strongbox.role_passwords', true), ''), '{}');
     service text;
+    role text;
+    password text;
 BEGIN
     FOREACH service IN ARRAY ARRAY['gateway', 'vault', 'proxy', 'content', 'usage'] LOOP
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'strongbox_' || service) THEN
-            EXECUTE format(
-                'CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION',
-                'strongbox_' || service);
+        role := 'strongbox_' || service;
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role) THEN
+            EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION', role);
         END IF;
-        IF passwords ? service THEN
-            EXECUTE format('ALTER ROLE %I PASSWORD %L', 'strongbox_' || service, passwords ->> service);
+        password := nullif(current_setting('strongbox.' || service || '_password', true), '');
+        IF password IS NOT NULL THEN
+            EXECUTE format('ALTER ROLE %I PASSWORD %L', role, password);
+        END IF;
+        -- Not a superuser: handing a schema to the role needs membership in it (PostgreSQL 16 no
+        -- longer gives it to the role's creator).
+        IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+            AND NOT pg_has_role(current_user, role, 'MEMBER')
+        THEN
+            EXECUTE format('GRANT %I TO %I', role, current_user);
         END IF;
     END LOOP;
 END

@@ -2,7 +2,7 @@ import Messaging
 
 extension NatsConfiguration {
     /// `NATS_URL` (comma-separated servers, default `nats://127.0.0.1:4222`), `NATS_USER`, `NATS_PASSWORD`;
-    /// the inbox prefix is `_INBOX.<name>`.
+    /// the inbox prefix is `_INBOX.<user>`, the one inbox the user may read (deploy/nats/auth.conf).
     public static func from(_ environment: Environment, name: String) throws(ConfigurationError) -> NatsConfiguration {
         let servers = environment.list("NATS_URL")
         for server in servers where !(server.hasPrefix("nats://") || server.hasPrefix("tls://")) {
@@ -14,8 +14,6 @@ extension NatsConfiguration {
         var configuration = NatsConfiguration(
             servers: servers.isEmpty ? ["nats://127.0.0.1:4222"] : servers, user: user, password: password, name: name)
         configuration.streamReplicas = try environment.integer("JETSTREAM_REPLICAS", default: 1, range: 1...5)
-        // The service's NATS user may read only its own inbox (deploy/nats/auth.conf).
-        configuration.inboxPrefix = "_INBOX.\(name)"
         return configuration
     }
 }

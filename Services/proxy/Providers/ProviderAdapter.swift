@@ -96,7 +96,16 @@ struct ProviderAdapter: Sendable {
             guard let deployment = meta["deployment"]?.stringValue ?? model else {
                 throw ServiceError.badRequest("azure-openai needs a deployment: set meta.deployment or send a model")
             }
+            // The deployment (often the client's model) becomes a path segment: nothing but a name.
+            guard URLPathRules.isPlainSegment(deployment) else {
+                throw ServiceError.badRequest(
+                    "the azure-openai deployment (`model`, or meta.deployment) must be 1 to 128 letters, digits, `.`, `_` or `-`"
+                )
+            }
             let version = meta["apiVersion"]?.stringValue ?? "2024-10-21"
+            guard URLPathRules.isPlainSegment(version) else {
+                throw ServiceError.unprocessable("the credential's meta.apiVersion is not a plain version name")
+            }
             let endpoint = relative.hasPrefix("/v1/") ? String(relative.dropFirst(3)) : relative
             url = base + "/openai/deployments/" + deployment + endpoint + "?api-version=" + version
             headers.append(("api-key", key))

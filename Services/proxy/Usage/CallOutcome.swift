@@ -93,7 +93,12 @@ struct CallProgress: Sendable {
         self.dataBytes = dataBytes
     }
 
-    mutating func retried() { retries += 1 }
+    /// An attempt's answer (a 429 or 5xx) or failure was put aside for a retry: until the next
+    /// ``sending()``, nothing is in flight (a client that leaves now left nothing to pay for).
+    mutating func retried() {
+        retries += 1
+        sent = false
+    }
 
     mutating func failed(_ failure: Failure) {
         if self.failure == nil { self.failure = failure }

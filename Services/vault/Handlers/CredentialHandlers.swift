@@ -77,7 +77,7 @@ struct CredentialHandlers: Sendable {
         }
         let provider = try rules.provider(existing.service)
         let key = try body.key.map { try rules.key($0, for: provider) }
-        let meta = try rules.meta(body.meta, synonym: body.metadata, for: provider)
+        let meta = try rules.meta(body.meta, synonym: body.metadata, for: provider).map(existing.unmasking)
         guard key != nil || meta != nil else { throw ServiceError.badRequest("send `key`, `meta` or both") }
         // Where the key goes and what goes with it: a stolen admin key must not be able to send a
         // stored provider key to another (allow-listed) host without knowing it.

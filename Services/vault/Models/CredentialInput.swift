@@ -69,6 +69,12 @@ struct CredentialRules: Sendable {
                 throw ServiceError.badRequest("`meta.\(field)` must be a string")
             }
         }
+        // They go into the upstream URL (a path segment, a query value): names only.
+        for field in ["apiVersion", "deployment"] {
+            if let value = meta[field]?.stringValue, !URLPathRules.isPlainSegment(value) {
+                throw ServiceError.badRequest("`meta.\(field)` must be 1 to 128 letters, digits, `.`, `_` or `-`")
+            }
+        }
         if let headers = meta["headers"] {
             guard let object = headers.objectValue, object.values.allSatisfy({ $0.stringValue != nil }) else {
                 throw ServiceError.badRequest("`meta.headers` must be an object of strings")

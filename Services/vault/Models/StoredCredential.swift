@@ -26,6 +26,20 @@ struct StoredCredential: Sendable {
             createdAt: createdAt, updatedAt: updatedAt)
     }
 
+    /// `meta` as a client sends it back after reading it: a `headers` value equal to the masked
+    /// form of the stored one stands for the stored one (kept, not stored masked).
+    func unmasking(_ sent: [String: JSONValue]) -> [String: JSONValue] {
+        guard var headers = sent["headers"]?.objectValue, let stored = meta["headers"]?.objectValue else { return sent }
+        for (name, value) in headers {
+            if let original = stored[name], value.stringValue == Self.preview(of: original.stringValue ?? "") {
+                headers[name] = original
+            }
+        }
+        var result = sent
+        result["headers"] = .object(headers)
+        return result
+    }
+
     /// At most the first 3 and last 4 characters; short keys show only their last 2.
     static func preview(of key: String) -> String {
         if key.isEmpty { return "" }
