@@ -7,17 +7,38 @@ public enum URLPathRules {
     public static let maximumPathLength = 512
 
     /// Nil when a percent-encoded URL path has no dot segment and no encoded `.`, `/` or `\`;
-    /// else what it has.
+    /// else what it has. One pass over the bytes (it runs on every proxied call).
     public static func escapeProblem(_ path: some StringProtocol) -> String? {
-        if path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == "." || $0 == ".." }) {
-            return "must not contain `.` or `..` segments"
-        }
-        let lowered = path.lowercased()
-        if ["%2e", "%2f", "%5c"].contains(where: { lowered.contains($0) }) || path.contains("\\") {
-            return "must not contain `\\`, or `.`, `/` or `\\` percent-encoded"
+        let bytes = Array(path.utf8)
+        var segmentStart = 0
+        for index in 0...bytes.count {
+            if index == bytes.count || bytes[index] == UInt8(ascii: "/") {
+                let length = index - segmentStart
+                if (1...2).contains(length) && bytes[segmentStart..<index].allSatisfy({ $0 == UInt8(ascii: ".") }) {
+                    return "must not contain `.` or `..` segments"
+                }
+                segmentStart = index + 1
+                continue
+            }
+            switch bytes[index] {
+            case UInt8(ascii: "\\"):
+                return encodedProblem
+            case UInt8(ascii: "%") where index + 2 < bytes.count:
+                let high = bytes[index + 1]
+                let low = bytes[index + 2] | 0x20  // lowercase
+                if (high == UInt8(ascii: "2") && (low == UInt8(ascii: "e") || low == UInt8(ascii: "f")))
+                    || (high == UInt8(ascii: "5") && low == UInt8(ascii: "c"))
+                {
+                    return encodedProblem
+                }
+            default:
+                break
+            }
         }
         return nil
     }
+
+    private static let encodedProblem = "must not contain `\\`, or `.`, `/` or `\\` percent-encoded"
 
     /// Whether `text` can stand as one path segment or query value it did not write itself (an
     /// Azure deployment, an API version): 1 to 128 letters, digits, `.`, `_` or `-`, and not `.` or
@@ -34,16 +55,20 @@ public enum URLPathRules {
     /// wrong: `/`-rooted, at most 512 printable ASCII characters (no spaces, no CR or LF), no scheme
     /// or authority, and no escape from the path (``escapeProblem(_:)``) before its query.
     public static func providerPathProblem(_ path: String) -> String? {
-        guard path.hasPrefix("/"), !path.hasPrefix("//") else {
+        let bytes = path.utf8
+        guard bytes.first == UInt8(ascii: "/"), bytes.dropFirst().first != UInt8(ascii: "/") else {
             return "must be an absolute path like /v1/chat/completions"
         }
-        guard path.utf8.count <= maximumPathLength else { return "must be at most \(maximumPathLength) characters" }
-        guard path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+        guard bytes.count <= maximumPathLength else { return "must be at most \(maximumPathLength) characters" }
+        guard bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             return "must be printable ASCII without spaces or line breaks"
         }
-        guard !path.contains("@"), !path.contains("://"), !path.contains("#") else {
+        let schemeMark = Array("://".utf8)
+        let hasScheme = bytes.indices.contains { bytes[$0...].starts(with: schemeMark) }
+        guard !bytes.contains(UInt8(ascii: "@")), !bytes.contains(UInt8(ascii: "#")), !hasScheme else {
             return "must be a path, without a scheme, an authority or a fragment"
         }
-        return escapeProblem(path.prefix { $0 != "?" })
+        let query = path.firstIndex(of: "?") ?? path.endIndex
+        return escapeProblem(path[..<query])
     }
 }

@@ -91,15 +91,22 @@ extension Request {
 }
 
 enum JSONText {
-    /// `application/json` or any `+json` type, with parameters (`charset=utf-8`) or without.
+    /// `application/json` or any `+json` type, with parameters (`charset=utf-8`) or without, in
+    /// any case. Read byte by byte: it runs on every request with a body.
     static func isJSONMediaType(_ value: String?) -> Bool {
         guard let value else { return false }
-        let type = value.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        var type = value.utf8.prefix { $0 != UInt8(ascii: ";") }
+        while type.last == UInt8(ascii: " ") || type.last == UInt8(ascii: "\t") { type = type.dropLast() }
+        while type.first == UInt8(ascii: " ") || type.first == UInt8(ascii: "\t") { type = type.dropFirst() }
+        func lowercased(_ bytes: some Collection<UInt8>) -> [UInt8] {
+            bytes.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }
         }
-        guard let type, let slash = type.firstIndex(of: "/") else { return false }
-        let subtype = type[type.index(after: slash)...]
-        return type == "application/json" || (type.hasPrefix("application/") && subtype.hasSuffix("+json"))
+        let lower = lowercased(type)
+        let application = Array("application/".utf8)
+        guard lower.starts(with: application) else { return false }
+        let subtype = lower.dropFirst(application.count)
+        return subtype.elementsEqual("json".utf8)
+            || (subtype.count > 5 && subtype.suffix(5).elementsEqual("+json".utf8))
     }
 
     /// True when a JSON text holds the NUL character: a `\u0000` escape (not an escaped
