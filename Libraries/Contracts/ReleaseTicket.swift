@@ -76,15 +76,21 @@ public struct ReleaseTicket: Sendable, Equatable {
 public struct ReleaseTicketKeys: Sendable {
     private let current: SymmetricKey
     private let previous: SymmetricKey?
+    /// HMAC with the current key set up once: each signature copies it (the key schedule is half
+    /// the work of a short MAC).
+    private let signer: HMAC<SHA256>
 
     public init(secret: String, previous: String? = nil) {
         current = SymmetricKey(data: Array(secret.utf8))
         self.previous = previous.map { SymmetricKey(data: Array($0.utf8)) }
+        signer = HMAC<SHA256>(key: current)
     }
 
     public func sign(_ ticket: ReleaseTicket) -> String {
         let payload = ticket.payload
-        let mac = HMAC<SHA256>.authenticationCode(for: payload, using: current)
+        var hmac = signer
+        hmac.update(data: payload)
+        let mac = hmac.finalize()
         return "v1." + Data(payload).base64URLEncodedString + "." + Data(mac).base64URLEncodedString
     }
 

@@ -2,6 +2,10 @@
 import HeapModule
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One wildcard subscription (`<prefix>.<random>.>`) carrying the replies of every request a
 /// connection makes, so a request costs one publish and no subscribe. Waiters are keyed by
 /// the last subject token; a timer on a private queue fails the ones whose deadline passed. The
@@ -51,6 +55,8 @@ final class ReplyInbox: Sendable {
     }
 
     private struct State {
+        /// Random tokens drawn ahead, so a request costs no system call for its token.
+        var randomTokens: [UInt64] = []
         var entries: [UInt64: Entry] = [:]
         var deadlines = Heap<Deadline>()
         var closed = false
@@ -96,12 +102,21 @@ final class ReplyInbox: Sendable {
     /// publish into this inbox (the stream and cancel grants, a responder's grant on its
     /// requesters' inboxes) reaches only the waiters whose subjects it was given.
     func makeToken() -> UInt64 {
-        var generator = SystemRandomNumberGenerator()
-        return state.withLock { state in
-            var token = generator.next()
-            while token == 0 || state.entries[token] != nil { token = generator.next() }
-            return token
+        state.withLock { state in
+            while true {
+                if state.randomTokens.isEmpty { state.randomTokens = Self.randomTokens(64) }
+                let token = state.randomTokens.removeLast()
+                if token != 0 && state.entries[token] == nil { return token }
+            }
         }
+    }
+
+    /// `count` tokens from the system's CSPRNG in one call (glibc's `arc4random_buf`: ChaCha20
+    /// seeded by the kernel, no system call per token).
+    private static func randomTokens(_ count: Int) -> [UInt64] {
+        var tokens = [UInt64](repeating: 0, count: count)
+        tokens.withUnsafeMutableBytes { buffer in arc4random_buf(buffer.baseAddress!, buffer.count) }
+        return tokens
     }
 
     /// Where a plain reply (or a stream's first message) goes.

@@ -44,7 +44,7 @@ struct EdgeMiddleware: RouterMiddleware {
             return response
         }
         var response: Response
-        if request.uri.description.range(of: "%00", options: .caseInsensitive) != nil {
+        if Self.containsEncodedNUL(request.uri.description) {
             response = Problem.badRequest("the URL contains a NUL character (%00)").response(
                 requestID: context.requestID)
         } else if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
@@ -71,6 +71,18 @@ struct EdgeMiddleware: RouterMiddleware {
             channel.close(mode: .output, promise: nil)
             channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
         }
+    }
+
+    /// Whether a URL holds `%00` (a byte scan: it runs on every request).
+    static func containsEncodedNUL(_ url: String) -> Bool {
+        let bytes = url.utf8
+        var index = bytes.startIndex
+        while let percent = bytes[index...].firstIndex(of: UInt8(ascii: "%")) {
+            let rest = bytes[bytes.index(after: percent)...]
+            if rest.starts(with: "00".utf8) { return true }
+            index = bytes.index(after: percent)
+        }
+        return false
     }
 
     /// The address the outermost trusted proxy saw: with `hops` proxies each appending the peer it
