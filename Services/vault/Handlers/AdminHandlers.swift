@@ -21,12 +21,16 @@ struct AdminHandlers: Sendable {
         ]
     }
 
+    /// The rewrap's state is read before the counts: a job seen `done` has every row committed on
+    /// its version, so the counts read after it agree (read the other way round, a batch that
+    /// committed between the two reads showed a done job with rows still on the old version).
     func status() async throws -> VaultStatus {
+        let rewrap = try await jobs.status()
         let counts = try await repository.countByVersion()
         let versions = Set(counts.keys).union(cipher.versions).sorted()
         return VaultStatus(
             currentVersion: cipher.currentVersion,
             versions: versions.map { VaultStatus.Version(version: $0, credentials: counts[$0] ?? 0) },
-            rewrap: try await jobs.status())
+            rewrap: rewrap)
     }
 }
