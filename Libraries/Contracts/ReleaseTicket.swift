@@ -6,8 +6,8 @@ import Foundation
 /// The gateway authenticated the tenant, so it alone mints tickets; the proxy carries the ticket
 /// of the call it serves to `vault.credentials.resolve` (header ``header``), and the vault releases
 /// nothing without a valid one for the tenant, service and credential asked for. A compromised
-/// proxy can then release only the keys of tenants whose calls it is serving, for as long as those
-/// calls last (docs/vault.md, "Release tickets").
+/// proxy can then release only the keys of tenants whose calls it is serving, for as long as their
+/// tickets live (docs/vault.md, "Release tickets").
 ///
 /// Wire form: `v1.<payload>.<mac>`, both base64url; the payload holds the fields, each as
 /// `<UTF-8 length>:<text>`, and the MAC is HMAC-SHA256 under `RELEASE_TICKET_SECRET`, a key only
@@ -100,10 +100,8 @@ public struct ReleaseTicketKeys: Sendable {
         guard parts.count == 3, parts[0] == "v1", let payload = Data(base64URLEncoded: parts[1]),
             let mac = Data(base64URLEncoded: parts[2])
         else { return .failure(.malformed) }
-        guard
-            [current, previous].contains(where: { key in
-                key.map { HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: $0) } ?? false
-            })
+        let keys = [current] + [previous].compactMap { $0 }
+        guard keys.contains(where: { HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: $0) })
         else { return .failure(.badSignature) }
         guard let ticket = ReleaseTicket(payload: Array(payload)) else { return .failure(.malformed) }
         guard Double(ticket.expires) >= now.timeIntervalSince1970 else { return .failure(.expired) }

@@ -106,7 +106,7 @@ final class ReplyInbox: Sendable {
             while true {
                 if state.randomTokens.isEmpty { state.randomTokens = Self.randomTokens(64) }
                 let token = state.randomTokens.removeLast()
-                if token != 0 && state.entries[token] == nil { return token }
+                if state.entries[token] == nil { return token }
             }
         }
     }

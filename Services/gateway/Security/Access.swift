@@ -52,10 +52,10 @@ enum Access: Sendable {
             switch role {
             case .admin:
                 break
-            case .readonly where (method == .get || method == .head) && rule.readonlyKeys:
-                break
             case .readonly where !rule.readonlyKeys:
                 throw Problem.forbidden("this route needs an admin API key")
+            case .readonly where method == .get || method == .head:
+                break
             case .readonly:
                 throw Problem.forbidden("a readonly API key may only read")
             case .proxy where rule.proxyRoute:

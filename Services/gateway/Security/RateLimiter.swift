@@ -46,15 +46,11 @@ final class RateLimiter: Sendable {
     /// Takes one token for `caller`; returns nil if allowed, else the seconds to wait.
     func acquire(_ caller: Caller, now: ContinuousClock.Instant = .now) -> Int? {
         guard limitPerMinute > 0 else { return nil }
-        let capacity = Double(limitPerMinute)
-        let perSecond = capacity / 60
         return buckets.withLock { buckets in
-            var bucket = buckets[caller] ?? Bucket(tokens: capacity, updated: now)
-            bucket.tokens = min(capacity, bucket.tokens + Self.seconds(now - bucket.updated) * perSecond)
-            bucket.updated = now
+            var bucket = Bucket(tokens: buckets[caller].map { refilled($0, at: now) } ?? full, updated: now)
             defer {
                 buckets[caller] = bucket
-                if buckets.count > self.capacity { shrink(&buckets, now: now) }
+                if buckets.count > capacity { shrink(&buckets, now: now) }
             }
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
@@ -64,22 +60,24 @@ final class RateLimiter: Sendable {
         }
     }
 
+    /// A bucket's tokens at `now`: what it held, plus what came in since, up to full.
+    private func refilled(_ bucket: Bucket, at now: ContinuousClock.Instant) -> Double {
+        let elapsed = now - bucket.updated
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return min(full, bucket.tokens + seconds * perSecond)
+    }
+
+    private var full: Double { Double(limitPerMinute) }
+    private var perSecond: Double { full / 60 }
+
     /// Drops the refilled buckets, then, if still above 90 % of the capacity, the least recently
     /// updated ones down to it (a pass at most once per tenth of the capacity in new callers).
     private func shrink(_ buckets: inout [Caller: Bucket], now: ContinuousClock.Instant) {
-        let full = Double(limitPerMinute)
-        let perSecond = full / 60
-        buckets = buckets.filter { _, bucket in
-            bucket.tokens + Self.seconds(now - bucket.updated) * perSecond < full
-        }
+        buckets = buckets.filter { _, bucket in refilled(bucket, at: now) < full }
         let target = capacity * 9 / 10
         guard buckets.count > target else { return }
         let oldest = buckets.sorted { $0.value.updated < $1.value.updated }.prefix(buckets.count - target)
         for (caller, _) in oldest { buckets[caller] = nil }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// `2001:db8:1:2:3:4:5:6` → `2001:db8:1:2::/64`; an IPv4 or IPv4-mapped address → the IPv4
