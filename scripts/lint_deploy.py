@@ -45,13 +45,15 @@ SECRET_OWNERS = {
     "RELEASE_TICKET_SECRET": {"gateway", "vault"},
     "RELEASE_TICKET_SECRET_PREVIOUS": {"vault"},
     # Each service's database role (deploy/postgres/service-roles.sql); the owner's login reaches none.
-    **{f"POSTGRES_{service.upper()}_PASSWORD": {service} for service in ["gateway", "vault", "proxy", "content", "usage"]},
+    **{f"POSTGRES_{service.upper()}_PASSWORD": {service} for service in SERVICES},
     "POSTGRES_PASSWORD": set(),
 }
 
 
 def owners_text(owners):
     return " and the ".join(sorted(owners)) if owners else "database's owner, no service,"
+
+
 # Custom resources: the fields the manifests rely on (no schema is bundled for them).
 CUSTOM_RESOURCES = {
     ("postgresql.cnpg.io/v1", "Cluster"): ["spec.instances", "spec.storage.size", "spec.bootstrap.initdb.database",
@@ -333,7 +335,7 @@ ANSWER_BY_GRANTS = {"gateway", "vault"}
 def subject_overlap(a, b):
     """Whether some subject matches both NATS subject patterns."""
     left, right = a.split("."), b.split(".")
-    for index, (x, y) in enumerate(zip(left, right)):
+    for x, y in zip(left, right):
         if x == ">" or y == ">":
             return True
         if x != "*" and y != "*" and x != y:

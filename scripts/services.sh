@@ -13,7 +13,7 @@ run="$DATA/run"
 # service: see docs/operations.md, "Database roles", to give each its own).
 database_url() {
   local service=$1 upper
-  upper=$(echo "$service" | tr '[:lower:]' '[:upper:]')
+  upper=${service^^}
   local url_var="${upper}_DATABASE_URL" password_var="POSTGRES_${upper}_PASSWORD"
   if [ -n "${!url_var:-}" ]; then
     echo "${!url_var}"
@@ -29,7 +29,7 @@ database_url() {
 # database password that service alone).
 service_env() {
   local service=$1 upper
-  upper=$(echo "$service" | tr '[:lower:]' '[:upper:]')
+  upper=${service^^}
   local password_var="NATS_${upper}_PASSWORD"
   echo "PATH=$PATH" "HOME=${HOME:-/root}" "LOG_LEVEL=${LOG_LEVEL:-info}" "LOG_FORMAT=${LOG_FORMAT:-text}"
   echo "NATS_URL=$NATS_URL" "NATS_USER=$service" "NATS_PASSWORD=${!password_var}" "DATABASE_URL=$(database_url "$service")"
