@@ -6,7 +6,7 @@ import Messaging
 
 /// `vault-bench`: releases per second from a running vault over NATS (as the proxy does), against
 /// `$SRV.PING.vault` round trips to the same instances in the same run; and AES-256-GCM seal/open
-/// rates on a provider-key-sized secret. `scripts/bench-vault.sh` starts the cluster it needs.
+/// rates on a provider-key-sized secret. `scripts/bench-cluster.sh` (`BENCH_ONLY=vault`) starts the cluster it needs.
 ///
 ///     vault-bench --nats-url URL --password PROXY_PW --operator-password PW --ticket-secret SECRET --tenant UUID --services openai,anthropic [--seconds N]
 ///
