@@ -26,13 +26,13 @@ public struct BaseURLPolicy: Sendable {
     }
 
     /// Nil when `url` is allowed for `provider`, else why not.
-    public func rejection(of url: String, for provider: Provider) -> String? {
+    public func rejection(of url: String, for provider: ProviderID) -> String? {
         guard let candidate = Self.parse(url) else {
             return "must be an absolute http(s) URL without query or fragment"
         }
         if let problem = URLPathRules.escapeProblem(candidate.path) { return problem }
         if candidate.scheme == "https", candidate.port == 443,
-            provider.officialHosts.contains(where: { Self.host(candidate.host, matches: $0) })
+            provider.facts.officialHosts.contains(where: { Self.host(candidate.host, matches: $0) })
         {
             return nil
         }

@@ -63,11 +63,33 @@ public struct JSONFields: Sendable {
 
     /// The document with `key` set to `json` (replaced where it is, else added at the end).
     public func setting(_ key: String, to json: String) -> [UInt8] {
-        if let field = field(key) {
-            return Array(bytes[..<field.value.lowerBound]) + Array(json.utf8) + Array(bytes[field.value.upperBound...])
+        setting([(key, json)])
+    }
+
+    /// The document with each key set to its JSON, in one pass: replaced where it is, else added
+    /// at the end (in the order given). Every other byte stays as it was.
+    public func setting(_ edits: [(key: String, json: String)]) -> [UInt8] {
+        var replaced: [(range: Range<Int>, json: String)] = []
+        var added: [(key: String, json: String)] = []
+        for edit in edits {
+            if let field = field(edit.key) { replaced.append((field.value, edit.json)) } else { added.append(edit) }
         }
-        let separator = fields.isEmpty ? "" : ","
-        return Array(bytes[..<end]) + Array("\(separator)\"\(key)\":\(json)".utf8) + Array(bytes[end...])
+        replaced.sort { $0.range.lowerBound < $1.range.lowerBound }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + edits.reduce(0) { $0 + $1.key.utf8.count + $1.json.utf8.count + 4 })
+        var position = 0
+        for (range, json) in replaced {
+            result += bytes[position..<range.lowerBound]
+            result += json.utf8
+            position = range.upperBound
+        }
+        result += bytes[position..<end]
+        for (index, member) in added.enumerated() {
+            if index > 0 || !fields.isEmpty { result.append(UInt8(ascii: ",")) }
+            result += "\"\(member.key)\":\(member.json)".utf8
+        }
+        result += bytes[end...]
+        return result
     }
 
     // MARK: - Scanning

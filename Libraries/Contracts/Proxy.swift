@@ -1,36 +1,156 @@
 import Foundation
+import Messaging
 
-/// The proxy's NATS subjects and the headers of a proxied call.
+/// The proxy's NATS subjects.
 ///
-/// `proxy.call` is a streamed request: the payload is the raw request body for the provider; the
-/// first reply message carries the upstream status and headers (``ProxyHeaders/status``, and the
-/// upstream's own headers prefixed `Upstream-`), with as much body as fits; more body follows in
-/// further messages; the end marker ends it. Small answers are one message.
+/// `proxy.call` is a streamed request: the payload is the raw request body for the provider, the
+/// headers its ``Routing`` and ``ProxyCallHeaders``; the first reply message carries the
+/// ``UpstreamHead`` (the provider's status and the headers passed on), with as much body as
+/// fits; more body follows in further messages; the end marker ends it. Small answers are one
+/// message.
 public enum ProxySubjects {
     public static let call = "proxy.call"
     /// The model ids the tenant's credentials can reach, for `GET /v1/models`.
     public static let models = "proxy.models"
 }
 
-public enum ProxyHeaders {
-    /// Which API the client spoke: `raw` (`/proxy/{service}`), `openai` (`/v1/*`), `anthropic` (`/v1/messages`).
-    public static let api = "Proxy-Api"
-    /// The provider (`openai`, ...); for `openai`/`anthropic` calls the proxy may take it from the model.
-    public static let service = "Proxy-Service"
-    /// The provider endpoint path (`/v1/chat/completions`).
-    public static let path = "Proxy-Path"
-    /// `GET` or `POST` (default).
-    public static let method = "Proxy-Method"
-    /// `1`: the client wants a stream (server-sent events).
-    public static let stream = "Proxy-Stream"
-    /// The credential name to use (default `default`).
-    public static let credential = "Proxy-Credential"
-    /// Client headers passed on to the provider (`anthropic-version`, `anthropic-beta`), prefixed.
-    public static let clientHeaderPrefix = "Proxy-Client-"
-    /// In the first reply message: the upstream HTTP status.
-    public static let status = "Upstream-Status"
-    /// In the first reply message: an upstream response header, prefixed.
-    public static let upstreamHeaderPrefix = "Upstream-Header-"
+/// Which API the client spoke to the gateway.
+public enum ClientAPI: String, Sendable {
+    /// `POST /proxy/{service}[/stream]`: the provider's own API, any endpoint.
+    case raw
+    /// `/v1/chat/completions`, `/v1/embeddings`: OpenAI's API, any provider.
+    case openAI = "openai"
+    /// `/v1/messages`: Anthropic's API.
+    case anthropic
+}
+
+/// What a `proxy.call` asks besides its routing: the client's API, and what the route named.
+public struct ProxyCallHeaders: Sendable, Equatable {
+    public var api: ClientAPI
+    /// The provider a raw call's route names; a `/v1` call's model names its own (`service/model`).
+    public var service: ProviderID?
+    /// The provider endpoint path; nil for the provider's chat endpoint.
+    public var path: String?
+    /// A raw call to `/proxy/{service}/stream`: the proxy sets `stream: true` in the payload.
+    public var stream: Bool
+    /// Which of the service's credentials, by name.
+    public var credential: String
+    /// The client's headers the provider gets (``passedClientHeaders``), by lowercase name.
+    public var clientHeaders: [String: String]
+
+    /// The client headers a call passes on to the provider.
+    public static let passedClientHeaders = ["anthropic-version", "anthropic-beta"]
+
+    public init(
+        api: ClientAPI, service: ProviderID? = nil, path: String? = nil, stream: Bool = false,
+        credential: String = "default", clientHeaders: [String: String] = [:]
+    ) {
+        self.api = api
+        self.service = service
+        self.path = path
+        self.stream = stream
+        self.credential = credential
+        self.clientHeaders = clientHeaders
+    }
+
+    enum Header {
+        static let api = "Proxy-Api"
+        static let service = "Proxy-Service"
+        static let path = "Proxy-Path"
+        static let stream = "Proxy-Stream"
+        static let credential = "Proxy-Credential"
+        static let clientHeaderPrefix = "Proxy-Client-"
+    }
+
+    public init(headers: MessageHeaders) throws(MalformedHeader) {
+        guard let api = headers[Header.api].map(ClientAPI.init(rawValue:)) ?? .raw else {
+            throw MalformedHeader(Header.api, "names no API")
+        }
+        self.api = api
+        if let name = headers[Header.service] {
+            // The gateway checked it: an unknown name is a newer gateway's provider, not the client's mistake.
+            guard let service = ProviderID(service: name) else {
+                throw MalformedHeader(Header.service, "names an unknown service \(name.prefix(64))")
+            }
+            self.service = service
+        }
+        path = headers[Header.path]
+        stream = headers[Header.stream] == "1"
+        credential = headers[Header.credential] ?? "default"
+        clientHeaders = [:]
+        for name in Self.passedClientHeaders {
+            if let value = headers[Header.clientHeaderPrefix + name] { clientHeaders[name] = value }
+        }
+    }
+
+    public var headers: MessageHeaders {
+        var headers: MessageHeaders = [Header.api: api.rawValue]
+        if let service { headers[Header.service] = service.service }
+        if let path { headers[Header.path] = path }
+        if stream { headers[Header.stream] = "1" }
+        if credential != "default" { headers[Header.credential] = credential }
+        for (name, value) in clientHeaders.sorted(by: { $0.key < $1.key }) {
+            headers[Header.clientHeaderPrefix + name] = value
+        }
+        return headers
+    }
+}
+
+/// The head of a `proxy.call` answer, in its first reply message: the provider's HTTP status and
+/// the response headers the client gets (``isPassedOn(_:)``).
+public struct UpstreamHead: Sendable, Equatable {
+    public var status: Int
+    /// The provider's headers the client gets: lowercase names, in the provider's order.
+    public var passed: [Field]
+
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var value: String
+    }
+
+    public init(status: Int, passed: [Field] = []) {
+        self.status = status
+        self.passed = passed
+    }
+
+    /// The head of a provider's response: its status, and the headers worth passing on.
+    public init(status: Int, responseHeaders: some Sequence<(name: String, value: String)>) {
+        self.status = status
+        passed = responseHeaders.compactMap { header in
+            let name = header.name.lowercased()
+            return Self.isPassedOn(name) ? Field(name: name, value: header.value) : nil
+        }
+    }
+
+    enum Header {
+        static let status = "Upstream-Status"
+        static let prefix = "Upstream-Header-"
+    }
+
+    public init(headers: MessageHeaders) throws(MalformedHeader) {
+        guard let status = headers[Header.status].flatMap(Int.init), (100...599).contains(status) else {
+            throw MalformedHeader(Header.status, "is missing or not an HTTP status")
+        }
+        self.status = status
+        passed = headers.compactMap { field in
+            field.name.hasPrefix(Header.prefix)
+                ? Field(name: String(field.name.dropFirst(Header.prefix.count)), value: field.value) : nil
+        }
+    }
+
+    public var headers: MessageHeaders {
+        var headers: MessageHeaders = [Header.status: String(status)]
+        for field in passed { headers.add(Header.prefix + field.name, field.value) }
+        return headers
+    }
+
+    /// The provider's response headers the client gets: the content type, request ids, retry and
+    /// rate-limit information.
+    public static func isPassedOn(_ name: String) -> Bool {
+        ["content-type", "request-id", "x-request-id", "retry-after", "openai-processing-ms", "openai-version"]
+            .contains(name)
+            || name.hasPrefix("x-ratelimit-") || name.hasPrefix("anthropic-ratelimit-") || name.hasPrefix("ratelimit-")
+    }
 }
 
 /// What `proxy.models` answers: OpenAI's list format.

@@ -62,16 +62,19 @@ public final class MicroService: Service, Sendable {
     public let connection: NatsConnection
     public let endpoints: [Endpoint]
     private let logger: Logger
+    /// Request headers a failure's log line carries, each under its metadata key.
+    private let loggedHeaders: [(header: String, key: String)]
     private let started = Date()
 
     public init(
         connection: NatsConnection, id: String = MicroService.makeInstanceID(), identity: Identity,
-        endpoints: [Endpoint], logger: Logger
+        endpoints: [Endpoint], loggedHeaders: [(header: String, key: String)] = [], logger: Logger
     ) {
         self.connection = connection
         self.id = id
         self.identity = identity
         self.endpoints = endpoints
+        self.loggedHeaders = loggedHeaders
         self.logger = logger
     }
 
@@ -149,15 +152,12 @@ public final class MicroService: Service, Sendable {
     private func serviceError(_ error: any Error, _ endpoint: Endpoint, _ message: NatsMessage) -> ServiceError {
         if let error = error as? ServiceError { return error }
         var metadata: Logger.Metadata = ["nats.subject": "\(endpoint.subject)", "endpoint": "\(endpoint.name)"]
-        for (header, key) in Self.loggedHeaders {
+        for (header, key) in loggedHeaders {
             if let value = message.headers[header] { metadata[key] = "\(value)" }
         }
         logger.error("handler failed: \(String(reflecting: error))", metadata: metadata)
         return .internalError
     }
-
-    /// Routing headers a failure's log line carries (the gateway's request id, the tenant, the trace).
-    static let loggedHeaders = ["Request-Id": "request.id", "Tenant-Id": "tenant.id", "traceparent": "trace.parent"]
 
     // MARK: - Discovery
 

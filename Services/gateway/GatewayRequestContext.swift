@@ -27,3 +27,13 @@ struct GatewayRequestContext: RequestContext {
         channel = source.channel
     }
 }
+
+extension GatewayRequestContext {
+    /// The routing every request to a service carries: this request's id, a child of its trace,
+    /// and the tenant and caller the route authenticated (none on anonymous routes).
+    var routing: Routing {
+        Routing(
+            requestID: requestID, trace: trace.child(), tenant: principal?.tenant?.id,
+            caller: principal?.caller ?? .anonymous)
+    }
+}

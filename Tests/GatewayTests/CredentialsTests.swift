@@ -386,7 +386,7 @@ func resolve(
     _ connection: NatsConnection, tenant: String, service: String, name: String? = nil, requestID: String = "test",
     ticket: String?? = .none, timeout: Duration = .seconds(5)
 ) async throws -> ReleasedCredential {
-    var headers: MessageHeaders = [RoutingHeaders.tenantID: tenant.lowercased(), RoutingHeaders.requestID: requestID]
+    var headers = Routing(requestID: requestID, tenant: UUID(uuidString: tenant)).headers
     headers[ReleaseTicket.header] = ticket ?? releaseTicket(tenant: tenant, requestID: requestID)
     let reply = try await connection.request(
         VaultSubjects.resolve, payload: try JSONEncoder().encode(ResolveRequest(service: service, name: name)),

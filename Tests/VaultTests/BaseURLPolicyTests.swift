@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Base URL allow-list")
 struct BaseURLPolicyTests {
-    let openai = Provider.named("openai")!
-    let azure = Provider.named("azure-openai")!
+    let openai = ProviderID.openAI
+    let azure = ProviderID.azureOpenAI
 
     @Test("scheme, host and port equal, path under the prefix at a / boundary")
     func matching() throws {

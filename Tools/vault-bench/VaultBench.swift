@@ -44,9 +44,11 @@ struct VaultBench {
         let duration = Duration.milliseconds(Int(seconds * 1000))
         let ticket = ReleaseTicketKeys(secret: ticketSecret).sign(
             ReleaseTicket(tenant: tenantID, requestID: "bench", expires: Date() + 3600))
-        let headers: MessageHeaders = [
-            RoutingHeaders.tenantID: tenant, RoutingHeaders.requestID: "bench", ReleaseTicket.header: ticket,
-        ]
+        let headers = {
+            var headers = Routing(requestID: "bench", tenant: tenantID).headers
+            headers[ReleaseTicket.header] = ticket
+            return headers
+        }()
         let requests = try services.map { try JSONEncoder().encode(ResolveRequest(service: $0)) }
         _ = try await measure(connection, inFlight: 8, duration: .seconds(1)) { index in
             _ = try await connection.request(

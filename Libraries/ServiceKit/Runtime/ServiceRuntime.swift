@@ -62,7 +62,7 @@ public struct ServiceRuntime: Sendable {
                                 logger: logger)
                         ]
                     } ?? []),
-                logger: logger)
+                loggedHeaders: Routing.loggedHeaders, logger: logger)
             let serviceGroup = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: NatsConnectionService(connection: connection))]

@@ -15,9 +15,7 @@ extension MicroService.Endpoint {
         .request(
             "tenants.delete", subject: Subjects.tenantDeletion(service), queueGroup: Subjects.queueGroup(service)
         ) { request in
-            guard let text = request.headers[RoutingHeaders.tenantID], let tenant = UUID(uuidString: text) else {
-                throw ServiceError.badRequest("the Tenant-Id header is missing or not a UUID")
-            }
+            let tenant = try request.tenantID()
             let deleted = try await database.withTransaction(logger: logger) { connection in
                 var deleted: [String: Int] = [:]
                 for table in tables {

@@ -43,7 +43,7 @@ struct ItemStore: Sendable {
             switch caller {
             case .user(_, let role): elevated = role >= .elevated
             case .apiKey: elevated = true
-            case .anonymous: elevated = false
+            case .anonymous, .platformAdmin: elevated = false
             }
         }
 

@@ -2,21 +2,15 @@ import Contracts
 import Foundation
 import Messaging
 
-/// Who is asking, as the gateway authenticated them.
-enum Caller: Sendable, Equatable {
-    /// A tenant API key: `admin` or `readonly` (proxy keys never reach the content routes).
-    case apiKey(id: UUID, role: KeyRole)
-    /// A signed-in user and their role.
-    case user(id: UUID, role: UserRole)
-    /// Nobody: a public route.
-    case anonymous
-
+/// What the content service asks of a caller (the platform admin never reaches content routes:
+/// it counts as nobody here).
+extension Caller {
     /// Sees drafts, private and restricted items of everyone (API keys, moderators and admins).
     var isPrivileged: Bool {
         switch self {
         case .apiKey: true
         case .user(_, let role): role >= .moderator
-        case .anonymous: false
+        case .anonymous, .platformAdmin: false
         }
     }
 
@@ -24,7 +18,7 @@ enum Caller: Sendable, Equatable {
         switch self {
         case .apiKey(_, let role): role == .admin
         case .user(_, let role): role == .admin
-        case .anonymous: false
+        case .anonymous, .platformAdmin: false
         }
     }
 
@@ -38,7 +32,7 @@ enum Caller: Sendable, Equatable {
         switch self {
         case .apiKey(let id, _): Author(kind: .apiKey, id: id)
         case .user(let id, _): Author(kind: .user, id: id)
-        case .anonymous: nil
+        case .anonymous, .platformAdmin: nil
         }
     }
 }
@@ -62,24 +56,17 @@ struct Author: Codable, Sendable, Equatable {
 /// A forwarded HTTP request, read: tenant, caller, path parameters, query and body.
 struct ContentRequest: Sendable {
     let message: NatsMessage
+    let routing: Routing
     let tenant: UUID
     let caller: Caller
     let query: [String: String]
 
     init(_ message: NatsMessage) throws {
         self.message = message
-        tenant = try message.tenantID()
-        let headers = message.headers
-        let principalID = headers[RoutingHeaders.principalID].flatMap(UUID.init(uuidString:))
-        switch (headers[RoutingHeaders.principalKind], principalID) {
-        case ("api-key", let id?):
-            caller = .apiKey(id: id, role: headers[RoutingHeaders.principalRole].flatMap(KeyRole.init) ?? .readonly)
-        case ("user", let id?):
-            caller = .user(id: id, role: headers[RoutingHeaders.principalRole].flatMap(UserRole.init) ?? .user)
-        default:
-            caller = .anonymous
-        }
-        query = Self.parse(query: headers[ContentHeaders.query] ?? "")
+        routing = try message.routing()
+        tenant = try routing.requireTenant()
+        caller = routing.caller
+        query = Self.parse(query: message.headers[ContentHeaders.query] ?? "")
     }
 
     /// The client's address as the gateway saw it (public forms count submissions per address).
@@ -94,7 +81,7 @@ struct ContentRequest: Sendable {
     }
 
     /// The `Resource-Id` path parameter (404 when it is not a UUID: no such resource).
-    func id() throws -> UUID { try message.resourceID() }
+    func id() throws -> UUID { try routing.requireResource() }
 
     /// The string path parameter.
     func key() throws -> String {

@@ -230,8 +230,10 @@ struct ContentClient: Sendable {
         _ subject: String, _ request: Request, _ context: GatewayRequestContext, tenant: Principal.TenantRef,
         key: String? = nil, body: Bool = false
     ) async throws -> NatsMessage {
-        var headers = ServiceClient.requestHeaders(context)
-        headers[RoutingHeaders.tenantID] = tenant.id.uuidString.lowercased()
+        var routing = context.routing
+        routing.tenant = tenant.id
+        routing.caller = .anonymous
+        var headers = routing.headers
         headers[ContentHeaders.tenantSlug] = tenant.slug
         headers[ContentHeaders.clientAddress] = context.clientAddress
         if let key { headers[ContentHeaders.key] = key }

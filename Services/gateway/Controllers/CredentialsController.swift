@@ -32,7 +32,7 @@ struct CredentialsController: Sendable {
                 summary: "Store a provider key (replaces the key of an existing service and name)", access: access,
                 body: .object(
                     [
-                        ("service", .string(enumeration: Provider.all.map(\.service))),
+                        ("service", .string(enumeration: ProviderID.services)),
                         ("key", .string(description: "The provider API key; never shown again")),
                         ("name", .string(description: "Several keys per service; default \"default\"")),
                         ("meta", meta), ("metadata", meta),

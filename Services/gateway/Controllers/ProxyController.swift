@@ -80,9 +80,7 @@ struct ProxyController: Sendable {
                 try await relay(
                     call(
                         try await request.rawBodyBytes(context: context), context: context,
-                        headers: [
-                            ProxyHeaders.api: "openai", ProxyHeaders.path: path,
-                        ]))
+                        headers: ProxyCallHeaders(api: .openAI, path: path)))
             }
         }
         api.add(
@@ -92,10 +90,10 @@ struct ProxyController: Sendable {
                 body: .object([("model", .string())], required: ["model"], additional: true),
                 success: .init(status: 200, description: "Anthropic's answer", schema: .anyObject), errors: upstream)
         ) { request, context in
-            var headers: MessageHeaders = [ProxyHeaders.api: "anthropic", ProxyHeaders.path: "/v1/messages"]
-            for name in ["anthropic-version", "anthropic-beta"] {
+            var headers = ProxyCallHeaders(api: .anthropic, path: "/v1/messages")
+            for name in ProxyCallHeaders.passedClientHeaders {
                 if let field = HTTPField.Name(name), let value = request.headers[field] {
-                    headers[ProxyHeaders.clientHeaderPrefix + name] = value
+                    headers.clientHeaders[name] = value
                 }
             }
             return try await relay(
@@ -124,8 +122,10 @@ struct ProxyController: Sendable {
     /// payload. What goes to the proxy in headers is checked here (a line break in a header would
     /// break the NATS message).
     private func raw(_ request: Request, context: GatewayRequestContext, stream: Bool) async throws -> Response {
-        guard let service = context.parameters.get("service") else { throw Problem.notFound() }
-        guard Provider.named(service) != nil else { throw Problem.notFound("unknown service \(service.prefix(64))") }
+        guard let name = context.parameters.get("service") else { throw Problem.notFound() }
+        guard let service = ProviderID(service: name) else {
+            throw Problem.notFound("unknown service \(name.prefix(64))")
+        }
         let body = try await request.rawBodyBytes(context: context)
         guard let envelope = JSONFields(body) else { throw Problem.badRequest("the body must be a JSON object") }
         if let unknown = envelope.fields.map(\.key).first(where: { !Envelope.fields.contains($0) }) {
@@ -135,38 +135,31 @@ struct ProxyController: Sendable {
             throw Problem.badRequest(
                 envelope.field("payload") == nil ? "missing field `payload`" : "`payload` must be an object")
         }
-        var headers: MessageHeaders = [
-            ProxyHeaders.api: "raw", ProxyHeaders.service: service, ProxyHeaders.stream: stream ? "1" : "0",
-        ]
+        var headers = ProxyCallHeaders(api: .raw, service: service, stream: stream)
         if envelope.field("path") != nil {
             guard let path = envelope.string("path") else { throw Problem.badRequest("`path` must be a string") }
             if let problem = URLPathRules.providerPathProblem(path) { throw Problem.badRequest("`path` \(problem)") }
-            headers[ProxyHeaders.path] = path
+            headers.path = path
         }
-        var credential = "default"
         if envelope.field("credential") != nil {
             guard let name = envelope.string("credential"), CredentialName.isValid(name) else {
                 throw Problem.badRequest("`credential` must be a credential's name: \(CredentialName.rule)")
             }
-            headers[ProxyHeaders.credential] = name
-            credential = name
+            headers.credential = name
         }
-        return try await relay(
-            call(
-                Array(body[payload.value]), context: context, headers: headers, service: service, credential: credential
-            ))
+        return try await relay(call(Array(body[payload.value]), context: context, headers: headers))
     }
 
-    /// Sends the call to the proxy with its release ticket (for `service`'s credential `credential`
-    /// when the route names them; a `/v1` call's model names its provider, which the proxy reads);
+    /// Sends the call to the proxy with its release ticket (for the service's credential when the
+    /// route names the service; a `/v1` call's model names its provider, which the proxy reads);
     /// its answer is a stream of reply messages.
     private func call(
-        _ payload: [UInt8], context: GatewayRequestContext, headers: MessageHeaders, service: String? = nil,
-        credential: String? = nil
+        _ payload: [UInt8], context: GatewayRequestContext, headers call: ProxyCallHeaders
     ) throws -> AsyncThrowingStream<NatsMessage, any Error> {
-        var headers = headers
-        for (name, value) in ServiceClient.routingHeaders(context) { headers[name] = value }
-        headers[ReleaseTicket.header] = try ticket(context, service: service, credential: credential)
+        var headers = context.routing.headers
+        for field in call.headers { headers[field.name] = field.value }
+        headers[ReleaseTicket.header] = try ticket(
+            context, service: call.service?.service, credential: call.service.map { _ in call.credential })
         return try nats.streamRequest(
             ProxySubjects.call, payload: payload, headers: headers, firstTimeout: timeout, idleTimeout: timeout)
     }
@@ -183,16 +176,17 @@ struct ProxyController: Sendable {
     /// A client that goes away ends the iteration, which tells the proxy to stop the upstream call.
     private func relay(_ replies: AsyncThrowingStream<NatsMessage, any Error>) async throws -> Response {
         let reader = ReplyReader(replies)
-        guard let first = try await reader.next() else { throw Problem(.badGateway, "the proxy answered nothing") }
-        let status = HTTPResponse.Status(code: first.headers[ProxyHeaders.status].flatMap { Int($0) } ?? 502)
+        guard let first = try await reader.next(), let head = try? UpstreamHead(headers: first.headers) else {
+            throw Problem(.badGateway, "the proxy answered nothing")
+        }
+        let status = HTTPResponse.Status(code: head.status)
         var headers = HTTPFields()
-        for field in first.headers where field.name.hasPrefix(ProxyHeaders.upstreamHeaderPrefix) {
-            let name = String(field.name.dropFirst(ProxyHeaders.upstreamHeaderPrefix.count))
+        for field in head.passed {
             // Our own x-request-id names this request; the provider's goes as x-upstream-request-id.
-            guard let fieldName = HTTPField.Name(name == "x-request-id" ? "x-upstream-request-id" : name) else {
+            guard let name = HTTPField.Name(field.name == "x-request-id" ? "x-upstream-request-id" : field.name) else {
                 continue
             }
-            headers.append(HTTPField(name: fieldName, value: field.value))
+            headers.append(HTTPField(name: name, value: field.value))
         }
         if first.isEndOfStream {
             return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: first.payload)))

@@ -14,36 +14,11 @@ struct ServiceClient: Sendable {
         _ subject: String, payload: some ContiguousBytes = [UInt8](), context: GatewayRequestContext,
         resourceID: UUID? = nil, headers extra: MessageHeaders = [:]
     ) async throws -> NatsMessage {
-        var headers = Self.routingHeaders(context)
-        if let resourceID { headers[RoutingHeaders.resourceID] = resourceID.uuidString.lowercased() }
+        var routing = context.routing
+        routing.resourceID = resourceID
+        var headers = routing.headers
         for field in extra.fields { headers[field.name] = field.value }
         return try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)
-    }
-
-    /// The request id and the trace: what every request to a service carries, anonymous ones too.
-    static func requestHeaders(_ context: GatewayRequestContext) -> MessageHeaders {
-        [RoutingHeaders.requestID: context.requestID, RoutingHeaders.traceParent: context.trace.child().header]
-    }
-
-    /// The request id, tenant and principal, as every service receives them.
-    static func routingHeaders(_ context: GatewayRequestContext) -> MessageHeaders {
-        var headers = requestHeaders(context)
-        if let principal = context.principal {
-            if let tenant = principal.tenant { headers[RoutingHeaders.tenantID] = tenant.id.uuidString.lowercased() }
-            switch principal.kind {
-            case .platformAdmin:
-                headers[RoutingHeaders.principalKind] = "platform-admin"
-            case .apiKey(let id, let role):
-                headers[RoutingHeaders.principalKind] = "api-key"
-                headers[RoutingHeaders.principalID] = id.uuidString.lowercased()
-                headers[RoutingHeaders.principalRole] = role.rawValue
-            case .user(let id, let role, _, _):
-                headers[RoutingHeaders.principalKind] = "user"
-                headers[RoutingHeaders.principalID] = id.uuidString.lowercased()
-                headers[RoutingHeaders.principalRole] = role.rawValue
-            }
-        }
-        return headers
     }
 
     /// Calls and decodes a JSON reply.

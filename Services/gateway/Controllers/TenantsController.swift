@@ -135,10 +135,7 @@ struct TenantsController: Sendable {
         let id = try context.parameters.id()
         guard try await tenants.markDeleting(id) else { throw Problem.notFound("no such tenant") }
         invalidator.tenantChanged(id)
-        let headers: MessageHeaders = [
-            RoutingHeaders.tenantID: id.uuidString.lowercased(), RoutingHeaders.requestID: context.requestID,
-            RoutingHeaders.principalKind: "platform-admin",
-        ]
+        let headers = Routing(requestID: context.requestID, tenant: id, caller: .platformAdmin).headers
         let failures = await withTaskGroup(of: String?.self) { group in
             for service in ServiceName.backends {
                 group.addTask {

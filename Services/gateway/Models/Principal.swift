@@ -31,6 +31,15 @@ struct Principal: Sendable, Equatable {
         }
     }
 
+    /// The caller as services see it.
+    var caller: Caller {
+        switch kind {
+        case .platformAdmin: .platformAdmin
+        case .apiKey(let id, let role): .apiKey(id: id, role: role)
+        case .user(let id, let role, _, _): .user(id: id, role: role)
+        }
+    }
+
     var userID: UUID? {
         if case .user(let id, _, _, _) = kind { id } else { nil }
     }

@@ -27,15 +27,18 @@ struct CredentialLeases: Sendable {
         self.logger = logger
     }
 
-    /// The credential for (tenant, service, name), from the lease or from the vault.
+    /// The credential for (tenant, service, name), from the lease or from the vault, which
+    /// releases it for the call `routing` names with the gateway's release `ticket`.
     /// - Throws: 400 when the tenant stores no credential for the service, 503 when the vault is down.
-    func credential(tenant: UUID, service: String, name: String, routing: MessageHeaders) async throws
+    func credential(tenant: UUID, service: String, name: String, routing: Routing, ticket: String?) async throws
         -> ReleasedCredential
     {
         let key = Key(tenant: tenant, service: service, name: name)
         let credential = try await leases.value(key) {
-            var headers = routing
-            headers[RoutingHeaders.callerInstance] = instanceID
+            var routing = routing
+            routing.callerInstance = instanceID
+            var headers = routing.headers
+            if let ticket { headers[ReleaseTicket.header] = ticket }
             do {
                 let reply = try await nats.request(
                     VaultSubjects.resolve,

@@ -23,11 +23,15 @@ struct ModelsHandler: Sendable {
 
     var endpoint: MicroService.Endpoint {
         .request("models", subject: ProxySubjects.models, queueGroup: Subjects.queueGroup(.proxy)) { request in
-            let tenant = try request.tenantID()
+            let routing = try request.routing()
+            let tenant = try routing.requireTenant()
+            let ticket = request.headers[ReleaseTicket.header]
             let services = try request.decodeMessage(ModelsRequest.self).services
             let lists = await withTaskGroup(of: [ModelList.Model].self) { group in
                 for service in Set(services).sorted() {
-                    group.addTask { (try? await models(tenant: tenant, service: service, request: request)) ?? [] }
+                    group.addTask {
+                        (try? await models(tenant: tenant, service: service, routing: routing, ticket: ticket)) ?? []
+                    }
                 }
                 return await group.reduce(into: [ModelList.Model]()) { $0 += $1 }
             }
@@ -35,22 +39,21 @@ struct ModelsHandler: Sendable {
         }
     }
 
-    private func models(tenant: UUID, service: String, request: NatsMessage) async throws -> [ModelList.Model] {
-        guard let adapter = ProviderAdapter.named(service) else { return [] }
+    private func models(tenant: UUID, service: String, routing: Routing, ticket: String?) async throws
+        -> [ModelList.Model]
+    {
+        guard let adapter = ProviderID(service: service)?.adapter else { return [] }
         return try await cache.value(Key(tenant: tenant, service: service)) {
             let credential = try await leases.credential(
-                tenant: tenant, service: service, name: "default", routing: request.headers)
-            if service == "azure-openai" {
-                let deployment = credential.meta["deployment"]?.stringValue
-                return deployment.map {
-                    [ModelList.Model(id: "azure-openai/\($0)", created: 0, ownedBy: "azure-openai")]
-                } ?? []
+                tenant: tenant, service: service, name: "default", routing: routing, ticket: ticket)
+            let target: UpstreamRequest
+            switch try adapter.modelListing(credential: credential, policy: configuration.baseURLs) {
+            case .known(let models): return models
+            case .ask(let request): target = request
             }
-            let target = try adapter.modelsTarget(credential: credential, policy: configuration.baseURLs)
             var upstream = HTTPClientRequest(url: target.url)
-            for (name, value) in target.headers where name != "content-type" {
-                upstream.headers.add(name: name, value: value)
-            }
+            upstream.headers = target.headers
+            upstream.headers.remove(name: "content-type")
             let response = try await client.execute(upstream, timeout: .seconds(15), logger: logger)
             let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
             guard response.status.code == 200 else {

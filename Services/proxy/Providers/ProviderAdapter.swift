@@ -1,48 +1,58 @@
 import Contracts
-import Foundation
 import Messaging
+import NIOHTTP1
 
-/// Which API the client spoke to the gateway.
-enum ClientAPI: String, Sendable {
-    /// `POST /proxy/{service}`: the provider's own API, any endpoint.
-    case raw
-    /// `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`: OpenAI's API, any provider.
-    case openAI = "openai"
-    /// `/v1/messages`: Anthropic's API.
-    case anthropic
+/// How the proxy speaks to one provider: the URL and headers of a call, where its usage is, how
+/// it lists its models. One adapter per provider, one file each, chosen by ``ProviderID/adapter``;
+/// the facts every part of the product shares (endpoints, hosts) are ``ProviderID/facts``.
+protocol ProviderAdapter: Sendable {
+    var provider: ProviderID { get }
+    /// Where the provider's own API reports usage.
+    var nativeFormat: UsageFormat { get }
+    /// Accepts `stream_options.include_usage` (usage in the last chunk of an OpenAI-style stream).
+    var acceptsStreamUsage: Bool { get }
+
+    /// The request for a call to `path` (as the client named it) in the client's `api`.
+    func request(
+        path: String, api: ClientAPI, model: String?, credential: ReleasedCredential,
+        clientHeaders: [String: String], policy: BaseURLPolicy
+    ) throws(ServiceError) -> UpstreamRequest
+
+    /// How to learn the models a credential reaches.
+    func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing
 }
 
-/// Where and how to call one provider: its URL, its authentication headers, where its usage is.
-struct ProviderAdapter: Sendable {
-    let provider: Provider
-    /// The path of the provider's OpenAI-compatible API under its base URL (`/v1` mostly).
-    let openAIPrefix: String
-    /// Accepts `stream_options.include_usage` (usage in the last chunk of an OpenAI-style stream).
-    let acceptsStreamUsage: Bool
-    let nativeFormat: UsageFormat
+/// An HTTP request to a provider, as an adapter builds it (the body is the call's payload).
+struct UpstreamRequest: Sendable, Equatable {
+    var url: String
+    var headers: HTTPHeaders
+}
 
-    static func named(_ service: String) -> ProviderAdapter? {
-        guard let provider = Provider.named(service) else { return nil }
-        switch service {
-        case "anthropic":
-            return ProviderAdapter(
-                provider: provider, openAIPrefix: "/v1", acceptsStreamUsage: true, nativeFormat: .anthropic)
-        case "cohere":
-            return ProviderAdapter(
-                provider: provider, openAIPrefix: "/compatibility/v1", acceptsStreamUsage: false, nativeFormat: .cohere)
-        case "gemini":
-            return ProviderAdapter(
-                provider: provider, openAIPrefix: "", acceptsStreamUsage: true, nativeFormat: .openAI)
-        case "mistral", "openai-compatible":
-            // Mistral reports usage in the last chunk unasked; unknown servers may reject the option.
-            return ProviderAdapter(
-                provider: provider, openAIPrefix: "/v1", acceptsStreamUsage: false, nativeFormat: .openAI)
-        default:
-            return ProviderAdapter(
-                provider: provider, openAIPrefix: "/v1", acceptsStreamUsage: true, nativeFormat: .openAI)
+/// Where a provider's models come from.
+enum ModelListing: Sendable {
+    /// Ask the provider: OpenAI's `{data: [{id, created, owned_by}]}`, Anthropic's
+    /// `{data: [{id, created_at}]}`, Cohere's `{models: [{name}]}`.
+    case ask(UpstreamRequest)
+    /// The credential names them (an Azure deployment).
+    case known([ModelList.Model])
+}
+
+extension ProviderID {
+    /// The adapter that calls this provider.
+    var adapter: any ProviderAdapter {
+        switch self {
+        case .anthropic: AnthropicAdapter()
+        case .cohere: CohereAdapter()
+        case .azureOpenAI: AzureOpenAIAdapter()
+        case .gemini: OpenAICompatibleAdapter(provider: self, openAIPrefix: "")
+        // Mistral reports usage in the last chunk unasked; unknown servers may reject the option.
+        case .mistral, .openAICompatible: OpenAICompatibleAdapter(provider: self, acceptsStreamUsage: false)
+        case .openAI, .groq, .openRouter, .together, .deepSeek, .ollama: OpenAICompatibleAdapter(provider: self)
         }
     }
+}
 
+extension ProviderAdapter {
     /// The usage format of an answer to `api`.
     func format(for api: ClientAPI) -> UsageFormat {
         switch api {
@@ -52,102 +62,64 @@ struct ProviderAdapter: Sendable {
         }
     }
 
-    /// The upstream URL and headers for `path` (as the client named it) with `credential`.
-    func target(
-        path: String, api: ClientAPI, model: String?, credential: ReleasedCredential, clientHeaders: [(String, String)],
-        policy: BaseURLPolicy
-    ) throws -> (url: String, headers: [(String, String)]) {
-        let meta = credential.meta
-        let base: String
-        if let configured = meta["baseUrl"]?.stringValue {
+    /// The API root: the credential's `meta.baseUrl` if the policy allows it (422 otherwise),
+    /// else the provider's official one; `configured` tells which.
+    func baseURL(_ credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> (
+        url: String, configured: Bool
+    ) {
+        if let configured = credential.meta["baseUrl"]?.stringValue {
             if let reason = policy.rejection(of: configured, for: provider) {
                 throw ServiceError.unprocessable("the \(provider.service) credential's meta.baseUrl \(reason)")
             }
-            base = Self.trimmed(configured)
-        } else if let defaultBase = provider.defaultBaseURL {
-            base = defaultBase
-        } else {
+            var url = configured
+            while url.hasSuffix("/") { url.removeLast() }
+            return (url, true)
+        }
+        guard let url = provider.facts.defaultBaseURL else {
             throw ServiceError.unprocessable("the \(provider.service) credential has no meta.baseUrl")
         }
-
-        // An OpenAI-API path (`/v1/...`) maps onto the provider's OpenAI-compatible root.
-        var relative = path
-        if api != .raw, path.hasPrefix("/v1/") { relative = openAIPrefix + path.dropFirst(3) }
-        if meta["baseUrl"] != nil, api != .raw, base.hasSuffix("/v1"), relative.hasPrefix("/v1/") {
-            relative = String(relative.dropFirst(3))
-        }
-
-        var url = base + relative
-        var headers: [(String, String)] = [
-            ("content-type", "application/json"), ("accept", "application/json, text/event-stream"),
-        ]
-        let key = credential.key
-        switch provider.service {
-        case "anthropic":
-            headers.append(("x-api-key", key))
-            let version =
-                meta["apiVersion"]?.stringValue
-                ?? clientHeaders.first { $0.0.lowercased() == "anthropic-version" }?.1 ?? "2023-06-01"
-            headers.append(("anthropic-version", version))
-            if let beta = clientHeaders.first(where: { $0.0.lowercased() == "anthropic-beta" }) {
-                headers.append(("anthropic-beta", beta.1))
-            }
-        case "azure-openai":
-            guard let deployment = meta["deployment"]?.stringValue ?? model else {
-                throw ServiceError.badRequest("azure-openai needs a deployment: set meta.deployment or send a model")
-            }
-            // The deployment (often the client's model) becomes a path segment: nothing but a name.
-            guard URLPathRules.isPlainSegment(deployment) else {
-                throw ServiceError.badRequest(
-                    "the azure-openai deployment (`model`, or meta.deployment) must be 1 to 128 letters, digits, `.`, `_` or `-`"
-                )
-            }
-            let version = meta["apiVersion"]?.stringValue ?? "2024-10-21"
-            guard URLPathRules.isPlainSegment(version) else {
-                throw ServiceError.unprocessable("the credential's meta.apiVersion is not a plain version name")
-            }
-            let endpoint = relative.hasPrefix("/v1/") ? String(relative.dropFirst(3)) : relative
-            url = base + "/openai/deployments/" + deployment + endpoint + "?api-version=" + version
-            headers.append(("api-key", key))
-        default:
-            if !key.isEmpty { headers.append(("authorization", "Bearer \(key)")) }
-            if let organization = meta["organization"]?.stringValue {
-                headers.append(("openai-organization", organization))
-            }
-            if let project = meta["project"]?.stringValue { headers.append(("openai-project", project)) }
-        }
-        for (name, value) in meta["headers"]?.objectValue ?? [:] {
-            guard let value = value.stringValue, !Self.protectedHeaders.contains(name.lowercased()) else { continue }
-            headers.append((name, value))
-        }
-        return (url, headers)
+        return (url, false)
     }
 
-    /// The URL that lists the provider's models.
-    func modelsTarget(credential: ReleasedCredential, policy: BaseURLPolicy) throws -> (
-        url: String, headers: [(String, String)]
-    ) {
-        switch provider.service {
-        case "cohere":
-            try target(
-                path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [], policy: policy)
-        case "anthropic":
-            try target(
-                path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [], policy: policy)
-        default:
-            try target(
-                path: "/v1/models", api: .openAI, model: nil, credential: credential, clientHeaders: [], policy: policy)
+    /// The headers every call sends (JSON in, JSON or events out).
+    static var jsonHeaders: HTTPHeaders {
+        ["content-type": "application/json", "accept": "application/json, text/event-stream"]
+    }
+
+    /// The credential's own `meta.headers`, which may not replace the authentication an adapter sets.
+    func addCredentialHeaders(_ credential: ReleasedCredential, to headers: inout HTTPHeaders) {
+        for (name, value) in credential.meta["headers"]?.objectValue ?? [:] {
+            guard let value = value.stringValue, !protectedHeaders.contains(name.lowercased()) else { continue }
+            headers.add(name: name, value: value)
         }
     }
 
-    /// Credentials' headers may not replace the authentication the adapter sets.
-    private static let protectedHeaders: Set<String> = [
-        "authorization", "x-api-key", "api-key", "host", "content-length",
-    ]
+    /// `Authorization: Bearer <key>` (none for a keyless local server), and OpenAI's organization
+    /// and project headers when the credential names them.
+    func addBearerAuthentication(_ credential: ReleasedCredential, to headers: inout HTTPHeaders) {
+        if !credential.key.isEmpty { headers.add(name: "authorization", value: "Bearer \(credential.key)") }
+        if let organization = credential.meta["organization"]?.stringValue {
+            headers.add(name: "openai-organization", value: organization)
+        }
+        if let project = credential.meta["project"]?.stringValue { headers.add(name: "openai-project", value: project) }
+    }
 
-    private static func trimmed(_ url: String) -> String {
-        var url = url
-        while url.hasSuffix("/") { url.removeLast() }
-        return url
+    /// A path of the OpenAI API (`/v1/...`, what `/v1/*` routes name) under the provider's
+    /// OpenAI-compatible root `prefix`; a configured base URL that already ends in `/v1` takes
+    /// the rest. Raw calls' paths are the provider's own and stay as they are.
+    func relativePath(
+        _ path: String, api: ClientAPI, openAIPrefix prefix: String, base: (url: String, configured: Bool)
+    )
+        -> String
+    {
+        guard api != .raw, path.hasPrefix("/v1/") else { return path }
+        let relative = prefix + path.dropFirst(3)
+        if base.configured, base.url.hasSuffix("/v1"), relative.hasPrefix("/v1/") {
+            return String(relative.dropFirst(3))
+        }
+        return relative
     }
 }
+
+/// Credentials' headers may not replace the authentication the adapter sets.
+private let protectedHeaders: Set<String> = ["authorization", "x-api-key", "api-key", "host", "content-length"]

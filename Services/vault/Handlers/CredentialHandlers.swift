@@ -31,7 +31,7 @@ struct CredentialHandlers: Sendable {
         let name = try rules.name(body.name)
         let key = try rules.key(body.key, for: provider)
         let meta = try rules.meta(body.meta, synonym: body.metadata, for: provider) ?? [:]
-        if provider.requiresBaseURL && meta["baseUrl"] == nil {
+        if provider.facts.requiresBaseURL && meta["baseUrl"] == nil {
             throw ServiceError.unprocessable("`meta.baseUrl` is required for \(provider.service)")
         }
         let cipher = cipher

@@ -22,10 +22,11 @@ struct ReleaseHandler: Sendable {
     }
 
     @Sendable func resolve(_ request: NatsMessage) async throws -> Reply {
-        let tenant = try request.tenantID()
+        let routing = try request.routing()
+        let tenant = try routing.requireTenant()
         let ask = try request.decodeMessage(ResolveRequest.self)
         let key = CiphertextCache.Key(tenant: tenant, service: ask.service, name: ask.name ?? "default")
-        try checkTicket(request, for: key)
+        try checkTicket(request, routing: routing, for: key)
         guard
             let credential = try await cache.entries.value(
                 key, load: { try await repository.find(tenant: tenant, service: key.service, name: key.name) })
@@ -42,7 +43,7 @@ struct ReleaseHandler: Sendable {
                 metadata: ["tenant.id": "\(tenant)", "credential.id": "\(credential.id)", "reason": "\(error)"])
             throw ServiceError(code: 500, message: "credential \(credential.id) cannot be decrypted: \(error)")
         }
-        try await audit(credential, request)
+        try await audit(credential, routing)
         return try .json(
             ReleasedCredential(
                 id: credential.id, service: credential.service, name: credential.name, key: plaintext,
@@ -50,7 +51,7 @@ struct ReleaseHandler: Sendable {
     }
 
     /// A release needs the gateway's ticket for this tenant, call and credential (403 otherwise).
-    private func checkTicket(_ request: NatsMessage, for key: CiphertextCache.Key) throws {
+    private func checkTicket(_ request: NatsMessage, routing: Routing, for key: CiphertextCache.Key) throws {
         let refusal: String?
         switch request.headers[ReleaseTicket.header].map({ tickets.verify($0) }) {
         case nil:
@@ -60,7 +61,7 @@ struct ReleaseHandler: Sendable {
         case .success(let ticket)?:
             if ticket.tenant != key.tenant {
                 refusal = "the release ticket is for another tenant"
-            } else if ticket.requestID != request.headers[RoutingHeaders.requestID] {
+            } else if ticket.requestID != routing.requestID {
                 refusal = "the release ticket is for another request"
             } else if !ticket.allows(service: key.service, name: key.name) {
                 refusal = "the release ticket is for another credential"
@@ -73,21 +74,18 @@ struct ReleaseHandler: Sendable {
             "release refused: \(refusal)",
             metadata: [
                 "tenant.id": "\(key.tenant)", "service": "\(key.service)",
-                "request.id": "\(request.headers[RoutingHeaders.requestID] ?? "")",
+                "request.id": "\(routing.requestID)",
             ])
         throw ServiceError(code: 403, message: "release refused: \(refusal)")
     }
 
-    private func audit(_ credential: StoredCredential, _ request: NatsMessage) async throws {
-        let principal = request.headers[RoutingHeaders.principalKind].map { kind in
-            request.headers[RoutingHeaders.principalID].map { "\(kind):\($0)" } ?? kind
-        }
+    private func audit(_ credential: StoredCredential, _ routing: Routing) async throws {
         let record = CredentialReleased(
             id: UUID.v7(), tenantId: credential.tenant, credentialId: credential.id, service: credential.service,
             name: credential.name, keyVersion: credential.keyVersion,
-            requestId: request.headers[RoutingHeaders.requestID],
-            caller: "proxy" + (request.headers[RoutingHeaders.callerInstance].map { "/\($0)" } ?? ""),
-            principal: principal, at: Date())
+            requestId: routing.requestID.isEmpty ? nil : routing.requestID,
+            caller: "proxy" + (routing.callerInstance.map { "/\($0)" } ?? ""),
+            principal: routing.caller.auditName, at: Date())
         do {
             try await audit.record(record)
         } catch {

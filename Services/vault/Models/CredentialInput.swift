@@ -26,11 +26,11 @@ struct CredentialRules: Sendable {
 
     static let metaFields: Set<String> = ["baseUrl", "organization", "project", "apiVersion", "headers", "deployment"]
 
-    func provider(_ service: String) throws -> Provider {
-        guard let provider = Provider.named(service) else {
+    func provider(_ service: String) throws -> ProviderID {
+        guard let provider = ProviderID(service: service) else {
             throw ServiceError.badRequest(
                 "`service` \"\(service.prefix(64))\" is not a known provider; known: "
-                    + Provider.all.map(\.service).joined(separator: ", "))
+                    + ProviderID.services.joined(separator: ", "))
         }
         return provider
     }
@@ -43,8 +43,8 @@ struct CredentialRules: Sendable {
         return name
     }
 
-    func key(_ key: String, for provider: Provider) throws -> String {
-        if key.isEmpty && !provider.requiresKey { return key }
+    func key(_ key: String, for provider: ProviderID) throws -> String {
+        if key.isEmpty && !provider.facts.requiresKey { return key }
         guard (8...4096).contains(key.count) else {
             throw ServiceError.badRequest("`key` must have 8 to 4096 characters")
         }
@@ -55,7 +55,7 @@ struct CredentialRules: Sendable {
     }
 
     /// Known fields only; `baseUrl` must be allowed (422 otherwise); `headers` a string map.
-    func meta(_ meta: [String: JSONValue]?, synonym: [String: JSONValue]?, for provider: Provider) throws
+    func meta(_ meta: [String: JSONValue]?, synonym: [String: JSONValue]?, for provider: ProviderID) throws
         -> [String: JSONValue]?
     {
         if meta != nil && synonym != nil { throw ServiceError.badRequest("send `meta` or `metadata`, not both") }
@@ -91,7 +91,7 @@ struct CredentialRules: Sendable {
         if let baseURL = meta["baseUrl"]?.stringValue, let reason = baseURLs.rejection(of: baseURL, for: provider) {
             throw ServiceError.unprocessable("`meta.baseUrl` \(reason)")
         }
-        if provider.requiresBaseURL && meta["baseUrl"] == nil {
+        if provider.facts.requiresBaseURL && meta["baseUrl"] == nil {
             throw ServiceError.unprocessable("`meta.baseUrl` is required for \(provider.service)")
         }
         return meta

@@ -2,22 +2,6 @@ import Foundation
 import Messaging
 
 extension NatsMessage {
-    /// The tenant every query of this request is scoped by (the gateway sets it).
-    public func tenantID() throws -> UUID {
-        guard let text = headers[RoutingHeaders.tenantID], let id = UUID(uuidString: text) else {
-            throw ServiceError.badRequest("the Tenant-Id header is missing or not a UUID")
-        }
-        return id
-    }
-
-    /// The resource a request is about (`Resource-Id`), for get/update/delete.
-    public func resourceID() throws -> UUID {
-        guard let text = headers[RoutingHeaders.resourceID], let id = UUID(uuidString: text) else {
-            throw ServiceError.notFound("no such resource")
-        }
-        return id
-    }
-
     /// The body as `Body`, unknown fields refused; a 400 service error naming the field otherwise.
     public func decode<Body: JSONBody>(_ type: Body.Type) throws -> Body {
         do {

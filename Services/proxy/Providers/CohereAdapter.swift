@@ -1,0 +1,31 @@
+import Contracts
+import Messaging
+import NIOHTTP1
+
+/// Cohere: its v2 chat API with a bearer key; its OpenAI-compatible API under `/compatibility/v1`
+/// (which refuses `stream_options`); usage in `billed_units`.
+struct CohereAdapter: ProviderAdapter {
+    var provider: ProviderID { .cohere }
+    var nativeFormat: UsageFormat { .cohere }
+    var acceptsStreamUsage: Bool { false }
+
+    func request(
+        path: String, api: ClientAPI, model: String?, credential: ReleasedCredential,
+        clientHeaders: [String: String], policy: BaseURLPolicy
+    ) throws(ServiceError) -> UpstreamRequest {
+        let base = try baseURL(credential, policy: policy)
+        var headers = Self.jsonHeaders
+        addBearerAuthentication(credential, to: &headers)
+        addCredentialHeaders(credential, to: &headers)
+        return UpstreamRequest(
+            url: base.url + relativePath(path, api: api, openAIPrefix: "/compatibility/v1", base: base),
+            headers: headers)
+    }
+
+    /// Cohere's own model list (`{models: [{name}]}`).
+    func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing {
+        .ask(
+            try request(
+                path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [:], policy: policy))
+    }
+}

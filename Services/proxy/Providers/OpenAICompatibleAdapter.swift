@@ -1,0 +1,32 @@
+import Contracts
+import Messaging
+import NIOHTTP1
+
+/// OpenAI, and every provider that speaks its API with a bearer key: Groq, Mistral, Gemini's
+/// OpenAI endpoint, OpenRouter, Together, DeepSeek, Ollama and any OpenAI-compatible server.
+struct OpenAICompatibleAdapter: ProviderAdapter {
+    let provider: ProviderID
+    /// Where the OpenAI API's `/v1` lives under the base URL (`/v1`; Gemini's base is the root).
+    var openAIPrefix = "/v1"
+    var acceptsStreamUsage = true
+    var nativeFormat: UsageFormat { .openAI }
+
+    func request(
+        path: String, api: ClientAPI, model: String?, credential: ReleasedCredential,
+        clientHeaders: [String: String], policy: BaseURLPolicy
+    ) throws(ServiceError) -> UpstreamRequest {
+        let base = try baseURL(credential, policy: policy)
+        var headers = Self.jsonHeaders
+        addBearerAuthentication(credential, to: &headers)
+        addCredentialHeaders(credential, to: &headers)
+        return UpstreamRequest(
+            url: base.url + relativePath(path, api: api, openAIPrefix: openAIPrefix, base: base), headers: headers)
+    }
+
+    func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing {
+        .ask(
+            try request(
+                path: "/v1/models", api: .openAI, model: nil, credential: credential, clientHeaders: [:],
+                policy: policy))
+    }
+}
