@@ -305,7 +305,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "Contracts"],
+            dependencies: [
+                "Proxy", "Contracts", "Messaging", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/ProxyTests",
             swiftSettings: swiftSettings
         ),

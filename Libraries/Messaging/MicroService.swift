@@ -146,7 +146,7 @@ public final class MicroService: Service, Sendable {
         }
         let duration = clock.now - start
         endpoint.stats.record(duration: duration, error: failure)
-        metrics.record(duration, outcome: failure.map { String($0.code) })
+        metrics.record(duration, outcome: failure.map { String($0.code.httpStatus) })
     }
 
     private func serviceError(_ error: any Error, _ endpoint: Endpoint, _ message: NatsMessage) -> ServiceError {

@@ -1,49 +1,123 @@
 /// A typed error a service returns to its caller, carried in the NATS Services API headers
-/// `Nats-Service-Error` (message) and `Nats-Service-Error-Code` (an HTTP-style status).
+/// `Nats-Service-Error` (message) and `Nats-Service-Error-Code` (the ``Code``'s HTTP status).
 ///
-/// The message is shown to API clients, so it must never contain secrets or payloads.
+/// Callers switch on ``code``; the gateway answers with ``Code/httpStatus``. The message is shown
+/// to API clients, so it must never contain secrets or payloads; ``underlying`` keeps the cause
+/// for the raising service's own logs and never travels.
 public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Base: Int, Sendable {
+            case badRequest = 400
+            case unauthorized = 401
+            case forbidden = 403
+            case notFound = 404
+            case conflict = 409
+            case tooLarge = 413
+            case unprocessable = 422
+            case rateLimited = 429
+            case internalError = 500
+            case badGateway = 502
+            case unavailable = 503
+            case timeout = 504
+        }
+
+        fileprivate let base: Base
+
+        fileprivate init(base: Base) { self.base = base }
+
+        /// The request is malformed.
+        public static let badRequest = Code(base: .badRequest)
+        public static let unauthorized = Code(base: .unauthorized)
+        /// The caller may not do this.
+        public static let forbidden = Code(base: .forbidden)
+        public static let notFound = Code(base: .notFound)
+        /// It clashes with what exists.
+        public static let conflict = Code(base: .conflict)
+        public static let tooLarge = Code(base: .tooLarge)
+        /// Well-formed, but not acceptable (a schema, a setting that does not do).
+        public static let unprocessable = Code(base: .unprocessable)
+        /// Too many requests; ``ServiceError/retryAfter`` says when to try again.
+        public static let rateLimited = Code(base: .rateLimited)
+        /// The service failed; the message names nothing of why.
+        public static let internalError = Code(base: .internalError)
+        /// A system behind the service (an AI provider) failed or could not be reached.
+        public static let badGateway = Code(base: .badGateway)
+        /// The service or one it needs is unavailable for now.
+        public static let unavailable = Code(base: .unavailable)
+        /// A system behind the service did not answer in time.
+        public static let timeout = Code(base: .timeout)
+
+        /// The HTTP status the gateway answers with.
+        public var httpStatus: Int { base.rawValue }
+
+        /// The caller's mistake (a 4xx): nothing failed, nothing was done.
+        public var isClientError: Bool { base.rawValue < 500 }
+
+        /// The code an HTTP status on the wire names (an unknown one: the nearest of its class).
+        init(httpStatus: Int) {
+            base = Base(rawValue: httpStatus) ?? (httpStatus < 500 ? .badRequest : .internalError)
+        }
+
+        public var description: String { String(base.rawValue) }
+    }
+
     public static let messageHeader = "Nats-Service-Error"
     public static let codeHeader = "Nats-Service-Error-Code"
     public static let retryAfterHeader = "Retry-After"
 
-    /// An HTTP status code: 400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503, 504.
-    public let code: Int
+    public let code: Code
     public let message: String
     /// For a 429 or 503: seconds until trying again makes sense.
     public let retryAfter: Int?
+    /// What caused it, for the logs of the service that raised it; never sent.
+    public let underlying: (any Error)?
 
-    public init(code: Int, message: String, retryAfter: Int? = nil) {
+    public init(_ code: Code, _ message: String, retryAfter: Int? = nil, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.underlying = underlying
     }
 
-    public var description: String { "\(code) \(message)" }
+    public var description: String {
+        "\(code) \(message)" + (underlying.map { " (\(String(reflecting: $0)))" } ?? "")
+    }
+
+    /// Equal code, message and retry time (the underlying cause stays with the raiser).
+    public static func == (lhs: ServiceError, rhs: ServiceError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.retryAfter == rhs.retryAfter
+    }
 
     /// The error carried by a reply, if it carries one.
     public init?(headers: MessageHeaders) {
-        guard let codeText = headers[Self.codeHeader], let code = Int(codeText) else { return nil }
+        guard let codeText = headers[Self.codeHeader], let status = Int(codeText) else { return nil }
         self.init(
-            code: code, message: headers[Self.messageHeader] ?? "",
+            Code(httpStatus: status), headers[Self.messageHeader] ?? "",
             retryAfter: headers[Self.retryAfterHeader].flatMap(Int.init))
     }
 
     /// The headers that carry this error.
     public var headers: MessageHeaders {
-        var headers: MessageHeaders = [Self.messageHeader: message, Self.codeHeader: String(code)]
+        var headers: MessageHeaders = [Self.messageHeader: message, Self.codeHeader: String(code.httpStatus)]
         if let retryAfter { headers[Self.retryAfterHeader] = String(retryAfter) }
         return headers
     }
 
-    public static func badRequest(_ message: String) -> ServiceError { ServiceError(code: 400, message: message) }
-    public static func forbidden(_ message: String) -> ServiceError { ServiceError(code: 403, message: message) }
-    public static func notFound(_ message: String) -> ServiceError { ServiceError(code: 404, message: message) }
-    public static func conflict(_ message: String) -> ServiceError { ServiceError(code: 409, message: message) }
-    public static func unprocessable(_ message: String) -> ServiceError { ServiceError(code: 422, message: message) }
-    public static func unavailable(_ message: String) -> ServiceError { ServiceError(code: 503, message: message) }
-    public static func rateLimited(_ message: String, retryAfter: Int) -> ServiceError {
-        ServiceError(code: 429, message: message, retryAfter: retryAfter)
+    /// The same error with another message (the cause and retry time kept).
+    public func with(message: String) -> ServiceError {
+        ServiceError(code, message, retryAfter: retryAfter, underlying: underlying)
     }
-    public static let internalError = ServiceError(code: 500, message: "internal error")
+
+    public static func badRequest(_ message: String) -> ServiceError { ServiceError(.badRequest, message) }
+    public static func forbidden(_ message: String) -> ServiceError { ServiceError(.forbidden, message) }
+    public static func notFound(_ message: String) -> ServiceError { ServiceError(.notFound, message) }
+    public static func conflict(_ message: String) -> ServiceError { ServiceError(.conflict, message) }
+    public static func unprocessable(_ message: String) -> ServiceError { ServiceError(.unprocessable, message) }
+    public static func unavailable(_ message: String, underlying: (any Error)? = nil) -> ServiceError {
+        ServiceError(.unavailable, message, underlying: underlying)
+    }
+    public static func rateLimited(_ message: String, retryAfter: Int) -> ServiceError {
+        ServiceError(.rateLimited, message, retryAfter: retryAfter)
+    }
+    public static let internalError = ServiceError(.internalError, "internal error")
 }

@@ -206,7 +206,7 @@ struct CredentialsTests {
             let missing = await #expect(throws: ServiceError.self) {
                 try await resolve(proxy, tenant: tenant.id, service: "openai")
             }
-            #expect(missing?.code == 404)
+            #expect(missing?.code == .notFound)
 
             let gatewayUser = try await gateway.cluster.connect(as: "gateway")
             let refused = await #expect(throws: NatsError.self) {
@@ -268,7 +268,7 @@ struct CredentialsTests {
                 let refused = await #expect(throws: ServiceError.self, "\(reason)") {
                     try await resolve(proxy, tenant: b.id, service: "openai", ticket: .some(ticket))
                 }
-                #expect(refused?.code == 403)
+                #expect(refused?.code == .forbidden)
                 #expect(refused?.message == "release refused: \(reason)")
             }
             // A forged ticket: tenant A's signed ticket with tenant B written into it.
@@ -323,7 +323,7 @@ struct CredentialsTests {
                 let error = await #expect(throws: ServiceError.self) {
                     try await resolve(proxy, tenant: tenant, service: service)
                 }
-                #expect(error?.code == 500)
+                #expect(error?.code == .internalError)
                 #expect(error?.message.contains("cannot be decrypted") == true, "\(String(describing: error))")
             }
             #expect(

@@ -21,7 +21,7 @@ struct DiscoveryTests {
                 },
                 .stream("broken", subject: "vault.broken", queueGroup: "vault") { _, writer in
                     try writer.send(Array("first".utf8))
-                    throw ServiceError(code: 502, message: "upstream went away")
+                    throw ServiceError(.badGateway, "upstream went away")
                 },
             ],
             logger: .init(label: "test"))

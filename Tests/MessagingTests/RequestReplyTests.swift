@@ -73,7 +73,7 @@ struct RequestReplyTests {
             let error = await #expect(throws: ServiceError.self) {
                 try await connection.request("errors.fail", timeout: .seconds(2))
             }
-            #expect(error == ServiceError(code: 422, message: "field `name` is too long"))
+            #expect(error == ServiceError(.unprocessable, "field `name` is too long"))
         }
     }
 

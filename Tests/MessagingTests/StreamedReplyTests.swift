@@ -46,7 +46,7 @@ struct StreamedReplyTests {
             endpoints: [
                 .stream("fail", subject: "failing.stream", queueGroup: "failing") { _, writer in
                     try writer.send(Array("first".utf8))
-                    throw ServiceError(code: 502, message: "upstream went away")
+                    throw ServiceError(.badGateway, "upstream went away")
                 }
             ],
             logger: .init(label: "test"))
@@ -58,7 +58,7 @@ struct StreamedReplyTests {
                 }
             }
             #expect(received == ["first"])
-            #expect(error?.code == 502)
+            #expect(error?.code == .badGateway)
         }
     }
 

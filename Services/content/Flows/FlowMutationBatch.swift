@@ -39,7 +39,7 @@ struct FlowMutationBatch: Sendable {
                 } catch let error as ServiceError {
                     let message =
                         error.message.contains(mutation.path) ? error.message : "\(mutation.path): \(error.message)"
-                    throw ServiceError(code: error.code, message: message)
+                    throw error.with(message: message)
                 } catch  where DatabaseErrors.uniqueViolation(error) != nil {
                     throw ServiceError.conflict("\(mutation.path): `\(mutation.key ?? "")` exists already")
                 } catch  where DatabaseErrors.isForeignKeyViolation(error) {

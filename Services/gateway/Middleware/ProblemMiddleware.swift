@@ -26,17 +26,13 @@ struct ProblemMiddleware: RouterMiddleware {
         case let error as HTTPError:
             return Problem(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
         case let error as ServiceError:
-            let status = HTTPResponse.Status(code: error.code)
-            if status.kind == .serverError && error.code == 500 {
+            if error.code == .internalError {
                 context.logger.error("a service failed", metadata: ["error": "\(error)"])
                 return Problem(.internalServerError, "internal error (request \(context.requestID))")
             }
-            if let retryAfter = error.retryAfter {
-                return Problem(
-                    status, error.message, kind: error.code == 429 ? "rate-limited" : nil,
-                    headers: [.retryAfter: String(retryAfter)])
-            }
-            return Problem(status, error.message)
+            return Problem(
+                HTTPResponse.Status(code: error.code.httpStatus), error.message, kind: kind(of: error.code),
+                headers: error.retryAfter.map { [.retryAfter: String($0)] } ?? [:])
         case let error as NatsError where error.code == .timeout:
             return Problem(.gatewayTimeout, "a backing service did not answer in time", kind: "timeout")
         case let error as NatsError:
@@ -52,6 +48,25 @@ struct ProblemMiddleware: RouterMiddleware {
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return Problem(.internalServerError, "internal error (request \(context.requestID))")
+        }
+    }
+
+    /// The problem kind (the end of its `type` URI) of a service's error: the same names the
+    /// gateway's own problems use.
+    static func kind(of code: ServiceError.Code) -> String {
+        switch code {
+        case .badRequest: "bad-request"
+        case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
+        case .notFound: "not-found"
+        case .conflict: "conflict"
+        case .tooLarge: "too-large"
+        case .unprocessable: "unprocessable"
+        case .rateLimited: "rate-limited"
+        case .badGateway: "bad-gateway"
+        case .unavailable: "unavailable"
+        case .timeout: "timeout"
+        default: "internal"
         }
     }
 }

@@ -45,11 +45,11 @@ struct CredentialLeases: Sendable {
                     payload: try JSONEncoder().encode(ResolveRequest(service: service, name: name)),
                     headers: headers, timeout: .seconds(5))
                 return try JSONDecoder().decode(ReleasedCredential.self, from: Data(reply.payload))
-            } catch let error as ServiceError where error.code == 404 {
+            } catch let error as ServiceError where error.code == .notFound {
                 let named = name == "default" ? "" : " named \(name)"
                 throw ServiceError.badRequest(
                     "no credential stored for service \(service)\(named); add one with POST /credentials")
-            } catch let error as ServiceError where error.code == 403 {
+            } catch let error as ServiceError where error.code == .forbidden {
                 // The gateway's release ticket did not do (RELEASE_TICKET_SECRET differs, or the
                 // call outlived it): nothing the client can change.
                 logger.error("the vault refused a release", metadata: ["reason": "\(error.message)"])

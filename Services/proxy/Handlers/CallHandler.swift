@@ -42,14 +42,14 @@ struct CallHandler: Sendable {
                 path: route.path, api: route.api, model: route.model, credential: credential,
                 clientHeaders: route.clientHeaders, policy: configuration.baseURLs)
             try await forward(call, to: upstream, writer: writer, tracker: tracker)
-        } catch let error as ServiceError where [400, 404, 422].contains(error.code) {
+        } catch let error as ServiceError where error.code.isClientError {
             throw error  // the client's mistake, found before anything was sent: nothing to meter
         } catch  where writer.isCancelled || Task.isCancelled {
             tracker.update { $0.failed(.clientLeft) }
             finish(tracker)
             throw CancellationError()
         } catch {
-            let (failure, answer) = Self.failure(error, responded: tracker.responded)
+            let (failure, answer) = UpstreamFailure.classify(error, responded: tracker.responded)
             tracker.update { $0.failed(failure) }
             finish(tracker)
             throw answer
@@ -140,7 +140,9 @@ struct CallHandler: Sendable {
                 guard !streaming, attempt < configuration.maxRetries, status == 429 || (500...599).contains(status)
                 else { return response }
                 _ = try? await response.body.collect(upTo: Self.maximumBody)
-            } catch let error where !streaming && attempt < configuration.maxRetries && Self.isConnectFailure(error) {
+            } catch let error
+                where !streaming && attempt < configuration.maxRetries && UpstreamFailure.isConnectFailure(error)
+            {
                 logger.info("provider unreachable; retrying", metadata: ["attempt": "\(attempt + 1)"])
             }
             attempt += 1
@@ -148,27 +150,5 @@ struct CallHandler: Sendable {
             let delay = configuration.retryBase * (1 << min(attempt - 1, 6))
             try await Task.sleep(for: delay)
         }
-    }
-
-    // MARK: -
-
-    private static func isConnectFailure(_ error: any Error) -> Bool {
-        if let error = error as? HTTPClientError {
-            return error == .connectTimeout || error == .remoteConnectionClosed
-        }
-        return error is NIOConnectionError || (error as? ChannelError) == .connectPending
-            || String(describing: type(of: error)).contains("Connect")
-    }
-
-    /// How a call that threw `error` ended, and what the gateway answers for it.
-    private static func failure(_ error: any Error, responded: Bool) -> (CallProgress.Failure, ServiceError) {
-        if let error = error as? ServiceError { return (.beforeSending(status: error.code), error) }
-        if let error = error as? HTTPClientError, error == .readTimeout || error == .deadlineExceeded {
-            return (.timedOut, ServiceError(code: 504, message: "the provider did not answer in time"))
-        }
-        if responded && !isConnectFailure(error) {
-            return (.broken, ServiceError(code: 502, message: "the provider's answer broke off"))
-        }
-        return (.unreachable, ServiceError(code: 502, message: "the provider could not be reached"))
     }
 }

@@ -41,7 +41,7 @@ struct ReleaseHandler: Sendable {
             logger.error(
                 "a stored credential does not decrypt",
                 metadata: ["tenant.id": "\(tenant)", "credential.id": "\(credential.id)", "reason": "\(error)"])
-            throw ServiceError(code: 500, message: "credential \(credential.id) cannot be decrypted: \(error)")
+            throw ServiceError(.internalError, "credential \(credential.id) cannot be decrypted", underlying: error)
         }
         try await audit(credential, routing)
         return try .json(
@@ -76,7 +76,7 @@ struct ReleaseHandler: Sendable {
                 "tenant.id": "\(key.tenant)", "service": "\(key.service)",
                 "request.id": "\(routing.requestID)",
             ])
-        throw ServiceError(code: 403, message: "release refused: \(refusal)")
+        throw ServiceError.forbidden("release refused: \(refusal)")
     }
 
     private func audit(_ credential: StoredCredential, _ routing: Routing) async throws {
