@@ -5,14 +5,13 @@ import Synchronization
 /// Receives libnats's connection callbacks (each on a libnats thread) and keeps what they tell.
 final class ConnectionEvents: Sendable {
     struct State {
-        var closed = false
-        var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var reconnects = 0
         var lastAsyncError: String?
     }
 
     let logger: Logger
     let state = Mutex(State())
+    let closed = OneShot<Void>()
 
     init(logger: Logger) {
         self.logger = logger
@@ -39,22 +38,12 @@ final class ConnectionEvents: Sendable {
     }
 
     func didClose() {
-        let waiters = state.withLock { state in
-            state.closed = true
-            defer { state.closeWaiters = [] }
-            return state.closeWaiters
-        }
-        for waiter in waiters { waiter.resume() }
+        closed.set(())
     }
 
+    /// Returns when the connection has closed (or the waiting task is cancelled).
     func waitUntilClosed() async {
-        await withCheckedContinuation { continuation in
-            let alreadyClosed = state.withLock { state in
-                if !state.closed { state.closeWaiters.append(continuation) }
-                return state.closed
-            }
-            if alreadyClosed { continuation.resume() }
-        }
+        await closed.wait()
     }
 }
 

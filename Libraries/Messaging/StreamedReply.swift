@@ -38,45 +38,88 @@ extension NatsMessage {
     static func isInbox(_ subject: String) -> Bool { subject.hasPrefix("_INBOX.") }
 }
 
+/// The answer to a streamed request: its first message (the head, which carries what the
+/// responder says of the whole answer) and the messages after it. Iterating it yields the head
+/// and then the rest.
+public struct StreamedReply: AsyncSequence, Sendable {
+    public let head: NatsMessage
+    /// The messages after the head, in order, the end marker included (none when the head is
+    /// the end marker). It throws what ``NatsConnection/streamRequest(_:payload:headers:firstTimeout:idleTimeout:bufferSize:)``
+    /// says; cancelling its iteration, or ``stop()``, tells the responder to stop.
+    public let rest: AsyncThrowingStream<NatsMessage, any Error>
+    let cancel: @Sendable () -> Void
+
+    /// Tells the responder to stop (a client that went away): the rest ends.
+    public func stop() {
+        cancel()
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var head: NatsMessage?
+        var rest: AsyncThrowingStream<NatsMessage, any Error>.AsyncIterator
+
+        public mutating func next() async throws -> NatsMessage? {
+            if let head {
+                self.head = nil
+                return head
+            }
+            return try await rest.next()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(head: head, rest: rest.makeAsyncIterator())
+    }
+}
+
 extension NatsConnection {
-    /// Sends a request whose reply is a stream of messages.
+    /// Sends a request whose reply is a stream of messages, and returns when its first message
+    /// came: the ``StreamedReply`` holds it and the rest.
     ///
-    /// The sequence yields every message in order, the end marker included (check
-    /// ``NatsMessage/isEndOfStream``), then finishes. It throws ``NatsError`` `.noResponders`,
-    /// `.timeout` (nothing within `firstTimeout`, or a gap longer than `idleTimeout`),
-    /// `.streamInterrupted` (a message lost), or the ``ServiceError`` the end marker carries.
-    /// Stopping the iteration early (or cancelling its task) tells the responder to stop.
+    /// It throws ``NatsError`` `.noResponders`, `.timeout` (nothing within `firstTimeout`, or
+    /// later a gap longer than `idleTimeout`), `.streamInterrupted` (a message lost), or the
+    /// ``ServiceError`` the end marker carries; the rest throws the same once the head came. A
+    /// task cancelled while it waits for the head, or while it iterates the rest, and
+    /// ``StreamedReply/stop()``, tell the responder to stop.
     public func streamRequest(
         _ subject: String, payload: some ContiguousBytes = [UInt8](), headers: MessageHeaders = [:],
         firstTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), bufferSize: Int = 1024
-    ) throws(NatsError) -> AsyncThrowingStream<NatsMessage, any Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(
+    ) async throws -> StreamedReply {
+        let (rest, continuation) = AsyncThrowingStream.makeStream(
             of: NatsMessage.self, bufferingPolicy: .bufferingOldest(bufferSize))
+        let head = OneShot<Result<NatsMessage, any Error>>()
         let token = inbox.makeToken()
         let progress = StreamProgress()
         let inbox = self.inbox
 
+        /// The head's failure if it has not come, else the rest's.
+        let finish: @Sendable ((any Error)?) -> Void = { error in
+            if let error, head.set(.failure(error)) {
+                continuation.finish()
+            } else {
+                continuation.finish(throwing: error)
+            }
+        }
         let deliver: @Sendable (NatsMessage) -> Void = { [weak self] message in
             switch progress.accept(message) {
             case .inOrder:
-                if case .dropped = continuation.yield(message) {
+                if !head.set(.success(message)), case .dropped = continuation.yield(message) {
                     inbox.remove(token)
                     self?.cancelStream(progress)
-                    continuation.finish(throwing: NatsError(.streamInterrupted, "stream consumer fell behind"))
+                    finish(NatsError(.streamInterrupted, "stream consumer fell behind"))
                 }
             case .end:
                 inbox.remove(token)
                 if let error = ServiceError(headers: message.headers) {
-                    continuation.finish(throwing: error)
+                    finish(error)
                 } else {
-                    continuation.yield(message)
-                    continuation.finish()
+                    if !head.set(.success(message)) { continuation.yield(message) }
+                    finish(nil)
                 }
             case .gap(let expected):
                 inbox.remove(token)
                 self?.cancelStream(progress)
-                continuation.finish(
-                    throwing: NatsError(.streamInterrupted, "stream message \(expected) never arrived"))
+                finish(NatsError(.streamInterrupted, "stream message \(expected) never arrived"))
             case .cancel(let subject):
                 inbox.remove(token)
                 self?.publishCancel(subject)
@@ -86,12 +129,14 @@ extension NatsConnection {
         }
         let fail: @Sendable (NatsError) -> Void = { [weak self] error in
             self?.cancelStream(progress)
-            continuation.finish(throwing: error)
+            finish(error)
         }
-        continuation.onTermination = { [weak self] termination in
-            guard case .cancelled = termination else { return }
+        let cancel: @Sendable () -> Void = { [weak self] in
             // Keep listening until the responder says where to cancel, if it has not yet.
             if progress.requestCancel().map({ self?.publishCancel($0) }) != nil { inbox.remove(token) }
+        }
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { cancel() }
         }
 
         inbox.register(
@@ -103,7 +148,16 @@ extension NatsConnection {
         } catch {
             inbox.fail(token, error)
         }
-        return stream
+        guard let first = await head.wait() else {
+            cancel()
+            throw CancellationError()
+        }
+        return StreamedReply(
+            head: try first.get(), rest: rest,
+            cancel: {
+                cancel()
+                continuation.finish()
+            })
     }
 
     /// Tells the responder to stop, once, if it has said where to.
@@ -133,8 +187,8 @@ extension NatsConnection {
             StreamHeader.streamSubject(replyTo: replyTo) == named ? named : nil
         }
         let token = inbox.makeToken()
-        let cancellation = CancellationSignal()
-        inbox.register(token, .cancel(fire: { cancellation.fire() }), timeout: nil)
+        let cancellation = OneShot<Void>()
+        inbox.register(token, .cancel(fire: { cancellation.set(()) }), timeout: nil)
         defer { inbox.remove(token) }
         let writer = StreamWriter(
             connection: self, replyTo: replyTo, streamTo: streamTo ?? replyTo,
@@ -142,8 +196,8 @@ extension NatsConnection {
 
         // The handler runs in a child task; this task waits for whichever comes first: the
         // handler's end or the requester's cancel (without a second task to wait for the cancel).
-        let race = StreamRace()
-        if cancelsHandler { cancellation.onFire { race.settle(.cancelled) } }
+        let race = OneShot<StreamOutcome>()
+        if cancelsHandler { cancellation.onSet { race.set(.cancelled) } }
         let outcome = await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 let outcome: StreamOutcome
@@ -159,13 +213,14 @@ extension NatsConnection {
                         "stream handler failed: \(error)", metadata: ["nats.subject": "\(request.subject)"])
                     outcome = .failed(.internalError)
                 }
-                race.settle(outcome)
+                race.set(outcome)
             }
-            let first = await race.outcome()
+            // Nil only when this task is cancelled, which cancels the handler too.
+            let first = await race.wait() ?? .cancelled
             group.cancelAll()
             return first
         }
-        cancellation.fire()
+        cancellation.set(())
         switch outcome {
         case .finished:
             try? writer.finish()
@@ -179,90 +234,9 @@ extension NatsConnection {
     }
 }
 
-/// Fires once; waiters wake then (or at once if it fired already, or when their task is cancelled).
-final class CancellationSignal: Sendable {
-    private struct State {
-        var fired = false
-        var nextID = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var actions: [@Sendable () -> Void] = []
-    }
-
-    private let state = Mutex(State())
-
-    var isFired: Bool { state.withLock { $0.fired } }
-
-    func fire() {
-        let (waiters, actions) = state.withLock { state in
-            guard !state.fired else { return ([Int: CheckedContinuation<Void, Never>](), [@Sendable () -> Void]()) }
-            state.fired = true
-            defer {
-                state.waiters = [:]
-                state.actions = []
-            }
-            return (state.waiters, state.actions)
-        }
-        for waiter in waiters.values { waiter.resume() }
-        for action in actions { action() }
-    }
-
-    /// Runs `action` when the signal fires (at once if it has).
-    func onFire(_ action: @escaping @Sendable () -> Void) {
-        let fired = state.withLock { state in
-            if !state.fired { state.actions.append(action) }
-            return state.fired
-        }
-        if fired { action() }
-    }
-
-    func wait() async {
-        let id = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let proceed = state.withLock { state in
-                    if state.fired || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if proceed { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
-    }
-}
-
 private enum StreamOutcome: Sendable {
     case finished, cancelled
     case failed(ServiceError)
-}
-
-/// The first of two outcomes (the handler's, or a cancel), for one waiting task.
-private final class StreamRace: Sendable {
-    private let state = Mutex<(outcome: StreamOutcome?, waiter: CheckedContinuation<StreamOutcome, Never>?)>((nil, nil))
-
-    func settle(_ outcome: StreamOutcome) {
-        let waiter = state.withLock { state -> CheckedContinuation<StreamOutcome, Never>? in
-            guard state.outcome == nil else { return nil }
-            state.outcome = outcome
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: outcome)
-    }
-
-    func outcome() async -> StreamOutcome {
-        await withCheckedContinuation { continuation in
-            let settled = state.withLock { state in
-                if state.outcome == nil { state.waiter = continuation }
-                return state.outcome
-            }
-            if let settled { continuation.resume(returning: settled) }
-        }
-    }
 }
 
 /// Sends the messages of one streamed reply: the first to the request's reply subject, the
@@ -273,11 +247,11 @@ public final class StreamWriter: Sendable {
     private let streamTo: String
     private let cancelSubject: String
     private let state = Mutex<(sequence: Int, ended: Bool)>((0, false))
-    private let cancellation: CancellationSignal
+    private let cancellation: OneShot<Void>
 
     init(
         connection: NatsConnection, replyTo: String, streamTo: String, cancelSubject: String,
-        cancellation: CancellationSignal
+        cancellation: OneShot<Void>
     ) {
         self.connection = connection
         self.replyTo = replyTo
@@ -287,7 +261,7 @@ public final class StreamWriter: Sendable {
     }
 
     /// True once the requester has cancelled (or the stream ended).
-    public var isCancelled: Bool { cancellation.isFired }
+    public var isCancelled: Bool { cancellation.isSet }
 
     /// Returns when the requester cancels (or the stream ends).
     public func waitForCancellation() async {

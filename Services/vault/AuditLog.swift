@@ -16,7 +16,7 @@ final class AuditLog: Sendable {
 
     private struct Pending {
         var record: CredentialReleased
-        var outcome: Outcome
+        var outcome: OneShot<Result<Void, any Error>>
     }
 
     private let jetStream: JetStream
@@ -32,14 +32,15 @@ final class AuditLog: Sendable {
 
     /// Returns once the record is stored in the stream; throws if it could not be.
     func record(_ record: CredentialReleased) async throws {
-        let outcome = Outcome()
+        let outcome = OneShot<Result<Void, any Error>>()
         let leads = state.withLock { state in
             state.pending.append(Pending(record: record, outcome: outcome))
             defer { state.writing = true }
             return !state.writing
         }
         if leads { await writeUntilEmpty() }
-        try await outcome.value()
+        guard let result = await outcome.wait() else { throw CancellationError() }
+        try result.get()
     }
 
     private func writeUntilEmpty() async {
@@ -57,35 +58,10 @@ final class AuditLog: Sendable {
                 encoder.dateEncodingStrategy = .iso8601
                 try await jetStream.publish(
                     VaultSubjects.auditReleased, payload: try encoder.encode(message), messageID: message.id.uuidString)
-                for pending in batch { pending.outcome.settle(.success(())) }
+                for pending in batch { pending.outcome.set(.success(())) }
             } catch {
                 logger.error("audit records not written", metadata: ["records": "\(batch.count)", "error": "\(error)"])
-                for pending in batch { pending.outcome.settle(.failure(error)) }
-            }
-        }
-    }
-
-    /// A one-shot result a release waits for.
-    private final class Outcome: Sendable {
-        private let state = Mutex<(result: Result<Void, any Error>?, waiter: CheckedContinuation<Void, any Error>?)>(
-            (nil, nil))
-
-        func settle(_ result: Result<Void, any Error>) {
-            let waiter = state.withLock { state in
-                state.result = result
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume(with: result)
-        }
-
-        func value() async throws {
-            try await withCheckedThrowingContinuation { continuation in
-                let result = state.withLock { state in
-                    if state.result == nil { state.waiter = continuation }
-                    return state.result
-                }
-                if let result { continuation.resume(with: result) }
+                for pending in batch { pending.outcome.set(.failure(error)) }
             }
         }
     }

@@ -30,7 +30,7 @@ struct DiscoveryTests {
             _ = try await client.request("vault.ok")
             _ = try? await client.request("vault.fail")
             await #expect(throws: ServiceError.self) {
-                for try await _ in try client.streamRequest("vault.broken") {}
+                for try await _ in try await client.streamRequest("vault.broken") {}
             }
 
             for subject in ["$SRV.PING", "$SRV.PING.vault", "$SRV.PING.vault.\(service.id)"] {

@@ -27,12 +27,45 @@ struct StreamedReplyTests {
         try await withRunningService(service) {
             var received: [String] = []
             var end: NatsMessage?
-            for try await message in try connection.streamRequest("counter.count", payload: Array("500".utf8)) {
+            for try await message in try await connection.streamRequest("counter.count", payload: Array("500".utf8)) {
                 if message.isEndOfStream { end = message } else { received.append(message.string) }
             }
             #expect(received == (1...500).map { "chunk-\($0)" })
             #expect(end?.headers["X-Status"] == "200")
             #expect(end?.headers[StreamHeader.sequence] == "501")
+        }
+    }
+
+    @Test("the reply's head is the first message, its rest the others; a one-message answer has no rest")
+    func headAndRest() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let service = MicroService(
+            connection: connection,
+            identity: .init(name: "counter", version: "1.0.0", description: "counts"),
+            endpoints: [
+                .stream("count", subject: "counter.count", queueGroup: "counter") { request, writer in
+                    let count = Int(request.string) ?? 0
+                    for index in 0..<count {
+                        try writer.send(Array("chunk-\(index)".utf8), headers: ["X-Index": "\(index)"])
+                    }
+                    try writer.finish(Array("end".utf8))
+                }
+            ],
+            logger: .init(label: "test"))
+        try await withRunningService(service) {
+            let reply = try await connection.streamRequest("counter.count", payload: Array("3".utf8))
+            #expect(reply.head.string == "chunk-0" && reply.head.headers["X-Index"] == "0")
+            #expect(!reply.head.isEndOfStream)
+            var rest: [String] = []
+            for try await message in reply.rest { rest.append(message.string) }
+            #expect(rest == ["chunk-1", "chunk-2", "end"])
+
+            let whole = try await connection.streamRequest("counter.count", payload: Array("0".utf8))
+            #expect(whole.head.isEndOfStream && whole.head.string == "end")
+            var after = 0
+            for try await _ in whole.rest { after += 1 }
+            #expect(after == 0)
         }
     }
 
@@ -53,7 +86,7 @@ struct StreamedReplyTests {
         try await withRunningService(service) {
             var received: [String] = []
             let error = await #expect(throws: ServiceError.self) {
-                for try await message in try connection.streamRequest("failing.stream") {
+                for try await message in try await connection.streamRequest("failing.stream") {
                     received.append(message.string)
                 }
             }
@@ -88,7 +121,7 @@ struct StreamedReplyTests {
             logger: .init(label: "test"))
         try await withRunningService(service) {
             var seen = 0
-            for try await _ in try connection.streamRequest("endless.ticks") {
+            for try await _ in try await connection.streamRequest("endless.ticks") {
                 seen += 1
                 if seen == 10 { break }
             }
@@ -120,7 +153,8 @@ struct StreamedReplyTests {
         try await withRunningService(service) {
             var received = 0
             let error = await #expect(throws: NatsError.self) {
-                for try await _ in try connection.streamRequest("stalls.stream", idleTimeout: .milliseconds(300)) {
+                for try await _ in try await connection.streamRequest("stalls.stream", idleTimeout: .milliseconds(300))
+                {
                     received += 1
                 }
             }
@@ -134,7 +168,7 @@ struct StreamedReplyTests {
         let server = try await NatsServer.start()
         let connection = try await server.connect()
         let error = await #expect(throws: NatsError.self) {
-            for try await _ in try connection.streamRequest("nobody.streams") {}
+            for try await _ in try await connection.streamRequest("nobody.streams") {}
         }
         #expect(error?.code == .noResponders)
     }

@@ -62,7 +62,7 @@ struct ChainFloor {
             let payload = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
             var answer: [UInt8] = []
             if streamed {
-                let replies = try nats.streamRequest(
+                let replies = try await nats.streamRequest(
                     streamSubject, payload: payload, firstTimeout: .seconds(30), idleTimeout: .seconds(30))
                 for try await message in replies { answer += message.payload }
             } else {

@@ -78,7 +78,7 @@ struct ProxyController: Sendable {
                     errors: upstream)
             ) { request, context in
                 try await relay(
-                    call(
+                    await call(
                         try await request.rawBodyBytes(context: context), context: context,
                         headers: ProxyCallHeaders(api: .openAI, path: path)))
             }
@@ -97,7 +97,7 @@ struct ProxyController: Sendable {
                 }
             }
             return try await relay(
-                call(try await request.rawBodyBytes(context: context), context: context, headers: headers))
+                await call(try await request.rawBodyBytes(context: context), context: context, headers: headers))
         }
         api.add(
             Operation(
@@ -147,7 +147,7 @@ struct ProxyController: Sendable {
             }
             headers.credential = name
         }
-        return try await relay(call(Array(body[payload.value]), context: context, headers: headers))
+        return try await relay(await call(Array(body[payload.value]), context: context, headers: headers))
     }
 
     /// Sends the call to the proxy with its release ticket (for the service's credential when the
@@ -155,12 +155,12 @@ struct ProxyController: Sendable {
     /// its answer is a stream of reply messages.
     private func call(
         _ payload: [UInt8], context: GatewayRequestContext, headers call: ProxyCallHeaders
-    ) throws -> AsyncThrowingStream<NatsMessage, any Error> {
+    ) async throws -> StreamedReply {
         var headers = context.routing.headers
         for field in call.headers { headers[field.name] = field.value }
         headers[ReleaseTicket.header] = try ticket(
             context, service: call.service?.service, credential: call.service.map { _ in call.credential })
-        return try nats.streamRequest(
+        return try await nats.streamRequest(
             ProxySubjects.call, payload: payload, headers: headers, firstTimeout: timeout, idleTimeout: timeout)
     }
 
@@ -173,13 +173,11 @@ struct ProxyController: Sendable {
     }
 
     /// The provider's status and headers from the first reply message, then its body as it comes.
-    /// A client that goes away ends the iteration, which tells the proxy to stop the upstream call.
-    private func relay(_ replies: AsyncThrowingStream<NatsMessage, any Error>) async throws -> Response {
-        let reader = ReplyReader(replies)
-        guard let first = try await reader.next(), let head = try? UpstreamHead(headers: first.headers) else {
+    /// A client that goes away tells the proxy to stop the upstream call.
+    private func relay(_ reply: StreamedReply) async throws -> Response {
+        guard let head = try? UpstreamHead(headers: reply.head.headers) else {
             throw Problem(.badGateway, "the proxy answered nothing")
         }
-        let status = HTTPResponse.Status(code: head.status)
         var headers = HTTPFields()
         for field in head.passed {
             // Our own x-request-id names this request; the provider's goes as x-upstream-request-id.
@@ -188,43 +186,25 @@ struct ProxyController: Sendable {
             }
             headers.append(HTTPField(name: name, value: field.value))
         }
-        if first.isEndOfStream {
-            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: first.payload)))
+        let status = HTTPResponse.Status(code: head.status)
+        let first = reply.head.payload
+        if reply.head.isEndOfStream {
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: first)))
         }
         return Response(
             status: status, headers: headers,
             body: ResponseBody { writer in
                 do {
-                    if !first.payload.isEmpty { try await writer.write(ByteBuffer(bytes: first.payload)) }
-                    while let message = try await reader.next() {
-                        if !message.payload.isEmpty { try await writer.write(ByteBuffer(bytes: message.payload)) }
+                    if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
+                    for try await message in reply.rest where !message.payload.isEmpty {
+                        try await writer.write(ByteBuffer(bytes: message.payload))
                     }
                     try await writer.finish(nil)
                 } catch {
                     // The client went away (or the stream broke): tell the proxy to stop now.
-                    reader.cancel()
+                    reply.stop()
                     throw error
                 }
             })
-    }
-}
-
-/// Reads a reply stream from two places in turn (the route, then the response body writer);
-/// never from two tasks at once, which is what makes the unchecked `Sendable` safe.
-final class ReplyReader: @unchecked Sendable {
-    private var iterator: AsyncThrowingStream<NatsMessage, any Error>.Iterator?
-
-    init(_ stream: AsyncThrowingStream<NatsMessage, any Error>) {
-        iterator = stream.makeAsyncIterator()
-    }
-
-    /// The next message; nil after the end marker (or a cancel).
-    func next() async throws -> NatsMessage? {
-        try await iterator?.next()
-    }
-
-    /// Stops reading: dropping the iterator cancels the stream, which sends the proxy its cancel.
-    func cancel() {
-        iterator = nil
     }
 }

@@ -1,0 +1,73 @@
+import Synchronization
+
+/// A value set once and awaited by any number of tasks: a stream's outcome, a cancel, a
+/// connection's close, a write's result. Waiters that come after it is set get it at once; a
+/// waiter whose task is cancelled stops waiting (and gets nil).
+public final class OneShot<Value: Sendable>: Sendable {
+    private struct State {
+        var value: Value?
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<Value?, Never>] = [:]
+        var actions: [@Sendable (Value) -> Void] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Sets the value, wakes every waiter and runs every ``onSet(_:)`` action. Only the first
+    /// call sets it: it returns false, changing nothing, when the value was set already.
+    @discardableResult
+    public func set(_ value: Value) -> Bool {
+        let woken = state.withLock {
+            state -> (waiters: [CheckedContinuation<Value?, Never>], actions: [@Sendable (Value) -> Void])? in
+            guard state.value == nil else { return nil }
+            state.value = value
+            defer {
+                state.waiters = [:]
+                state.actions = []
+            }
+            return (Array(state.waiters.values), state.actions)
+        }
+        guard let woken else { return false }
+        for waiter in woken.waiters { waiter.resume(returning: value) }
+        for action in woken.actions { action(value) }
+        return true
+    }
+
+    /// The value, once set.
+    public var value: Value? { state.withLock { $0.value } }
+
+    public var isSet: Bool { value != nil }
+
+    /// Runs `action` with the value when it is set (at once, here, if it is).
+    public func onSet(_ action: @escaping @Sendable (Value) -> Void) {
+        let value = state.withLock { state -> Value? in
+            if state.value == nil { state.actions.append(action) }
+            return state.value
+        }
+        if let value { action(value) }
+    }
+
+    /// The value, when it is set; nil if the waiting task is cancelled first.
+    public func wait() async -> Value? {
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Under the lock: set, cancelled (its handler ran before we registered) or wait.
+                let now = state.withLock { state -> Value?? in
+                    if let value = state.value { return .some(value) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[id] = continuation
+                    return .none
+                }
+                if case .some(let result) = now { continuation.resume(returning: result) }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
+        }
+    }
+}

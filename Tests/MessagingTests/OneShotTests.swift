@@ -1,0 +1,45 @@
+import Messaging
+import Synchronization
+import Testing
+
+@Suite("One-shot values")
+struct OneShotTests {
+    @Test("the first set wins; every waiter, earlier or later, gets that value")
+    func firstSetWins() async {
+        let shot = OneShot<Int>()
+        #expect(shot.value == nil)
+        let early = (0..<8).map { _ in Task { await shot.wait() } }
+        #expect(shot.set(1))
+        #expect(!shot.set(2), "a second set changes nothing")
+        for waiter in early { #expect(await waiter.value == 1) }
+        #expect(await shot.wait() == 1, "a waiter after the set gets it at once")
+        #expect(shot.isSet && shot.value == 1)
+    }
+
+    @Test("actions run once with the value: on set, or at once when it is set already")
+    func actions() {
+        let shot = OneShot<String>()
+        let seen = Mutex<[String]>([])
+        shot.onSet { value in seen.withLock { $0.append("before:\(value)") } }
+        shot.set("a")
+        shot.set("b")
+        shot.onSet { value in seen.withLock { $0.append("after:\(value)") } }
+        #expect(seen.withLock { $0 } == ["before:a", "after:a"])
+    }
+
+    @Test("a cancelled waiter stops waiting with nil; the others still get the value")
+    func cancelledWaiter() async {
+        let shot = OneShot<Int>()
+        let started = OneShot<Void>()
+        let cancelled = Task {
+            started.set(())
+            return await shot.wait()
+        }
+        let patient = Task { await shot.wait() }
+        await started.wait()
+        cancelled.cancel()
+        #expect(await cancelled.value == nil)
+        shot.set(7)
+        #expect(await patient.value == 7)
+    }
+}
