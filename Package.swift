@@ -295,6 +295,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ContractsTests",
+            dependencies: ["Contracts", "Messaging"],
+            path: "Tests/ContractsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "VaultTests",
             dependencies: [
                 "Vault", "Contracts",
@@ -315,15 +321,36 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "UsageTests",
+            dependencies: ["Usage", "Contracts", "Messaging", "ServiceKit"],
+            path: "Tests/UsageTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ContentTests",
+            dependencies: ["Content", "Contracts", "Messaging"],
+            path: "Tests/ContentTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GatewayTests",
+            dependencies: ["Gateway", "Contracts", "Messaging"],
+            path: "Tests/GatewayTests",
+            swiftSettings: swiftSettings
+        ),
+        // The product as its users see it: real NATS and PostgreSQL, the services built by their
+        // own build functions, HTTP from outside.
+        .testTarget(
+            name: "EndToEndTests",
             dependencies: [
                 "Gateway", "TestSupport", "ServiceKit", "Messaging", "Contracts", "ProviderStandIn", "BillingConsumer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Tests/GatewayTests",
+            path: "Tests/EndToEndTests",
             swiftSettings: swiftSettings
         ),
     ]

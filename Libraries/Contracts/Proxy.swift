@@ -114,7 +114,7 @@ public struct UpstreamHead: Sendable, Equatable {
     }
 
     /// The head of a provider's response: its status, and the headers worth passing on.
-    public init(status: Int, responseHeaders: some Sequence<(name: String, value: String)>) {
+    public init(status: Int, responseHeaders: [(name: String, value: String)]) {
         self.status = status
         passed = responseHeaders.compactMap { header in
             let name = header.name.lowercased()

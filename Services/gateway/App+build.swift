@@ -5,24 +5,34 @@ import Messaging
 import ServiceKit
 import ServiceLifecycle
 
-/// The gateway's parts: the cache invalidation listener and the HTTP server.
-func buildGateway(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
+/// The gateway's parts: the cache invalidation listener, password resets, the HTTP server (which
+/// calls `onServerRunning` with its port: tests listen on port 0) and the mail outbox log.
+func buildGateway(
+    _ configuration: GatewayConfiguration, _ context: ServiceContext,
+    onServerRunning: @escaping @Sendable (Int) async -> Void
+) async throws -> ServiceDefinition {
     try await context.nats.jetStream.ensureOwnStream(MailEvents.stream, logger: context.logger)
     let gateway = try await Gateway(configuration, context)
     var services: [any Service] = [
         InvalidationListener(
             nats: context.nats, cache: gateway.cache, publicResponses: gateway.publicResponses, logger: context.logger),
         gateway.passwordResets,
-        buildApplication(configuration, router: gateway.router, logger: context.logger),
+        buildApplication(
+            configuration, router: gateway.router, logger: context.logger, onServerRunning: onServerRunning),
     ]
     if configuration.mailOutboxLog { services.append(MailOutboxLog(nats: context.nats, logger: context.logger)) }
     return ServiceDefinition(services: services)
 }
 
-/// The HTTP application; tests run it with port 0 and read the bound port from `onServerRunning`.
+/// The gateway as `ServiceMain` runs it.
+func buildGateway(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
+    try await buildGateway(configuration, context, onServerRunning: { _ in })
+}
+
+/// The HTTP application, which calls `onServerRunning` with the port it listens on.
 func buildApplication(
     _ configuration: GatewayConfiguration, router: Router<GatewayRequestContext>, logger: Logger,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void
 ) -> some ApplicationProtocol {
     Application(
         router: router,

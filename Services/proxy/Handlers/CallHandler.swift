@@ -79,7 +79,8 @@ struct CallHandler: Sendable {
         let response = try await execute(request, streaming: streaming, tracker: tracker)
         tracker.update { $0.responded(status: Int(response.status.code)) }
         var head = UpstreamHead(
-            status: Int(response.status.code), responseHeaders: response.headers.map { ($0.name, $0.value) }
+            status: Int(response.status.code),
+            responseHeaders: response.headers.map { (name: $0.name, value: $0.value) }
         ).headers
         var meter = CallMeter(format: call.route.format, hidesUsageChunk: call.payload.hidesUsageChunk)
 

@@ -5,6 +5,7 @@ import Logging
 import Messaging
 import PostgresNIO
 import ServiceKit
+import ServiceLifecycle
 import Synchronization
 import TestSupport
 
@@ -57,23 +58,14 @@ struct TestGateway: Sendable {
                 on: gatewayDatabase, logger: logger)
             var clients: [HTTPTestClient] = []
             for _ in 0..<count {
+                // Each instance as the gateway's executable builds it, on a port of its own.
                 let nats = try await cluster.connect(as: "gateway")
                 let context = ServiceContext(
                     name: .gateway, logger: logger, nats: nats, database: gatewayDatabase, environment: environment)
-                try await nats.jetStream.ensureStream(MailEvents.stream)
-                let gateway = try await Gateway(configuration, context)
                 let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-                let app = buildApplication(configuration, router: gateway.router, logger: logger) { port in
-                    portContinuation.yield(port)
-                }
-                let listener = InvalidationListener(
-                    nats: nats, cache: gateway.cache, publicResponses: gateway.publicResponses, logger: logger)
-                group.addTask { try await app.run() }
-                group.addTask { try await listener.run() }
-                group.addTask { try await gateway.passwordResets.run() }
-                if configuration.mailOutboxLog {
-                    let outbox = MailOutboxLog(nats: nats, logger: logger)
-                    group.addTask { try await outbox.run() }
+                let definition = try await buildGateway(configuration, context) { port in portContinuation.yield(port) }
+                for part in definition.dependencies + definition.services {
+                    group.addTask { try await part.run() }
                 }
                 var iterator = ports.makeAsyncIterator()
                 guard let port = await iterator.next() else {

@@ -1,0 +1,75 @@
+import Foundation
+import Messaging
+import Testing
+
+@testable import Contracts
+
+@Suite("The proxy's wire")
+struct ProxyWireTests {
+    @Test("a call's headers read back as they were written")
+    func callHeaders() throws {
+        let raw = ProxyCallHeaders(
+            api: .raw, service: .azureOpenAI, path: "/chat/completions", stream: true, credential: "backup")
+        #expect(try ProxyCallHeaders(headers: raw.headers) == raw)
+        let messages = ProxyCallHeaders(
+            api: .anthropic, path: "/v1/messages",
+            clientHeaders: ["anthropic-version": "2023-06-01", "anthropic-beta": "tools-2024"])
+        #expect(try ProxyCallHeaders(headers: messages.headers) == messages)
+        let defaults = try ProxyCallHeaders(headers: [:])
+        #expect(defaults == ProxyCallHeaders(api: .raw))
+        #expect(defaults.credential == "default" && !defaults.stream)
+    }
+
+    @Test("only the client headers a provider may get are passed on")
+    func clientHeaders() throws {
+        let read = try ProxyCallHeaders(headers: [
+            "Proxy-Api": "anthropic", "Proxy-Client-anthropic-beta": "x", "Proxy-Client-authorization": "Bearer sk",
+        ])
+        #expect(read.clientHeaders == ["anthropic-beta": "x"])
+    }
+
+    @Test("an unknown API or service is refused, naming the header")
+    func unknown() {
+        #expect(throws: MalformedHeader.self) { try ProxyCallHeaders(headers: ["Proxy-Api": "soap"]) }
+        let error = #expect(throws: MalformedHeader.self) {
+            try ProxyCallHeaders(headers: ["Proxy-Service": "skynet"])
+        }
+        #expect(error?.name == "Proxy-Service")
+    }
+
+    @Test("the upstream head keeps the status and the headers a client may see, lowercased, in order")
+    func upstreamHead() throws {
+        let head = UpstreamHead(
+            status: 429,
+            responseHeaders: [
+                ("Content-Type", "application/json"), ("Set-Cookie", "a=b"), ("Retry-After", "3"),
+                ("x-ratelimit-remaining-requests", "0"), ("Server", "x"), ("anthropic-ratelimit-tokens-reset", "t"),
+            ])
+        #expect(
+            head.passed.map(\.name) == [
+                "content-type", "retry-after", "x-ratelimit-remaining-requests", "anthropic-ratelimit-tokens-reset",
+            ])
+        #expect(try UpstreamHead(headers: head.headers) == head)
+        #expect(throws: MalformedHeader.self) { try UpstreamHead(headers: [:]) }
+        #expect(throws: MalformedHeader.self) { try UpstreamHead(headers: ["Upstream-Status": "7000"]) }
+    }
+}
+
+@Suite("Providers")
+struct ProviderIDTests {
+    @Test("every service name reads back as its provider; unknown names as none")
+    func names() {
+        for provider in ProviderID.allCases { #expect(ProviderID(service: provider.service) == provider) }
+        #expect(ProviderID(service: "skynet") == nil)
+        #expect(ProviderID.services.first == "openai" && ProviderID.services.count == ProviderID.allCases.count)
+    }
+
+    @Test("a provider without an official endpoint needs the credential's own")
+    func endpoints() {
+        for provider in ProviderID.allCases {
+            #expect(provider.facts.requiresBaseURL == (provider.facts.defaultBaseURL == nil), "\(provider)")
+            #expect(provider.facts.defaultPath.hasPrefix("/"))
+        }
+        #expect(!ProviderID.ollama.facts.requiresKey)
+    }
+}
