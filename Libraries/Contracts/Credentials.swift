@@ -133,6 +133,26 @@ public struct CredentialChanged: Codable, Sendable {
     }
 }
 
+/// Which credential: a tenant's credential for a service, by name. What caches of credentials
+/// (the vault's ciphertexts, the proxy's leases and model lists) are keyed by, and what a
+/// ``CredentialChanged`` event evicts.
+public struct CredentialKey: Hashable, Sendable {
+    public var tenant: UUID
+    public var service: String
+    public var name: String
+
+    public init(tenant: UUID, service: String, name: String = "default") {
+        self.tenant = tenant
+        self.service = service
+        self.name = name
+    }
+
+    /// The credential an event is about.
+    public init(_ event: CredentialChanged) {
+        self.init(tenant: event.tenantId, service: event.service, name: event.name)
+    }
+}
+
 /// What `GET /admin/vault/status` shows.
 public struct VaultStatus: Codable, Sendable, Equatable {
     public struct Version: Codable, Sendable, Equatable {

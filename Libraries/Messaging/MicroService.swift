@@ -251,7 +251,7 @@ private struct EndpointMetrics: Sendable {
     }
 
     func record(_ duration: Duration, outcome: String?) {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        let nanoseconds = duration.nanoseconds
         guard let outcome else {
             okRequests.increment()
             okDurations.recordNanoseconds(nanoseconds)

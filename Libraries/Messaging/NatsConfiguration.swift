@@ -50,16 +50,3 @@ public struct NatsConfiguration: Sendable {
         inboxPrefix = user.map { "_INBOX.\($0)" } ?? "_INBOX"
     }
 }
-
-extension Duration {
-    /// Whole milliseconds, rounded up so a short positive duration never becomes 0 ("no timeout").
-    package var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-    }
-
-    package var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

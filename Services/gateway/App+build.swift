@@ -48,7 +48,7 @@ func buildApplication(
 /// Everything the gateway's routes use, wired once.
 struct Gateway {
     let router: Router<GatewayRequestContext>
-    let cache: CredentialCache
+    let cache: AuthCache
     let publicResponses: PublicResponseCache
     let passwordResets: PasswordResets
 
@@ -60,7 +60,7 @@ struct Gateway {
         let users = UserRepository(client: database, logger: logger)
         let sessions = SessionRepository(
             client: database, logger: logger, refreshLifetime: configuration.refreshTokenLifetime)
-        let cache = CredentialCache(lifetime: configuration.credentialCacheLifetime)
+        let cache = AuthCache(lifetime: configuration.authCacheLifetime)
         let tokens = await AccessTokens(secret: configuration.jwtSecret, lifetime: configuration.accessTokenLifetime)
         let invalidator = CacheInvalidator(cache: cache, nats: context.nats, logger: logger)
         let authenticator = Authenticator(

@@ -32,7 +32,7 @@ struct GatewayConfiguration: Sendable {
     /// `BCRYPT_COST`: bcrypt work factor (default 12).
     var bcryptCost: UInt8
     /// `KEY_CACHE_TTL_MS`: how long a resolved API key or tenant is cached (default 10000).
-    var credentialCacheLifetime: Duration
+    var authCacheLifetime: Duration
     /// `GATEWAY_PROXY_TIMEOUT_MS`: the longest wait for a provider's answer to start (default 310000).
     var proxyTimeout: Duration
     /// `TRUSTED_PROXY_HOPS`: load balancers or ingress proxies in front of the gateway that append
@@ -66,7 +66,7 @@ struct GatewayConfiguration: Sendable {
         passwordResetLifetime = .seconds(
             try environment.integer("PASSWORD_RESET_TTL_MINUTES", default: 60, range: 5...1440) * 60)
         bcryptCost = UInt8(try environment.integer("BCRYPT_COST", default: 12, range: 4...16))
-        credentialCacheLifetime = try environment.duration(
+        authCacheLifetime = try environment.duration(
             "KEY_CACHE_TTL_MS", defaultMilliseconds: 10_000, range: 0...300_000)
         trustedProxyHops = try environment.integer("TRUSTED_PROXY_HOPS", default: 0, range: 0...10)
         publicCacheMaxAge = try environment.integer("PUBLIC_CACHE_MAX_AGE_SECONDS", default: 60, range: 0...86_400)

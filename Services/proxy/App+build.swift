@@ -37,7 +37,10 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
         endpoints: [calls.endpoint, models.endpoint],
         dependencies: [HTTPClientService(client: client), usage],
         services: [
-            LeaseInvalidator(nats: context.nats, leases: leases),
+            // The vault's announcement of a credential change drops its lease at once.
+            SubjectListener.events(CredentialChanged.self, on: VaultSubjects.credentialChanged, nats: context.nats) {
+                leases.drop($0)
+            },
             OutboxRelay(
                 jetStream: context.nats.jetStream, database: context.database, interval: .seconds(2),
                 logger: context.logger),

@@ -24,7 +24,10 @@ func buildVault(_ configuration: VaultConfiguration, _ context: ServiceContext) 
     return ServiceDefinition(
         endpoints: credentials.endpoints + [release.endpoint] + admin.endpoints,
         services: [
-            ChangeListener(nats: context.nats, cache: cache, logger: context.logger),
+            // Any vault instance's change drops the cached ciphertext on every instance.
+            SubjectListener.events(CredentialChanged.self, on: VaultSubjects.credentialChanged, nats: context.nats) {
+                cache.evict(CredentialKey($0))
+            },
             RewrapWorker(jobs: jobs, pollInterval: configuration.rewrapPollInterval, logger: context.logger),
         ],
         metadata: ["keyVersion": String(configuration.currentKeyVersion)],

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import ServiceKit
 
@@ -5,19 +6,13 @@ import ServiceKit
 /// decryption, per request. Writes and deletes evict on every vault instance through
 /// `vault.events.credentials.changed`; entries also expire after a while.
 struct CiphertextCache: Sendable {
-    struct Key: Hashable, Sendable {
-        var tenant: UUID
-        var service: String
-        var name: String
-    }
-
-    let entries: InvalidatingCache<Key, StoredCredential>
+    let entries: InvalidatingCache<CredentialKey, StoredCredential>
 
     init(lifetime: Duration) {
         entries = InvalidatingCache(lifetime: lifetime, capacity: 200_000)
     }
 
-    func evict(_ key: Key) {
+    func evict(_ key: CredentialKey) {
         entries.evict(key)
     }
 }

@@ -101,8 +101,7 @@ struct VaultBench {
                         try await call(index)
                         index += inFlight
                         let elapsed = clock.now - sent
-                        samples.append(
-                            Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+                        samples.append(elapsed.seconds * 1e6)
                     }
                     return samples
                 }
@@ -110,9 +109,8 @@ struct VaultBench {
             return try await group.reduce(into: []) { $0 += $1 }.sorted()
         }
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return Result(
-            rate: Double(samples.count) / seconds, p50: samples[samples.count / 2],
+            rate: Double(samples.count) / elapsed.seconds, p50: samples[samples.count / 2],
             p99: samples[min(samples.count - 1, samples.count * 99 / 100)])
     }
 

@@ -79,8 +79,7 @@ struct OpsServer: Service {
             do {
                 let elapsed = try await database.ping(logger: logger)
                 databaseUp.record(1)
-                databasePing.record(
-                    Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                databasePing.record(elapsed.seconds)
             } catch {
                 databaseUp.record(0)
             }

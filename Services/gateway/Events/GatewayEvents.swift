@@ -28,7 +28,7 @@ enum GatewayEvents {
 
 /// Evicts locally at once and tells the other gateway instances.
 struct CacheInvalidator: Sendable {
-    let cache: CredentialCache
+    let cache: AuthCache
     let nats: NatsConnection
     let logger: Logger
 

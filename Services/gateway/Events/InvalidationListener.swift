@@ -2,29 +2,22 @@ import Contracts
 import Foundation
 import Logging
 import Messaging
+import ServiceKit
 import ServiceLifecycle
 
 /// Listens for ``GatewayEvents`` from every gateway instance and for the content service's
 /// public-content changes, and evicts cache entries.
 struct InvalidationListener: Service {
     let nats: NatsConnection
-    let cache: CredentialCache
+    let cache: AuthCache
     let publicResponses: PublicResponseCache
     let logger: Logger
 
     func run() async throws {
-        let subscriptions = [try nats.subscribe(GatewayEvents.all), try nats.subscribe(ContentEvents.publicChanged)]
-        try await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for subscription in subscriptions {
-                    group.addTask {
-                        for await message in subscription { handle(message) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            for subscription in subscriptions { try? subscription.unsubscribe() }
-        }
+        try await SubjectListener(
+            nats: nats, subjects: [GatewayEvents.all, ContentEvents.publicChanged], handle: handle
+        )
+        .run()
     }
 
     private func handle(_ message: NatsMessage) {

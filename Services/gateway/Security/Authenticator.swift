@@ -11,7 +11,7 @@ struct Authenticator: Sendable {
     static let apiKeyHeader = HTTPField.Name("x-api-key")!
 
     let adminAPIKey: String
-    let cache: CredentialCache
+    let cache: AuthCache
     let keys: APIKeyRepository
     let tenants: TenantRepository
     let sessions: SessionRepository

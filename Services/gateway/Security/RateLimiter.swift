@@ -1,4 +1,5 @@
 import Foundation
+import Messaging
 import Synchronization
 
 #if canImport(Glibc)
@@ -62,9 +63,7 @@ final class RateLimiter: Sendable {
 
     /// A bucket's tokens at `now`: what it held, plus what came in since, up to full.
     private func refilled(_ bucket: Bucket, at now: ContinuousClock.Instant) -> Double {
-        let elapsed = now - bucket.updated
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return min(full, bucket.tokens + seconds * perSecond)
+        min(full, bucket.tokens + (now - bucket.updated).seconds * perSecond)
     }
 
     private var full: Double { Double(limitPerMinute) }

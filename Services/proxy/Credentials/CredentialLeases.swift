@@ -9,14 +9,8 @@ import ServiceLifecycle
 /// lease is one audited release; a change or deletion of the credential (announced by the vault
 /// on `vault.events.credentials.changed`) drops the lease at once.
 struct CredentialLeases: Sendable {
-    struct Key: Hashable, Sendable {
-        var tenant: UUID
-        var service: String
-        var name: String
-    }
-
     let nats: NatsConnection
-    let leases: InvalidatingCache<Key, ReleasedCredential>
+    let leases: InvalidatingCache<CredentialKey, ReleasedCredential>
     let instanceID: String
     let logger: Logger
 
@@ -33,7 +27,7 @@ struct CredentialLeases: Sendable {
     func credential(tenant: UUID, service: String, name: String, routing: Routing, ticket: String?) async throws
         -> ReleasedCredential
     {
-        let key = Key(tenant: tenant, service: service, name: name)
+        let key = CredentialKey(tenant: tenant, service: service, name: name)
         let credential = try await leases.value(key) {
             var routing = routing
             routing.callerInstance = instanceID
@@ -63,25 +57,6 @@ struct CredentialLeases: Sendable {
     }
 
     func drop(_ event: CredentialChanged) {
-        leases.evict(Key(tenant: event.tenantId, service: event.service, name: event.name))
-    }
-}
-
-/// Drops leases when the vault announces a credential change.
-struct LeaseInvalidator: Service {
-    let nats: NatsConnection
-    let leases: CredentialLeases
-
-    func run() async throws {
-        let subscription = try nats.subscribe(VaultSubjects.credentialChanged)
-        await withGracefulShutdownHandler {
-            for await message in subscription {
-                if let event = try? JSONDecoder().decode(CredentialChanged.self, from: Data(message.payload)) {
-                    leases.drop(event)
-                }
-            }
-        } onGracefulShutdown: {
-            try? subscription.unsubscribe()
-        }
+        leases.evict(CredentialKey(event))
     }
 }

@@ -10,15 +10,11 @@ import ServiceKit
 /// `proxy.models`: the `service/model` ids a tenant's credentials reach, from each provider's
 /// model list (cached per tenant and service).
 struct ModelsHandler: Sendable {
-    struct Key: Hashable, Sendable {
-        var tenant: UUID
-        var service: String
-    }
-
     let leases: CredentialLeases
     let client: HTTPClient
     let configuration: ProxyConfiguration
-    let cache: InvalidatingCache<Key, [ModelList.Model]>
+    /// By the credential the list is asked with (the service's `default`).
+    let cache: InvalidatingCache<CredentialKey, [ModelList.Model]>
     let logger: Logger
 
     var endpoint: MicroService.Endpoint {
@@ -43,7 +39,7 @@ struct ModelsHandler: Sendable {
         -> [ModelList.Model]
     {
         guard let adapter = ProviderID(service: service)?.adapter else { return [] }
-        return try await cache.value(Key(tenant: tenant, service: service)) {
+        return try await cache.value(CredentialKey(tenant: tenant, service: service)) {
             let credential = try await leases.credential(
                 tenant: tenant, service: service, name: "default", routing: routing, ticket: ticket)
             let target: UpstreamRequest

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Messaging
 import Synchronization
 
 /// One call's ``CallProgress``, shared by the tasks that serve it, and its usage event.
@@ -41,7 +42,5 @@ final class CallTracker: Sendable {
             clientDisconnected: progress.failure == .clientLeft, at: at, requestId: call.requestID)
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-    }
+    private static func milliseconds(_ duration: Duration) -> Int { Int(duration.nanoseconds / 1_000_000) }
 }

@@ -25,7 +25,7 @@ struct ReleaseHandler: Sendable {
         let routing = try request.routing()
         let tenant = try routing.requireTenant()
         let ask = try request.decodeMessage(ResolveRequest.self)
-        let key = CiphertextCache.Key(tenant: tenant, service: ask.service, name: ask.name ?? "default")
+        let key = CredentialKey(tenant: tenant, service: ask.service, name: ask.name ?? "default")
         try checkTicket(request, routing: routing, for: key)
         guard
             let credential = try await cache.entries.value(
@@ -51,7 +51,7 @@ struct ReleaseHandler: Sendable {
     }
 
     /// A release needs the gateway's ticket for this tenant, call and credential (403 otherwise).
-    private func checkTicket(_ request: NatsMessage, routing: Routing, for key: CiphertextCache.Key) throws {
+    private func checkTicket(_ request: NatsMessage, routing: Routing, for key: CredentialKey) throws {
         let refusal: String?
         switch request.headers[ReleaseTicket.header].map({ tickets.verify($0) }) {
         case nil:

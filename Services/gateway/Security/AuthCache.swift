@@ -6,7 +6,7 @@ import ServiceKit
 /// for a few seconds, so a warm request needs no database query. Revocations and tenant changes evict
 /// entries at once, on every gateway instance, through ``GatewayEvents``; the time limit is the
 /// backstop if an event is lost.
-final class CredentialCache: Sendable {
+final class AuthCache: Sendable {
     let keys: InvalidatingCache<SHA256.Digest, ResolvedKey>
     let tenants: InvalidatingCache<UUID, Principal.TenantRef>
     /// Tenants by slug, for the public routes.
