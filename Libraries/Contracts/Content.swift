@@ -2,10 +2,11 @@ import Foundation
 import Messaging
 
 /// The content service's request subjects. The gateway authenticates, checks the route's module
-/// and role, and forwards the HTTP request: the body as the payload, path parameters in
-/// `Resource-Id` / ``ContentHeaders/key``, the query string in ``ContentHeaders/query``. The
+/// and role, and forwards the HTTP request: the body as the payload, its ``Routing`` (the id
+/// path parameter in ``Routing/resourceID``) and ``ContentRequestHeaders`` (a name path
+/// parameter, the query, on public routes the tenant's slug and the client's address). The
 /// content service does every other check (schemas, authorship, access types) and answers with
-/// the HTTP status in ``ContentHeaders/status``.
+/// its ``ContentReplyHead`` (the HTTP status and the payload's type).
 public enum ContentSubjects {
     public static let typesCreate = "content.types.create"
     public static let typesList = "content.types.list"
@@ -144,18 +145,94 @@ public struct PublicContentChanged: Codable, Sendable {
     public init(tenantId: UUID) { self.tenantId = tenantId }
 }
 
-/// Headers between the gateway and the content service.
-public enum ContentHeaders {
-    /// The request's query string, as the client sent it (percent-encoded).
-    public static let query = "Query"
-    /// A string path parameter (a type name, `<type>/<slug>`).
-    public static let key = "Resource-Key"
-    /// The HTTP status of a reply (default 200).
-    public static let status = "Status"
-    /// The content type of a reply's payload (default `application/json`).
-    public static let contentType = "Content-Type"
-    /// A client's address, for per-address rate limits on public forms.
-    public static let clientAddress = "Client-Address"
-    /// The tenant's slug on public routes (the links in mails name it).
-    public static let tenantSlug = "Tenant-Slug"
+/// What a request to the content service carries besides its ``Routing``.
+public struct ContentRequestHeaders: Sendable, Equatable {
+    /// A name path parameter (a type name, `<type>/<slug>`).
+    public var key: String?
+    /// The query string as the client sent it (percent-encoded); read it with ``query``.
+    public var queryString: String?
+    /// The tenant's slug, on public routes (the links in mails name it).
+    public var tenantSlug: String?
+    /// The client's address, on public routes (forms count submissions per address).
+    public var clientAddress: String?
+
+    public init(key: String? = nil, queryString: String? = nil, tenantSlug: String? = nil, clientAddress: String? = nil)
+    {
+        self.key = key
+        self.queryString = queryString
+        self.tenantSlug = tenantSlug
+        self.clientAddress = clientAddress
+    }
+
+    enum Header {
+        static let key = "Resource-Key"
+        static let query = "Query"
+        static let tenantSlug = "Tenant-Slug"
+        static let clientAddress = "Client-Address"
+    }
+
+    public init(headers: MessageHeaders) {
+        key = headers[Header.key].flatMap { $0.isEmpty ? nil : $0 }
+        queryString = headers[Header.query]
+        tenantSlug = headers[Header.tenantSlug].flatMap { $0.isEmpty ? nil : $0 }
+        clientAddress = headers[Header.clientAddress]
+    }
+
+    public var headers: MessageHeaders {
+        var headers = MessageHeaders()
+        if let key { headers[Header.key] = key }
+        if let queryString, !queryString.isEmpty { headers[Header.query] = queryString }
+        if let tenantSlug { headers[Header.tenantSlug] = tenantSlug }
+        if let clientAddress { headers[Header.clientAddress] = clientAddress }
+        return headers
+    }
+
+    /// The query's parameters, decoded (`+` as a space); the first of a repeated name counts.
+    public var query: [String: String] {
+        var values: [String: String] = [:]
+        for pair in (queryString ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            }
+            guard let name = parts.first.map(decode), !name.isEmpty, values[name] == nil else { continue }
+            values[name] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return values
+    }
+}
+
+/// The head of the content service's answer: the HTTP status and the payload's media type.
+public struct ContentReplyHead: Sendable, Equatable {
+    public var status: Int
+    public var contentType: String
+
+    public init(status: Int = 200, contentType: String = "application/json") {
+        self.status = status
+        self.contentType = contentType
+    }
+
+    enum Header {
+        static let status = "Status"
+        static let contentType = "Content-Type"
+    }
+
+    /// The head a reply carries (200 and JSON when it names neither).
+    public init(headers: MessageHeaders) throws(MalformedHeader) {
+        status = 200
+        if let text = headers[Header.status] {
+            guard let status = Int(text), (100...599).contains(status) else {
+                throw MalformedHeader(Header.status, "is not an HTTP status")
+            }
+            self.status = status
+        }
+        contentType = headers[Header.contentType] ?? "application/json"
+    }
+
+    public var headers: MessageHeaders {
+        var headers = MessageHeaders()
+        if status != 200 { headers[Header.status] = String(status) }
+        if contentType != "application/json" { headers[Header.contentType] = contentType }
+        return headers
+    }
 }

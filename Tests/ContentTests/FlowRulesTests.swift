@@ -69,9 +69,10 @@ struct ContentRequestTests {
     @Test("a query string: decoded, the first of a repeated name kept, empty values present")
     func query() {
         #expect(
-            ContentRequest.parse(query: "type=post&q=hello+world&tag=a%2Fb&tag=c&empty=&flag")
+            ContentRequestHeaders(queryString: "type=post&q=hello+world&tag=a%2Fb&tag=c&empty=&flag").query
                 == ["type": "post", "q": "hello world", "tag": "a/b", "empty": "", "flag": ""])
-        #expect(ContentRequest.parse(query: "") == [:])
+        #expect(ContentRequestHeaders(queryString: "").query == [:])
+        #expect(ContentRequestHeaders().query == [:])
     }
 
     @Test("who sees and manages what: API keys and moderators are privileged; authors manage their own")

@@ -46,7 +46,9 @@ struct TestGateway: Sendable {
         let logs = LogCapture()
         let logger = logs.logger(label: "gateway")
         let database = PostgresClient(
-            configuration: try DatabaseSettings.from(Environment(["DATABASE_URL": cluster.databaseURL])).configuration,
+            configuration: try DatabaseSettings.from(
+                Environment(["DATABASE_URL": cluster.databaseURL, "DATABASE_POOL_SIZE": "4"])
+            ).configuration,
             backgroundLogger: logger)
         let gatewayDatabase = PostgresClient(
             configuration: try DatabaseSettings.from(environment).configuration, backgroundLogger: logger)

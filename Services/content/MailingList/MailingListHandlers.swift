@@ -66,8 +66,7 @@ struct MailingListHandlers: Sendable {
             tenant: request.tenant, status: try request.choice("status", SubscriberStatus.self), page: query)
         var csv = query.after == nil ? Subscriber.csvHeader : ""
         for subscriber in page.items { csv += subscriber.csvLine }
-        var reply = Reply(payload: Array(csv.utf8))
-        reply.headers[ContentHeaders.contentType] = "text/csv; charset=utf-8"
+        var reply = Reply.payload(Array(csv.utf8), contentType: "text/csv; charset=utf-8")
         if let next = page.nextCursor { reply.headers[PageCursor.header] = next }
         return reply
     }

@@ -99,8 +99,6 @@ struct SceneHandlers: Sendable {
     private static func gltfReply(_ scene: Scene) throws -> Reply {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var reply = Reply(payload: Array(try encoder.encode(GLTFDocument(scene).json)))
-        reply.headers[ContentHeaders.contentType] = "model/gltf+json"
-        return reply
+        return .payload(Array(try encoder.encode(GLTFDocument(scene).json)), contentType: "model/gltf+json")
     }
 }

@@ -59,6 +59,7 @@ struct ContentRequest: Sendable {
     let routing: Routing
     let tenant: UUID
     let caller: Caller
+    let forwarded: ContentRequestHeaders
     let query: [String: String]
 
     init(_ message: NatsMessage) throws {
@@ -66,15 +67,16 @@ struct ContentRequest: Sendable {
         routing = try message.routing()
         tenant = try routing.requireTenant()
         caller = routing.caller
-        query = Self.parse(query: message.headers[ContentHeaders.query] ?? "")
+        forwarded = ContentRequestHeaders(headers: message.headers)
+        query = forwarded.query
     }
 
     /// The client's address as the gateway saw it (public forms count submissions per address).
-    var clientAddress: String { message.headers[ContentHeaders.clientAddress] ?? "unknown" }
+    var clientAddress: String { forwarded.clientAddress ?? "unknown" }
 
     /// The tenant's slug, which public routes carry.
     func tenantSlug() throws -> String {
-        guard let slug = message.headers[ContentHeaders.tenantSlug], !slug.isEmpty else {
+        guard let slug = forwarded.tenantSlug else {
             throw ServiceError.badRequest("the Tenant-Slug header is missing")
         }
         return slug
@@ -85,9 +87,7 @@ struct ContentRequest: Sendable {
 
     /// The string path parameter.
     func key() throws -> String {
-        guard let key = message.headers[ContentHeaders.key], !key.isEmpty else {
-            throw ServiceError.notFound("no such resource")
-        }
+        guard let key = forwarded.key else { throw ServiceError.notFound("no such resource") }
         return key
     }
 
@@ -135,19 +135,6 @@ struct ContentRequest: Sendable {
         }
         return PageQuery(limit: limit, after: after)
     }
-
-    static func parse(query: String) -> [String: String] {
-        var values: [String: String] = [:]
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String {
-                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
-            }
-            guard let name = parts.first.map(decode), !name.isEmpty, values[name] == nil else { continue }
-            values[name] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return values
-    }
 }
 
 /// A keyset page request: ids are UUIDv7, so the id orders by creation.
@@ -164,9 +151,14 @@ extension Reply {
     /// A JSON reply with an HTTP status other than 200.
     static func json(_ value: some Encodable, status: Int) throws -> Reply {
         var reply = try Reply.json(value)
-        reply.headers[ContentHeaders.status] = String(status)
+        reply.headers = ContentReplyHead(status: status).headers
         return reply
     }
 
-    static func status(_ status: Int) -> Reply { Reply(headers: [ContentHeaders.status: String(status)]) }
+    static func status(_ status: Int) -> Reply { Reply(headers: ContentReplyHead(status: status).headers) }
+
+    /// A reply whose payload is of another type than JSON.
+    static func payload(_ payload: [UInt8], contentType: String) -> Reply {
+        Reply(payload: payload, headers: ContentReplyHead(contentType: contentType).headers)
+    }
 }

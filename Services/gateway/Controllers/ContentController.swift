@@ -215,14 +215,12 @@ struct ContentClient: Sendable {
         _ subject: String, _ request: Request, _ context: GatewayRequestContext, id: Bool = false,
         key: String? = nil, body: Bool = false
     ) async throws -> Response {
-        var headers: MessageHeaders = [:]
-        if let key { headers[ContentHeaders.key] = key }
-        if let query = try Self.query(request.uri.query) { headers[ContentHeaders.query] = query }
+        let forwarded = ContentRequestHeaders(key: key, queryString: try Self.query(request.uri.query))
         let payload = body ? try await request.bodyBytes(context: context) : []
         let reply = try await service.call(
             subject, payload: payload, context: context, resourceID: id ? try context.parameters.id() : nil,
-            headers: headers)
-        return Self.response(reply)
+            headers: forwarded.headers)
+        return try Self.response(reply)
     }
 
     /// A public route's request: the tenant from the URL, no principal, the client's address.
@@ -233,26 +231,29 @@ struct ContentClient: Sendable {
         var routing = context.routing
         routing.tenant = tenant.id
         routing.caller = .anonymous
-        var headers = routing.headers
-        headers[ContentHeaders.tenantSlug] = tenant.slug
-        headers[ContentHeaders.clientAddress] = context.clientAddress
-        if let key { headers[ContentHeaders.key] = key }
-        if let query = try Self.query(request.uri.query) { headers[ContentHeaders.query] = query }
+        let forwarded = ContentRequestHeaders(
+            key: key, queryString: try Self.query(request.uri.query), tenantSlug: tenant.slug,
+            clientAddress: context.clientAddress)
         let payload = body ? try await request.bodyBytes(context: context) : []
-        return try await service.nats.request(subject, payload: payload, headers: headers, timeout: service.timeout)
+        return try await service.call(subject, payload: payload, routing: routing, headers: forwarded.headers)
     }
 
     /// A request of the caller's own, with a query string of the gateway's making.
     func call(_ subject: String, _ context: GatewayRequestContext, query: String) async throws -> NatsMessage {
-        try await service.call(subject, context: context, headers: query.isEmpty ? [:] : [ContentHeaders.query: query])
+        try await service.call(subject, context: context, headers: ContentRequestHeaders(queryString: query).headers)
     }
 
-    static func response(_ reply: NatsMessage) -> Response {
-        let status = reply.headers[ContentHeaders.status].flatMap(Int.init) ?? 200
-        guard status != 204 else { return Response(status: .noContent) }
+    /// The content service's answer as the response: its status, its type, its payload.
+    static func response(_ reply: NatsMessage) throws -> Response {
+        let head: ContentReplyHead
+        do {
+            head = try ContentReplyHead(headers: reply.headers)
+        } catch {
+            throw Problem(.badGateway, "the content service answered \(error)")
+        }
+        guard head.status != 204 else { return Response(status: .noContent) }
         return Response(
-            status: .init(code: status),
-            headers: [.contentType: reply.headers[ContentHeaders.contentType] ?? "application/json"],
+            status: .init(code: head.status), headers: [.contentType: head.contentType],
             body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
     }
 

@@ -33,7 +33,7 @@ struct FormsController: Sendable {
                 errors: [403: "The tenant's contact module is off", 429: "Too many messages from this address"])
         ) { request, context in
             let tenant = try await authenticator.publicTenant(context, module: .contact)
-            return ContentClient.response(
+            return try ContentClient.response(
                 try await client.public(ContentSubjects.contactSubmit, request, context, tenant: tenant, body: true))
         }
         api.add(
@@ -90,7 +90,7 @@ struct FormsController: Sendable {
                 errors: [403: "The tenant's mailing_list module is off", 429: "Too many sign-ups from this address"])
         ) { request, context in
             let tenant = try await authenticator.publicTenant(context, module: .mailingList)
-            return ContentClient.response(
+            return try ContentClient.response(
                 try await client.public(
                     ContentSubjects.mailingListSubscribe, request, context, tenant: tenant, body: true))
         }
@@ -106,7 +106,7 @@ struct FormsController: Sendable {
                     errors: [400: "The link is invalid, of another tenant, or expired"])
             ) { request, context in
                 let tenant = try await authenticator.publicTenant(context, module: .mailingList)
-                return ContentClient.response(try await client.public(subject, request, context, tenant: tenant))
+                return try ContentClient.response(try await client.public(subject, request, context, tenant: tenant))
             }
         }
         let status = Operation.Parameter(

@@ -9,13 +9,21 @@ struct ServiceClient: Sendable {
     let nats: NatsConnection
     var timeout: Duration = .seconds(10)
 
-    /// `headers` go along with the routing headers (a route's own, e.g. a query string).
+    /// A request on behalf of the route's caller; `headers` go along with its routing (a
+    /// service's own, e.g. ``ContentRequestHeaders``).
     func call(
         _ subject: String, payload: some ContiguousBytes = [UInt8](), context: GatewayRequestContext,
-        resourceID: UUID? = nil, headers extra: MessageHeaders = [:]
+        resourceID: UUID? = nil, headers: MessageHeaders = [:]
     ) async throws -> NatsMessage {
         var routing = context.routing
         routing.resourceID = resourceID
+        return try await call(subject, payload: payload, routing: routing, headers: headers)
+    }
+
+    /// The one way every request to a service goes: its routing, and the service's own headers.
+    func call(
+        _ subject: String, payload: some ContiguousBytes = [UInt8](), routing: Routing, headers extra: MessageHeaders
+    ) async throws -> NatsMessage {
         var headers = routing.headers
         for field in extra.fields { headers[field.name] = field.value }
         return try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)

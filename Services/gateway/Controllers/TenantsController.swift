@@ -135,13 +135,17 @@ struct TenantsController: Sendable {
         let id = try context.parameters.id()
         guard try await tenants.markDeleting(id) else { throw Problem.notFound("no such tenant") }
         invalidator.tenantChanged(id)
-        let headers = Routing(requestID: context.requestID, tenant: id, caller: .platformAdmin).headers
+        let routing = {
+            var routing = context.routing
+            routing.tenant = id
+            return routing
+        }()
+        let services = ServiceClient(nats: nats, timeout: .seconds(30))
         let failures = await withTaskGroup(of: String?.self) { group in
             for service in ServiceName.backends {
                 group.addTask {
                     do {
-                        _ = try await nats.request(
-                            Subjects.tenantDeletion(service), headers: headers, timeout: .seconds(30))
+                        _ = try await services.call(Subjects.tenantDeletion(service), routing: routing, headers: [:])
                         return nil
                     } catch {
                         logger.error(
