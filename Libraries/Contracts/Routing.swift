@@ -121,20 +121,10 @@ public struct Routing: Sendable, Equatable {
         case .platformAdmin?:
             caller = .platformAdmin
         case .apiKey?:
-            guard let id = try Self.uuid(headers, Header.principalID) else {
-                throw MalformedHeader(Header.principalID, "is missing")
-            }
-            guard let role = headers[Header.principalRole].flatMap(KeyRole.init(rawValue:)) else {
-                throw MalformedHeader(Header.principalRole, "names no API key role")
-            }
+            let (id, role) = try Self.principal(headers, role: KeyRole.self, "names no API key role")
             caller = .apiKey(id: id, role: role)
         case .user?:
-            guard let id = try Self.uuid(headers, Header.principalID) else {
-                throw MalformedHeader(Header.principalID, "is missing")
-            }
-            guard let role = headers[Header.principalRole].flatMap(UserRole.init(rawValue:)) else {
-                throw MalformedHeader(Header.principalRole, "names no user role")
-            }
+            let (id, role) = try Self.principal(headers, role: UserRole.self, "names no user role")
             caller = .user(id: id, role: role)
         }
     }
@@ -179,6 +169,19 @@ public struct Routing: Sendable, Equatable {
     public static let loggedHeaders: [(header: String, key: String)] = [
         (Header.requestID, "request.id"), (Header.tenantID, "tenant.id"), (Header.traceParent, "trace.parent"),
     ]
+
+    /// An API key's or user's id and role.
+    private static func principal<Role: RawRepresentable<String>>(
+        _ headers: MessageHeaders, role: Role.Type, _ unknownRole: String
+    ) throws(MalformedHeader) -> (UUID, Role) {
+        guard let id = try uuid(headers, Header.principalID) else {
+            throw MalformedHeader(Header.principalID, "is missing")
+        }
+        guard let role = headers[Header.principalRole].flatMap(Role.init(rawValue:)) else {
+            throw MalformedHeader(Header.principalRole, unknownRole)
+        }
+        return (id, role)
+    }
 
     private static func uuid(_ headers: MessageHeaders, _ name: String) throws(MalformedHeader) -> UUID? {
         guard let text = headers[name] else { return nil }

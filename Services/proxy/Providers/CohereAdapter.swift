@@ -13,13 +13,8 @@ struct CohereAdapter: ProviderAdapter {
         path: String, api: ClientAPI, model: String?, credential: ReleasedCredential,
         clientHeaders: [String: String], policy: BaseURLPolicy
     ) throws(ServiceError) -> UpstreamRequest {
-        let base = try baseURL(credential, policy: policy)
-        var headers = Self.jsonHeaders
-        addBearerAuthentication(credential, to: &headers)
-        addCredentialHeaders(credential, to: &headers)
-        return UpstreamRequest(
-            url: base.url + relativePath(path, api: api, openAIPrefix: "/compatibility/v1", base: base),
-            headers: headers)
+        try bearerRequest(
+            path: path, api: api, openAIPrefix: "/compatibility/v1", credential: credential, policy: policy)
     }
 
     /// Cohere's own model list (`{models: [{name}]}`).

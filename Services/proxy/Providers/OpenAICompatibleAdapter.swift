@@ -15,12 +15,7 @@ struct OpenAICompatibleAdapter: ProviderAdapter {
         path: String, api: ClientAPI, model: String?, credential: ReleasedCredential,
         clientHeaders: [String: String], policy: BaseURLPolicy
     ) throws(ServiceError) -> UpstreamRequest {
-        let base = try baseURL(credential, policy: policy)
-        var headers = Self.jsonHeaders
-        addBearerAuthentication(credential, to: &headers)
-        addCredentialHeaders(credential, to: &headers)
-        return UpstreamRequest(
-            url: base.url + relativePath(path, api: api, openAIPrefix: openAIPrefix, base: base), headers: headers)
+        try bearerRequest(path: path, api: api, openAIPrefix: openAIPrefix, credential: credential, policy: policy)
     }
 
     func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing {

@@ -94,6 +94,19 @@ extension ProviderAdapter {
         }
     }
 
+    /// A request authenticated with a bearer key, to `path` under the base URL (an OpenAI-API
+    /// path under the provider's OpenAI-compatible root `openAIPrefix`).
+    func bearerRequest(
+        path: String, api: ClientAPI, openAIPrefix: String, credential: ReleasedCredential, policy: BaseURLPolicy
+    ) throws(ServiceError) -> UpstreamRequest {
+        let base = try baseURL(credential, policy: policy)
+        var headers = Self.jsonHeaders
+        addBearerAuthentication(credential, to: &headers)
+        addCredentialHeaders(credential, to: &headers)
+        return UpstreamRequest(
+            url: base.url + relativePath(path, api: api, openAIPrefix: openAIPrefix, base: base), headers: headers)
+    }
+
     /// `Authorization: Bearer <key>` (none for a keyless local server), and OpenAI's organization
     /// and project headers when the credential names them.
     func addBearerAuthentication(_ credential: ReleasedCredential, to headers: inout HTTPHeaders) {
