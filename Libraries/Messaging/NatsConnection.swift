@@ -208,7 +208,7 @@ public final class NatsConnection: @unchecked Sendable {
     public func subscribe(_ subject: String, queue: String? = nil, bufferSize: Int = 4096) throws(NatsError)
         -> Subscription
     {
-        let messages = MessageQueue(capacity: bufferSize)
+        let messages = AsyncQueue<NatsMessage>(capacity: bufferSize)
         let handle = try Self.subscribe(
             pointer, subject: subject, queue: queue,
             sink: MessageSink(deliver: messages.deliver, complete: messages.finish))

@@ -37,10 +37,10 @@ public final class Subscription: AsyncSequence, Sendable {
     public typealias Element = NatsMessage
 
     let handle: SubscriptionHandle
-    private let queue: MessageQueue
+    private let queue: AsyncQueue<NatsMessage>
     public let queueGroup: String?
 
-    init(handle: SubscriptionHandle, queue: MessageQueue, queueGroup: String?) {
+    init(handle: SubscriptionHandle, queue: AsyncQueue<NatsMessage>, queueGroup: String?) {
         self.handle = handle
         self.queue = queue
         self.queueGroup = queueGroup

@@ -43,3 +43,24 @@ struct OneShotTests {
         #expect(await patient.value == 7)
     }
 }
+
+@Suite("Async queues")
+struct AsyncQueueTests {
+    @Test("elements in order; a batch taken without waiting; after finish the rest, then nil")
+    func order() async {
+        let queue = AsyncQueue<Int>(capacity: 3)
+        for value in 1...5 { queue.deliver(value) }
+        #expect(queue.droppedCount == 2, "past its capacity an element is dropped and counted")
+        #expect(await queue.next() == 1)
+        #expect(queue.take(upTo: 10) == [2, 3])
+        #expect(queue.take(upTo: 10).isEmpty)
+        let waiting = Task { await queue.next() }
+        queue.deliver(6)
+        #expect(await waiting.value == 6, "a waiting task gets the element directly")
+        queue.deliver(7)
+        queue.finish()
+        queue.deliver(8)
+        #expect(await queue.next() == 7, "what was buffered before the finish still comes")
+        #expect(await queue.next() == nil)
+    }
+}

@@ -1,12 +1,10 @@
 import Contracts
-import DequeModule
 import Foundation
 import Logging
 import Messaging
 import PostgresNIO
 import ServiceKit
 import ServiceLifecycle
-import Synchronization
 
 /// Publishes one usage event per call to JetStream (`usage.events.<tenant>`, `Nats-Msg-Id` = the
 /// request id), off the calls' path: a call hands its event over and is done; this service
@@ -19,8 +17,8 @@ final class UsagePublisher: Service, Sendable {
     private let database: PostgresClient
     private let logger: Logger
     private let batchSize: Int
-    private let state = Mutex<(queue: Deque<UsageEvent>, waiter: CheckedContinuation<Void, Never>?, closed: Bool)>(
-        ([], nil, false))
+    /// Unbounded: an event is never dropped here (its call is done; the outbox is the fallback).
+    private let queue = AsyncQueue<UsageEvent>(capacity: .max)
 
     init(jetStream: JetStream, database: PostgresClient, logger: Logger, batchSize: Int = 256) {
         self.jetStream = jetStream
@@ -29,53 +27,19 @@ final class UsagePublisher: Service, Sendable {
         self.batchSize = batchSize
     }
 
-    /// Hands an event over (never blocks, never fails: a closed publisher writes to the outbox itself).
+    /// Hands an event over; never blocks, never fails.
     func submit(_ event: UsageEvent) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.queue.append(event)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        queue.deliver(event)
     }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            while true {
-                let batch = await nextBatch()
-                if batch.isEmpty { return }
-                await publish(batch)
+            // Until shut down and every event handed over before is published.
+            while let first = await queue.next() {
+                await publish([first] + queue.take(upTo: batchSize - 1))
             }
         } onGracefulShutdown: {
-            let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.closed = true
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
-        }
-    }
-
-    /// The events waiting (up to `batchSize`); waits for one if there are none; empty when closed and drained.
-    private func nextBatch() async -> [UsageEvent] {
-        while true {
-            let batch = state.withLock { state -> [UsageEvent]? in
-                if !state.queue.isEmpty {
-                    let count = min(batchSize, state.queue.count)
-                    defer { state.queue.removeFirst(count) }
-                    return Array(state.queue.prefix(count))
-                }
-                return state.closed ? [] : nil
-            }
-            if let batch { return batch }
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state in
-                    if !state.queue.isEmpty || state.closed { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
+            self.queue.finish()
         }
     }
 

@@ -1,19 +1,21 @@
 import DequeModule
 import Synchronization
 
-/// The bounded buffer between a libnats delivery thread and the tasks consuming a subscription.
+/// A bounded buffer between producers that must not wait (a libnats delivery thread, a call
+/// handing over its usage event) and the tasks that consume it: a subscription's messages, the
+/// usage publisher's events.
 ///
-/// Unlike `AsyncStream`, several tasks may wait on it at once: a message goes straight to a
+/// Unlike `AsyncStream`, several tasks may wait on it at once: an element goes straight to a
 /// waiting task (one thread hop), or into the buffer when all are busy; when the buffer is full
-/// the message is dropped and counted, as NATS does for a slow consumer.
-final class MessageQueue: Sendable {
+/// the element is dropped and counted, as NATS does for a slow consumer.
+package final class AsyncQueue<Element: Sendable>: Sendable {
     private struct Waiter {
         var id: UInt64
-        var continuation: CheckedContinuation<NatsMessage?, Never>
+        var continuation: CheckedContinuation<Element?, Never>
     }
 
     private struct State {
-        var buffer = Deque<NatsMessage>()
+        var buffer = Deque<Element>()
         var waiters = Deque<Waiter>()
         var finished = false
         var dropped = 0
@@ -23,14 +25,15 @@ final class MessageQueue: Sendable {
     private let capacity: Int
     private let state = Mutex(State())
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = capacity
     }
 
-    var droppedCount: Int { state.withLock { $0.dropped } }
+    package var droppedCount: Int { state.withLock { $0.dropped } }
 
-    /// Called on the delivery thread.
-    func deliver(_ message: NatsMessage) {
+    /// Hands an element over, never waiting (on a libnats delivery thread, say); dropped once
+    /// the queue has finished.
+    package func deliver(_ message: Element) {
         let waiter = state.withLock { state -> Waiter? in
             guard !state.finished else { return nil }
             if let waiter = state.waiters.popFirst() { return waiter }
@@ -44,8 +47,8 @@ final class MessageQueue: Sendable {
         waiter?.continuation.resume(returning: message)
     }
 
-    /// No more messages will come: waiting tasks get `nil` once the buffer is empty.
-    func finish() {
+    /// No more elements will come: waiting tasks get `nil` once the buffer is empty.
+    package func finish() {
         let waiters = state.withLock { state in
             state.finished = true
             defer { state.waiters.removeAll() }
@@ -54,16 +57,25 @@ final class MessageQueue: Sendable {
         for waiter in waiters { waiter.continuation.resume(returning: nil) }
     }
 
-    /// The next message, or `nil` when the subscription has ended or the task is cancelled.
-    func next() async -> NatsMessage? {
+    /// Up to `count` buffered elements, without waiting.
+    package func take(upTo count: Int) -> [Element] {
+        state.withLock { state in
+            let taken = Array(state.buffer.prefix(count))
+            state.buffer.removeFirst(taken.count)
+            return taken
+        }
+    }
+
+    /// The next element, or `nil` when the queue has finished and is empty, or the task is cancelled.
+    package func next() async -> Element? {
         if let message = state.withLock({ $0.buffer.popFirst() }) { return message }
         let id = state.withLock { state in
             state.nextWaiterID &+= 1
             return state.nextWaiterID
         }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<NatsMessage?, Never>) in
-                let immediate = state.withLock { state -> NatsMessage?? in
+            await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
+                let immediate = state.withLock { state -> Element?? in
                     if let message = state.buffer.popFirst() { return .some(message) }
                     if state.finished || Task.isCancelled { return .some(nil) }
                     state.waiters.append(Waiter(id: id, continuation: continuation))
