@@ -41,9 +41,10 @@ final class ConnectionEvents: Sendable {
         closed.set(())
     }
 
-    /// Returns when the connection has closed (or the waiting task is cancelled).
+    /// Returns when the connection has closed (a cancelled task waits too: drain and close
+    /// promise a closed connection).
     func waitUntilClosed() async {
-        await closed.wait()
+        await closed.value()
     }
 }
 

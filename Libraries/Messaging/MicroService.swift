@@ -149,11 +149,18 @@ public final class MicroService: Service, Sendable {
         metrics.record(duration, outcome: failure.map { String($0.code.httpStatus) })
     }
 
+    /// The error the requester gets; the cause of one stays here, in this service's log.
     private func serviceError(_ error: any Error, _ endpoint: Endpoint, _ message: NatsMessage) -> ServiceError {
-        if let error = error as? ServiceError { return error }
         var metadata: Logger.Metadata = ["nats.subject": "\(endpoint.subject)", "endpoint": "\(endpoint.name)"]
         for (header, key) in loggedHeaders {
             if let value = message.headers[header] { metadata[key] = "\(value)" }
+        }
+        if let error = error as? ServiceError {
+            if let cause = error.underlying {
+                metadata["cause"] = "\(String(reflecting: cause))"
+                logger.warning("answered \(error.code): \(error.message)", metadata: metadata)
+            }
+            return error
         }
         logger.error("handler failed: \(String(reflecting: error))", metadata: metadata)
         return .internalError

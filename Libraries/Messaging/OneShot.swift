@@ -49,6 +49,22 @@ public final class OneShot<Value: Sendable>: Sendable {
         if let value { action(value) }
     }
 
+    /// The value, when it is set, however long that takes: the waiting task's cancellation does
+    /// not end the wait (for a waiter that must see the outcome, as a stream's end or a close).
+    public func value() async -> Value {
+        let value = await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Value? in
+                if let value = state.value { return value }
+                state.nextWaiter += 1
+                state.waiters[state.nextWaiter] = continuation
+                return nil
+            }
+            if let now { continuation.resume(returning: now) }
+        }
+        // Only `set` resumes a waiter registered here, and with the value.
+        return value!
+    }
+
     /// The value, when it is set; nil if the waiting task is cancelled first.
     public func wait() async -> Value? {
         let id = state.withLock { state in

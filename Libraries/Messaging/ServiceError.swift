@@ -50,9 +50,6 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         /// The HTTP status the gateway answers with.
         public var httpStatus: Int { base.rawValue }
 
-        /// The caller's mistake (a 4xx): nothing failed, nothing was done.
-        public var isClientError: Bool { base.rawValue < 500 }
-
         /// The code an HTTP status on the wire names (an unknown one: the nearest of its class).
         init(httpStatus: Int) {
             base = Base(rawValue: httpStatus) ?? (httpStatus < 500 ? .badRequest : .internalError)
@@ -79,9 +76,8 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         self.underlying = underlying
     }
 
-    public var description: String {
-        "\(code) \(message)" + (underlying.map { " (\(String(reflecting: $0)))" } ?? "")
-    }
+    /// The code and the message (what travels; never the underlying cause).
+    public var description: String { "\(code) \(message)" }
 
     /// Equal code, message and retry time (the underlying cause stays with the raiser).
     public static func == (lhs: ServiceError, rhs: ServiceError) -> Bool {

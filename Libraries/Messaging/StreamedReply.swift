@@ -205,6 +205,11 @@ extension NatsConnection {
                     try await body(writer)
                     outcome = .finished
                 } catch let error as ServiceError {
+                    if let cause = error.underlying {
+                        self.logger.warning(
+                            "stream ended with \(error.code): \(error.message)",
+                            metadata: ["nats.subject": "\(request.subject)", "cause": "\(String(reflecting: cause))"])
+                    }
                     outcome = .failed(error)
                 } catch is CancellationError {
                     outcome = .cancelled
@@ -215,8 +220,9 @@ extension NatsConnection {
                 }
                 race.set(outcome)
             }
-            // Nil only when this task is cancelled, which cancels the handler too.
-            let first = await race.wait() ?? .cancelled
+            // Cancelling this task cancels the handler, which then settles the race itself:
+            // whatever it ends with (a finished answer, an error) still goes to the requester.
+            let first = await race.value()
             group.cancelAll()
             return first
         }

@@ -14,8 +14,8 @@ func buildGateway(
     try await context.nats.jetStream.ensureOwnStream(MailEvents.stream, logger: context.logger)
     let gateway = try await Gateway(configuration, context)
     var services: [any Service] = [
-        InvalidationListener(
-            nats: context.nats, cache: gateway.cache, publicResponses: gateway.publicResponses, logger: context.logger),
+        CacheInvalidations(cache: gateway.cache, publicResponses: gateway.publicResponses, logger: context.logger)
+            .listener(nats: context.nats),
         gateway.passwordResets,
         buildApplication(
             configuration, router: gateway.router, logger: context.logger, onServerRunning: onServerRunning),

@@ -44,6 +44,23 @@ struct OneShotTests {
     }
 }
 
+extension OneShotTests {
+    @Test("value() waits through its task's cancellation and returns the value once set")
+    func valueIgnoresCancellation() async {
+        let shot = OneShot<Int>()
+        let started = OneShot<Void>()
+        let waiter = Task {
+            started.set(())
+            return await shot.value()
+        }
+        await started.wait()
+        waiter.cancel()
+        try? await Task.sleep(for: .milliseconds(20))
+        shot.set(9)
+        #expect(await waiter.value == 9)
+    }
+}
+
 @Suite("Async queues")
 struct AsyncQueueTests {
     @Test("elements in order; a batch taken without waiting; after finish the rest, then nil")

@@ -82,7 +82,7 @@ struct ContentRequest: Sendable {
         return slug
     }
 
-    /// The `Resource-Id` path parameter (404 when it is not a UUID: no such resource).
+    /// The id path parameter (404 when the request names none: no such resource).
     func id() throws -> UUID { try routing.requireResource() }
 
     /// The string path parameter.

@@ -245,16 +245,20 @@ struct ContentClient: Sendable {
 
     /// The content service's answer as the response: its status, its type, its payload.
     static func response(_ reply: NatsMessage) throws -> Response {
-        let head: ContentReplyHead
-        do {
-            head = try ContentReplyHead(headers: reply.headers)
-        } catch {
-            throw Problem(.badGateway, "the content service answered \(error)")
-        }
+        let head = try Self.head(reply)
         guard head.status != 204 else { return Response(status: .noContent) }
         return Response(
             status: .init(code: head.status), headers: [.contentType: head.contentType],
             body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
+    }
+
+    /// The head of the content service's answer (a malformed one is a 502).
+    static func head(_ reply: NatsMessage) throws -> ContentReplyHead {
+        do {
+            return try ContentReplyHead(headers: reply.headers)
+        } catch {
+            throw Problem(.badGateway, "the content service answered \(error)")
+        }
     }
 
     /// A path parameter that names something (a type, a slug, a tenant): the characters names

@@ -85,7 +85,7 @@ struct PublicContent: Sendable {
         let entry = try await cache.entries.value(cacheKey) {
             let reply = try await client.public(subject, request, context, tenant: tenant, key: key)
             return PublicResponseCache.Entry(
-                contentType: (try? ContentReplyHead(headers: reply.headers))?.contentType ?? "application/json",
+                contentType: try ContentClient.head(reply).contentType,
                 body: reply.payload, etag: PublicResponseCache.etag(reply.payload))
         }
         guard let entry else { throw Problem.notFound() }

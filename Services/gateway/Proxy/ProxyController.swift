@@ -176,7 +176,8 @@ struct ProxyController: Sendable {
     /// A client that goes away tells the proxy to stop the upstream call.
     private func relay(_ reply: StreamedReply) async throws -> Response {
         guard let head = try? UpstreamHead(headers: reply.head.headers) else {
-            throw Problem(.badGateway, "the proxy answered nothing")
+            reply.stop()
+            throw Problem(.badGateway, "the proxy's answer named no upstream status")
         }
         var headers = HTTPFields()
         for field in head.passed {

@@ -42,7 +42,7 @@ struct CallHandler: Sendable {
                 path: route.path, api: route.api, model: route.model, credential: credential,
                 clientHeaders: route.clientHeaders, policy: configuration.baseURLs)
             try await forward(call, to: upstream, writer: writer, tracker: tracker)
-        } catch let error as ServiceError where error.code.isClientError {
+        } catch let error as ServiceError where [.badRequest, .notFound, .unprocessable].contains(error.code) {
             throw error  // the client's mistake, found before anything was sent: nothing to meter
         } catch  where writer.isCancelled || Task.isCancelled {
             tracker.update { $0.failed(.clientLeft) }

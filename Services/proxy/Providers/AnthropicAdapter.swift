@@ -28,10 +28,4 @@ struct AnthropicAdapter: ProviderAdapter {
         return UpstreamRequest(
             url: base.url + relativePath(path, api: api, openAIPrefix: "/v1", base: base), headers: headers)
     }
-
-    func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing {
-        .ask(
-            try request(
-                path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [:], policy: policy))
-    }
 }

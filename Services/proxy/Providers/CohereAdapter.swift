@@ -16,11 +16,4 @@ struct CohereAdapter: ProviderAdapter {
         try bearerRequest(
             path: path, api: api, openAIPrefix: "/compatibility/v1", credential: credential, policy: policy)
     }
-
-    /// Cohere's own model list (`{models: [{name}]}`).
-    func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing {
-        .ask(
-            try request(
-                path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [:], policy: policy))
-    }
 }

@@ -18,6 +18,7 @@ struct OpenAICompatibleAdapter: ProviderAdapter {
         try bearerRequest(path: path, api: api, openAIPrefix: openAIPrefix, credential: credential, policy: policy)
     }
 
+    /// The OpenAI API's `/v1/models` under the provider's OpenAI-compatible root.
     func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing {
         .ask(
             try request(

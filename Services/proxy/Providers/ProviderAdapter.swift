@@ -18,7 +18,8 @@ protocol ProviderAdapter: Sendable {
         clientHeaders: [String: String], policy: BaseURLPolicy
     ) throws(ServiceError) -> UpstreamRequest
 
-    /// How to learn the models a credential reaches.
+    /// How to learn the models a credential reaches (default: ask the provider's own
+    /// `/v1/models`).
     func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing
 }
 
@@ -53,6 +54,12 @@ extension ProviderID {
 }
 
 extension ProviderAdapter {
+    func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing {
+        .ask(
+            try request(
+                path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [:], policy: policy))
+    }
+
     /// The usage format of an answer to `api`.
     func format(for api: ClientAPI) -> UsageFormat {
         switch api {

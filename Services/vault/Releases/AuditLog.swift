@@ -39,8 +39,7 @@ final class AuditLog: Sendable {
             return !state.writing
         }
         if leads { await writeUntilEmpty() }
-        guard let result = await outcome.wait() else { throw CancellationError() }
-        try result.get()
+        try await outcome.value().get()
     }
 
     private func writeUntilEmpty() async {

@@ -3,24 +3,22 @@ import Foundation
 import Logging
 import Messaging
 import ServiceKit
-import ServiceLifecycle
 
-/// Listens for ``GatewayEvents`` from every gateway instance and for the content service's
-/// public-content changes, and evicts cache entries.
-struct InvalidationListener: Service {
-    let nats: NatsConnection
+/// What evicts the gateway's cache entries: ``GatewayEvents`` from every gateway instance and
+/// the content service's public-content changes, heard by a ``SubjectListener``.
+struct CacheInvalidations: Sendable {
+    static let subjects = [GatewayEvents.all, ContentEvents.publicChanged]
+
     let cache: AuthCache
     let publicResponses: PublicResponseCache
     let logger: Logger
 
-    func run() async throws {
-        try await SubjectListener(
-            nats: nats, subjects: [GatewayEvents.all, ContentEvents.publicChanged], handle: handle
-        )
-        .run()
+    /// The listener every gateway instance runs.
+    func listener(nats: NatsConnection) -> SubjectListener {
+        SubjectListener(nats: nats, subjects: Self.subjects, handle: handle)
     }
 
-    private func handle(_ message: NatsMessage) {
+    @Sendable func handle(_ message: NatsMessage) {
         let decoder = JSONDecoder()
         switch message.subject {
         case GatewayEvents.keysRevoked:
