@@ -328,7 +328,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContentTests",
-            dependencies: ["Content", "Contracts", "Messaging"],
+            dependencies: ["Content", "Contracts", "Messaging", "JSONSchema"],
             path: "Tests/ContentTests",
             swiftSettings: swiftSettings
         ),

@@ -91,23 +91,39 @@ public actor PostgresServer {
 
     private static func startPrivateCluster() async throws -> URLComponents {
         let binaries = try postgresBinaries()
-        let port = Loopback.freePort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "strongbox-pg-\(getpid())-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let data = directory.appendingPathComponent("data").path
+        let log = directory.appendingPathComponent("log").path
         let asRoot = getuid() == 0
         if asRoot { try await run("/bin/chown", ["postgres:postgres", directory.path]) }
         try await run(
             binaries + "/initdb", ["-D", data, "--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
             asPostgres: asRoot)
-        try await run(
-            binaries + "/pg_ctl",
-            [
-                "-D", data, "-l", directory.appendingPathComponent("log").path, "-w", "-o",
-                "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
-                "start",
-            ], asPostgres: asRoot)
+        // A free port can be taken before PostgreSQL binds it (an outgoing connection of another
+        // test gets the same ephemeral port): then try another.
+        var attempt = 1
+        var port: Int
+        while true {
+            port = Loopback.freePort()
+            do {
+                try await run(
+                    binaries + "/pg_ctl",
+                    [
+                        "-D", data, "-l", log, "-w", "-o",
+                        "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+                        "start",
+                    ], asPostgres: asRoot)
+                break
+            } catch
+                where attempt < 5
+                && ((try? String(contentsOfFile: log, encoding: .utf8))?.contains("Address already in use") ?? false)
+            {
+                attempt += 1
+                try? FileManager.default.removeItem(atPath: log)
+            }
+        }
         stopAtExit(pgCtl: binaries + "/pg_ctl", data: data, directory: directory.path, asPostgres: asRoot)
         var url = URLComponents()
         url.scheme = "postgres"

@@ -4,7 +4,9 @@ import ServiceLifecycle
 
 /// Hears every message on some subjects (no queue group: every instance hears each one) until
 /// the service shuts down: what keeps caches true across instances when one of them announces
-/// a change.
+/// a change. Messages are handled on the subscription's delivery thread, as they arrive: an
+/// eviction waits behind no busy task, so the instance that announced a change has answered its
+/// client after the others have heard of it, in practice. Handlers must be quick and not block.
 public struct SubjectListener: Service {
     let nats: NatsConnection
     let subjects: [String]
@@ -27,17 +29,8 @@ public struct SubjectListener: Service {
     }
 
     public func run() async throws {
-        let subscriptions = try subjects.map { try nats.subscribe($0) }
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for subscription in subscriptions {
-                    group.addTask {
-                        for await message in subscription { handle(message) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            for subscription in subscriptions { try? subscription.unsubscribe() }
-        }
+        let subscriptions = try subjects.map { try nats.subscribe($0, inline: handle) }
+        try? await gracefulShutdown()
+        for subscription in subscriptions { try? subscription.unsubscribe() }
     }
 }
