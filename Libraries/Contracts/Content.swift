@@ -180,10 +180,10 @@ public struct ContentRequestHeaders: Sendable, Equatable {
 
     public var headers: MessageHeaders {
         var headers = MessageHeaders()
-        if let key { headers[Header.key] = key }
-        if let queryString, !queryString.isEmpty { headers[Header.query] = queryString }
-        if let tenantSlug { headers[Header.tenantSlug] = tenantSlug }
-        if let clientAddress { headers[Header.clientAddress] = clientAddress }
+        if let key { headers.add(Header.key, key) }
+        if let queryString, !queryString.isEmpty { headers.add(Header.query, queryString) }
+        if let tenantSlug { headers.add(Header.tenantSlug, tenantSlug) }
+        if let clientAddress { headers.add(Header.clientAddress, clientAddress) }
         return headers
     }
 
@@ -231,8 +231,8 @@ public struct ContentReplyHead: Sendable, Equatable {
 
     public var headers: MessageHeaders {
         var headers = MessageHeaders()
-        if status != 200 { headers[Header.status] = String(status) }
-        if contentType != "application/json" { headers[Header.contentType] = contentType }
+        if status != 200 { headers.add(Header.status, String(status)) }
+        if contentType != "application/json" { headers.add(Header.contentType, contentType) }
         return headers
     }
 }

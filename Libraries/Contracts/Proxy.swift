@@ -85,12 +85,12 @@ public struct ProxyCallHeaders: Sendable, Equatable {
 
     public var headers: MessageHeaders {
         var headers: MessageHeaders = [Header.api: api.rawValue]
-        if let service { headers[Header.service] = service.service }
-        if let path { headers[Header.path] = path }
-        if stream { headers[Header.stream] = "1" }
-        if credential != "default" { headers[Header.credential] = credential }
+        if let service { headers.add(Header.service, service.service) }
+        if let path { headers.add(Header.path, path) }
+        if stream { headers.add(Header.stream, "1") }
+        if credential != "default" { headers.add(Header.credential, credential) }
         for (name, value) in clientHeaders.sorted(by: { $0.key < $1.key }) {
-            headers[Header.clientHeaderPrefix + name] = value
+            headers.add(Header.clientHeaderPrefix + name, value)
         }
         return headers
     }

@@ -12,14 +12,6 @@ public enum Caller: Sendable, Equatable {
     /// Nobody: a public route.
     case anonymous
 
-    /// The API key's or user's id.
-    public var id: UUID? {
-        switch self {
-        case .apiKey(let id, _), .user(let id, _): id
-        case .platformAdmin, .anonymous: nil
-        }
-    }
-
     public var apiKeyID: UUID? {
         if case .apiKey(let id, _) = self { id } else { nil }
     }
@@ -132,24 +124,22 @@ public struct Routing: Sendable, Equatable {
     /// The headers that carry this routing.
     public var headers: MessageHeaders {
         var headers: MessageHeaders = [Header.requestID: requestID]
-        if let trace { headers[Header.traceParent] = trace.header }
-        if let tenant { headers[Header.tenantID] = tenant.uuidString.lowercased() }
-        switch caller {
-        case .platformAdmin:
-            headers[Header.principalKind] = Caller.Kind.platformAdmin.rawValue
-        case .apiKey(let id, let role):
-            headers[Header.principalKind] = Caller.Kind.apiKey.rawValue
-            headers[Header.principalID] = id.uuidString.lowercased()
-            headers[Header.principalRole] = role.rawValue
-        case .user(let id, let role):
-            headers[Header.principalKind] = Caller.Kind.user.rawValue
-            headers[Header.principalID] = id.uuidString.lowercased()
-            headers[Header.principalRole] = role.rawValue
-        case .anonymous:
-            break
+        if let trace { headers.add(Header.traceParent, trace.header) }
+        if let tenant { headers.add(Header.tenantID, tenant.uuidString.lowercased()) }
+        let principal: (kind: Caller.Kind, id: UUID?, role: String?)? =
+            switch caller {
+            case .platformAdmin: (.platformAdmin, nil, nil)
+            case .apiKey(let id, let role): (.apiKey, id, role.rawValue)
+            case .user(let id, let role): (.user, id, role.rawValue)
+            case .anonymous: nil
+            }
+        if let principal {
+            headers.add(Header.principalKind, principal.kind.rawValue)
+            if let id = principal.id { headers.add(Header.principalID, id.uuidString.lowercased()) }
+            if let role = principal.role { headers.add(Header.principalRole, role) }
         }
-        if let resourceID { headers[Header.resourceID] = resourceID.uuidString.lowercased() }
-        if let callerInstance { headers[Header.callerInstance] = callerInstance }
+        if let resourceID { headers.add(Header.resourceID, resourceID.uuidString.lowercased()) }
+        if let callerInstance { headers.add(Header.callerInstance, callerInstance) }
         return headers
     }
 

@@ -29,6 +29,11 @@ public struct MessageHeaders: Sendable, Equatable, ExpressibleByDictionaryLitera
         fields.append((name: name, value: value))
     }
 
+    /// Appends another set's fields (names this one does not have: nothing is looked up or replaced).
+    public mutating func add(contentsOf other: MessageHeaders) {
+        fields += other.fields
+    }
+
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
     }

@@ -143,27 +143,37 @@ public final class MicroService: Service, Sendable {
             failure = await connection.respondStream(to: message, cancelsHandler: cancelsHandler) { writer in
                 try await handler(message, writer)
             }
+            if let failure { logCause(of: failure, endpoint, message) }
         }
         let duration = clock.now - start
         endpoint.stats.record(duration: duration, error: failure)
         metrics.record(duration, outcome: failure.map { String($0.code.httpStatus) })
     }
 
-    /// The error the requester gets; the cause of one stays here, in this service's log.
+    /// The error the requester gets for what a handler threw.
     private func serviceError(_ error: any Error, _ endpoint: Endpoint, _ message: NatsMessage) -> ServiceError {
+        if let error = error as? ServiceError {
+            logCause(of: error, endpoint, message)
+            return error
+        }
+        logger.error("handler failed: \(String(reflecting: error))", metadata: logMetadata(endpoint, message))
+        return .internalError
+    }
+
+    /// A service error's cause stays here, in this service's log (it never travels).
+    private func logCause(of error: ServiceError, _ endpoint: Endpoint, _ message: NatsMessage) {
+        guard let cause = error.underlying else { return }
+        var metadata = logMetadata(endpoint, message)
+        metadata["cause"] = "\(String(reflecting: cause))"
+        logger.warning("answered \(error.code): \(error.message)", metadata: metadata)
+    }
+
+    private func logMetadata(_ endpoint: Endpoint, _ message: NatsMessage) -> Logger.Metadata {
         var metadata: Logger.Metadata = ["nats.subject": "\(endpoint.subject)", "endpoint": "\(endpoint.name)"]
         for (header, key) in loggedHeaders {
             if let value = message.headers[header] { metadata[key] = "\(value)" }
         }
-        if let error = error as? ServiceError {
-            if let cause = error.underlying {
-                metadata["cause"] = "\(String(reflecting: cause))"
-                logger.warning("answered \(error.code): \(error.message)", metadata: metadata)
-            }
-            return error
-        }
-        logger.error("handler failed: \(String(reflecting: error))", metadata: metadata)
-        return .internalError
+        return metadata
     }
 
     // MARK: - Discovery

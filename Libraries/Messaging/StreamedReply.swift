@@ -205,11 +205,6 @@ extension NatsConnection {
                     try await body(writer)
                     outcome = .finished
                 } catch let error as ServiceError {
-                    if let cause = error.underlying {
-                        self.logger.warning(
-                            "stream ended with \(error.code): \(error.message)",
-                            metadata: ["nats.subject": "\(request.subject)", "cause": "\(String(reflecting: cause))"])
-                    }
                     outcome = .failed(error)
                 } catch is CancellationError {
                     outcome = .cancelled

@@ -7,23 +7,29 @@ import Testing
 
 @Suite("Streamed replies")
 struct StreamedReplyTests {
-    @Test("chunks arrive in order and the end marker carries the status")
-    func inOrder() async throws {
-        let server = try await NatsServer.start()
-        let connection = try await server.connect()
-        let service = MicroService(
+    /// Answers `counter.count` with chunk-1 ... chunk-N (N the payload), each with its `X-Index`,
+    /// then an end marker carrying `end` and `X-Status: 200`.
+    static func counter(_ connection: NatsConnection) -> MicroService {
+        MicroService(
             connection: connection,
             identity: .init(name: "counter", version: "1.0.0", description: "counts"),
             endpoints: [
                 .stream("count", subject: "counter.count", queueGroup: "counter") { request, writer in
                     let count = Int(request.string) ?? 0
-                    for index in 1...count {
-                        try writer.send(Array("chunk-\(index)".utf8))
+                    for index in stride(from: 1, through: count, by: 1) {
+                        try writer.send(Array("chunk-\(index)".utf8), headers: ["X-Index": "\(index)"])
                     }
-                    try writer.finish(headers: ["X-Status": "200"])
+                    try writer.finish(Array("end".utf8), headers: ["X-Status": "200"])
                 }
             ],
             logger: .init(label: "test"))
+    }
+
+    @Test("chunks arrive in order and the end marker carries the status")
+    func inOrder() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let service = Self.counter(connection)
         try await withRunningService(service) {
             var received: [String] = []
             var end: NatsMessage?
@@ -40,26 +46,14 @@ struct StreamedReplyTests {
     func headAndRest() async throws {
         let server = try await NatsServer.start()
         let connection = try await server.connect()
-        let service = MicroService(
-            connection: connection,
-            identity: .init(name: "counter", version: "1.0.0", description: "counts"),
-            endpoints: [
-                .stream("count", subject: "counter.count", queueGroup: "counter") { request, writer in
-                    let count = Int(request.string) ?? 0
-                    for index in 0..<count {
-                        try writer.send(Array("chunk-\(index)".utf8), headers: ["X-Index": "\(index)"])
-                    }
-                    try writer.finish(Array("end".utf8))
-                }
-            ],
-            logger: .init(label: "test"))
+        let service = Self.counter(connection)
         try await withRunningService(service) {
             let reply = try await connection.streamRequest("counter.count", payload: Array("3".utf8))
-            #expect(reply.head.string == "chunk-0" && reply.head.headers["X-Index"] == "0")
+            #expect(reply.head.string == "chunk-1" && reply.head.headers["X-Index"] == "1")
             #expect(!reply.head.isEndOfStream)
             var rest: [String] = []
             for try await message in reply.rest { rest.append(message.string) }
-            #expect(rest == ["chunk-1", "chunk-2", "end"])
+            #expect(rest == ["chunk-2", "chunk-3", "end"])
 
             let whole = try await connection.streamRequest("counter.count", payload: Array("0".utf8))
             #expect(whole.head.isEndOfStream && whole.head.string == "end")

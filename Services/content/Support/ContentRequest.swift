@@ -58,7 +58,6 @@ struct ContentRequest: Sendable {
     let message: NatsMessage
     let routing: Routing
     let tenant: UUID
-    let caller: Caller
     let forwarded: ContentRequestHeaders
     let query: [String: String]
 
@@ -66,10 +65,11 @@ struct ContentRequest: Sendable {
         self.message = message
         routing = try message.routing()
         tenant = try routing.requireTenant()
-        caller = routing.caller
         forwarded = ContentRequestHeaders(headers: message.headers)
         query = forwarded.query
     }
+
+    var caller: Caller { routing.caller }
 
     /// The client's address as the gateway saw it (public forms count submissions per address).
     var clientAddress: String { forwarded.clientAddress ?? "unknown" }

@@ -25,7 +25,7 @@ struct ServiceClient: Sendable {
         _ subject: String, payload: some ContiguousBytes = [UInt8](), routing: Routing, headers extra: MessageHeaders
     ) async throws -> NatsMessage {
         var headers = routing.headers
-        for field in extra.fields { headers[field.name] = field.value }
+        headers.add(contentsOf: extra)
         return try await nats.request(subject, payload: payload, headers: headers, timeout: timeout)
     }
 

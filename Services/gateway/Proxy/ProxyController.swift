@@ -157,9 +157,11 @@ struct ProxyController: Sendable {
         _ payload: [UInt8], context: GatewayRequestContext, headers call: ProxyCallHeaders
     ) async throws -> StreamedReply {
         var headers = context.routing.headers
-        for field in call.headers { headers[field.name] = field.value }
-        headers[ReleaseTicket.header] = try ticket(
-            context, service: call.service?.service, credential: call.service.map { _ in call.credential })
+        headers.add(contentsOf: call.headers)
+        headers.add(
+            ReleaseTicket.header,
+            try ticket(
+                context, service: call.service?.service, credential: call.service.map { _ in call.credential }))
         return try await nats.streamRequest(
             ProxySubjects.call, payload: payload, headers: headers, firstTimeout: timeout, idleTimeout: timeout)
     }

@@ -32,7 +32,7 @@ struct CredentialLeases: Sendable {
             var routing = routing
             routing.callerInstance = instanceID
             var headers = routing.headers
-            if let ticket { headers[ReleaseTicket.header] = ticket }
+            if let ticket { headers.add(ReleaseTicket.header, ticket) }
             do {
                 let reply = try await nats.request(
                     VaultSubjects.resolve,
