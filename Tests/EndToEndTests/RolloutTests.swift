@@ -106,7 +106,7 @@ struct RolloutTests {
                     let started = ContinuousClock.now
                     let refused = try await http.post("/v1/chat/completions", json: Self.chat, headers: auth)
                     #expect(refused.status == 503, "\(refused.text)")
-                    #expect(ContinuousClock.now - started < .seconds(1), "a fast answer, not a timeout")
+                    #expect(ContinuousClock.now - started < .seconds(5), "a fast answer, not the proxy timeout")
                 }
                 _ = try await gateway.launch("proxy", overrides: allowed, instances: 1)
                 for http in gateway.instances {

@@ -190,7 +190,7 @@ struct RotationTests {
                     let stored = try await gateway.http.post(
                         "/credentials", json: ["service": service, "key": final], headers: ["x-api-key": tenant.key])
                     #expect(stored.status == 201)
-                    let deadline = ContinuousClock.now + .seconds(2)
+                    let deadline = ContinuousClock.now + .seconds(5)
                     var released = try await resolve(proxy, tenant: tenant.id, service: service)
                     while released.key != final && ContinuousClock.now < deadline {
                         try await Task.sleep(for: .milliseconds(20))
