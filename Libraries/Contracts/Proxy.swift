@@ -106,6 +106,11 @@ public struct UpstreamHead: Sendable, Equatable {
     public struct Field: Sendable, Equatable {
         public var name: String
         public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
     }
 
     public init(status: Int, passed: [Field] = []) {

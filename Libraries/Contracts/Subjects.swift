@@ -39,6 +39,7 @@ public enum Subjects {
             (UsageStream.config.name, UsageSubjects.event(tenant: tenant)),
             (mailStream.name, "mail.events.*.\(id)"),
             (ContactEvents.stream.name, "contact.events.*.\(id)"),
+            (LimitSubjects.stream.name, LimitSubjects.events(tenant: tenant)),
         ]
     }
 }

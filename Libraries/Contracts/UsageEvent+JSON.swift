@@ -24,6 +24,9 @@ extension UsageEvent {
         json.field("streamed", bool: streamed)
         json.field("clientDisconnected", bool: clientDisconnected)
         json.field("at", string: Self.iso8601(at))
+        if let limits, !limits.isEmpty {
+            json.field("limits", raw: (try? JSONEncoder().encode(limits)).map { Array($0) } ?? Array("[]".utf8))
+        }
         return json.finish()
     }
 
@@ -56,14 +59,21 @@ extension UsageEvent {
             case .some(let requestId) = optional("requestId", fields.string),
             case .some(let apiKeyId) = optional("apiKeyId", uuid), case .some(let userId) = optional("userId", uuid),
             case .some(let model) = optional("model", fields.string),
-            case .some(let ttfbMs) = optional("ttfbMs", integer)
+            case .some(let ttfbMs) = optional("ttfbMs", integer),
+            case .some(let limits) = optional(
+                "limits",
+                { key in
+                    fields.field(key).flatMap {
+                        try? JSONDecoder().decode([LimitReservation].self, from: Data(fields.bytes[$0.value]))
+                    }
+                })
         else { return nil }
         self.init(
             id: id, tenantId: tenantId, apiKeyId: apiKeyId, userId: userId, service: service, model: model,
             endpoint: endpoint, status: status, latencyMs: latencyMs, ttfbMs: ttfbMs, promptTokens: promptTokens,
             completionTokens: completionTokens, totalTokens: totalTokens, cachedTokens: cachedTokens,
             estimated: estimated, streamed: streamed, clientDisconnected: clientDisconnected, at: at,
-            requestId: requestId)
+            requestId: requestId, limits: limits)
     }
 
     /// `2026-11-26T12:34:56Z` read without a formatter; other ISO 8601 forms (and days that do not
@@ -152,6 +162,12 @@ struct JSONWriter {
     mutating func field(_ key: StaticString, number value: Int) {
         name(key)
         bytes += String(value).utf8
+    }
+
+    /// A value that is JSON already.
+    mutating func field(_ key: StaticString, raw json: [UInt8]) {
+        name(key)
+        bytes += json
     }
 
     mutating func field(_ key: StaticString, bool value: Bool) {

@@ -61,18 +61,24 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     public static let messageHeader = "Nats-Service-Error"
     public static let codeHeader = "Nats-Service-Error-Code"
     public static let retryAfterHeader = "Retry-After"
+    public static let kindHeader = "Nats-Service-Error-Kind"
 
     public let code: Code
     public let message: String
     /// For a 429 or 503: seconds until trying again makes sense.
     public let retryAfter: Int?
+    /// A finer name than the code's, for the problem's `type` (`budget-exceeded` for a 429).
+    public let kind: String?
     /// What caused it, for the logs of the service that raised it; never sent.
     public let underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String, retryAfter: Int? = nil, underlying: (any Error)? = nil) {
+    public init(
+        _ code: Code, _ message: String, retryAfter: Int? = nil, kind: String? = nil, underlying: (any Error)? = nil
+    ) {
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.kind = kind
         self.underlying = underlying
     }
 
@@ -81,7 +87,7 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// Equal code, message and retry time (the underlying cause stays with the raiser).
     public static func == (lhs: ServiceError, rhs: ServiceError) -> Bool {
-        lhs.code == rhs.code && lhs.message == rhs.message && lhs.retryAfter == rhs.retryAfter
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.retryAfter == rhs.retryAfter && lhs.kind == rhs.kind
     }
 
     /// The error carried by a reply, if it carries one.
@@ -89,19 +95,20 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         guard let codeText = headers[Self.codeHeader], let status = Int(codeText) else { return nil }
         self.init(
             Code(httpStatus: status), headers[Self.messageHeader] ?? "",
-            retryAfter: headers[Self.retryAfterHeader].flatMap(Int.init))
+            retryAfter: headers[Self.retryAfterHeader].flatMap(Int.init), kind: headers[Self.kindHeader])
     }
 
     /// The headers that carry this error.
     public var headers: MessageHeaders {
         var headers: MessageHeaders = [Self.messageHeader: message, Self.codeHeader: String(code.httpStatus)]
         if let retryAfter { headers[Self.retryAfterHeader] = String(retryAfter) }
+        if let kind { headers[Self.kindHeader] = kind }
         return headers
     }
 
     /// The same error with another message (the cause and retry time kept).
     public func with(message: String) -> ServiceError {
-        ServiceError(code, message, retryAfter: retryAfter, underlying: underlying)
+        ServiceError(code, message, retryAfter: retryAfter, kind: kind, underlying: underlying)
     }
 
     public static func badRequest(_ message: String) -> ServiceError { ServiceError(.badRequest, message) }
@@ -112,8 +119,8 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func unavailable(_ message: String, underlying: (any Error)? = nil) -> ServiceError {
         ServiceError(.unavailable, message, underlying: underlying)
     }
-    public static func rateLimited(_ message: String, retryAfter: Int) -> ServiceError {
-        ServiceError(.rateLimited, message, retryAfter: retryAfter)
+    public static func rateLimited(_ message: String, retryAfter: Int?, kind: String? = nil) -> ServiceError {
+        ServiceError(.rateLimited, message, retryAfter: retryAfter, kind: kind)
     }
     public static let internalError = ServiceError(.internalError, "internal error")
 }

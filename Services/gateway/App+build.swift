@@ -5,7 +5,7 @@ import Messaging
 import ServiceKit
 import ServiceLifecycle
 
-/// The gateway's parts: the cache invalidation listener, password resets, the HTTP server (which
+/// The gateway's parts: its slices of the limits ledger, the cache invalidation listener, password resets, the HTTP server (which
 /// calls `onServerRunning` with its port: tests listen on port 0) and the mail outbox log.
 func buildGateway(
     _ configuration: GatewayConfiguration, _ context: ServiceContext,
@@ -14,6 +14,7 @@ func buildGateway(
     try await context.nats.jetStream.ensureOwnStream(MailEvents.stream, logger: context.logger)
     let gateway = try await Gateway(configuration, context)
     var services: [any Service] = [
+        AllowanceTicker(gateway.allowances),
         CacheInvalidations(cache: gateway.cache, publicResponses: gateway.publicResponses, logger: context.logger)
             .listener(nats: context.nats),
         gateway.passwordResets,
@@ -51,9 +52,12 @@ struct Gateway {
     let cache: AuthCache
     let publicResponses: PublicResponseCache
     let passwordResets: PasswordResets
+    /// The cluster-wide request rates' slices of the limits ledger.
+    let allowances: Allowances
 
     init(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws {
         let logger = context.logger
+        let allowances = Allowances(nats: context.nats, logger: logger)
         let database = context.database
         let tenants = TenantRepository(client: database, logger: logger)
         let keys = APIKeyRepository(client: database, logger: logger)
@@ -69,8 +73,10 @@ struct Gateway {
         let publicResponses = PublicResponseCache(maxAge: configuration.publicCacheMaxAge)
         let requestGuard = RequestGuard(
             authenticator: authenticator,
-            callerLimiter: RateLimiter(limitPerMinute: configuration.rateLimitPerMinute),
-            anonymousLimiter: RateLimiter(limitPerMinute: configuration.anonymousRateLimitPerMinute))
+            callerLimiter: ClusterRateLimit(
+                scope: "caller", limitPerMinute: configuration.rateLimitPerMinute, allowances: allowances),
+            anonymousLimiter: ClusterRateLimit(
+                scope: "anonymous", limitPerMinute: configuration.anonymousRateLimitPerMinute, allowances: allowances))
 
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
@@ -101,6 +107,8 @@ struct Gateway {
         UsersController(users: users, sessions: sessions, invalidator: invalidator, logger: logger).register(on: api)
         CredentialsController(vault: ServiceClient(nats: context.nats)).register(on: api)
         UsageController(usage: ServiceClient(nats: context.nats)).register(on: api)
+        LimitsController(usage: ServiceClient(nats: context.nats), keys: keys, users: users, tenants: tenants)
+            .register(on: api)
         ProxyController(
             nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout,
             tickets: ReleaseTicketKeys(secret: configuration.releaseTicketSecret)
@@ -118,5 +126,6 @@ struct Gateway {
         self.cache = cache
         self.publicResponses = publicResponses
         self.passwordResets = passwordResets
+        self.allowances = allowances
     }
 }

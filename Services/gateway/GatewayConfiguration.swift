@@ -19,9 +19,11 @@ struct GatewayConfiguration: Sendable {
     var maxBodyBytes: Int
     /// `CORS_ALLOWED_ORIGINS`: comma-separated origins allowed to call from browsers (`*` for any).
     var corsOrigins: [String]
-    /// `RATE_LIMIT_PER_MINUTE`: requests per API key or user per gateway instance (default 600; 0 turns it off).
+    /// `RATE_LIMIT_PER_MINUTE`: requests per API key or user in each UTC minute, across every gateway
+    /// instance (default 600; 0 turns it off).
     var rateLimitPerMinute: Int
-    /// `RATE_LIMIT_ANONYMOUS_PER_MINUTE`: anonymous requests (login, public routes) per client address (default 120).
+    /// `RATE_LIMIT_ANONYMOUS_PER_MINUTE`: anonymous requests (login, public routes) per client address
+    /// in each UTC minute, across every instance (default 120).
     var anonymousRateLimitPerMinute: Int
     /// `ACCESS_TOKEN_TTL_SECONDS`: user access JWT lifetime (default and maximum 900).
     var accessTokenLifetime: Duration

@@ -1,12 +1,13 @@
 import AsyncHTTPClient
 import Contracts
+import Foundation
 import Messaging
 import NIOCore
 import ServiceKit
 import ServiceLifecycle
 
 /// Assembles the proxy: one shared HTTP client, credential leases, the call and models endpoints,
-/// and the usage outbox relay.
+/// the usage outbox relay, and the limits every call is admitted against.
 func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
     var httpConfiguration = HTTPClient.Configuration()
     httpConfiguration.timeout = .init(
@@ -27,8 +28,21 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
         nats: context.nats, lifetime: configuration.leaseLifetime, instanceID: MicroService.makeInstanceID(),
         logger: context.logger)
     let usage = UsagePublisher(jetStream: context.nats.jetStream, database: context.database, logger: context.logger)
+    let allowances = Allowances(nats: context.nats, logger: context.logger)
+    let limits = LimitGate(
+        rules: TenantCache(lifetime: configuration.limitRulesLifetime) { tenant in
+            let routing = Routing(requestID: UUID().uuidString.lowercased(), tenant: tenant)
+            let reply = try await context.nats.request(LimitSubjects.rules, headers: routing.headers)
+            return try JSONDecoder().decode(LimitRules.self, from: Data(reply.payload)).rules
+        },
+        prices: TenantCache(lifetime: .seconds(300)) { _ in
+            let reply = try await context.nats.request(LimitSubjects.prices)
+            return try JSONDecoder().decode(PriceTable.self, from: Data(reply.payload))
+        },
+        allowances: allowances)
     let calls = CallHandler(
-        leases: leases, client: client, configuration: configuration, usage: usage, logger: context.logger)
+        leases: leases, client: client, configuration: configuration, usage: usage, limits: limits,
+        logger: context.logger)
     let models = ModelsHandler(
         leases: leases, client: client, configuration: configuration,
         cache: InvalidatingCache(lifetime: configuration.modelsCacheLifetime), logger: context.logger)
@@ -41,6 +55,13 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
             SubjectListener.events(CredentialChanged.self, on: VaultSubjects.credentialChanged, nats: context.nats) {
                 leases.drop($0)
             },
+            // A tenant's limits changed: its rules are read again on its next call.
+            SubjectListener(nats: context.nats, subjects: [LimitSubjects.changedAll]) { message in
+                if let tenant = message.subject.split(separator: ".").last.flatMap({ UUID(uuidString: String($0)) }) {
+                    limits.rules.evict(tenant)
+                }
+            },
+            AllowanceTicker(allowances),
             OutboxRelay(
                 jetStream: context.nats.jetStream, database: context.database, interval: .seconds(2),
                 logger: context.logger),

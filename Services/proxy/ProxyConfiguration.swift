@@ -19,6 +19,9 @@ struct ProxyConfiguration: Sendable {
     let retryBase: Duration
     /// `PROXY_MODELS_CACHE_SECONDS`: how long a provider's model list is kept (default 600).
     let modelsCacheLifetime: Duration
+    /// `PROXY_LIMIT_RULES_SECONDS`: how long a tenant's limits are kept between reads; a change
+    /// drops them at once (default 60).
+    let limitRulesLifetime: Duration
 
     init(_ environment: Environment) throws(ConfigurationError) {
         do {
@@ -37,5 +40,7 @@ struct ProxyConfiguration: Sendable {
         retryBase = try environment.duration("PROXY_RETRY_BASE_MS", defaultMilliseconds: 250, range: 1...60_000)
         modelsCacheLifetime = .seconds(
             try environment.integer("PROXY_MODELS_CACHE_SECONDS", default: 600, range: 0...86_400))
+        limitRulesLifetime = .seconds(
+            try environment.integer("PROXY_LIMIT_RULES_SECONDS", default: 60, range: 1...86_400))
     }
 }

@@ -1,3 +1,4 @@
+import Contracts
 import ServiceKit
 
 /// The usage service's own settings.

@@ -6,8 +6,9 @@ import ProviderStandIn
 import TestSupport
 import Testing
 
-/// A gateway with a vault, a proxy and a stand-in provider, and a tenant whose credentials point
-/// at the stand-in.
+/// A gateway with a vault, a proxy, the usage service (which keeps limits) and a stand-in
+/// provider, and a tenant whose credentials point at the stand-in. `usage` reads the usage events
+/// as published, through a consumer of its own.
 struct ProxyHarness: Sendable {
     let gateway: TestGateway
     let standIn: StandInLog
@@ -16,6 +17,7 @@ struct ProxyHarness: Sendable {
     let usage: PullConsumer
     let vault: ChildProcess
     let proxy: ChildProcess
+    let usageService: ChildProcess
 
     var http: HTTPTestClient { gateway.http }
     var auth: [String: String] { ["x-api-key": tenant.key] }
@@ -39,6 +41,8 @@ struct ProxyHarness: Sendable {
             try await TestGateway.run { gateway in
                 let allowed = ["PROXY_ALLOWED_BASE_URLS": "\(url),http://127.0.0.1:9"]
                 let vault = try await gateway.launch("vault", overrides: allowed)
+                // The proxy admits every call against the tenant's limits, which the usage service keeps.
+                let usageService = try await gateway.launch("usage")
                 let proxy = try await gateway.launch("proxy", overrides: allowed.merging(proxyEnvironment) { $1 })
                 let tenant = try await gateway.createTenant()
                 let operatorConnection = try await gateway.cluster.connect(as: "operator")
@@ -49,10 +53,11 @@ struct ProxyHarness: Sendable {
                     stream: "USAGE", durable: "test", subject: "usage.events.>")
                 let harness = ProxyHarness(
                     gateway: gateway, standIn: log, standInURL: url, tenant: tenant, usage: usage, vault: vault,
-                    proxy: proxy)
+                    proxy: proxy, usageService: usageService)
                 try await body(harness)
                 await proxy.stop()
                 await vault.stop()
+                await usageService.stop()
             }
             group.cancelAll()
         }

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Messaging
 import TestSupport
 import Testing
 
@@ -134,6 +135,14 @@ struct TenantsTests {
                 "/public/\(doomed.slug)/contact",
                 json: ["name": "Ann", "email": "ann@example.com", "message": "Delete me with the rest"])
             #expect(contact.status == 202, "\(contact.text)")
+            // A budget's threshold event, as the usage service publishes it.
+            try await operator_.jetStream.ensureStream(LimitSubjects.stream)
+            let threshold = BudgetThresholdEvent(
+                tenantId: doomedID, limitId: UUID(), percent: 80, spentMicroUsd: 80, budgetMicroUsd: 100,
+                period: Date(),
+                at: Date())
+            try await operator_.jetStream.publish(
+                LimitSubjects.events(tenant: doomedID), payload: try JSONEncoder().encode(threshold))
             // Every kind of the tenant's events is in its stream before the deletion.
             for (stream, subject) in Subjects.tenantEvents(doomedID) {
                 var count = 0

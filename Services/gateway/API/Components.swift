@@ -80,6 +80,30 @@ enum Components {
                 ("keyVersion", .integer(minimum: 1)), ("createdAt", .dateTime), ("updatedAt", .dateTime),
             ], required: ["id", "service", "name", "meta", "keyPreview", "keyVersion", "createdAt", "updatedAt"]),
         "CredentialPage": page(of: "Credential"),
+        "Limit": .object(
+            [
+                ("id", .uuid), ("name", .nullable(.string())), ("apiKeyId", .nullable(.uuid)),
+                ("userId", .nullable(.uuid)), ("service", .nullable(.string())), ("model", .nullable(.string())),
+                ("window", .nullable(.string(enumeration: LimitUnit.windows.map(\.rawValue)))),
+                ("requests", .nullable(.integer(minimum: 0))), ("tokens", .nullable(.integer(minimum: 0))),
+                ("period", .nullable(.string(enumeration: LimitUnit.periods.map(\.rawValue)))),
+                ("budgetMicroUsd", .nullable(.integer(minimum: 0))),
+                ("owner", .string(enumeration: ["tenant", "platform"])),
+                (
+                    "current",
+                    .object(
+                        [
+                            ("requests", .integer(minimum: 0)), ("tokens", .integer(minimum: 0)),
+                            ("spentMicroUsd", .integer(minimum: 0)), ("resetsAt", .nullable(.dateTime)),
+                        ], required: ["requests", "tokens", "spentMicroUsd", "resetsAt"])
+                ),
+                ("createdAt", .dateTime), ("updatedAt", .dateTime),
+            ],
+            required: [
+                "id", "name", "apiKeyId", "userId", "service", "model", "window", "requests", "tokens", "period",
+                "budgetMicroUsd", "owner", "current", "createdAt", "updatedAt",
+            ]),
+        "LimitList": .object([("items", .array(.ref("Limit")))], required: ["items"]),
         "VaultStatus": .object(
             [
                 ("currentVersion", .integer(minimum: 1)),

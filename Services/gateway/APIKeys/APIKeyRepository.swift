@@ -73,6 +73,15 @@ struct APIKeyRepository: Sendable {
         return page.page(try await Self.decode(rows), id: \.id)
     }
 
+    /// Whether `tenant` has this key, not revoked.
+    func isActive(_ id: UUID, tenant: UUID) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            SELECT id FROM gateway.api_keys WHERE id = \(id) AND tenant_id = \(tenant) AND revoked_at IS NULL
+            """, logger: logger)
+        return try await rows.decode(UUID.self).collectAll().count == 1
+    }
+
     /// Revokes a key of `tenant`; false when the tenant has no such active key.
     func revoke(_ id: UUID, tenant: UUID) async throws -> Bool {
         let rows = try await client.query(

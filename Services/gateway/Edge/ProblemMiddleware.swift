@@ -31,7 +31,8 @@ struct ProblemMiddleware: RouterMiddleware {
                 return Problem(.internalServerError, "internal error (request \(context.requestID))")
             }
             return Problem(
-                HTTPResponse.Status(code: error.code.httpStatus), error.message, kind: kind(of: error.code),
+                HTTPResponse.Status(code: error.code.httpStatus), error.message,
+                kind: error.kind ?? kind(of: error.code),
                 headers: error.retryAfter.map { [.retryAfter: String($0)] } ?? [:])
         case let error as NatsError where error.code == .timeout:
             return Problem(.gatewayTimeout, "a backing service did not answer in time", kind: "timeout")

@@ -16,6 +16,7 @@ struct CallHandler: Sendable {
     let client: HTTPClient
     let configuration: ProxyConfiguration
     let usage: UsagePublisher
+    let limits: LimitGate
     let logger: Logger
 
     /// A reply message's largest body slice (NATS's default max payload is 1 MiB).
@@ -32,6 +33,8 @@ struct CallHandler: Sendable {
     /// request. The usage event is handed to the publisher in every case (it needs no task).
     @Sendable func handle(_ request: NatsMessage, _ writer: StreamWriter) async throws {
         let call = try ProxyCall(request)
+        // Over a limit: refused before anything is sent, so there is nothing to meter.
+        let admission = try await limits.admit(call)
         let tracker = CallTracker(call: call)
         do {
             let route = call.route
@@ -41,33 +44,42 @@ struct CallHandler: Sendable {
             let upstream = try route.adapter.request(
                 path: route.path, api: route.api, model: route.model, credential: credential,
                 clientHeaders: route.clientHeaders, policy: configuration.baseURLs)
-            try await forward(call, to: upstream, writer: writer, tracker: tracker)
+            try await forward(call, to: upstream, writer: writer, tracker: tracker, limitHeaders: admission?.headers)
         } catch let error as ServiceError where [.badRequest, .notFound, .unprocessable].contains(error.code) {
-            throw error  // the client's mistake, found before anything was sent: nothing to meter
+            // The client's mistake, found before anything was sent: nothing to meter, and what the
+            // call reserved goes back.
+            limits.release(admission)
+            throw error
         } catch  where writer.isCancelled || Task.isCancelled {
             tracker.update { $0.failed(.clientLeft) }
-            finish(tracker)
+            finish(tracker, admission)
             throw CancellationError()
         } catch {
             let (failure, answer) = UpstreamFailure.classify(error, responded: tracker.responded)
             tracker.update { $0.failed(failure) }
-            finish(tracker)
+            finish(tracker, admission)
             throw answer
         }
-        finish(tracker)
+        finish(tracker, admission)
     }
 
-    /// Meters the call: its usage event, and the proxy's own metrics.
-    private func finish(_ tracker: CallTracker) {
-        let event = tracker.event()
+    /// Meters the call: its usage event (which settles its limits' reservations), and the proxy's
+    /// own metrics.
+    private func finish(_ tracker: CallTracker, _ admission: LimitGate.Admission?) {
+        var event = tracker.event()
+        if let admission, case let reservations = admission.reservations, !reservations.isEmpty {
+            event.limits = reservations
+        }
         ProxyMetrics.record(event)
         usage.submit(event)
     }
 
     // MARK: - The upstream call
 
+    /// `limitHeaders`, when limits covered the call, replace the provider's `x-ratelimit-*`.
     private func forward(
-        _ call: ProxyCall, to upstream: UpstreamRequest, writer: StreamWriter, tracker: CallTracker
+        _ call: ProxyCall, to upstream: UpstreamRequest, writer: StreamWriter, tracker: CallTracker,
+        limitHeaders: [UpstreamHead.Field]?
     ) async throws {
         var request = HTTPClientRequest(url: upstream.url)
         request.method = .POST
@@ -78,10 +90,14 @@ struct CallHandler: Sendable {
         let streaming = call.payload.streaming
         let response = try await execute(request, streaming: streaming, tracker: tracker)
         tracker.update { $0.responded(status: Int(response.status.code)) }
-        var head = UpstreamHead(
+        var upstreamHead = UpstreamHead(
             status: Int(response.status.code),
-            responseHeaders: response.headers.map { (name: $0.name, value: $0.value) }
-        ).headers
+            responseHeaders: response.headers.map { (name: $0.name, value: $0.value) })
+        if let limitHeaders {
+            upstreamHead.passed.removeAll { $0.name.hasPrefix("x-ratelimit-") }
+            upstreamHead.passed += limitHeaders
+        }
+        var head = upstreamHead.headers
         var meter = CallMeter(format: call.route.format, hidesUsageChunk: call.payload.hidesUsageChunk)
 
         let isEventStream =

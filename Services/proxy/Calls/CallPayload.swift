@@ -11,6 +11,9 @@ struct CallPayload: Sendable {
     let streaming: Bool
     /// The proxy added `stream_options.include_usage`: the usage-only last chunk is not the client's.
     let hidesUsageChunk: Bool
+    /// The most output tokens the client allows (`max_tokens`, `max_completion_tokens` or
+    /// `max_output_tokens`), for a limit's reservation.
+    let maxTokens: Int?
 
     init(_ fields: JSONFields, route: CallRoute, streamRequested: Bool) {
         var edits: [(key: String, json: String)] = []
@@ -31,6 +34,7 @@ struct CallPayload: Sendable {
             }
         }
         hidesUsageChunk = hides
+        maxTokens = ["max_completion_tokens", "max_tokens", "max_output_tokens"].lazy.compactMap(fields.int).first
         bytes = edits.isEmpty ? fields.bytes : fields.setting(edits)
     }
 

@@ -13,6 +13,8 @@ struct CallRoute: Sendable {
     let model: String?
     /// The client named the model `service/model`: the payload's `model` loses the prefix.
     let renamesModel: Bool
+    /// The model as the client named it (what a limit's route name is matched against).
+    let requestedModel: String?
     /// The credential's name.
     let credential: String
     /// The provider endpoint, as the client named it (adapters map `/v1/*` onto the provider).
@@ -25,6 +27,7 @@ struct CallRoute: Sendable {
         credential = headers.credential
         clientHeaders = headers.clientHeaders
         var model = fields.string("model")
+        requestedModel = model
         if let model,
             model.utf8.count > UsageEvent.modelLimit
                 || model.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })

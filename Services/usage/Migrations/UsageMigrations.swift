@@ -2,5 +2,5 @@ import ServiceKit
 
 /// The usage schema's migrations, in order.
 enum UsageMigrations {
-    static let all: [any Migration] = [CreateEventsAndRollups(), CreateDeletedTenants()]
+    static let all: [any Migration] = [CreateEventsAndRollups(), CreateDeletedTenants(), CreateLimits()]
 }

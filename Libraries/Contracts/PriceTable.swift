@@ -1,0 +1,60 @@
+import Foundation
+
+/// Model prices, versioned (the usage service loads them; the proxy asks it for them to reserve
+/// budgets with): each event is priced with the table in force when it is stored and
+/// keeps that version, so past costs can be re-derived. Prices are USD per million tokens, which
+/// is exactly micro-USD per token; they are kept as integer nano-USD per token, so costs are
+/// computed in integers and rounded once, to micro-USD.
+public struct PriceTable: Codable, Sendable, Equatable {
+    public struct Price: Codable, Sendable, Equatable {
+        /// Nano-USD per token.
+        public var input: Int64
+        public var output: Int64
+        public var cachedInput: Int64
+
+        public init(input: Int64, output: Int64, cachedInput: Int64) {
+            self.input = input
+            self.output = output
+            self.cachedInput = cachedInput
+        }
+    }
+
+    public let version: String
+    /// By `service/model`.
+    public let prices: [String: Price]
+
+    public init(version: String, prices: [String: Price]) {
+        self.version = version
+        self.prices = prices
+    }
+
+    /// The cost of an event in micro-USD, or nil when the model has no price (never 0 for "unknown").
+    public func cost(service: String, model: String?, prompt: Int, completion: Int, cached: Int) -> Int64? {
+        guard let model, let price = price(service: service, model: model) else { return nil }
+        let cachedTokens = Int64(min(max(cached, 0), prompt))
+        let uncached = Int64(prompt) - cachedTokens
+        // Counts are clamped when stored, but a price file can hold anything: overflow is "unknown".
+        var nano: Int64 = 500
+        for (tokens, price) in [
+            (uncached, price.input), (cachedTokens, price.cachedInput), (Int64(completion), price.output),
+        ] {
+            let (product, overflow) = tokens.multipliedReportingOverflow(by: price)
+            guard !overflow else { return nil }
+            let (sum, overflowed) = nano.addingReportingOverflow(product)
+            guard !overflowed else { return nil }
+            nano = sum
+        }
+        return nano / 1000
+    }
+
+    /// The exact model, else the longest known model that prefixes it (a dated version such as
+    /// `gpt-4o-mini-2024-07-18` takes `gpt-4o-mini`'s price).
+    public func price(service: String, model: String) -> Price? {
+        let key = "\(service)/\(model)"
+        if let price = prices[key] { return price }
+        let candidates = prices.keys.filter {
+            key.hasPrefix($0 + "-") || key.hasPrefix($0 + "@") || key.hasPrefix($0 + ":")
+        }
+        return candidates.max { $0.count < $1.count }.flatMap { prices[$0] }
+    }
+}

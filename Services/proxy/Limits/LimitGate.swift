@@ -1,0 +1,214 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import Metrics
+import ServiceKit
+import Synchronization
+
+/// Admits each call against every limit of its tenant that covers it (docs/limits.md): a request
+/// from each request count, an estimate from each token count and budget, all or none, from this
+/// instance's ``Allowances``. A refusal is a 429 (`rate-limited` or `budget-exceeded`) with
+/// `Retry-After`; a ledger that cannot be reached, once the slices are spent, a 503.
+struct LimitGate: Sendable {
+    let rules: TenantCache<[LimitRule]>
+    let prices: TenantCache<PriceTable>
+    let allowances: Allowances
+
+    /// Output tokens reserved for a call that names no maximum (not for embeddings, which have none).
+    static let defaultMaxTokens = 1024
+
+    /// What a call took, for its usage event and its answer's headers.
+    struct Admission: Sendable {
+        var taken: [Allowances.Taken]
+        /// The reservations the usage service settles (token and spend counts).
+        var reservations: [LimitReservation] {
+            taken.filter { !$0.final }.map { LimitReservation(key: $0.key, window: $0.window, reserved: $0.amount) }
+        }
+
+        /// OpenAI's `x-ratelimit-*` headers for the tightest request and token counts.
+        var headers: [UpstreamHead.Field] {
+            var fields: [UpstreamHead.Field] = []
+            for (kind, suffix) in [(LimitKind.requests, "requests"), (.tokens, "tokens")] {
+                guard
+                    let tightest = taken.filter({ $0.key.hasSuffix("/" + kind.rawValue) }).min(by: {
+                        $0.remaining < $1.remaining
+                    })
+                else { continue }
+                fields.append(.init(name: "x-ratelimit-limit-\(suffix)", value: String(tightest.capacity)))
+                fields.append(.init(name: "x-ratelimit-remaining-\(suffix)", value: String(max(0, tightest.remaining))))
+                if let resetsAt = tightest.resetsAt {
+                    fields.append(.init(name: "x-ratelimit-reset-\(suffix)", value: Self.openAIDuration(resetsAt)))
+                }
+            }
+            return fields
+        }
+
+        /// `6m0s`, `12s`, `0.5s`: how OpenAI writes a reset time.
+        static func openAIDuration(_ date: Date) -> String {
+            let seconds = max(0, date.timeIntervalSinceNow)
+            if seconds < 1 { return String(format: "%.1fs", seconds) }
+            let whole = Int(seconds.rounded(.up))
+            let (hours, rest) = whole.quotientAndRemainder(dividingBy: 3600)
+            let (minutes, secs) = rest.quotientAndRemainder(dividingBy: 60)
+            if hours > 0 { return "\(hours)h\(minutes)m\(secs)s" }
+            return minutes > 0 ? "\(minutes)m\(secs)s" : "\(secs)s"
+        }
+    }
+
+    /// Nil when no limit covers the call.
+    func admit(_ call: ProxyCall) async throws(ServiceError) -> Admission? {
+        let covering = try await rules(of: call.tenant).filter {
+            $0.covers(
+                apiKey: call.routing.caller.apiKeyID, user: call.routing.caller.userID,
+                service: call.route.provider.service, model: call.route.requestedModel,
+                providerModel: call.route.model)
+        }
+        guard !covering.isEmpty else { return nil }
+        var demands: [Allowances.Demand] = []
+        var kinds: [(LimitRule, LimitKind)] = []
+        for rule in covering {
+            for meter in rule.meters {
+                let amount: Int64
+                switch meter.kind {
+                case .requests: amount = 1
+                case .tokens: amount = Int64(estimate(call).total)
+                case .spend: amount = try await cost(call)
+                }
+                demands.append(
+                    .init(
+                        key: meter.kind.key(rule.id), unit: meter.unit, capacity: meter.capacity, amount: amount,
+                        final: meter.kind == .requests, tenant: call.tenant))
+                kinds.append((rule, meter.kind))
+            }
+        }
+        let taken: [Allowances.Taken]
+        do {
+            taken = try await allowances.take(demands)
+        } catch {
+            switch error {
+            case .unavailable:
+                Self.metrics.unavailable.increment()
+                throw ServiceError.unavailable("the limits cannot be checked right now: their ledger is unreachable")
+            case .exhausted(let index, let retryAfter):
+                let (rule, kind) = kinds[index]
+                Self.metrics.refused(kind)
+                throw Self.refusal(rule, kind, retryAfter: retryAfter)
+            }
+        }
+        for (_, kind) in kinds { Self.metrics.admitted(kind) }
+        return Admission(taken: taken)
+    }
+
+    /// Hands back what a call reserved and no usage event will settle.
+    func release(_ admission: Admission?) {
+        guard let admission else { return }
+        allowances.giveBack(admission.taken.filter { !$0.final })
+    }
+
+    private static func refusal(_ rule: LimitRule, _ kind: LimitKind, retryAfter: Int?) -> ServiceError {
+        let name = "limit \(rule.id.uuidString.lowercased())"
+        switch kind {
+        case .requests:
+            return .rateLimited(
+                "\(name) allows \(rule.requests ?? 0) requests a \(rule.window?.rawValue ?? "window"); none are left",
+                retryAfter: retryAfter)
+        case .tokens:
+            return .rateLimited(
+                "\(name) allows \(rule.tokens ?? 0) tokens a \(rule.window?.rawValue ?? "window"); this call's estimate does not fit in what is left",
+                retryAfter: retryAfter)
+        case .spend:
+            let period = rule.period == .total ? "in total" : "a \(rule.period?.rawValue ?? "period")"
+            return .rateLimited(
+                "\(name): the budget of \(rule.budgetMicroUsd ?? 0) micro-USD \(period) is spent",
+                retryAfter: retryAfter, kind: "budget-exceeded")
+        }
+    }
+
+    // MARK: - Estimates
+
+    /// Input bytes / 4, plus the client's maximum output or ``defaultMaxTokens``.
+    func estimate(_ call: ProxyCall) -> (prompt: Int, completion: Int, total: Int) {
+        let prompt = call.payload.bytes.count / 4
+        let completion =
+            call.payload.maxTokens.map { max(0, $0) }
+            ?? (call.route.path.contains("embeddings") ? 0 : Self.defaultMaxTokens)
+        return (prompt, completion, max(1, prompt + completion))
+    }
+
+    /// The estimate priced with the usage service's table (at least 1 micro-USD, so a spent budget
+    /// refuses every call; an unpriced model reserves that much).
+    private func cost(_ call: ProxyCall) async throws(ServiceError) -> Int64 {
+        let table = try await prices.value(for: nil)
+        let tokens = estimate(call)
+        let cost = table.cost(
+            service: call.route.provider.service, model: call.route.model, prompt: tokens.prompt,
+            completion: tokens.completion, cached: 0)
+        return max(1, cost ?? 1)
+    }
+
+    private func rules(of tenant: UUID) async throws(ServiceError) -> [LimitRule] {
+        try await rules.value(for: tenant)
+    }
+
+    // MARK: - Metrics
+
+    private static let metrics = LimitMetrics()
+}
+
+/// Admitted and refused calls per limit kind, and calls refused because the ledger was unreachable.
+struct LimitMetrics: Sendable {
+    private let admittedCounters = Dictionary(
+        uniqueKeysWithValues: LimitKind.allCases.map {
+            (
+                $0,
+                Counter(
+                    label: "strongbox_limits_calls_total", dimensions: [("kind", $0.rawValue), ("outcome", "admitted")])
+            )
+        })
+    private let refusedCounters = Dictionary(
+        uniqueKeysWithValues: LimitKind.allCases.map {
+            (
+                $0,
+                Counter(
+                    label: "strongbox_limits_calls_total", dimensions: [("kind", $0.rawValue), ("outcome", "refused")])
+            )
+        })
+    let unavailable = Counter(label: "strongbox_limits_unavailable_total")
+
+    func admitted(_ kind: LimitKind) { admittedCounters[kind]?.increment() }
+    func refused(_ kind: LimitKind) { refusedCounters[kind]?.increment() }
+}
+
+/// A value per tenant (or one for all, keyed nil) read from the usage service: kept fresh for
+/// `lifetime`, dropped at once when the service announces a change, and, when the service cannot
+/// be reached, served as last known (the limits hold either way: counts go through the ledger).
+final class TenantCache<Value: Sendable>: Sendable {
+    private let cache: InvalidatingCache<UUID?, Value>
+    private let lastKnown = Mutex<[UUID?: Value]>([:])
+    private let load: @Sendable (UUID?) async throws -> Value
+
+    init(lifetime: Duration, load: @escaping @Sendable (UUID?) async throws -> Value) {
+        cache = InvalidatingCache(lifetime: lifetime)
+        self.load = load
+    }
+
+    func value(for tenant: UUID?) async throws(ServiceError) -> Value {
+        do {
+            if let value = try await cache.value(tenant, load: { try await self.load(tenant) }) {
+                lastKnown.withLock { $0[tenant] = value }
+                return value
+            }
+        } catch {
+            if let stale = lastKnown.withLock({ $0[tenant] }) { return stale }
+            throw ServiceError.unavailable(
+                "the limits cannot be checked right now: the usage service is unreachable", underlying: error)
+        }
+        throw ServiceError.unavailable("the limits cannot be checked right now")
+    }
+
+    func evict(_ tenant: UUID?) {
+        cache.evict(tenant)
+        lastKnown.withLock { $0[tenant] = nil }
+    }
+}

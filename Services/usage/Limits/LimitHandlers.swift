@@ -1,0 +1,92 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import Metrics
+import ServiceKit
+
+/// The Limits API behind the gateway (`usage.limits.*`), the rules and prices the proxy matches
+/// and reserves with, and the ledger's exchange.
+struct LimitHandlers: Sendable {
+    let store: LimitStore
+    let ledger: AllowanceLedger
+    let prices: PriceTable
+    let nats: NatsConnection
+    let logger: Logger
+
+    var endpoints: [MicroService.Endpoint] {
+        let group = Subjects.queueGroup(.usage)
+        return [
+            .request("limits.create", subject: LimitSubjects.create, queueGroup: group) { request in
+                let routing = try request.routing()
+                let tenant = try routing.requireTenant()
+                let blank = LimitDefinition(
+                    blank: tenant, owner: routing.caller == .platformAdmin ? .platform : .tenant)
+                let limit = try LimitDefinition(try request.decodeMessage(LimitInput.self), changing: blank)
+                try await store.insert(limit)
+                changed(tenant)
+                return try .json(try await store.records([limit])[0])
+            },
+            .request("limits.list", subject: LimitSubjects.list, queueGroup: group) { request in
+                let limits = try await store.list(tenant: try request.tenantID())
+                return try .json(["items": try await store.records(limits)])
+            },
+            .request("limits.get", subject: LimitSubjects.get, queueGroup: group) { request in
+                let limit = try await find(request)
+                return try .json(try await store.records([limit])[0])
+            },
+            .request("limits.update", subject: LimitSubjects.update, queueGroup: group) { request in
+                let existing = try await find(request, mayChange: true)
+                var limit = try LimitDefinition(try request.decodeMessage(LimitInput.self), changing: existing)
+                limit.updatedAt = Date()
+                try await store.update(limit)
+                changed(limit.tenant)
+                return try .json(try await store.records([limit])[0])
+            },
+            .request("limits.delete", subject: LimitSubjects.delete, queueGroup: group) { request in
+                let limit = try await find(request, mayChange: true)
+                try await store.delete(limit)
+                changed(limit.tenant)
+                return Reply()
+            },
+            .request("limits.rules", subject: LimitSubjects.rules, queueGroup: group) { request in
+                try .json(LimitRules(rules: try await store.list(tenant: try request.tenantID()).map(\.rule)))
+            },
+            .request("limits.prices", subject: LimitSubjects.prices, queueGroup: group) { _ in
+                try .json(prices)
+            },
+            .request("limits.exchange", subject: LimitSubjects.exchange, queueGroup: group, maxConcurrency: 256) {
+                request in
+                let started = ContinuousClock.now
+                let grants = try await ledger.exchange(try request.decodeMessage(AllowanceExchange.self))
+                Self.exchangeTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+                return try .json(AllowanceGrants(grants: grants))
+            },
+        ]
+    }
+
+    /// The limit the request names, of the request's tenant (404 otherwise); one the platform owns
+    /// may be changed only by the platform admin (403).
+    private func find(_ request: NatsMessage, mayChange: Bool = false) async throws -> LimitDefinition {
+        let routing = try request.routing()
+        let id = try routing.requireResource()
+        guard let limit = try await store.find(id, tenant: try routing.requireTenant()) else {
+            throw ServiceError.notFound("no limit \(id.uuidString.lowercased())")
+        }
+        if mayChange && limit.owner == .platform && routing.caller != .platformAdmin {
+            throw ServiceError.forbidden("this limit is set by the platform operator; only they can change it")
+        }
+        return limit
+    }
+
+    /// Tells every proxy that cached the tenant's rules to read them again.
+    private func changed(_ tenant: UUID) {
+        do {
+            try nats.publish(LimitSubjects.changed(tenant: tenant), payload: [UInt8]())
+        } catch {
+            logger.warning("announcing a limit change failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static let exchangeTime = Timer(label: "strongbox_limits_ledger_exchange_seconds")
+}
