@@ -156,19 +156,26 @@ public struct LimitReservation: Codable, Sendable, Equatable {
     public var kind: LimitKind? { key.split(separator: "/").last.flatMap { LimitKind(rawValue: String($0)) } }
 }
 
-/// One round trip to the ledger: counts handed back, slices borrowed.
+/// One round trip to the ledger: changes to windows' counts, then slices borrowed.
+///
+/// A window's count has three parts: `lent` (out in instances' slices, not yet spent), `held`
+/// (reserved by calls in flight, settled from their usage events) and `used` (final). A borrow is
+/// granted only from what the capacity leaves beyond all three.
 public struct AllowanceExchange: Codable, Sendable {
-    /// Changes a window's count: `held` less (a slice's unused part, or what it spent), `used`
-    /// more (what it spent, when spending is final: requests).
-    public struct Return: Codable, Sendable, Equatable {
+    /// Signed changes to a window's parts: a slice's spent requests (`lent` −n, `used` +n), a
+    /// slice's spent reservations (`lent` −n, `held` +n), an unused part handed back (`lent` −n),
+    /// a reservation released (`held` −n).
+    public struct Adjustment: Codable, Sendable, Equatable {
         public var key: String
         public var window: Int64
+        public var lent: Int64
         public var held: Int64
         public var used: Int64
 
-        public init(key: String, window: Int64, held: Int64, used: Int64) {
+        public init(key: String, window: Int64, lent: Int64 = 0, held: Int64 = 0, used: Int64 = 0) {
             self.key = key
             self.window = window
+            self.lent = lent
             self.held = held
             self.used = used
         }
@@ -206,20 +213,23 @@ public struct AllowanceExchange: Codable, Sendable {
         public var granted: Int64
         /// What is left to borrow after this grant.
         public var left: Int64
+        /// What is out in slices after this grant, this one included.
+        public var lent: Int64
 
-        public init(key: String, window: Int64, granted: Int64, left: Int64) {
+        public init(key: String, window: Int64, granted: Int64, left: Int64, lent: Int64) {
             self.key = key
             self.window = window
             self.granted = granted
             self.left = left
+            self.lent = lent
         }
     }
 
-    public var returns: [Return]
+    public var adjustments: [Adjustment]
     public var borrows: [Borrow]
 
-    public init(returns: [Return] = [], borrows: [Borrow] = []) {
-        self.returns = returns
+    public init(adjustments: [Adjustment] = [], borrows: [Borrow] = []) {
+        self.adjustments = adjustments
         self.borrows = borrows
     }
 }

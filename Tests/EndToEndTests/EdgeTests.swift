@@ -129,6 +129,7 @@ struct EdgeTests {
     @Test("over the per-key rate limit: 429 with Retry-After; other keys are unaffected")
     func rateLimit() async throws {
         try await TestGateway.run(environment: ["RATE_LIMIT_PER_MINUTE": "5"]) { gateway in
+            try await awayFromMinuteEnd()
             let tenant = try await gateway.createTenant()
             let other = try await gateway.createKey("readonly", adminKey: tenant.key)
             var statuses: [Int] = []
@@ -149,6 +150,7 @@ struct EdgeTests {
     @Test("anonymous routes are limited per client address")
     func anonymousRateLimit() async throws {
         try await TestGateway.run(environment: ["RATE_LIMIT_ANONYMOUS_PER_MINUTE": "3"]) { gateway in
+            try await awayFromMinuteEnd()
             var statuses: [Int] = []
             for _ in 0..<5 {
                 statuses.append(

@@ -22,10 +22,11 @@ struct ProxyHarness: Sendable {
     var http: HTTPTestClient { gateway.http }
     var auth: [String: String] { ["x-api-key": tenant.key] }
 
-    /// Runs `body` with the whole chain; `proxyEnvironment` tunes the proxy.
+    /// Runs `body` with the whole chain; `proxyEnvironment` tunes the proxy. With more `gateways`
+    /// and `proxies`, `gateway.instances` reach every gateway and `proxy` is the first proxy.
     static func run(
-        proxyEnvironment: [String: String] = [:], chunkDelay: Duration = .milliseconds(150),
-        _ body: @Sendable (ProxyHarness) async throws -> Void
+        gateways: Int = 1, proxies: Int = 1, proxyEnvironment: [String: String] = [:],
+        chunkDelay: Duration = .milliseconds(150), _ body: @Sendable (ProxyHarness) async throws -> Void
     ) async throws {
         let log = StandInLog()
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -38,12 +39,16 @@ struct ProxyHarness: Sendable {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw TestInfrastructureError("the stand-in did not start") }
             let url = "http://127.0.0.1:\(port)"
-            try await TestGateway.run { gateway in
+            try await TestGateway.run(instances: gateways) { gateway in
                 let allowed = ["PROXY_ALLOWED_BASE_URLS": "\(url),http://127.0.0.1:9"]
                 let vault = try await gateway.launch("vault", overrides: allowed)
                 // The proxy admits every call against the tenant's limits, which the usage service keeps.
                 let usageService = try await gateway.launch("usage")
-                let proxy = try await gateway.launch("proxy", overrides: allowed.merging(proxyEnvironment) { $1 })
+                let proxyOverrides = allowed.merging(proxyEnvironment) { $1 }
+                let proxy = try await gateway.launch("proxy", overrides: proxyOverrides)
+                for count in stride(from: 2, through: proxies, by: 1) {
+                    _ = try await gateway.launch("proxy", overrides: proxyOverrides, instances: count)
+                }
                 let tenant = try await gateway.createTenant()
                 let operatorConnection = try await gateway.cluster.connect(as: "operator")
                 try await operatorConnection.jetStream.ensureStream(UsageStream.config)

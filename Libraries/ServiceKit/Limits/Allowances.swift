@@ -8,13 +8,14 @@ import Synchronization
 
 /// An instance's side of the limits ledger (docs/limits.md): it borrows slices of each count's
 /// window from the usage service, spends them locally (a call costs a lock, no round trip), and
-/// borrows more before it runs out. Every `tick` it reports what requests it spent and, when a
-/// slice has lived `sliceLifetime`, hands back what the current rate will not use, so an idle
-/// instance never holds allowance a busy one needs for longer than that.
+/// borrows the next slice before it runs out. Every `tick` it reports what it spent and hands
+/// back what the current rate will not use within the next two ticks, so an idle instance never
+/// holds allowance a busy one needs for longer than a tick.
 ///
-/// A count's window is refused locally only after the ledger answered that nothing is left;
-/// callers waiting for the same count share one borrow. When the ledger cannot be reached, what
-/// was borrowed is spent, then ``take(_:now:)`` throws ``Refusal/unavailable``.
+/// Callers waiting for the same count share one borrow. A count is refused when the ledger has
+/// nothing left; if other instances hold slices then, it asks once more after they have handed
+/// back what they do not use. When the ledger cannot be reached, what was borrowed is spent, then
+/// ``take(_:now:)`` throws ``Refusal/unavailable``.
 public final class Allowances: Sendable {
     /// One count a call takes from.
     public struct Demand: Sendable, Equatable {
@@ -68,39 +69,49 @@ public final class Allowances: Sendable {
         var tenant: UUID?
         /// Borrowed and not spent.
         var available: Int64 = 0
-        /// Spent requests not yet reported to the ledger.
+        /// Spent and not yet reported to the ledger.
         var unreported: Int64 = 0
         /// What the ledger had left after the last grant.
         var left: Int64
-        /// Spent this slice and the one before: the rate the next slice is sized to.
-        var spentThisSlice: Int64 = 0
-        var spentLastSlice: Int64 = 0
-        var sliceEnds: ContinuousClock.Instant
+        /// Spent this tick and the one before: the rate slices are sized to.
+        var spentThisTick: Int64 = 0
+        var spentLastTick: Int64 = 0
         /// Demand waiting for the next borrow.
         var waiting: Int64 = 0
         var borrowing: OneShot<Round>?
-        /// The last round found the window empty, at this instant.
+        /// The last round found the window empty with nothing lent elsewhere, at this instant.
         var emptyAt: ContinuousClock.Instant?
 
-        /// What the next slice is expected to spend.
-        var predicted: Int64 { min(capacity, max(spentThisSlice, spentLastSlice) * 3 / 2) }
+        /// What two ticks are expected to spend: the size of a slice.
+        var predicted: Int64 { min(capacity, max(spentThisTick, spentLastTick) * 2) }
+
+        /// The ledger's view of what this meter spent since the last report.
+        func report(key: String) -> AllowanceExchange.Adjustment? {
+            guard unreported > 0 else { return nil }
+            return final
+                ? .init(key: key, window: window, lent: -unreported, used: unreported)
+                : .init(key: key, window: window, lent: -unreported, held: unreported)
+        }
     }
 
     /// How a borrow round ended.
     private enum Round: Sendable {
-        /// Granted; `short` when it was less than the need it carried.
-        case granted(short: Bool)
+        /// Granted; `short` when less than the need it carried, `lentElsewhere` when other
+        /// instances held slices of the window then.
+        case granted(short: Bool, lentElsewhere: Bool)
         case failed
     }
 
     private struct State {
         var meters: [String: Meter] = [:]
-        /// Counts to hand back or report, sent with the next exchange.
-        var returns: [AllowanceExchange.Return] = []
+        /// Changes to send with the next exchange.
+        var adjustments: [AllowanceExchange.Adjustment] = []
+        /// The last exchange failed, at this instant: until one succeeds (a tick tries), calls
+        /// that need a borrow fail at once rather than each wait for the ledger.
+        var unreachableAt: ContinuousClock.Instant?
     }
 
     private let exchange: Exchange
-    private let sliceLifetime: Duration
     private let tick: Duration
     private let logger: Logger
     private let state = Mutex(State())
@@ -108,15 +119,13 @@ public final class Allowances: Sendable {
 
     /// A refusal stands this long without asking the ledger again.
     static let emptyFor = Duration.milliseconds(250)
-    /// At most this many counts wait to be handed back when the ledger is unreachable.
-    static let maximumPendingReturns = 100_000
+    /// An unreachable ledger is not asked again on a call's behalf for this long.
+    static let unreachableFor = Duration.seconds(1)
+    /// At most this many changes wait for a ledger that cannot be reached.
+    static let maximumPending = 100_000
 
-    public init(
-        exchange: @escaping Exchange, sliceLifetime: Duration = .seconds(1), tick: Duration = .milliseconds(250),
-        logger: Logger
-    ) {
+    public init(exchange: @escaping Exchange, tick: Duration = .milliseconds(250), logger: Logger) {
         self.exchange = exchange
-        self.sliceLifetime = sliceLifetime
         self.tick = tick
         self.logger = logger
     }
@@ -151,9 +160,15 @@ public final class Allowances: Sendable {
         return taken
     }
 
+    private struct SingleRefusal: Error {
+        var retryAfter: Int?
+        var unavailable = false
+    }
+
     private enum Step {
         case taken(Taken, prefetch: AllowanceExchange.Borrow?, round: OneShot<Round>?)
         case refused(retryAfter: Int?)
+        case unavailable
         case wait(OneShot<Round>)
         case borrow(AllowanceExchange.Borrow, OneShot<Round>)
     }
@@ -162,28 +177,30 @@ public final class Allowances: Sendable {
     /// next one asks for) or starts one, and tries again when it lands.
     private func take(_ demand: Demand, now: Date) async throws(SingleRefusal) -> Taken {
         let (window, resetsAt) = demand.unit.window(at: now)
-        var waitedFor: Round?
+        var outcome: Round?
+        var askedAgain = false
         while true {
             let instant = ContinuousClock.now
             let step: Step = state.withLock { state in
-                var meter = current(demand, window: window, resetsAt: resetsAt, at: instant, in: &state)
+                var meter = current(demand, window: window, resetsAt: resetsAt, in: &state)
                 defer { state.meters[demand.key] = meter }
                 if meter.available >= demand.amount {
                     meter.available -= demand.amount
-                    meter.spentThisSlice += demand.amount
-                    if demand.final { meter.unreported += demand.amount }
+                    meter.unreported += demand.amount
+                    meter.spentThisTick += demand.amount
                     let taken = Taken(
                         key: demand.key, window: meter.window, amount: demand.amount, final: demand.final,
                         capacity: meter.capacity, remaining: meter.left + meter.available, resetsAt: meter.resetsAt)
                     // Running low at the current rate: borrow the next slice before it is needed.
                     guard meter.borrowing == nil, meter.emptyAt == nil, meter.left > 0,
-                        meter.available < max(1, meter.predicted / 4)
+                        meter.available < max(1, meter.predicted / 2)
                     else { return .taken(taken, prefetch: nil, round: nil) }
                     let round = OneShot<Round>()
                     meter.borrowing = round
                     return .taken(taken, prefetch: borrow(meter, key: demand.key, need: 0), round: round)
                 }
-                if case .granted(short: true) = waitedFor { return .refused(retryAfter: retryAfter(meter.resetsAt)) }
+                if case .granted(short: true, _) = outcome { return .refused(retryAfter: retryAfter(meter.resetsAt)) }
+                if let failed = state.unreachableAt, instant - failed < Self.unreachableFor { return .unavailable }
                 if meter.borrowing == nil, let emptyAt = meter.emptyAt, instant - emptyAt < Self.emptyFor {
                     return .refused(retryAfter: retryAfter(meter.resetsAt))
                 }
@@ -203,8 +220,10 @@ public final class Allowances: Sendable {
                 return taken
             case .refused(let retryAfter):
                 throw SingleRefusal(retryAfter: retryAfter)
+            case .unavailable:
+                throw SingleRefusal(retryAfter: nil, unavailable: true)
             case .wait(let round):
-                waitedFor = await round.value()
+                outcome = await round.value()
                 state.withLock { state in
                     if let waiting = state.meters[demand.key]?.waiting {
                         state.meters[demand.key]?.waiting = max(0, waiting - demand.amount)
@@ -212,39 +231,43 @@ public final class Allowances: Sendable {
                 }
             case .borrow(let borrow, let round):
                 await run(borrow, round: round)
-                waitedFor = await round.value()
+                outcome = await round.value()
             }
-            if case .failed = waitedFor { throw SingleRefusal(retryAfter: nil, unavailable: true) }
+            switch outcome {
+            case .failed?:
+                throw SingleRefusal(retryAfter: nil, unavailable: true)
+            case .granted(short: true, lentElsewhere: true)? where !askedAgain:
+                // Other instances hold slices: by the next tick they hand back what they do not
+                // use. Ask once more then.
+                askedAgain = true
+                outcome = nil
+                try? await Task.sleep(for: tick + .milliseconds(50))
+            default:
+                break
+            }
         }
-    }
-
-    private struct SingleRefusal: Error {
-        var retryAfter: Int?
-        var unavailable = false
     }
 
     /// The count's meter for `window`; a meter of an earlier window is retired (what it holds
     /// goes back with the next exchange).
-    private func current(
-        _ demand: Demand, window: Int64, resetsAt: Date?, at instant: ContinuousClock.Instant, in state: inout State
-    ) -> Meter {
+    private func current(_ demand: Demand, window: Int64, resetsAt: Date?, in state: inout State) -> Meter {
         if var meter = state.meters[demand.key] {
             // A call that read the clock just before the window turned counts in the new one.
             if meter.window >= window {
                 meter.capacity = demand.capacity
                 return meter
             }
-            retire(meter, key: demand.key, into: &state.returns)
+            retire(meter, key: demand.key, into: &state.adjustments)
         }
         return Meter(
             window: window, resetsAt: resetsAt, capacity: demand.capacity, final: demand.final, tenant: demand.tenant,
-            left: demand.capacity, sliceEnds: instant + sliceLifetime)
+            left: demand.capacity)
     }
 
-    private func retire(_ meter: Meter, key: String, into returns: inout [AllowanceExchange.Return]) {
-        let held = meter.available + meter.unreported
-        guard held > 0 else { return }
-        returns.append(.init(key: key, window: meter.window, held: held, used: meter.unreported))
+    /// A meter's last word: what it spent, and the unused rest handed back.
+    private func retire(_ meter: Meter, key: String, into adjustments: inout [AllowanceExchange.Adjustment]) {
+        if let report = meter.report(key: key) { adjustments.append(report) }
+        if meter.available > 0 { adjustments.append(.init(key: key, window: meter.window, lent: -meter.available)) }
     }
 
     private func borrow(_ meter: Meter, key: String, need: Int64) -> AllowanceExchange.Borrow {
@@ -257,39 +280,40 @@ public final class Allowances: Sendable {
         resetsAt.map { max(1, Int($0.timeIntervalSinceNow.rounded(.up))) }
     }
 
-    /// Sends one borrow (with whatever waits to be handed back) and applies its grant.
+    /// Sends one borrow (with the changes waiting to go) and applies its grant.
     private func run(_ borrow: AllowanceExchange.Borrow, round: OneShot<Round>) async {
-        let returns = state.withLock { state in
-            defer { state.returns = [] }
-            return state.returns
+        let pending = state.withLock { state in
+            defer { state.adjustments = [] }
+            return state.adjustments
         }
-        let grants = await send(AllowanceExchange(returns: returns, borrows: [borrow]))
+        let grants = await send(AllowanceExchange(adjustments: pending, borrows: [borrow]))
         let outcome: Round = state.withLock { state in
-            guard let grants else {
+            guard let grant = grants?.first else {
                 state.meters[borrow.key]?.borrowing = nil
                 return .failed
             }
-            let grant = grants.first
-            let granted = grant?.granted ?? 0
+            let short = grant.granted < borrow.need
+            // What is lent beyond this grant and this instance's own slice is in other instances' slices.
+            let own = state.meters[borrow.key].map { $0.available + $0.unreported } ?? 0
+            let lentElsewhere = grant.lent - grant.granted - own > 0
             guard var meter = state.meters[borrow.key], meter.window == borrow.window else {
                 // The window moved on while borrowing: what came goes straight back.
-                if granted > 0 {
-                    state.returns.append(.init(key: borrow.key, window: borrow.window, held: granted, used: 0))
+                if grant.granted > 0 {
+                    state.adjustments.append(.init(key: borrow.key, window: borrow.window, lent: -grant.granted))
                 }
-                return .granted(short: granted < borrow.need)
+                return .granted(short: short, lentElsewhere: lentElsewhere)
             }
-            meter.available += granted
-            meter.left = grant?.left ?? 0
+            meter.available += grant.granted
+            meter.left = grant.left
             meter.borrowing = nil
-            let short = granted < borrow.need
-            meter.emptyAt = short || meter.left == 0 && granted == 0 ? ContinuousClock.now : nil
+            meter.emptyAt = (short || grant.left == 0) && !lentElsewhere ? ContinuousClock.now : nil
             state.meters[borrow.key] = meter
-            return .granted(short: short)
+            return .granted(short: short, lentElsewhere: lentElsewhere)
         }
         round.set(outcome)
     }
 
-    /// One round trip; nil when the ledger could not be reached (what was to go back is kept).
+    /// One round trip; nil when the ledger could not be reached (the changes are kept for the next).
     private func send(_ exchange: AllowanceExchange) async -> [AllowanceExchange.Grant]? {
         roundTrips.add(1, ordering: .relaxed)
         Self.roundTripCount.increment()
@@ -297,12 +321,19 @@ public final class Allowances: Sendable {
         do {
             let grants = try await self.exchange(exchange)
             Self.ledgerTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            if state.withLock({ $0.unreachableAt.take() }) != nil {
+                logger.info("the limits ledger is reachable again")
+            }
             return grants
         } catch {
-            logger.warning("the limits ledger could not be reached", metadata: ["error": "\(error)"])
+            let first = state.withLock { state in
+                defer { state.unreachableAt = ContinuousClock.now }
+                return state.unreachableAt == nil
+            }
+            if first { logger.warning("the limits ledger cannot be reached", metadata: ["error": "\(error)"]) }
             state.withLock { state in
-                if state.returns.count + exchange.returns.count <= Self.maximumPendingReturns {
-                    state.returns += exchange.returns
+                if state.adjustments.count + exchange.adjustments.count <= Self.maximumPending {
+                    state.adjustments = exchange.adjustments + state.adjustments
                 }
             }
             return nil
@@ -317,17 +348,17 @@ public final class Allowances: Sendable {
         guard !taken.isEmpty else { return }
         state.withLock { state in
             for item in taken where item.amount > 0 {
-                if var meter = state.meters[item.key], meter.window == item.window {
-                    if item.final {
-                        // A request already reported stays counted.
-                        guard meter.unreported >= item.amount else { continue }
-                        meter.unreported -= item.amount
-                    }
+                if var meter = state.meters[item.key], meter.window == item.window, meter.unreported >= item.amount {
+                    // Not reported yet: back into the slice.
+                    meter.unreported -= item.amount
                     meter.available += item.amount
-                    meter.spentThisSlice = max(0, meter.spentThisSlice - item.amount)
+                    meter.spentThisTick = max(0, meter.spentThisTick - item.amount)
                     state.meters[item.key] = meter
-                } else if !item.final {
-                    state.returns.append(.init(key: item.key, window: item.window, held: item.amount, used: 0))
+                } else {
+                    state.adjustments.append(
+                        item.final
+                            ? .init(key: item.key, window: item.window, used: -item.amount)
+                            : .init(key: item.key, window: item.window, held: -item.amount))
                 }
             }
         }
@@ -335,66 +366,66 @@ public final class Allowances: Sendable {
 
     // MARK: - Ticking
 
-    /// Reports spent requests, renews or hands back slices that lived their time, and drops
-    /// meters that went idle. Runs every `tick` until cancelled, then hands everything back.
+    /// Each tick: reports what was spent, hands back what the rate will not use, borrows the next
+    /// slice for meters that will need one, and drops meters that went idle. Runs until
+    /// cancelled, then hands everything back.
     public func run() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: tick)
-            await settle(at: ContinuousClock.now, date: Date())
+            await settle(date: Date())
         }
         // Cancelled: the hand-back runs in a task of its own, whose requests are not cancelled.
         await Task { await handBackEverything() }.value
     }
 
-    /// One tick's work (tests call it directly).
-    func settle(at instant: ContinuousClock.Instant, date: Date) async {
+    /// One tick's work.
+    func settle(date: Date) async {
         var renewals: [(AllowanceExchange.Borrow, OneShot<Round>)] = []
-        let returns: [AllowanceExchange.Return] = state.withLock { state in
-            var returns = state.returns
-            state.returns = []
+        let adjustments: [AllowanceExchange.Adjustment] = state.withLock { state in
+            var adjustments = state.adjustments
+            state.adjustments = []
             for (key, var meter) in state.meters {
                 if meter.resetsAt.map({ $0 <= date }) == true {
                     if meter.borrowing == nil {
-                        retire(meter, key: key, into: &returns)
+                        retire(meter, key: key, into: &adjustments)
                         state.meters[key] = nil
                     }
                     continue
                 }
-                if meter.unreported > 0 {
-                    returns.append(
-                        .init(key: key, window: meter.window, held: meter.unreported, used: meter.unreported))
+                if let report = meter.report(key: key) {
+                    adjustments.append(report)
                     meter.unreported = 0
                 }
-                if instant >= meter.sliceEnds && meter.borrowing == nil {
-                    meter.spentLastSlice = meter.spentThisSlice
-                    meter.spentThisSlice = 0
-                    meter.sliceEnds = instant + sliceLifetime
-                    let keep = min(meter.available, meter.predicted)
-                    if meter.available > keep {
-                        returns.append(.init(key: key, window: meter.window, held: meter.available - keep, used: 0))
-                        meter.available = keep
-                    }
-                    if meter.spentLastSlice == 0 && meter.waiting == 0 && meter.available == 0 {
-                        state.meters[key] = nil
-                        continue
-                    }
-                    if meter.predicted > keep && meter.emptyAt == nil {
-                        let round = OneShot<Round>()
-                        meter.borrowing = round
-                        renewals.append((borrow(meter, key: key, need: 0), round))
-                    }
+                meter.spentLastTick = meter.spentThisTick
+                meter.spentThisTick = 0
+                guard meter.borrowing == nil else {
+                    state.meters[key] = meter
+                    continue
+                }
+                let keep = min(meter.available, meter.predicted)
+                if meter.available > keep {
+                    adjustments.append(.init(key: key, window: meter.window, lent: keep - meter.available))
+                    meter.available = keep
+                }
+                if meter.spentLastTick == 0 && meter.waiting == 0 && meter.available == 0 {
+                    state.meters[key] = nil
+                    continue
+                }
+                if meter.predicted > keep && meter.emptyAt == nil && meter.left > 0 {
+                    let round = OneShot<Round>()
+                    meter.borrowing = round
+                    renewals.append((borrow(meter, key: key, need: 0), round))
                 }
                 state.meters[key] = meter
             }
-            return returns
+            return adjustments
         }
-        guard !returns.isEmpty || !renewals.isEmpty else { return }
         if renewals.isEmpty {
-            _ = await send(AllowanceExchange(returns: returns))
+            if !adjustments.isEmpty { _ = await send(AllowanceExchange(adjustments: adjustments)) }
             return
         }
-        // The returns ride with the first renewal; each renewal is its own round (usually one).
-        state.withLock { $0.returns = returns + $0.returns }
+        // The changes ride with the first renewal.
+        state.withLock { $0.adjustments = adjustments + $0.adjustments }
         await withTaskGroup(of: Void.self) { group in
             for (borrow, round) in renewals { group.addTask { await self.run(borrow, round: round) } }
         }
@@ -402,21 +433,17 @@ public final class Allowances: Sendable {
 
     /// Everything held goes back (on shutdown).
     func handBackEverything() async {
-        let returns: [AllowanceExchange.Return] = state.withLock { state in
-            var returns = state.returns
-            for (key, meter) in state.meters { retire(meter, key: key, into: &returns) }
+        let adjustments: [AllowanceExchange.Adjustment] = state.withLock { state in
+            var adjustments = state.adjustments
+            for (key, meter) in state.meters { retire(meter, key: key, into: &adjustments) }
             state = State()
-            return returns
+            return adjustments
         }
-        if !returns.isEmpty { _ = await send(AllowanceExchange(returns: returns)) }
+        if !adjustments.isEmpty { _ = await send(AllowanceExchange(adjustments: adjustments)) }
     }
 
     private static let roundTripCount = Counter(label: "strongbox_limits_ledger_round_trips_total")
     private static let ledgerTime = Timer(label: "strongbox_limits_ledger_seconds")
-}
-
-extension Allowances.Refusal {
-    fileprivate var retryAfter: Int? { if case .exhausted(_, let seconds) = self { seconds } else { nil } }
 }
 
 /// Runs an instance's ``Allowances`` ticks as a service: started with the service, and on

@@ -148,7 +148,7 @@ struct UsageStore: Sendable {
                     cost_micro_usd = r.cost_micro_usd + EXCLUDED.cost_micro_usd, unpriced = r.unpriced + EXCLUDED.unpriced
             ), settled AS (
                 UPDATE usage.limit_counters c SET
-                    held = GREATEST(c.held - s.reserved, 0), used = c.used + s.actual,
+                    held = c.held - s.reserved, used = c.used + s.actual,
                     notified = c.notified | usage.budget_thresholds(c.used + s.actual, c.capacity, s.spend),
                     newly_notified = usage.budget_thresholds(c.used + s.actual, c.capacity, s.spend) & ~c.notified
                 FROM (

@@ -6,34 +6,37 @@ import ServiceKit
 import ServiceLifecycle
 
 /// The one authoritative count of every limit (docs/limits.md): instances borrow slices of a
-/// window's allowance with an atomic conditional update, and hand back what they did not use.
-/// A window's `held` is what is out in slices and reserved by calls in flight; `used` is final.
-/// `held + used` never passes the capacity through a borrow.
+/// window's allowance with an atomic conditional update, report what they spent, and hand back
+/// what they did not use. A borrow never takes `lent + held + used` past the capacity.
 struct AllowanceLedger: Sendable {
     let client: PostgresClient
     let logger: Logger
 
     /// Hands back, then borrows: what comes back is there to borrow in the same exchange.
     func exchange(_ exchange: AllowanceExchange) async throws -> [AllowanceExchange.Grant] {
-        if !exchange.returns.isEmpty { try await hand(back: exchange.returns) }
+        if !exchange.adjustments.isEmpty { try await apply(exchange.adjustments) }
         var grants: [AllowanceExchange.Grant] = []
         grants.reserveCapacity(exchange.borrows.count)
         for borrow in exchange.borrows { grants.append(try await self.borrow(borrow)) }
         return grants
     }
 
-    private func hand(back returns: [AllowanceExchange.Return]) async throws {
+    /// Signed changes, summed per window. They commute: a reservation settled from its usage event
+    /// before the instance reported spending it leaves `held` below zero until the report comes.
+    private func apply(_ changes: [AllowanceExchange.Adjustment]) async throws {
         try await client.query(
             """
-            UPDATE usage.limit_counters c SET held = GREATEST(c.held - r.held, 0), used = c.used + r.used
+            UPDATE usage.limit_counters c SET lent = c.lent + a.lent, held = c.held + a.held, used = c.used + a.used
             FROM (
-                SELECT key, window_start, sum(held)::bigint AS held, sum(used)::bigint AS used
-                FROM unnest(\(returns.map(\.key))::text[], \(returns.map(\.window))::bigint[],
-                            \(returns.map(\.held))::bigint[], \(returns.map(\.used))::bigint[])
-                    AS x(key, window_start, held, used)
+                SELECT key, window_start, sum(lent)::bigint AS lent, sum(held)::bigint AS held,
+                    sum(used)::bigint AS used
+                FROM unnest(\(changes.map(\.key))::text[], \(changes.map(\.window))::bigint[],
+                            \(changes.map(\.lent))::bigint[], \(changes.map(\.held))::bigint[],
+                            \(changes.map(\.used))::bigint[])
+                    AS x(key, window_start, lent, held, used)
                 GROUP BY key, window_start
-            ) r
-            WHERE c.key = r.key AND c.window_start = r.window_start
+            ) a
+            WHERE c.key = a.key AND c.window_start = a.window_start
             """, logger: logger)
     }
 
@@ -44,17 +47,18 @@ struct AllowanceLedger: Sendable {
         let want = max(need, borrow.want)
         let rows = try await client.query(
             """
-            INSERT INTO usage.limit_counters AS c (key, window_start, tenant_id, capacity, resets_at, held, last_grant)
+            INSERT INTO usage.limit_counters AS c (key, window_start, tenant_id, capacity, resets_at, lent, last_grant)
             SELECT \(borrow.key), \(borrow.window), \(borrow.tenant), \(borrow.capacity), \(borrow.resetsAt), g, g
             FROM (SELECT usage.allowance_grant(\(need), \(want), \(borrow.capacity)) AS g) grant_
             ON CONFLICT (key, window_start) DO UPDATE SET
                 capacity = EXCLUDED.capacity,
-                last_grant = usage.allowance_grant(\(need), \(want), EXCLUDED.capacity - c.used - c.held),
-                held = c.held + usage.allowance_grant(\(need), \(want), EXCLUDED.capacity - c.used - c.held)
-            RETURNING last_grant, GREATEST(capacity - used - held, 0)
+                last_grant = usage.allowance_grant(\(need), \(want), EXCLUDED.capacity - c.used - c.held - c.lent),
+                lent = c.lent + usage.allowance_grant(\(need), \(want), EXCLUDED.capacity - c.used - c.held - c.lent)
+            RETURNING last_grant, GREATEST(capacity - used - held - lent, 0), lent
             """, logger: logger)
-        let (granted, left) = try await rows.decode((Int64, Int64).self).collectAll().first ?? (Int64(0), Int64(0))
-        return .init(key: borrow.key, window: borrow.window, granted: granted, left: left)
+        let (granted, left, lent) =
+            try await rows.decode((Int64, Int64, Int64).self).collectAll().first ?? (Int64(0), Int64(0), Int64(0))
+        return .init(key: borrow.key, window: borrow.window, granted: granted, left: left, lent: lent)
     }
 
     /// Drops the counts of windows that ended more than a day ago.

@@ -1,8 +1,8 @@
 import ServiceKit
 
 /// Limits (their definitions) and the ledger: one row per count and window (`key` is a limit's id
-/// and kind, or a gateway rate's name), holding what instances have borrowed and not yet handed
-/// back or settled (`held`) and what is final (`used`).
+/// and kind, or a gateway rate's name), holding what is out in instances' slices (`lent`), what
+/// calls in flight reserved (`held`, settled from their usage events) and what is final (`used`).
 struct CreateLimits: SQLMigration {
     let version = 3
     let name = "create limits and the allowance ledger"
@@ -34,6 +34,7 @@ struct CreateLimits: SQLMigration {
             tenant_id UUID,
             capacity BIGINT NOT NULL,
             resets_at TIMESTAMPTZ,
+            lent BIGINT NOT NULL DEFAULT 0,
             held BIGINT NOT NULL DEFAULT 0,
             used BIGINT NOT NULL DEFAULT 0,
             last_grant BIGINT NOT NULL DEFAULT 0,
