@@ -10,6 +10,8 @@
 #   stand-in called directly and against the floor (Tools/chain-floor: an HTTP front, a NATS hop and
 #   an HTTP client, nothing else), at 1, 16 and 64 connections: requests/s, the latency each adds,
 #   and the CPU time per request of their processes; and the time to a stream's first event;
+#   and the same chain for a tenant with limits (a non-binding tenant request limit, a key token
+#   limit and a budget) against a tenant without, with the ledger round trips per 1,000 calls;
 # - usage: events ingested per second, publish → committed rollup, against publishing alone, and
 #   the lag under a sustained 5,000 events/s (Tools/usage-bench).
 # - content: public content reads per second through the gateway, served from its cache and
@@ -49,7 +51,8 @@ stand_in_port=$(sed -n 's/listening on //p' "$STRONGBOX_DATA/stand-in.log")
 stand_in="http://127.0.0.1:$stand_in_port"
 trap '[ -n "${BENCH_DEBUG:-}" ] && echo "stand-in left running: $stand_in (pid $stand_in_pid)" || kill $stand_in_pid 2>/dev/null; cleanup' EXIT
 
-export CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 RATE_LIMIT_ANONYMOUS_PER_MINUTE=0 LOG_LEVEL=warning PROXY_ALLOWED_BASE_URLS="$stand_in"
+PROXY_OPS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export PROXY_OPS_PORT CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 RATE_LIMIT_ANONYMOUS_PER_MINUTE=0 LOG_LEVEL=warning PROXY_ALLOWED_BASE_URLS="$stand_in"
 "$ROOT/scripts/nats.sh" start >/dev/null
 "$ROOT/scripts/postgres.sh" start >/dev/null
 "$ROOT/scripts/services.sh" start >/dev/null
@@ -212,6 +215,49 @@ for clients in 1 64; do
     "$clients" "$p_rps" "$s_rps" "$p_p50" "$s_p50" "$p_n" "$p_cpu" "$s_n" "$s_cpu"
 done
 kill "$floor_front" "$streamed_front" "$floor_back" 2>/dev/null || true
+
+# Limits on the hot path: a second tenant with a non-binding tenant request limit, a token limit on
+# its key and a budget, against the first tenant (none), in alternating runs at 64 connections.
+limited=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
+  -d '{"name":"Bench limits"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+limited_key_id=$(curl -fsS "$base/auth/me" -H "x-api-key: $limited" | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"]["id"])')
+curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $limited" -H 'content-type: application/json' \
+  -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
+for limit in '{"requests":1000000000,"window":"minute"}' \
+    "{\"apiKeyId\":\"$limited_key_id\",\"tokens\":1000000000000,\"window\":\"hour\"}" \
+    '{"budgetMicroUsd":1000000000000,"period":"month"}'; do
+  curl -fsS -o /dev/null -X POST "$base/limits" -H "x-api-key: $limited" -H 'content-type: application/json' -d "$limit"
+done
+round_trips() { curl -fsS "http://127.0.0.1:$PROXY_OPS_PORT/metrics" | awk '/^strongbox_limits_ledger_round_trips_total/ {s += $2} END {print s + 0}'; }
+wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $limited" "$base/v1/chat/completions" >/dev/null
+plain_runs="" limited_runs=""
+for ((round = 0; round < rounds; round++)); do
+  plain_runs+=$(measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'
+  before=$(round_trips)
+  limited_runs+="$(measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $limited")|$(( $(round_trips) - before ))"$'\n'
+done
+echo
+echo "Limits on the hot path: the chain for a tenant with a non-binding tenant request limit, a key token"
+echo "limit and a budget against a tenant with none, 64 connections, medians of $rounds alternating runs."
+python3 - "$plain_runs" "$limited_runs" <<'PY'
+import statistics, sys
+def parse(text):
+    return [line.split("|") for line in text.strip().splitlines() if line]
+plain, limited = parse(sys.argv[1]), parse(sys.argv[2])
+def med(rows, index, f=float):
+    return statistics.median(f(row[index]) for row in rows)
+def cpu(rows):
+    return statistics.median(int(row[4]) * 10_000 / max(int(row[3]), 1) for row in rows)
+p_rps, l_rps = med(plain, 0), med(limited, 0)
+p_cpu, l_cpu = cpu(plain), cpu(limited)
+trips = statistics.median(int(row[6]) * 1000 / max(int(row[3]), 1) for row in limited)
+errors = sum(int(row[5] or 0) for row in plain + limited)
+print("| chain | req/s | p50 | CPU µs/req | ledger round trips / 1,000 calls | non-2xx |")
+print("|-------|-------|-----|------------|----------------------------------|---------|")
+print(f"| no limits | {p_rps:.0f} | {plain[len(plain) // 2][1]} | {p_cpu:.0f} | – | |")
+print(f"| three limits | {l_rps:.0f} | {limited[len(limited) // 2][1]} | {l_cpu:.0f} | {trips:.2f} | {errors} |")
+print(f"| with/without | {l_rps / p_rps:.3f}× | | {l_cpu - p_cpu:+.0f} µs | | |")
+PY
 direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" \
   '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' 50)
 chain_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$base/v1/chat/completions" \

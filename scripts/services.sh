@@ -33,6 +33,9 @@ service_env() {
   local password_var="NATS_${upper}_PASSWORD"
   echo "PATH=$PATH" "HOME=${HOME:-/root}" "LOG_LEVEL=${LOG_LEVEL:-info}" "LOG_FORMAT=${LOG_FORMAT:-text}"
   echo "NATS_URL=$NATS_URL" "NATS_USER=$service" "NATS_PASSWORD=${!password_var}" "DATABASE_URL=$(database_url "$service")"
+  # <SERVICE>_OPS_PORT serves that service's /metrics and health (off by default).
+  local ops_var="${upper}_OPS_PORT"
+  [ -n "${!ops_var:-}" ] && echo "OPS_PORT=${!ops_var}"
   case $service in
     gateway)
       echo "SERVER_HOST=${SERVER_HOST:-127.0.0.1}" "SERVER_PORT=$SERVER_PORT" "ADMIN_API_KEY=$ADMIN_API_KEY" "JWT_SECRET=$JWT_SECRET"
@@ -55,7 +58,7 @@ service_env() {
     proxy)
       local name
       for name in PROXY_ALLOWED_BASE_URLS PROXY_LEASE_SECONDS PROXY_CONNECT_TIMEOUT_MS PROXY_READ_TIMEOUT_MS \
-          PROXY_TIMEOUT_MS PROXY_MAX_RETRIES PROXY_RETRY_BASE_MS PROXY_MODELS_CACHE_SECONDS; do
+          PROXY_TIMEOUT_MS PROXY_MAX_RETRIES PROXY_RETRY_BASE_MS PROXY_MODELS_CACHE_SECONDS PROXY_LIMIT_RULES_SECONDS; do
         [ -n "${!name:-}" ] && echo "$name=${!name}"
       done
       ;;

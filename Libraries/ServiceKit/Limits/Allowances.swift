@@ -49,6 +49,18 @@ public final class Allowances: Sendable {
         /// What this instance knows is left in the window after this call.
         public var remaining: Int64
         public var resetsAt: Date?
+
+        public init(
+            key: String, window: Int64, amount: Int64, final: Bool, capacity: Int64, remaining: Int64, resetsAt: Date?
+        ) {
+            self.key = key
+            self.window = window
+            self.amount = amount
+            self.final = final
+            self.capacity = capacity
+            self.remaining = remaining
+            self.resetsAt = resetsAt
+        }
     }
 
     public enum Refusal: Error, Equatable {

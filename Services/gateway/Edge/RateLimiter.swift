@@ -7,7 +7,8 @@ import Synchronization
 #endif
 
 /// Token buckets per caller: `limit` requests a minute with bursts up to `limit`. Over the
-/// limit, a request gets 429 with `Retry-After`. Each gateway instance counts on its own.
+/// limit, a request gets 429 with `Retry-After`. Each gateway instance counts on its own: this is
+/// ``ClusterRateLimit``'s fallback while the limits ledger cannot be reached.
 ///
 /// At most `capacity` callers are tracked. Past it, the buckets that have refilled (their
 /// callers idle for long enough: forgetting them changes nothing) are dropped, and if that is not

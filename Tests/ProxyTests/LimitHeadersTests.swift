@@ -1,0 +1,44 @@
+import Contracts
+import Foundation
+import ServiceKit
+import Testing
+
+@testable import Proxy
+
+@Suite("Limit headers")
+struct LimitHeadersTests {
+    static func taken(_ kind: LimitKind, capacity: Int64, remaining: Int64, resetsIn seconds: Double?)
+        -> Allowances.Taken
+    {
+        Allowances.Taken(
+            key: kind.key(UUID()), window: 0, amount: 1, final: kind == .requests, capacity: capacity,
+            remaining: remaining, resetsAt: seconds.map { Date().addingTimeInterval($0) })
+    }
+
+    @Test("OpenAI's x-ratelimit-* for the tightest request and token counts; budgets add none")
+    func headers() {
+        let admission = LimitGate.Admission(taken: [
+            Self.taken(.requests, capacity: 100, remaining: 40, resetsIn: 30),
+            Self.taken(.requests, capacity: 10, remaining: 3, resetsIn: 3000),
+            Self.taken(.tokens, capacity: 5000, remaining: 4000, resetsIn: 0.4),
+            Self.taken(.spend, capacity: 9, remaining: 1, resetsIn: nil),
+        ])
+        let fields = Dictionary(uniqueKeysWithValues: admission.headers.map { ($0.name, $0.value) })
+        #expect(fields["x-ratelimit-limit-requests"] == "10")
+        #expect(fields["x-ratelimit-remaining-requests"] == "3")
+        #expect(fields["x-ratelimit-reset-requests"] == "50m0s")
+        #expect(fields["x-ratelimit-limit-tokens"] == "5000")
+        #expect(fields["x-ratelimit-remaining-tokens"] == "4000")
+        #expect(fields["x-ratelimit-reset-tokens"]?.hasSuffix("s") == true)
+        #expect(fields.count == 6)
+        #expect(admission.reservations.map(\.kind) == [.tokens, .spend], "requests are final, not settled")
+    }
+
+    @Test("reset times as OpenAI writes them")
+    func durations() {
+        #expect(LimitGate.Admission.openAIDuration(Date().addingTimeInterval(11.2)) == "12s")
+        #expect(LimitGate.Admission.openAIDuration(Date().addingTimeInterval(359.5)) == "6m0s")
+        #expect(LimitGate.Admission.openAIDuration(Date().addingTimeInterval(7300)) == "2h1m40s")
+        #expect(LimitGate.Admission.openAIDuration(Date().addingTimeInterval(-5)) == "0.0s")
+    }
+}
