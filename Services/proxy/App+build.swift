@@ -33,7 +33,7 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
         rules: TenantCache(lifetime: configuration.limitRulesLifetime) { tenant in
             let routing = Routing(requestID: UUID().uuidString.lowercased(), tenant: tenant)
             let reply = try await context.nats.request(LimitSubjects.rules, headers: routing.headers)
-            return try JSONDecoder().decode(LimitRules.self, from: Data(reply.payload)).rules
+            return try JSONDecoder().decode(LimitRules.self, from: Data(reply.payload)).rules.map(PreparedLimit.init)
         },
         prices: TenantCache(lifetime: .seconds(300)) { _ in
             let reply = try await context.nats.request(LimitSubjects.prices)

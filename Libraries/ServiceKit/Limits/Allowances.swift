@@ -188,13 +188,12 @@ public final class Allowances: Sendable {
     /// Takes from the local slice; else joins the borrow in flight (adding its amount to what the
     /// next one asks for) or starts one, and tries again when it lands.
     private func take(_ demand: Demand, now: Date) async throws(SingleRefusal) -> Taken {
-        let (window, resetsAt) = demand.unit.window(at: now)
         var outcome: Round?
         var askedAgain = false
         while true {
             let instant = ContinuousClock.now
             let step: Step = state.withLock { state in
-                var meter = current(demand, window: window, resetsAt: resetsAt, in: &state)
+                var meter = current(demand, at: now, in: &state)
                 defer { state.meters[demand.key] = meter }
                 if meter.available >= demand.amount {
                     meter.available -= demand.amount
@@ -260,17 +259,22 @@ public final class Allowances: Sendable {
         }
     }
 
-    /// The count's meter for `window`; a meter of an earlier window is retired (what it holds
-    /// goes back with the next exchange).
-    private func current(_ demand: Demand, window: Int64, resetsAt: Date?, in state: inout State) -> Meter {
-        if var meter = state.meters[demand.key] {
-            // A call that read the clock just before the window turned counts in the new one.
-            if meter.window >= window {
-                meter.capacity = demand.capacity
-                return meter
-            }
-            retire(meter, key: demand.key, into: &state.adjustments)
+    /// The count's meter for the window in force at `now` (worked out only when the meter's
+    /// window has ended: a month's takes a calendar); a meter of an earlier window is retired
+    /// (what it holds goes back with the next exchange).
+    private func current(_ demand: Demand, at now: Date, in state: inout State) -> Meter {
+        var retiring = state.meters[demand.key]
+        if var meter = retiring, meter.resetsAt.map({ now < $0 }) ?? true {
+            meter.capacity = demand.capacity
+            return meter
         }
+        let (window, resetsAt) = demand.unit.window(at: now)
+        if var meter = retiring, meter.window >= window {
+            // A call that read the clock just before the window turned counts in the new one.
+            meter.capacity = demand.capacity
+            return meter
+        }
+        if let old = retiring.take() { retire(old, key: demand.key, into: &state.adjustments) }
         return Meter(
             window: window, resetsAt: resetsAt, capacity: demand.capacity, final: demand.final, tenant: demand.tenant,
             left: demand.capacity)

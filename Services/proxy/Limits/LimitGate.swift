@@ -11,7 +11,7 @@ import Synchronization
 /// instance's ``Allowances``. A refusal is a 429 (`rate-limited` or `budget-exceeded`) with
 /// `Retry-After`; a ledger that cannot be reached, once the slices are spent, a 503.
 struct LimitGate: Sendable {
-    let rules: TenantCache<[LimitRule]>
+    let rules: TenantCache<[PreparedLimit]>
     let prices: TenantCache<PriceTable>
     let allowances: Allowances
 
@@ -58,8 +58,8 @@ struct LimitGate: Sendable {
 
     /// Nil when no limit covers the call.
     func admit(_ call: ProxyCall) async throws(ServiceError) -> Admission? {
-        let covering = try await rules(of: call.tenant).filter {
-            $0.covers(
+        let covering = try await rules.value(for: call.tenant).filter {
+            $0.rule.covers(
                 apiKey: call.routing.caller.apiKeyID, user: call.routing.caller.userID,
                 service: call.route.provider.service, model: call.route.requestedModel,
                 providerModel: call.route.model)
@@ -67,8 +67,8 @@ struct LimitGate: Sendable {
         guard !covering.isEmpty else { return nil }
         var demands: [Allowances.Demand] = []
         var kinds: [(LimitRule, LimitKind)] = []
-        for rule in covering {
-            for meter in rule.meters {
+        for limit in covering {
+            for meter in limit.meters {
                 let amount: Int64
                 switch meter.kind {
                 case .requests: amount = 1
@@ -77,9 +77,9 @@ struct LimitGate: Sendable {
                 }
                 demands.append(
                     .init(
-                        key: meter.kind.key(rule.id), unit: meter.unit, capacity: meter.capacity, amount: amount,
+                        key: meter.key, unit: meter.unit, capacity: meter.capacity, amount: amount,
                         final: meter.kind == .requests, tenant: call.tenant))
-                kinds.append((rule, meter.kind))
+                kinds.append((limit.rule, meter.kind))
             }
         }
         let taken: [Allowances.Taken]
@@ -147,13 +147,29 @@ struct LimitGate: Sendable {
         return max(1, cost ?? 1)
     }
 
-    private func rules(of tenant: UUID) async throws(ServiceError) -> [LimitRule] {
-        try await rules.value(for: tenant)
-    }
-
     // MARK: - Metrics
 
     private static let metrics = LimitMetrics()
+}
+
+/// A limit with its counts' ledger keys made once, when the tenant's limits are read.
+struct PreparedLimit: Sendable {
+    struct Meter: Sendable {
+        var kind: LimitKind
+        var unit: LimitUnit
+        var capacity: Int64
+        var key: String
+    }
+
+    let rule: LimitRule
+    let meters: [Meter]
+
+    init(_ rule: LimitRule) {
+        self.rule = rule
+        meters = rule.meters.map {
+            Meter(kind: $0.kind, unit: $0.unit, capacity: $0.capacity, key: $0.kind.key(rule.id))
+        }
+    }
 }
 
 /// Admitted and refused calls per limit kind, and calls refused because the ledger was unreachable.
@@ -194,6 +210,7 @@ final class TenantCache<Value: Sendable>: Sendable {
     }
 
     func value(for tenant: UUID?) async throws(ServiceError) -> Value {
+        if let fresh = cache.value(tenant) { return fresh }
         do {
             if let value = try await cache.value(tenant, load: { try await self.load(tenant) }) {
                 lastKnown.withLock { $0[tenant] = value }
