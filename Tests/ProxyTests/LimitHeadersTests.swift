@@ -17,12 +17,13 @@ struct LimitHeadersTests {
 
     @Test("OpenAI's x-ratelimit-* for the tightest request and token counts; budgets add none")
     func headers() {
-        let admission = LimitGate.Admission(taken: [
-            Self.taken(.requests, capacity: 100, remaining: 40, resetsIn: 30),
-            Self.taken(.requests, capacity: 10, remaining: 3, resetsIn: 3000),
-            Self.taken(.tokens, capacity: 5000, remaining: 4000, resetsIn: 0.4),
-            Self.taken(.spend, capacity: 9, remaining: 1, resetsIn: nil),
-        ])
+        let admission = LimitGate.Admission(
+            taken: [
+                Self.taken(.requests, capacity: 100, remaining: 40, resetsIn: 30),
+                Self.taken(.requests, capacity: 10, remaining: 3, resetsIn: 3000),
+                Self.taken(.tokens, capacity: 5000, remaining: 4000, resetsIn: 0.4),
+                Self.taken(.spend, capacity: 9, remaining: 1, resetsIn: nil),
+            ], kinds: [.requests, .requests, .tokens, .spend])
         let fields = Dictionary(uniqueKeysWithValues: admission.headers.map { ($0.name, $0.value) })
         #expect(fields["x-ratelimit-limit-requests"] == "10")
         #expect(fields["x-ratelimit-remaining-requests"] == "3")

@@ -159,6 +159,7 @@ public final class Allowances: Sendable {
 
     /// Takes every demand or none: a refusal hands back what the others took.
     public func take(_ demands: [Demand], now: Date = Date()) async throws(Refusal) -> [Taken] {
+        if let taken = takeLocally(demands, now: now) { return taken }
         var taken: [Taken] = []
         taken.reserveCapacity(demands.count)
         for (index, demand) in demands.enumerated() {
@@ -172,13 +173,53 @@ public final class Allowances: Sendable {
         return taken
     }
 
+    /// The steady state: every demand from its slice, under one lock; nil when one of them has
+    /// not enough there (or its window ended), and nothing is taken.
+    private func takeLocally(_ demands: [Demand], now: Date) -> [Taken]? {
+        var prefetches: [(AllowanceExchange.Borrow, OneShot<Round>)] = []
+        let taken: [Taken]? = state.withLock { state in
+            for demand in demands {
+                guard let meter = state.meters[demand.key], meter.available >= demand.amount,
+                    meter.resetsAt.map({ now < $0 }) ?? true
+                else { return nil }
+            }
+            return demands.map { demand in
+                let (taken, prefetch) = spend(demand, from: &state.meters[demand.key]!)
+                if let prefetch { prefetches.append(prefetch) }
+                return taken
+            }
+        }
+        for (borrow, round) in prefetches { Task { await self.run(borrow, round: round) } }
+        return taken
+    }
+
+    /// Takes `demand` from a meter that has enough; when that leaves the slice low for the current
+    /// rate, the borrow to start for the next one.
+    private func spend(_ demand: Demand, from meter: inout Meter) -> (
+        Taken, (AllowanceExchange.Borrow, OneShot<Round>)?
+    ) {
+        meter.capacity = demand.capacity
+        meter.available -= demand.amount
+        meter.unreported += demand.amount
+        meter.spentThisTick += demand.amount
+        let taken = Taken(
+            key: demand.key, window: meter.window, amount: demand.amount, final: demand.final,
+            capacity: meter.capacity, remaining: meter.left + meter.available, resetsAt: meter.resetsAt)
+        guard meter.borrowing == nil, meter.emptyAt == nil, meter.left > 0,
+            meter.available < max(1, meter.predicted / 2)
+        else { return (taken, nil) }
+        let round = OneShot<Round>()
+        meter.borrowing = round
+        return (taken, (borrow(meter, key: demand.key, need: 0), round))
+    }
+
     private struct SingleRefusal: Error {
         var retryAfter: Int?
         var unavailable = false
     }
 
     private enum Step {
-        case taken(Taken, prefetch: AllowanceExchange.Borrow?, round: OneShot<Round>?)
+        case taken(Taken, prefetch: (AllowanceExchange.Borrow, OneShot<Round>)?)
         case refused(retryAfter: Int?)
         case unavailable
         case wait(OneShot<Round>)
@@ -196,19 +237,8 @@ public final class Allowances: Sendable {
                 var meter = current(demand, at: now, in: &state)
                 defer { state.meters[demand.key] = meter }
                 if meter.available >= demand.amount {
-                    meter.available -= demand.amount
-                    meter.unreported += demand.amount
-                    meter.spentThisTick += demand.amount
-                    let taken = Taken(
-                        key: demand.key, window: meter.window, amount: demand.amount, final: demand.final,
-                        capacity: meter.capacity, remaining: meter.left + meter.available, resetsAt: meter.resetsAt)
-                    // Running low at the current rate: borrow the next slice before it is needed.
-                    guard meter.borrowing == nil, meter.emptyAt == nil, meter.left > 0,
-                        meter.available < max(1, meter.predicted / 2)
-                    else { return .taken(taken, prefetch: nil, round: nil) }
-                    let round = OneShot<Round>()
-                    meter.borrowing = round
-                    return .taken(taken, prefetch: borrow(meter, key: demand.key, need: 0), round: round)
+                    let (taken, prefetch) = spend(demand, from: &meter)
+                    return .taken(taken, prefetch: prefetch)
                 }
                 if case .granted(short: true, _) = outcome { return .refused(retryAfter: retryAfter(meter.resetsAt)) }
                 if let failed = state.unreachableAt, instant - failed < Self.unreachableFor { return .unavailable }
@@ -226,8 +256,8 @@ public final class Allowances: Sendable {
                 return .borrow(borrow(meter, key: demand.key, need: need), round)
             }
             switch step {
-            case .taken(let taken, let prefetch, let round):
-                if let prefetch, let round { Task { await self.run(prefetch, round: round) } }
+            case .taken(let taken, let prefetch):
+                if let (borrow, round) = prefetch { Task { await self.run(borrow, round: round) } }
                 return taken
             case .refused(let retryAfter):
                 throw SingleRefusal(retryAfter: retryAfter)
@@ -298,35 +328,49 @@ public final class Allowances: Sendable {
 
     /// Sends one borrow (with the changes waiting to go) and applies its grant.
     private func run(_ borrow: AllowanceExchange.Borrow, round: OneShot<Round>) async {
+        await run([(borrow, round)])
+    }
+
+    /// Sends borrows in one exchange (with the changes waiting to go) and applies their grants.
+    private func run(_ borrows: [(AllowanceExchange.Borrow, OneShot<Round>)]) async {
         let pending = state.withLock { state in
             defer { state.adjustments = [] }
             return state.adjustments
         }
-        let grants = await send(AllowanceExchange(adjustments: pending, borrows: [borrow]))
-        let outcome: Round = state.withLock { state in
-            guard let grant = grants?.first else {
-                state.meters[borrow.key]?.borrowing = nil
-                return .failed
-            }
-            let short = grant.granted < borrow.need
-            // What is lent beyond this grant and this instance's own slice is in other instances' slices.
-            let own = state.meters[borrow.key].map { $0.available + $0.unreported } ?? 0
-            let lentElsewhere = grant.lent - grant.granted - own > 0
-            guard var meter = state.meters[borrow.key], meter.window == borrow.window else {
-                // The window moved on while borrowing: what came goes straight back.
-                if grant.granted > 0 {
-                    state.adjustments.append(.init(key: borrow.key, window: borrow.window, lent: -grant.granted))
+        let grants = await send(AllowanceExchange(adjustments: pending, borrows: borrows.map(\.0)))
+        let outcomes: [Round] = state.withLock { state in
+            borrows.enumerated().map { index, item in
+                let borrow = item.0
+                guard let grants, index < grants.count else {
+                    state.meters[borrow.key]?.borrowing = nil
+                    return .failed
                 }
-                return .granted(short: short, lentElsewhere: lentElsewhere)
+                return apply(grants[index], for: borrow, in: &state)
             }
-            meter.available += grant.granted
-            meter.left = grant.left
-            meter.borrowing = nil
-            meter.emptyAt = (short || grant.left == 0) && !lentElsewhere ? ContinuousClock.now : nil
-            state.meters[borrow.key] = meter
+        }
+        for ((_, round), outcome) in zip(borrows, outcomes) { round.set(outcome) }
+    }
+
+    private func apply(_ grant: AllowanceExchange.Grant, for borrow: AllowanceExchange.Borrow, in state: inout State)
+        -> Round
+    {
+        let short = grant.granted < borrow.need
+        // What is lent beyond this grant and this instance's own slice is in other instances' slices.
+        let own = state.meters[borrow.key].map { $0.available + $0.unreported } ?? 0
+        let lentElsewhere = grant.lent - grant.granted - own > 0
+        guard var meter = state.meters[borrow.key], meter.window == borrow.window else {
+            // The window moved on while borrowing: what came goes straight back.
+            if grant.granted > 0 {
+                state.adjustments.append(.init(key: borrow.key, window: borrow.window, lent: -grant.granted))
+            }
             return .granted(short: short, lentElsewhere: lentElsewhere)
         }
-        round.set(outcome)
+        meter.available += grant.granted
+        meter.left = grant.left
+        meter.borrowing = nil
+        meter.emptyAt = (short || grant.left == 0) && !lentElsewhere ? ContinuousClock.now : nil
+        state.meters[borrow.key] = meter
+        return .granted(short: short, lentElsewhere: lentElsewhere)
     }
 
     /// One round trip; nil when the ledger could not be reached (the changes are kept for the next).
@@ -440,11 +484,9 @@ public final class Allowances: Sendable {
             if !adjustments.isEmpty { _ = await send(AllowanceExchange(adjustments: adjustments)) }
             return
         }
-        // The changes ride with the first renewal.
+        // One exchange: the changes and every renewal.
         state.withLock { $0.adjustments = adjustments + $0.adjustments }
-        await withTaskGroup(of: Void.self) { group in
-            for (borrow, round) in renewals { group.addTask { await self.run(borrow, round: round) } }
-        }
+        await run(renewals)
     }
 
     /// Everything held goes back (on shutdown).

@@ -21,28 +21,44 @@ struct LimitGate: Sendable {
     /// What a call took, for its usage event and its answer's headers.
     struct Admission: Sendable {
         var taken: [Allowances.Taken]
+        /// What each of `taken` counts.
+        var kinds: [LimitKind]
         /// The reservations the usage service settles (token and spend counts).
         var reservations: [LimitReservation] {
-            taken.filter { !$0.final }.map { LimitReservation(key: $0.key, window: $0.window, reserved: $0.amount) }
+            taken.compactMap { $0.final ? nil : LimitReservation(key: $0.key, window: $0.window, reserved: $0.amount) }
         }
 
         /// OpenAI's `x-ratelimit-*` headers for the tightest request and token counts.
         var headers: [UpstreamHead.Field] {
+            var requests: Allowances.Taken?
+            var tokens: Allowances.Taken?
+            for (item, kind) in zip(taken, kinds) {
+                switch kind {
+                case .requests where item.remaining < requests?.remaining ?? .max: requests = item
+                case .tokens where item.remaining < tokens?.remaining ?? .max: tokens = item
+                default: continue
+                }
+            }
             var fields: [UpstreamHead.Field] = []
-            for (kind, suffix) in [(LimitKind.requests, "requests"), (.tokens, "tokens")] {
-                guard
-                    let tightest = taken.filter({ $0.key.hasSuffix("/" + kind.rawValue) }).min(by: {
-                        $0.remaining < $1.remaining
-                    })
-                else { continue }
-                fields.append(.init(name: "x-ratelimit-limit-\(suffix)", value: String(tightest.capacity)))
-                fields.append(.init(name: "x-ratelimit-remaining-\(suffix)", value: String(max(0, tightest.remaining))))
+            for (tightest, names) in [(requests, Self.requestHeaders), (tokens, Self.tokenHeaders)] {
+                guard let tightest else { continue }
+                fields.append(.init(name: names.limit, value: String(tightest.capacity)))
+                fields.append(.init(name: names.remaining, value: String(max(0, tightest.remaining))))
                 if let resetsAt = tightest.resetsAt {
-                    fields.append(.init(name: "x-ratelimit-reset-\(suffix)", value: Self.openAIDuration(resetsAt)))
+                    fields.append(.init(name: names.reset, value: Self.openAIDuration(resetsAt)))
                 }
             }
             return fields
         }
+
+        private static let requestHeaders = (
+            limit: "x-ratelimit-limit-requests", remaining: "x-ratelimit-remaining-requests",
+            reset: "x-ratelimit-reset-requests"
+        )
+        private static let tokenHeaders = (
+            limit: "x-ratelimit-limit-tokens", remaining: "x-ratelimit-remaining-tokens",
+            reset: "x-ratelimit-reset-tokens"
+        )
 
         /// `6m0s`, `12s`, `0.5s`: how OpenAI writes a reset time.
         static func openAIDuration(_ date: Date) -> String {
@@ -97,7 +113,7 @@ struct LimitGate: Sendable {
             }
         }
         for (_, kind) in kinds { Self.metrics.admitted(kind) }
-        return Admission(taken: taken)
+        return Admission(taken: taken, kinds: kinds.map(\.1))
     }
 
     /// Hands back what a call reserved and no usage event will settle.
