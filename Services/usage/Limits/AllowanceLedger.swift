@@ -61,10 +61,16 @@ struct AllowanceLedger: Sendable {
         return .init(key: borrow.key, window: borrow.window, granted: granted, left: left, lent: lent)
     }
 
-    /// Drops the counts of windows that ended more than a day ago.
+    /// Drops the counts of windows that ended more than a day ago, and those of limits deleted
+    /// (a borrow in flight when its limit was deleted can have made one again).
     func dropEnded() async throws {
         try await client.query(
             "DELETE FROM usage.limit_counters WHERE resets_at < now() - interval '1 day'", logger: logger)
+        try await client.query(
+            """
+            DELETE FROM usage.limit_counters c WHERE c.tenant_id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM usage.limits l WHERE starts_with(c.key, l.id::text || '/'))
+            """, logger: logger)
     }
 }
 
