@@ -136,26 +136,6 @@ public struct LimitRules: Codable, Sendable {
     public init(rules: [LimitRule]) { self.rules = rules }
 }
 
-/// What a call reserved of a token or spend count, settled by the usage service when it stores
-/// the call's usage event: `reserved` goes back, the call's real use (tokens, or its cost in
-/// micro-USD) is counted instead.
-public struct LimitReservation: Codable, Sendable, Equatable {
-    /// The ledger key (``LimitKind/key(_:)``).
-    public var key: String
-    /// The window's start (seconds since 1970).
-    public var window: Int64
-    public var reserved: Int64
-
-    public init(key: String, window: Int64, reserved: Int64) {
-        self.key = key
-        self.window = window
-        self.reserved = reserved
-    }
-
-    /// The kind, from the key's suffix.
-    public var kind: LimitKind? { key.split(separator: "/").last.flatMap { LimitKind(rawValue: String($0)) } }
-}
-
 /// One round trip to the ledger: changes to windows' counts, then slices borrowed.
 ///
 /// A window's count has three parts: `lent` (out in instances' slices, not yet spent), `held`
@@ -163,8 +143,8 @@ public struct LimitReservation: Codable, Sendable, Equatable {
 /// granted only from what the capacity leaves beyond all three.
 public struct AllowanceExchange: Codable, Sendable {
     /// Signed changes to a window's parts: a slice's spent requests (`lent` −n, `used` +n), a
-    /// slice's spent reservations (`lent` −n, `held` +n), an unused part handed back (`lent` −n),
-    /// a reservation released (`held` −n).
+    /// slice's spent reservations (`lent` −n, `held` +n), reservations settled (`held` −n, `used`
+    /// +what the calls used), an unused part handed back (`lent` −n).
     public struct Adjustment: Codable, Sendable, Equatable {
         public var key: String
         public var window: Int64

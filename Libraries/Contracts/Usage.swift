@@ -36,16 +36,11 @@ public struct UsageEvent: Codable, Sendable, Equatable {
     public var streamed: Bool
     public var clientDisconnected: Bool
     public var at: Date
-    /// What the call reserved of its limits' token and spend counts, settled when the event is
-    /// stored (docs/limits.md); absent when no such limit covered it.
-    public var limits: [LimitReservation]?
 
     public init(
         id: String, tenantId: UUID, apiKeyId: UUID?, userId: UUID?, service: String, model: String?, endpoint: String,
         status: Int, latencyMs: Int, ttfbMs: Int?, promptTokens: Int, completionTokens: Int, totalTokens: Int,
-        cachedTokens: Int, estimated: Bool, streamed: Bool, clientDisconnected: Bool, at: Date,
-        requestId: String? = nil,
-        limits: [LimitReservation]? = nil
+        cachedTokens: Int, estimated: Bool, streamed: Bool, clientDisconnected: Bool, at: Date, requestId: String? = nil
     ) {
         self.id = id
         self.requestId = requestId
@@ -66,7 +61,6 @@ public struct UsageEvent: Codable, Sendable, Equatable {
         self.streamed = streamed
         self.clientDisconnected = clientDisconnected
         self.at = at
-        self.limits = limits
     }
 }
 

@@ -24,9 +24,6 @@ extension UsageEvent {
         json.field("streamed", bool: streamed)
         json.field("clientDisconnected", bool: clientDisconnected)
         json.field("at", string: Self.iso8601(at))
-        if let limits, !limits.isEmpty {
-            json.field("limits", raw: Self.json(limits))
-        }
         return json.finish()
     }
 
@@ -59,70 +56,14 @@ extension UsageEvent {
             case .some(let requestId) = optional("requestId", fields.string),
             case .some(let apiKeyId) = optional("apiKeyId", uuid), case .some(let userId) = optional("userId", uuid),
             case .some(let model) = optional("model", fields.string),
-            case .some(let ttfbMs) = optional("ttfbMs", integer),
-            case .some(let limits) = optional(
-                "limits", { key in fields.field(key).flatMap { Self.reservations(fields.bytes[$0.value]) } })
+            case .some(let ttfbMs) = optional("ttfbMs", integer)
         else { return nil }
         self.init(
             id: id, tenantId: tenantId, apiKeyId: apiKeyId, userId: userId, service: service, model: model,
             endpoint: endpoint, status: status, latencyMs: latencyMs, ttfbMs: ttfbMs, promptTokens: promptTokens,
             completionTokens: completionTokens, totalTokens: totalTokens, cachedTokens: cachedTokens,
             estimated: estimated, streamed: streamed, clientDisconnected: clientDisconnected, at: at,
-            requestId: requestId, limits: limits)
-    }
-
-    /// `[{"key":…,"window":…,"reserved":…},…]`, written directly like the rest of the event.
-    static func json(_ reservations: [LimitReservation]) -> [UInt8] {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        for reservation in reservations {
-            if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
-            var object = JSONWriter()
-            object.field("key", string: reservation.key)
-            object.field("window", number: Int(reservation.window))
-            object.field("reserved", number: Int(reservation.reserved))
-            bytes += object.finish()
-        }
-        bytes.append(UInt8(ascii: "]"))
-        return bytes
-    }
-
-    /// Reads what ``json(_:)`` writes (an array of flat objects); nil if it is anything else.
-    static func reservations(_ bytes: ArraySlice<UInt8>) -> [LimitReservation]? {
-        guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else { return nil }
-        var reservations: [LimitReservation] = []
-        var start: Int?
-        var inString = false
-        var escaped = false
-        for index in bytes.indices {
-            let byte = bytes[index]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""):
-                inString = true
-            case UInt8(ascii: "{"):
-                guard start == nil else { return nil }  // flat objects only
-                start = index
-            case UInt8(ascii: "}"):
-                guard let from = start, let object = JSONFields(Array(bytes[from...index])),
-                    let key = object.string("key"), let window = object.int("window"),
-                    let reserved = object.int("reserved")
-                else { return nil }
-                reservations.append(LimitReservation(key: key, window: Int64(window), reserved: Int64(reserved)))
-                start = nil
-            default:
-                continue
-            }
-        }
-        return start == nil ? reservations : nil
+            requestId: requestId)
     }
 
     /// `2026-11-26T12:34:56Z` read without a formatter; other ISO 8601 forms (and days that do not
@@ -211,12 +152,6 @@ struct JSONWriter {
     mutating func field(_ key: StaticString, number value: Int) {
         name(key)
         bytes += String(value).utf8
-    }
-
-    /// A value that is JSON already.
-    mutating func field(_ key: StaticString, raw json: [UInt8]) {
-        name(key)
-        bytes += json
     }
 
     mutating func field(_ key: StaticString, bool value: Bool) {

@@ -7,6 +7,7 @@ import ServiceKit
 func buildUsage(_ configuration: UsageConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
     let store = UsageStore(client: context.database, logger: context.logger)
     let reports = UsageReports(client: context.database, logger: context.logger)
+    try await context.nats.jetStream.ensureOwnStream(LimitSubjects.stream, logger: context.logger)
     let ledger = AllowanceLedger(client: context.database, logger: context.logger)
     let limits = LimitHandlers(
         store: LimitStore(client: context.database, logger: context.logger), ledger: ledger,

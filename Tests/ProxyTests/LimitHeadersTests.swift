@@ -23,7 +23,7 @@ struct LimitHeadersTests {
                 Self.taken(.requests, capacity: 10, remaining: 3, resetsIn: 3000),
                 Self.taken(.tokens, capacity: 5000, remaining: 4000, resetsIn: 0.4),
                 Self.taken(.spend, capacity: 9, remaining: 1, resetsIn: nil),
-            ], kinds: [.requests, .requests, .tokens, .spend])
+            ], kinds: [.requests, .requests, .tokens, .spend], prices: nil)
         let fields = Dictionary(uniqueKeysWithValues: admission.headers.map { ($0.name, $0.value) })
         #expect(fields["x-ratelimit-limit-requests"] == "10")
         #expect(fields["x-ratelimit-remaining-requests"] == "3")
@@ -32,7 +32,28 @@ struct LimitHeadersTests {
         #expect(fields["x-ratelimit-remaining-tokens"] == "4000")
         #expect(fields["x-ratelimit-reset-tokens"]?.hasSuffix("s") == true)
         #expect(fields.count == 6)
-        #expect(admission.reservations.map(\.kind) == [.tokens, .spend], "requests are final, not settled")
+    }
+
+    @Test("what a call used of each count, from its usage event: priced like the usage service prices it")
+    func used() {
+        let admission = LimitGate.Admission(
+            taken: [
+                Self.taken(.requests, capacity: 10, remaining: 3, resetsIn: 60),
+                Self.taken(.tokens, capacity: 5000, remaining: 4000, resetsIn: 60),
+                Self.taken(.spend, capacity: 900, remaining: 100, resetsIn: nil),
+            ], kinds: [.requests, .tokens, .spend],
+            prices: PriceTable(
+                version: "test", prices: ["openai/gpt-4.1": .init(input: 2000, output: 8000, cachedInput: 500)]))
+        let event = UsageEvent(
+            id: "e", tenantId: UUID(), apiKeyId: nil, userId: nil, service: "openai", model: "gpt-4.1",
+            endpoint: "/v1/chat/completions", status: 200, latencyMs: 1, ttfbMs: nil, promptTokens: 12,
+            completionTokens: 5, totalTokens: 17, cachedTokens: 2, estimated: false, streamed: false,
+            clientDisconnected: false, at: Date())
+        // 10 uncached and 2 cached prompt tokens, 5 completion tokens: 61.5 micro-USD, rounded.
+        #expect(admission.used(by: event) == [1, 17, 61])
+        var unpriced = event
+        unpriced.model = "gpt-9"
+        #expect(admission.used(by: unpriced) == [1, 17, 0], "an unpriced model costs nothing, as in the usage reports")
     }
 
     @Test("reset times as OpenAI writes them")

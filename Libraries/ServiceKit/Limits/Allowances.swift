@@ -83,6 +83,10 @@ public final class Allowances: Sendable {
         var available: Int64 = 0
         /// Spent and not yet reported to the ledger.
         var unreported: Int64 = 0
+        /// Reservations settled since the last report: what they reserved, and what the calls
+        /// really used instead.
+        var settledReserved: Int64 = 0
+        var settledUsed: Int64 = 0
         /// What the ledger had left after the last grant.
         var left: Int64
         /// Spent this tick and the one before: the rate slices are sized to.
@@ -98,11 +102,20 @@ public final class Allowances: Sendable {
         var predicted: Int64 { min(capacity, max(spentThisTick, spentLastTick) * 2) }
 
         /// The ledger's view of what this meter spent since the last report.
+        /// Spent requests become `used`; spent reservations `held`, until settled: then what they
+        /// reserved leaves `held` and what the calls used is `used`.
         func report(key: String) -> AllowanceExchange.Adjustment? {
-            guard unreported > 0 else { return nil }
+            guard unreported > 0 || settledReserved > 0 || settledUsed > 0 else { return nil }
             return final
                 ? .init(key: key, window: window, lent: -unreported, used: unreported)
-                : .init(key: key, window: window, lent: -unreported, held: unreported)
+                : .init(
+                    key: key, window: window, lent: -unreported, held: unreported - settledReserved, used: settledUsed)
+        }
+
+        mutating func reported() {
+            unreported = 0
+            settledReserved = 0
+            settledUsed = 0
         }
     }
 
@@ -402,8 +415,24 @@ public final class Allowances: Sendable {
 
     // MARK: - Giving back
 
-    /// Hands back what calls took and will not spend: a refused call's other counts, or the
-    /// reservations of a call that ends without a usage event to settle them.
+    /// Settles what calls reserved (token and spend counts) with what they really used, when
+    /// they end: reported with the next tick. `used[i]` is what `taken[i]` turned out to be (0
+    /// for a call that reached no provider); requests are final and need no settling.
+    public func settle(_ taken: [Taken], used: [Int64]) {
+        state.withLock { state in
+            for (item, actual) in zip(taken, used) where !item.final {
+                if state.meters[item.key]?.window == item.window {
+                    state.meters[item.key]!.settledReserved += item.amount
+                    state.meters[item.key]!.settledUsed += actual
+                } else {
+                    state.adjustments.append(
+                        .init(key: item.key, window: item.window, held: -item.amount, used: actual))
+                }
+            }
+        }
+    }
+
+    /// Hands back what a refused call took of its other counts.
     public func giveBack(_ taken: [Taken]) {
         guard !taken.isEmpty else { return }
         state.withLock { state in
@@ -454,7 +483,7 @@ public final class Allowances: Sendable {
                 }
                 if let report = meter.report(key: key) {
                     adjustments.append(report)
-                    meter.unreported = 0
+                    meter.reported()
                 }
                 meter.spentLastTick = meter.spentThisTick
                 meter.spentThisTick = 0

@@ -63,13 +63,11 @@ struct CallHandler: Sendable {
         finish(tracker, admission)
     }
 
-    /// Meters the call: its usage event (which settles its limits' reservations), and the proxy's
-    /// own metrics.
+    /// Meters the call: its usage event, its limits' reservations settled with what it used, and
+    /// the proxy's own metrics.
     private func finish(_ tracker: CallTracker, _ admission: LimitGate.Admission?) {
-        var event = tracker.event()
-        if let admission, case let reservations = admission.reservations, !reservations.isEmpty {
-            event.limits = reservations
-        }
+        let event = tracker.event()
+        limits.settle(admission, with: event)
         ProxyMetrics.record(event)
         usage.submit(event)
     }

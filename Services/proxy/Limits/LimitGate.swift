@@ -23,9 +23,22 @@ struct LimitGate: Sendable {
         var taken: [Allowances.Taken]
         /// What each of `taken` counts.
         var kinds: [LimitKind]
-        /// The reservations the usage service settles (token and spend counts).
-        var reservations: [LimitReservation] {
-            taken.compactMap { $0.final ? nil : LimitReservation(key: $0.key, window: $0.window, reserved: $0.amount) }
+        /// The usage service's prices, when a budget covers the call: its cost is settled with them.
+        var prices: PriceTable?
+
+        /// What the call really used of each count: its tokens, or its cost, as the usage event
+        /// says (the cost priced like the usage service prices it).
+        func used(by event: UsageEvent) -> [Int64] {
+            kinds.map { kind in
+                switch kind {
+                case .requests: 1
+                case .tokens: Int64(event.totalTokens)
+                case .spend:
+                    prices?.cost(
+                        service: event.service, model: event.model, prompt: event.promptTokens,
+                        completion: event.completionTokens, cached: event.cachedTokens) ?? 0
+                }
+            }
         }
 
         /// OpenAI's `x-ratelimit-*` headers for the tightest request and token counts.
@@ -83,13 +96,17 @@ struct LimitGate: Sendable {
         guard !covering.isEmpty else { return nil }
         var demands: [Allowances.Demand] = []
         var kinds: [(LimitRule, LimitKind)] = []
+        var prices: PriceTable?
         for limit in covering {
             for meter in limit.meters {
                 let amount: Int64
                 switch meter.kind {
                 case .requests: amount = 1
                 case .tokens: amount = Int64(estimate(call).total)
-                case .spend: amount = try await cost(call)
+                case .spend:
+                    let table = try await self.prices.value(for: nil)
+                    amount = cost(call, table)
+                    prices = table
                 }
                 demands.append(
                     .init(
@@ -113,13 +130,19 @@ struct LimitGate: Sendable {
             }
         }
         for (_, kind) in kinds { Self.metrics.admitted(kind) }
-        return Admission(taken: taken, kinds: kinds.map(\.1))
+        return Admission(taken: taken, kinds: kinds.map(\.1), prices: prices)
     }
 
-    /// Hands back what a call reserved and no usage event will settle.
+    /// Settles what the call reserved with what its usage event says it used.
+    func settle(_ admission: Admission?, with event: UsageEvent) {
+        guard let admission else { return }
+        allowances.settle(admission.taken, used: admission.used(by: event))
+    }
+
+    /// Hands back what a call reserved that never reached a provider (the client's mistake).
     func release(_ admission: Admission?) {
         guard let admission else { return }
-        allowances.giveBack(admission.taken.filter { !$0.final })
+        allowances.settle(admission.taken, used: admission.taken.map { _ in 0 })
     }
 
     private static func refusal(_ rule: LimitRule, _ kind: LimitKind, retryAfter: Int?) -> ServiceError {
@@ -154,8 +177,7 @@ struct LimitGate: Sendable {
 
     /// The estimate priced with the usage service's table (at least 1 micro-USD, so a spent budget
     /// refuses every call; an unpriced model reserves that much).
-    private func cost(_ call: ProxyCall) async throws(ServiceError) -> Int64 {
-        let table = try await prices.value(for: nil)
+    private func cost(_ call: ProxyCall, _ table: PriceTable) -> Int64 {
         let tokens = estimate(call)
         let cost = table.cost(
             service: call.route.provider.service, model: call.route.model, prompt: tokens.prompt,

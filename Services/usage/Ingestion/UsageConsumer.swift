@@ -24,7 +24,6 @@ struct UsageConsumer: Service {
 
     func run() async throws {
         try await jetStream.ensureOwnStream(UsageStream.config, logger: logger)
-        try await jetStream.ensureOwnStream(LimitSubjects.stream, logger: logger)
         try await jetStream.ensureConsumer(
             stream: UsageStream.config.name,
             ConsumerConfig(
@@ -97,9 +96,8 @@ struct UsageConsumer: Service {
     /// found and dropped (logged by id), so one bad event cannot stall everyone's usage.
     private func store(_ batch: (rows: [UsageStore.Row], messages: [JetStreamMessage])) async {
         do {
-            let (stored, crossings) = try await store.ingest(batch.rows)
+            let stored = try await store.ingest(batch.rows)
             logger.debug("stored usage batch", metadata: ["events": "\(batch.rows.count)", "new": "\(stored)"])
-            await announce(crossings)
         } catch  where DatabaseErrors.isDataError(error) && batch.rows.count > 1 {
             let half = batch.rows.count / 2
             await store((Array(batch.rows[..<half]), Array(batch.messages[..<half])))
@@ -125,37 +123,6 @@ struct UsageConsumer: Service {
             Self.pending.record(last.pending)
             let age = Date().timeIntervalSince1970 - Double(last.timestamp) / 1e9
             Self.lag.record(max(0, age))
-        }
-    }
-
-    /// Publishes `budget.threshold` for each budget that crossed 80 % or 100 % in this batch (the
-    /// ledger marked it, so it is announced once; the message id makes a re-publish harmless).
-    private func announce(_ crossings: [UsageStore.Crossing]) async {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        for crossing in crossings {
-            guard let slash = crossing.key.firstIndex(of: "/"),
-                let limit = UUID(uuidString: String(crossing.key[..<slash]))
-            else { continue }
-            for (bit, percent) in [(1, 80), (2, 100)] where crossing.thresholds & bit != 0 {
-                let event = BudgetThresholdEvent(
-                    tenantId: crossing.tenant, limitId: limit, percent: percent, spentMicroUsd: crossing.spent,
-                    budgetMicroUsd: crossing.budget, period: Date(timeIntervalSince1970: Double(crossing.window)),
-                    at: Date())
-                for attempt in 1...3 {
-                    do {
-                        try await jetStream.publish(
-                            LimitSubjects.events(tenant: crossing.tenant), payload: try encoder.encode(event),
-                            messageID: event.messageID)
-                        break
-                    } catch {
-                        logger.error(
-                            "publishing a budget threshold failed",
-                            metadata: ["limit": "\(limit)", "attempt": "\(attempt)", "error": "\(error)"])
-                        try? await Task.sleep(for: .milliseconds(200 * attempt))
-                    }
-                }
-            }
         }
     }
 

@@ -44,42 +44,20 @@ struct UsageStore: Sendable {
         return event
     }
 
-    /// A budget's spend reached 80 % (bit 1) or 100 % (bit 2) of it for the first time in a period.
-    struct Crossing: Sendable, Equatable {
-        var key: String
-        var window: Int64
-        var tenant: UUID
-        var spent: Int64
-        var budget: Int64
-        var thresholds: Int
-    }
-
     /// Stores a batch in one statement: events new to the table are inserted (an id seen before
-    /// changes nothing; a deleted tenant's event is dropped), only those are added to the rollups,
-    /// and their limit reservations are settled in the ledger (the reservation goes back, the real
-    /// use is counted: tokens, or the cost). Returns how many were new, and the budgets that
-    /// crossed a threshold.
+    /// changes nothing; a deleted tenant's event is dropped) and only those are added to the
+    /// rollups. Returns how many were new.
     @discardableResult
-    func ingest(_ rows: [Row]) async throws -> (stored: Int, crossings: [Crossing]) {
-        guard !rows.isEmpty else { return (0, []) }
+    func ingest(_ rows: [Row]) async throws -> Int {
+        guard !rows.isEmpty else { return 0 }
         var ids: [String] = [], tenants: [UUID] = [], keys: [String] = [], users: [String] = [], services: [String] = []
         var models: [String] = [], endpoints: [String] = [], statuses: [Int] = [], latencies: [Int] = [],
             ttfbs: [Int] = []
         var prompts: [Int] = [], completions: [Int] = [], totals: [Int] = [], cached: [Int] = []
         var estimated: [Bool] = [], streamed: [Bool] = [], disconnected: [Bool] = [], times: [Date] = []
         var costs: [Int] = [], versions: [String] = [], requestIDs: [String] = []
-        var reservedEvents: [String] = [], reservedKeys: [String] = [], reservedWindows: [Int64] = []
-        var reservedKinds: [String] = [], reserved: [Int64] = []
         for row in rows {
             let event = row.event
-            for reservation in event.limits ?? [] {
-                guard let kind = reservation.kind, kind != .requests else { continue }
-                reservedEvents.append(event.id)
-                reservedKeys.append(reservation.key)
-                reservedWindows.append(reservation.window)
-                reservedKinds.append(kind.rawValue)
-                reserved.append(reservation.reserved)
-            }
             ids.append(event.id)
             tenants.append(event.tenantId)
             keys.append(event.apiKeyId?.uuidString ?? "")
@@ -126,7 +104,7 @@ struct UsageStore: Sendable {
                 WHERE NOT EXISTS (SELECT 1 FROM usage.deleted_tenants d WHERE d.tenant_id = batch.tenant_id)
                 ORDER BY id
                 ON CONFLICT (id) DO NOTHING
-                RETURNING id, tenant_id, service, COALESCE(model, '') AS model,
+                RETURNING tenant_id, service, COALESCE(model, '') AS model,
                     COALESCE(api_key_id, '00000000-0000-0000-0000-000000000000') AS api_key_id,
                     date_trunc('hour', at, 'UTC') AS hour, status, prompt_tokens, completion_tokens, total_tokens,
                     cached_tokens, latency_ms, cost_micro_usd
@@ -146,44 +124,9 @@ struct UsageStore: Sendable {
                     cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
                     latency_ms = r.latency_ms + EXCLUDED.latency_ms,
                     cost_micro_usd = r.cost_micro_usd + EXCLUDED.cost_micro_usd, unpriced = r.unpriced + EXCLUDED.unpriced
-            ), settled AS (
-                UPDATE usage.limit_counters c SET
-                    held = c.held - s.reserved, used = c.used + s.actual,
-                    notified = c.notified | usage.budget_thresholds(c.used + s.actual, c.capacity, s.spend),
-                    newly_notified = usage.budget_thresholds(c.used + s.actual, c.capacity, s.spend) & ~c.notified
-                FROM (
-                    SELECT r.key, r.window_start, sum(r.reserved)::bigint AS reserved, bool_or(r.kind = 'spend') AS spend,
-                        sum(CASE WHEN r.kind = 'spend' THEN COALESCE(i.cost_micro_usd, 0) ELSE i.total_tokens END)::bigint
-                            AS actual
-                    FROM unnest(\(reservedEvents)::text[], \(reservedKeys)::text[], \(reservedWindows)::bigint[],
-                                \(reservedKinds)::text[], \(reserved)::bigint[])
-                        AS r(event_id, key, window_start, kind, reserved)
-                    JOIN inserted i ON i.id = r.event_id
-                    GROUP BY r.key, r.window_start
-                ) s
-                WHERE c.key = s.key AND c.window_start = s.window_start
-                RETURNING c.key, c.window_start, c.tenant_id, c.used, c.capacity, c.newly_notified
             )
-            SELECT (SELECT count(*) FROM inserted)::integer,
-                (SELECT COALESCE(json_agg(json_build_array(key, window_start, tenant_id, used, capacity, newly_notified)),
-                    '[]') FROM settled WHERE newly_notified <> 0)::text
+            SELECT count(*)::integer FROM inserted
             """, logger: logger)
-        let (stored, crossed) = try await result.decode((Int, String).self).collectAll().first ?? (0, "[]")
-        return (stored, Self.crossings(crossed))
-    }
-
-    private static func crossings(_ json: String) -> [Crossing] {
-        guard json != "[]", let rows = try? JSONDecoder().decode([[JSONValue]].self, from: Data(json.utf8)) else {
-            return []
-        }
-        return rows.compactMap { row in
-            guard row.count == 6, case .string(let key) = row[0], case .number(let window) = row[1],
-                case .string(let tenantText) = row[2], let tenant = UUID(uuidString: tenantText),
-                case .number(let spent) = row[3], case .number(let budget) = row[4], case .number(let bits) = row[5]
-            else { return nil }
-            return Crossing(
-                key: key, window: Int64(window), tenant: tenant, spent: Int64(spent), budget: Int64(budget),
-                thresholds: Int(bits))
-        }
+        return try await result.decode(Int.self).collectAll().first ?? 0
     }
 }

@@ -12,21 +12,37 @@ struct AllowanceLedger: Sendable {
     let client: PostgresClient
     let logger: Logger
 
-    /// Hands back, then borrows: what comes back is there to borrow in the same exchange.
-    func exchange(_ exchange: AllowanceExchange) async throws -> [AllowanceExchange.Grant] {
-        if !exchange.adjustments.isEmpty { try await apply(exchange.adjustments) }
+    /// A budget's spend reached 80 % (bit 1) or 100 % (bit 2) of it for the first time in a period.
+    struct Crossing: Sendable, Equatable {
+        var key: String
+        var window: Int64
+        var tenant: UUID
+        var spent: Int64
+        var budget: Int64
+        var thresholds: Int
+    }
+
+    /// Applies the changes, then borrows: what comes back is there to borrow in the same exchange.
+    /// Returns the grants, and the budgets the changes took past a threshold.
+    func exchange(_ exchange: AllowanceExchange) async throws -> (
+        grants: [AllowanceExchange.Grant], crossings: [Crossing]
+    ) {
+        let crossings = exchange.adjustments.isEmpty ? [] : try await apply(exchange.adjustments)
         var grants: [AllowanceExchange.Grant] = []
         grants.reserveCapacity(exchange.borrows.count)
         for borrow in exchange.borrows { grants.append(try await self.borrow(borrow)) }
-        return grants
+        return (grants, crossings)
     }
 
-    /// Signed changes, summed per window. They commute: a reservation settled from its usage event
-    /// before the instance reported spending it leaves `held` below zero until the report comes.
-    private func apply(_ changes: [AllowanceExchange.Adjustment]) async throws {
-        try await client.query(
+    /// Signed changes, summed per window (they commute). A budget whose `used` reaches 80 % or
+    /// 100 % of it is marked in the same statement, so each threshold is announced once a period.
+    private func apply(_ changes: [AllowanceExchange.Adjustment]) async throws -> [Crossing] {
+        let rows = try await client.query(
             """
-            UPDATE usage.limit_counters c SET lent = c.lent + a.lent, held = c.held + a.held, used = c.used + a.used
+            UPDATE usage.limit_counters c SET lent = c.lent + a.lent, held = c.held + a.held, used = c.used + a.used,
+                notified = c.notified | usage.budget_thresholds(c.used + a.used, c.capacity, c.key LIKE '%/spend'),
+                newly_notified = usage.budget_thresholds(c.used + a.used, c.capacity, c.key LIKE '%/spend')
+                    & ~c.notified
             FROM (
                 SELECT key, window_start, sum(lent)::bigint AS lent, sum(held)::bigint AS held,
                     sum(used)::bigint AS used
@@ -37,7 +53,17 @@ struct AllowanceLedger: Sendable {
                 GROUP BY key, window_start
             ) a
             WHERE c.key = a.key AND c.window_start = a.window_start
+            RETURNING c.key, c.window_start, c.tenant_id, c.used, c.capacity, c.newly_notified::integer
             """, logger: logger)
+        var crossings: [Crossing] = []
+        for try await (key, window, tenant, used, capacity, newly) in rows.decode(
+            (String, Int64, UUID?, Int64, Int64, Int).self)
+        where newly != 0 {
+            guard let tenant else { continue }
+            crossings.append(
+                Crossing(key: key, window: window, tenant: tenant, spent: used, budget: capacity, thresholds: newly))
+        }
+        return crossings
     }
 
     /// One atomic statement: the window's row is created or locked, the grant computed from what

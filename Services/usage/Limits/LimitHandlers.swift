@@ -58,8 +58,9 @@ struct LimitHandlers: Sendable {
             .request("limits.exchange", subject: LimitSubjects.exchange, queueGroup: group, maxConcurrency: 256) {
                 request in
                 let started = ContinuousClock.now
-                let grants = try await ledger.exchange(try request.decodeMessage(AllowanceExchange.self))
+                let (grants, crossings) = try await ledger.exchange(try request.decodeMessage(AllowanceExchange.self))
                 Self.exchangeTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+                if !crossings.isEmpty { Task { await announce(crossings) } }
                 return try .json(AllowanceGrants(grants: grants))
             },
         ]
@@ -77,6 +78,37 @@ struct LimitHandlers: Sendable {
             throw ServiceError.forbidden("this limit is set by the platform operator; only they can change it")
         }
         return limit
+    }
+
+    /// Publishes `budget.threshold` for each budget that crossed 80 % or 100 % (the ledger marked
+    /// it, so it is announced once; the message id makes a re-publish harmless).
+    private func announce(_ crossings: [AllowanceLedger.Crossing]) async {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        for crossing in crossings {
+            guard let slash = crossing.key.firstIndex(of: "/"),
+                let limit = UUID(uuidString: String(crossing.key[..<slash]))
+            else { continue }
+            for (bit, percent) in [(1, 80), (2, 100)] where crossing.thresholds & bit != 0 {
+                let event = BudgetThresholdEvent(
+                    tenantId: crossing.tenant, limitId: limit, percent: percent, spentMicroUsd: crossing.spent,
+                    budgetMicroUsd: crossing.budget, period: Date(timeIntervalSince1970: Double(crossing.window)),
+                    at: Date())
+                for attempt in 1...3 {
+                    do {
+                        try await nats.jetStream.publish(
+                            LimitSubjects.events(tenant: crossing.tenant), payload: try encoder.encode(event),
+                            messageID: event.messageID)
+                        break
+                    } catch {
+                        logger.error(
+                            "publishing a budget threshold failed",
+                            metadata: ["limit": "\(limit)", "attempt": "\(attempt)", "error": "\(error)"])
+                        try? await Task.sleep(for: .milliseconds(200 * attempt))
+                    }
+                }
+            }
+        }
     }
 
     /// Tells every proxy that cached the tenant's rules to read them again.
