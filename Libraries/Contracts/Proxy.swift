@@ -102,6 +102,55 @@ public struct UpstreamHead: Sendable, Equatable {
     public var status: Int
     /// The provider's headers the client gets: lowercase names, in the provider's order.
     public var passed: [Field]
+    /// The tenant's limits that covered the call (docs/limits.md), which the gateway writes as
+    /// OpenAI's `x-ratelimit-*` headers in place of the provider's. One compact header on the
+    /// wire, not six.
+    public var rateLimits: RateLimits?
+
+    /// The tightest request and token counts: `limit`, `remaining`, and when the window resets
+    /// as OpenAI writes it (`12s`, `6m0s`).
+    public struct RateLimits: Sendable, Equatable {
+        public struct Count: Sendable, Equatable {
+            public var limit: Int64
+            public var remaining: Int64
+            public var reset: String?
+
+            public init(limit: Int64, remaining: Int64, reset: String?) {
+                self.limit = limit
+                self.remaining = remaining
+                self.reset = reset
+            }
+        }
+
+        public var requests: Count?
+        public var tokens: Count?
+
+        public init(requests: Count? = nil, tokens: Count? = nil) {
+            self.requests = requests
+            self.tokens = tokens
+        }
+
+        /// `requests 30 29 12s;tokens 1000 900 -`.
+        var header: String {
+            [("requests", requests), ("tokens", tokens)].compactMap { name, count in
+                count.map { "\(name) \($0.limit) \($0.remaining) \($0.reset ?? "-")" }
+            }.joined(separator: ";")
+        }
+
+        /// Reads ``header``; nil when it is not that.
+        init?(header: String) {
+            for part in header.split(separator: ";") {
+                let words = part.split(separator: " ")
+                guard words.count == 4, let limit = Int64(words[1]), let remaining = Int64(words[2]) else { return nil }
+                let count = Count(limit: limit, remaining: remaining, reset: words[3] == "-" ? nil : String(words[3]))
+                switch words[0] {
+                case "requests": requests = count
+                case "tokens": tokens = count
+                default: return nil
+                }
+            }
+        }
+    }
 
     public struct Field: Sendable, Equatable {
         public var name: String
@@ -113,9 +162,10 @@ public struct UpstreamHead: Sendable, Equatable {
         }
     }
 
-    public init(status: Int, passed: [Field] = []) {
+    public init(status: Int, passed: [Field] = [], rateLimits: RateLimits? = nil) {
         self.status = status
         self.passed = passed
+        self.rateLimits = rateLimits
     }
 
     /// The head of a provider's response: its status, and the headers worth passing on.
@@ -130,6 +180,7 @@ public struct UpstreamHead: Sendable, Equatable {
     enum Header {
         static let status = "Upstream-Status"
         static let prefix = "Upstream-Header-"
+        static let rateLimits = "Upstream-Rate-Limits"
     }
 
     public init(headers: MessageHeaders) throws(MalformedHeader) {
@@ -141,11 +192,13 @@ public struct UpstreamHead: Sendable, Equatable {
             field.name.hasPrefix(Header.prefix)
                 ? Field(name: String(field.name.dropFirst(Header.prefix.count)), value: field.value) : nil
         }
+        rateLimits = headers[Header.rateLimits].flatMap(RateLimits.init(header:))
     }
 
     public var headers: MessageHeaders {
         var headers: MessageHeaders = [Header.status: String(status)]
         for field in passed { headers.add(Header.prefix + field.name, field.value) }
+        if let rateLimits { headers.add(Header.rateLimits, rateLimits.header) }
         return headers
     }
 

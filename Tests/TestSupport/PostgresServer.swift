@@ -112,7 +112,7 @@ public actor PostgresServer {
                     binaries + "/pg_ctl",
                     [
                         "-D", data, "-l", log, "-w", "-o",
-                        "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+                        "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000",
                         "start",
                     ], asPostgres: asRoot)
                 break

@@ -67,7 +67,7 @@ public final class TestCluster: Sendable {
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "NATS_URL": natsURL, "NATS_USER": service, "NATS_PASSWORD": natsPasswords[service]!,
             "DATABASE_URL": Self.databaseURL(databaseURL, as: service), "LOG_LEVEL": "info",
-            // Dozens of suites run at once against one PostgreSQL (max_connections 300), each
+            // Dozens of suites run at once against one PostgreSQL (max_connections 1000), each
             // with a gateway and the services it launches: a few connections each is plenty.
             "DATABASE_POOL_SIZE": "4",
         ]

@@ -174,6 +174,29 @@ struct ProxyController: Sendable {
                 expires: Date() + Double(timeout.components.seconds + 1)))
     }
 
+    /// OpenAI's `x-ratelimit-*` headers for the tenant's limits that covered the call.
+    private static func write(_ limits: UpstreamHead.RateLimits, to headers: inout HTTPFields) {
+        for (count, names) in [(limits.requests, rateLimitNames.requests), (limits.tokens, rateLimitNames.tokens)] {
+            guard let count else { continue }
+            headers.append(HTTPField(name: names.limit, value: String(count.limit)))
+            headers.append(HTTPField(name: names.remaining, value: String(count.remaining)))
+            if let reset = count.reset { headers.append(HTTPField(name: names.reset, value: reset)) }
+        }
+    }
+
+    private static let rateLimitNames = (
+        requests: (
+            limit: HTTPField.Name("x-ratelimit-limit-requests")!,
+            remaining: HTTPField.Name("x-ratelimit-remaining-requests")!,
+            reset: HTTPField.Name("x-ratelimit-reset-requests")!
+        ),
+        tokens: (
+            limit: HTTPField.Name("x-ratelimit-limit-tokens")!,
+            remaining: HTTPField.Name("x-ratelimit-remaining-tokens")!,
+            reset: HTTPField.Name("x-ratelimit-reset-tokens")!
+        )
+    )
+
     /// The provider's status and headers from the first reply message, then its body as it comes.
     /// A client that goes away tells the proxy to stop the upstream call.
     private func relay(_ reply: StreamedReply) async throws -> Response {
@@ -189,6 +212,7 @@ struct ProxyController: Sendable {
             }
             headers.append(HTTPField(name: name, value: field.value))
         }
+        if let limits = head.rateLimits { Self.write(limits, to: &headers) }
         let status = HTTPResponse.Status(code: head.status)
         let first = reply.head.payload
         if reply.head.isEndOfStream {

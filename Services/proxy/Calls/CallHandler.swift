@@ -44,7 +44,7 @@ struct CallHandler: Sendable {
             let upstream = try route.adapter.request(
                 path: route.path, api: route.api, model: route.model, credential: credential,
                 clientHeaders: route.clientHeaders, policy: configuration.baseURLs)
-            try await forward(call, to: upstream, writer: writer, tracker: tracker, limitHeaders: admission?.headers)
+            try await forward(call, to: upstream, writer: writer, tracker: tracker, rateLimits: admission?.rateLimits)
         } catch let error as ServiceError where [.badRequest, .notFound, .unprocessable].contains(error.code) {
             // The client's mistake, found before anything was sent: nothing to meter, and what the
             // call reserved goes back.
@@ -74,10 +74,10 @@ struct CallHandler: Sendable {
 
     // MARK: - The upstream call
 
-    /// `limitHeaders`, when limits covered the call, replace the provider's `x-ratelimit-*`.
+    /// `rateLimits`, when limits covered the call, replace the provider's `x-ratelimit-*`.
     private func forward(
         _ call: ProxyCall, to upstream: UpstreamRequest, writer: StreamWriter, tracker: CallTracker,
-        limitHeaders: [UpstreamHead.Field]?
+        rateLimits: UpstreamHead.RateLimits?
     ) async throws {
         var request = HTTPClientRequest(url: upstream.url)
         request.method = .POST
@@ -91,9 +91,9 @@ struct CallHandler: Sendable {
         var upstreamHead = UpstreamHead(
             status: Int(response.status.code),
             responseHeaders: response.headers.map { (name: $0.name, value: $0.value) })
-        if let limitHeaders {
+        if let rateLimits {
             upstreamHead.passed.removeAll { $0.name.hasPrefix("x-ratelimit-") }
-            upstreamHead.passed += limitHeaders
+            upstreamHead.rateLimits = rateLimits
         }
         var head = upstreamHead.headers
         var meter = CallMeter(format: call.route.format, hidesUsageChunk: call.payload.hidesUsageChunk)

@@ -41,8 +41,8 @@ struct LimitGate: Sendable {
             }
         }
 
-        /// OpenAI's `x-ratelimit-*` headers for the tightest request and token counts.
-        var headers: [UpstreamHead.Field] {
+        /// The tightest request and token counts, for OpenAI's `x-ratelimit-*` headers.
+        var rateLimits: UpstreamHead.RateLimits {
             var requests: Allowances.Taken?
             var tokens: Allowances.Taken?
             for (item, kind) in zip(taken, kinds) {
@@ -52,26 +52,15 @@ struct LimitGate: Sendable {
                 default: continue
                 }
             }
-            var fields: [UpstreamHead.Field] = []
-            for (tightest, names) in [(requests, Self.requestHeaders), (tokens, Self.tokenHeaders)] {
-                guard let tightest else { continue }
-                fields.append(.init(name: names.limit, value: String(tightest.capacity)))
-                fields.append(.init(name: names.remaining, value: String(max(0, tightest.remaining))))
-                if let resetsAt = tightest.resetsAt {
-                    fields.append(.init(name: names.reset, value: Self.openAIDuration(resetsAt)))
+            func count(_ taken: Allowances.Taken?) -> UpstreamHead.RateLimits.Count? {
+                taken.map {
+                    .init(
+                        limit: $0.capacity, remaining: max(0, $0.remaining),
+                        reset: $0.resetsAt.map(Self.openAIDuration))
                 }
             }
-            return fields
+            return UpstreamHead.RateLimits(requests: count(requests), tokens: count(tokens))
         }
-
-        private static let requestHeaders = (
-            limit: "x-ratelimit-limit-requests", remaining: "x-ratelimit-remaining-requests",
-            reset: "x-ratelimit-reset-requests"
-        )
-        private static let tokenHeaders = (
-            limit: "x-ratelimit-limit-tokens", remaining: "x-ratelimit-remaining-tokens",
-            reset: "x-ratelimit-reset-tokens"
-        )
 
         /// `6m0s`, `12s`, `0.5s`: how OpenAI writes a reset time.
         static func openAIDuration(_ date: Date) -> String {
