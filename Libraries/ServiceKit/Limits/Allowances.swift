@@ -140,7 +140,6 @@ public final class Allowances: Sendable {
     private let tick: Duration
     private let logger: Logger
     private let state = Mutex(State())
-    private let roundTrips = Atomic<Int>(0)
 
     /// A refusal stands this long without asking the ledger again.
     static let emptyFor = Duration.milliseconds(250)
@@ -164,9 +163,6 @@ public final class Allowances: Sendable {
                 return try JSONDecoder.limits.decode(AllowanceGrants.self, from: Data(reply.payload)).grants
             }, logger: logger)
     }
-
-    /// Round trips to the ledger so far (borrows and reports).
-    public var exchanges: Int { roundTrips.load(ordering: .relaxed) }
 
     // MARK: - Taking
 
@@ -388,7 +384,6 @@ public final class Allowances: Sendable {
 
     /// One round trip; nil when the ledger could not be reached (the changes are kept for the next).
     private func send(_ exchange: AllowanceExchange) async -> [AllowanceExchange.Grant]? {
-        roundTrips.add(1, ordering: .relaxed)
         Self.roundTripCount.increment()
         let started = ContinuousClock.now
         do {
