@@ -91,7 +91,9 @@ extension NatsMessage {
         }
         try check(status, "creating a message for \(subject)")
         guard let msg else { throw NatsError(.client, "creating a message for \(subject)") }
-        for field in headers.fields {
+        // An empty value is sent as no header: libnats 3.4.1 reads the line after `Name: ` as its
+        // value, so the next header would be lost (readers take a missing header as empty).
+        for field in headers.fields where !field.value.isEmpty {
             // A line break would end the header block early and let a value write headers of its own.
             guard !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 }),
                 !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 })

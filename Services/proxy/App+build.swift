@@ -31,7 +31,7 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
     let allowances = Allowances(nats: context.nats, logger: context.logger)
     let limits = LimitGate(
         rules: TenantCache(lifetime: configuration.limitRulesLifetime) { tenant in
-            let routing = Routing(requestID: UUID().uuidString.lowercased(), tenant: tenant)
+            let routing = Routing(requestID: "", tenant: tenant)
             let reply = try await context.nats.request(LimitSubjects.rules, headers: routing.headers)
             return try JSONDecoder().decode(LimitRules.self, from: Data(reply.payload)).rules.map(PreparedLimit.init)
         },

@@ -33,6 +33,27 @@ struct RequestReplyTests {
         #expect(reply.headers.values("X-Multi") == ["one", "two"])
     }
 
+    @Test("a header with an empty value does not cost the message its other headers")
+    func emptyHeaderValue() async throws {
+        let server = try await NatsServer.start()
+        let responder = try await server.connect(name: "responder")
+        let requester = try await server.connect(name: "requester")
+        let subscription = try responder.subscribe("echo.empty")
+        try await responder.flush()
+        async let served: Void = {
+            for await message in subscription {
+                let seen = message.headers.fields.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
+                try responder.reply(to: message, payload: Array(seen.utf8))
+                return
+            }
+        }()
+        var headers: MessageHeaders = ["Request-Id": ""]
+        headers.add("Tenant-Id", "t-1")
+        let reply = try await requester.request("echo.empty", headers: headers, timeout: .seconds(2))
+        try await served
+        #expect(reply.string == "Tenant-Id=t-1", "the empty one is not sent; the next one arrives whole")
+    }
+
     @Test("no responders is told apart from a timeout")
     func noRespondersVersusTimeout() async throws {
         let server = try await NatsServer.start()

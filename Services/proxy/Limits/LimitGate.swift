@@ -85,17 +85,23 @@ struct LimitGate: Sendable {
         guard !covering.isEmpty else { return nil }
         var demands: [Allowances.Demand] = []
         var kinds: [(LimitRule, LimitKind)] = []
+        // Worked out once a call, and only if a count needs them.
+        let tokens = estimate(call)
         var prices: PriceTable?
+        var cost: Int64 = 0
         for limit in covering {
             for meter in limit.meters {
                 let amount: Int64
                 switch meter.kind {
                 case .requests: amount = 1
-                case .tokens: amount = Int64(estimate(call).total)
+                case .tokens: amount = Int64(tokens.total)
                 case .spend:
-                    let table = try await self.prices.value(for: nil)
-                    amount = cost(call, table)
-                    prices = table
+                    if prices == nil {
+                        let table = try await self.prices.value(for: nil)
+                        cost = Self.cost(call, tokens, table)
+                        prices = table
+                    }
+                    amount = cost
                 }
                 demands.append(
                     .init(
@@ -166,8 +172,9 @@ struct LimitGate: Sendable {
 
     /// The estimate priced with the usage service's table (at least 1 micro-USD, so a spent budget
     /// refuses every call; an unpriced model reserves that much).
-    private func cost(_ call: ProxyCall, _ table: PriceTable) -> Int64 {
-        let tokens = estimate(call)
+    private static func cost(
+        _ call: ProxyCall, _ tokens: (prompt: Int, completion: Int, total: Int), _ table: PriceTable
+    ) -> Int64 {
         let cost = table.cost(
             service: call.route.provider.service, model: call.route.model, prompt: tokens.prompt,
             completion: tokens.completion, cached: 0)
@@ -229,6 +236,8 @@ struct LimitMetrics: Sendable {
 final class TenantCache<Value: Sendable>: Sendable {
     private let cache: InvalidatingCache<UUID?, Value>
     private let lastKnown = Mutex<[UUID?: Value]>([:])
+    /// One read at a time per tenant: the calls that find the entry expired wait for it.
+    private let reading = Mutex<[UUID?: OneShot<Result<Value, any Error>>]>([:])
     private let load: @Sendable (UUID?) async throws -> Value
 
     init(lifetime: Duration, load: @escaping @Sendable (UUID?) async throws -> Value) {
@@ -238,17 +247,32 @@ final class TenantCache<Value: Sendable>: Sendable {
 
     func value(for tenant: UUID?) async throws(ServiceError) -> Value {
         if let fresh = cache.value(tenant) { return fresh }
-        do {
-            if let value = try await cache.value(tenant, load: { try await self.load(tenant) }) {
-                lastKnown.withLock { $0[tenant] = value }
-                return value
+        let (read, first) = reading.withLock { reading in
+            if let read = reading[tenant] { return (read, false) }
+            let read = OneShot<Result<Value, any Error>>()
+            reading[tenant] = read
+            return (read, true)
+        }
+        if first {
+            let result: Result<Value, any Error>
+            do {
+                let value = try await cache.value(tenant, load: { try await self.load(tenant) })
+                result = value.map { .success($0) } ?? .failure(ServiceError.unavailable("no limits read"))
+            } catch {
+                result = .failure(error)
             }
-        } catch {
+            if case .success(let value) = result { lastKnown.withLock { $0[tenant] = value } }
+            reading.withLock { $0[tenant] = nil }
+            _ = read.set(result)
+        }
+        switch await read.value() {
+        case .success(let value):
+            return value
+        case .failure(let error):
             if let stale = lastKnown.withLock({ $0[tenant] }) { return stale }
             throw ServiceError.unavailable(
                 "the limits cannot be checked right now: the usage service is unreachable", underlying: error)
         }
-        throw ServiceError.unavailable("the limits cannot be checked right now")
     }
 
     func evict(_ tenant: UUID?) {
