@@ -13,8 +13,8 @@ import Synchronization
 /// holds allowance a busy one needs for longer than a tick.
 ///
 /// Callers waiting for the same count share one borrow. A count is refused when the ledger has
-/// nothing left; if other instances hold slices then, it asks once more after they have handed
-/// back what they do not use. When the ledger cannot be reached, what was borrowed is spent, then
+/// nothing left; if other instances hold slices then, it asks again after each of their next
+/// three ticks (with which they hand back what they do not use). When the ledger cannot be reached, what was borrowed is spent, then
 /// ``take(_:now:)`` throws ``Refusal/unavailable``.
 public final class Allowances: Sendable {
     /// One count a call takes from.
@@ -143,6 +143,8 @@ public final class Allowances: Sendable {
 
     /// A refusal stands this long without asking the ledger again.
     static let emptyFor = Duration.milliseconds(250)
+    /// How many times a call refused while other instances hold slices asks again, a tick apart.
+    static let asksAgain = 3
     /// An unreachable ledger is not asked again on a call's behalf for this long.
     static let unreachableFor = Duration.seconds(1)
     /// At most this many changes wait for a ledger that cannot be reached.
@@ -239,7 +241,7 @@ public final class Allowances: Sendable {
     /// next one asks for) or starts one, and tries again when it lands.
     private func take(_ demand: Demand, now: Date) async throws(SingleRefusal) -> Taken {
         var outcome: Round?
-        var askedAgain = false
+        var asksAgain = Self.asksAgain
         while true {
             let instant = ContinuousClock.now
             let step: Step = state.withLock { state in
@@ -286,10 +288,11 @@ public final class Allowances: Sendable {
             switch outcome {
             case .failed?:
                 throw SingleRefusal(retryAfter: nil, unavailable: true)
-            case .granted(short: true, lentElsewhere: true)? where !askedAgain:
-                // Other instances hold slices: by the next tick they hand back what they do not
-                // use. Ask once more then.
-                askedAgain = true
+            case .granted(short: true, lentElsewhere: true)? where asksAgain > 0:
+                // Other instances hold slices: with their next ticks they hand back what they do
+                // not use (an instance that spent in the tick before keeps that much one tick
+                // more). Ask again then.
+                asksAgain -= 1
                 outcome = nil
                 try? await Task.sleep(for: tick + .milliseconds(50))
             default:
@@ -342,9 +345,18 @@ public final class Allowances: Sendable {
 
     /// Sends borrows in one exchange (with the changes waiting to go) and applies their grants.
     private func run(_ borrows: [(AllowanceExchange.Borrow, OneShot<Round>)]) async {
+        // What the borrowed counts spent and settled since the last tick goes along, so that the
+        // ledger grants against today's use.
         let pending = state.withLock { state in
             defer { state.adjustments = [] }
-            return state.adjustments
+            var adjustments = state.adjustments
+            for (borrow, _) in borrows {
+                if let report = state.meters[borrow.key]?.report(key: borrow.key) {
+                    adjustments.append(report)
+                    state.meters[borrow.key]!.reported()
+                }
+            }
+            return adjustments
         }
         let grants = await send(AllowanceExchange(adjustments: pending, borrows: borrows.map(\.0)))
         let outcomes: [Round] = state.withLock { state in
@@ -416,9 +428,17 @@ public final class Allowances: Sendable {
     public func settle(_ taken: [Taken], used: [Int64]) {
         state.withLock { state in
             for (item, actual) in zip(taken, used) where !item.final {
-                if state.meters[item.key]?.window == item.window {
-                    state.meters[item.key]!.settledReserved += item.amount
-                    state.meters[item.key]!.settledUsed += actual
+                if var meter = state.meters[item.key], meter.window == item.window {
+                    // A call that used more than it reserved spends the difference from the slice
+                    // at once, as far as the slice goes: later calls are admitted against what
+                    // was really used, not against a reservation.
+                    let over = min(max(0, actual - item.amount), meter.available)
+                    meter.available -= over
+                    meter.unreported += over
+                    meter.spentThisTick += over
+                    meter.settledReserved += item.amount + over
+                    meter.settledUsed += actual
+                    state.meters[item.key] = meter
                 } else {
                     state.adjustments.append(
                         .init(key: item.key, window: item.window, held: -item.amount, used: actual))
@@ -486,7 +506,9 @@ public final class Allowances: Sendable {
                     state.meters[key] = meter
                     continue
                 }
-                let keep = min(meter.available, meter.predicted)
+                // Once the ledger has nothing left, keep no more than the last tick spent: other
+                // instances may be refusing calls for want of what this one holds.
+                let keep = min(meter.available, meter.left > 0 ? meter.predicted : meter.spentLastTick)
                 if meter.available > keep {
                     adjustments.append(.init(key: key, window: meter.window, lent: keep - meter.available))
                     meter.available = keep
