@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Messaging
 
 /// The AI proxy routes (module `ai_proxy`; admin and proxy keys, and users): `/proxy/{service}`
@@ -78,6 +79,7 @@ struct ProxyController: Sendable {
                     errors: upstream)
             ) { request, context in
                 try await relay(
+                    context: context,
                     await call(
                         try await request.rawBodyBytes(context: context), context: context,
                         headers: ProxyCallHeaders(api: .openAI, path: path)))
@@ -97,6 +99,7 @@ struct ProxyController: Sendable {
                 }
             }
             return try await relay(
+                context: context,
                 await call(try await request.rawBodyBytes(context: context), context: context, headers: headers))
         }
         api.add(
@@ -147,7 +150,8 @@ struct ProxyController: Sendable {
             }
             headers.credential = name
         }
-        return try await relay(await call(Array(body[payload.value]), context: context, headers: headers))
+        return try await relay(
+            context: context, await call(Array(body[payload.value]), context: context, headers: headers))
     }
 
     /// Sends the call to the proxy with its release ticket (for the service's credential when the
@@ -199,7 +203,8 @@ struct ProxyController: Sendable {
 
     /// The provider's status and headers from the first reply message, then its body as it comes.
     /// A client that goes away tells the proxy to stop the upstream call.
-    private func relay(_ reply: StreamedReply) async throws -> Response {
+    private func relay(context: GatewayRequestContext, _ reply: StreamedReply) async throws -> Response {
+        let logger = context.logger
         guard let head = try? UpstreamHead(headers: reply.head.headers) else {
             reply.stop()
             throw Problem(.badGateway, "the proxy's answer named no upstream status")
@@ -229,6 +234,8 @@ struct ProxyController: Sendable {
                     try await writer.finish(nil)
                 } catch {
                     // The client went away (or the stream broke): tell the proxy to stop now.
+                    logger.debug(
+                        "the answer's stream ended early; the proxy is told to stop", metadata: ["error": "\(error)"])
                     reply.stop()
                     throw error
                 }

@@ -51,6 +51,7 @@ struct CallHandler: Sendable {
             limits.release(admission)
             throw error
         } catch  where writer.isCancelled || Task.isCancelled {
+            logger.debug("the client went away: the upstream call is dropped", metadata: ["error": "\(error)"])
             tracker.update { $0.failed(.clientLeft) }
             finish(tracker, admission)
             throw CancellationError()
