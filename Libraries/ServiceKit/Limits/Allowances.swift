@@ -14,8 +14,8 @@ import Synchronization
 ///
 /// Callers waiting for the same count share one borrow. A count is refused when the ledger has
 /// nothing left; if other instances hold slices then, it asks again after each of their next
-/// three ticks (with which they hand back what they do not use). When the ledger cannot be reached, what was borrowed is spent, then
-/// ``take(_:now:)`` throws ``Refusal/unavailable``.
+/// three ticks (with which they hand back what they do not use). When the ledger cannot be
+/// reached, what was borrowed is spent, then ``take(_:now:)`` throws ``Refusal/unavailable``.
 public final class Allowances: Sendable {
     /// One count a call takes from.
     public struct Demand: Sendable, Equatable {
