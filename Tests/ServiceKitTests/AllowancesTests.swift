@@ -46,20 +46,21 @@ struct AllowancesTests {
         .init(key: "budget/spend", unit: .day, capacity: 100, amount: amount, final: false, tenant: nil)
     }
 
-    /// Counted waits: the prefetch an admission starts runs in a task of its own.
-    static func waitForExchanges(_ ledger: Ledger, _ count: Int) async {
-        for _ in 0..<10_000 where ledger.exchangeCount < count { await Task.yield() }
+    /// An instance against `ledger` that reserved `amount` of the budget: its borrow, then the
+    /// prefetch that borrow starts in a task of its own (waited for by count).
+    static func reserved(_ amount: Int64, on ledger: Ledger) async throws -> (Allowances, [Allowances.Taken]) {
+        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let taken = try await allowances.take([spend(amount)])
+        for _ in 0..<10_000 where ledger.exchangeCount < 2 { await Task.yield() }
+        return (allowances, taken)
     }
 
     @Test("a call that used more than it reserved spends the difference at once: the next call is admitted against it")
     func overUseSpendsTheSlice() async throws {
-        let ledger = Ledger()
-        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
-
         // 40 reserved (the borrow), then a prefetch of half of what was left, which reports the
         // reservation: 40 held, 30 more in the slice.
-        let first = try await allowances.take([Self.spend(40)])
-        await Self.waitForExchanges(ledger, 2)
+        let ledger = Ledger()
+        let (allowances, first) = try await Self.reserved(40, on: ledger)
         #expect(ledger.count("budget/spend").held == 40)
         #expect(ledger.count("budget/spend").lent == 30)
 
@@ -86,9 +87,7 @@ struct AllowancesTests {
     @Test("a call that used less than it reserved gives the rest back with the next report")
     func underUseGivesBack() async throws {
         let ledger = Ledger()
-        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
-        let taken = try await allowances.take([Self.spend(50)])
-        await Self.waitForExchanges(ledger, 2)
+        let (allowances, taken) = try await Self.reserved(50, on: ledger)
         allowances.settle(taken, used: [20])
         await allowances.settle(date: Date())
         let count = ledger.count("budget/spend")
