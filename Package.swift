@@ -68,6 +68,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Translation",
+            path: "Libraries/Translation",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "JSONSchema",
             dependencies: ["Contracts"],
             path: "Libraries/JSONSchema",
@@ -131,6 +136,7 @@ let package = Package(
                 "ServiceKit",
                 "Contracts",
                 "Messaging",
+                "Translation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -286,6 +292,12 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TranslationTests",
+            dependencies: ["Translation"],
+            path: "Tests/TranslationTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
