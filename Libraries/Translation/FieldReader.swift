@@ -91,10 +91,10 @@ struct FieldReader {
         return readers
     }
 
-    /// Refuses every member not in `known` (nulls included: a field the target cannot carry is
-    /// never dropped silently).
+    /// Refuses every member not in `known`: a field the target cannot carry is never dropped
+    /// silently. A `null` carries nothing and passes (SDKs write unset fields as `null`).
     func refuseOthers(_ known: Set<String>, target: String) throws(TranslationError) {
-        if let other = object.members.first(where: { !known.contains($0.key) }) {
+        if let other = object.members.first(where: { !known.contains($0.key) && $0.value != .null }) {
             throw .unsupported(path(other.key), target: target)
         }
     }

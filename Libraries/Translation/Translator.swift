@@ -9,9 +9,14 @@ public struct Translator: Sendable {
         self.provider = provider
     }
 
-    /// The client's request, read, and the provider's request body.
-    public func request(_ body: [UInt8]) throws(TranslationError) -> (request: ChatRequest, body: [UInt8]) {
-        let request = try client.decodeRequest(try JSON.object(parsing: body), target: provider.name)
+    /// The client's request, read, and the provider's request body; `model` (when given) is the
+    /// provider's name for the client's model (`claude-3-5-haiku-latest` for
+    /// `anthropic/claude-3-5-haiku-latest`).
+    public func request(_ body: [UInt8], model: String? = nil) throws(TranslationError) -> (
+        request: ChatRequest, body: [UInt8]
+    ) {
+        var request = try client.decodeRequest(try JSON.object(parsing: body), target: provider.name)
+        if let model { request.model = model }
         return (request, try provider.encodeRequest(request).bytes)
     }
 

@@ -133,12 +133,28 @@ struct CallRouteTests {
         #expect(!anthropic.hidesUsageChunk && Self.text(anthropic) == #"{"model":"c","stream":true}"#)
     }
 
+    @Test("chat in one API to a provider of another is translated; a provider's own API passes through")
+    func translation() throws {
+        let openAI = ProxyCallHeaders(api: .openAI, path: "/v1/chat/completions")
+        let messages = ProxyCallHeaders(api: .anthropic, path: "/v1/messages")
+        let (claude, _) = try Self.route(openAI, #"{"model":"anthropic/claude-x"}"#)
+        #expect(claude.translator != nil && claude.upstreamAPI == .anthropic && claude.upstreamPath == "/v1/messages")
+        #expect(claude.format == .anthropic && claude.path == "/v1/chat/completions")
+        let (llama, _) = try Self.route(messages, #"{"model":"groq/llama"}"#)
+        #expect(llama.translator != nil && llama.upstreamAPI == .openAI && llama.upstreamPath == "/v1/chat/completions")
+        #expect(llama.format == .openAI && llama.path == "/v1/messages")
+        for (headers, payload) in [
+            (messages, #"{"model":"claude-x"}"#), (openAI, #"{"model":"gpt-4o"}"#),
+            (ProxyCallHeaders(api: .openAI, path: "/v1/embeddings"), #"{"model":"cohere/embed"}"#),
+            (ProxyCallHeaders(api: .raw, service: .anthropic), #"{"model":"claude-x"}"#),
+        ] {
+            let (route, _) = try Self.route(headers, payload)
+            #expect(route.translator == nil && route.upstreamAPI == route.api && route.upstreamPath == route.path)
+        }
+    }
+
     @Test("mistakes found before anything is sent are 400s naming the problem")
     func refusals() {
-        let wrongAPI = #expect(throws: ServiceError.self) {
-            try Self.route(ProxyCallHeaders(api: .anthropic, path: "/v1/messages"), #"{"model":"groq/llama"}"#)
-        }
-        #expect(wrongAPI?.message == "the Anthropic API (/v1/messages) reaches only the anthropic service")
         let control = #expect(throws: ServiceError.self) {
             try Self.route(ProxyCallHeaders(api: .openAI, path: "/v1/chat/completions"), #"{"model":"a\u0001b"}"#)
         }

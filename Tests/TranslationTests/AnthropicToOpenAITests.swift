@@ -49,7 +49,8 @@ struct AnthropicToOpenAITests {
     @Test("OpenAI itself gets max_completion_tokens; a provider without stream usage gets no stream_options")
     func providerOptions() throws {
         let openAI = Translator(
-            client: AnthropicMessages(), provider: OpenAIChat(maxTokensField: "max_completion_tokens", streamUsage: false))
+            client: AnthropicMessages(),
+            provider: OpenAIChat(maxTokensField: "max_completion_tokens", streamUsage: false))
         let body = try JSON(
             parsing: try openAI.request(
                 Array(#"{"model":"m","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
@@ -59,14 +60,17 @@ struct AnthropicToOpenAITests {
         #expect(body["stream_options"] == nil)
     }
 
-    @Test("a field OpenAI's API cannot express is refused naming it", arguments: [
-        (#""top_k":5"#, "top_k"), (#""thinking":{"type":"enabled","budget_tokens":1024}"#, "thinking"),
-        (#""tools":[{"type":"web_search_20250305","name":"web_search"}]"#, "tools[0].type \"web_search_20250305\""),
-        (#""service_tier":"auto""#, "service_tier"),
-    ])
+    @Test(
+        "a field OpenAI's API cannot express is refused naming it",
+        arguments: [
+            (#""top_k":5"#, "top_k"), (#""thinking":{"type":"enabled","budget_tokens":1024}"#, "thinking"),
+            (#""tools":[{"type":"web_search_20250305","name":"web_search"}]"#, "tools[0].type \"web_search_20250305\""),
+            (#""service_tier":"auto""#, "service_tier"),
+        ])
     func refused(field: String, name: String) {
         #expect {
-            try translator.request(Array(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],\#(field)}"#.utf8))
+            try translator.request(
+                Array(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],\#(field)}"#.utf8))
         } throws: { error in
             "\(error)".contains("`\(name)` cannot be translated to OpenAI Chat Completions")
         }
@@ -76,7 +80,9 @@ struct AnthropicToOpenAITests {
     func document() {
         #expect {
             try translator.request(
-                Array(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"text","data":"x"}}]}]}"#.utf8))
+                Array(
+                    #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"text","data":"x"}}]}]}"#
+                        .utf8))
         } throws: { error in
             "\(error)".contains("`messages[0].content[0].type \"document\"` cannot be translated")
         }
@@ -84,7 +90,8 @@ struct AnthropicToOpenAITests {
 
     @Test("an answer: text and tool calls as blocks, finish reason, usage without the cached part in input_tokens")
     func answer() throws {
-        let (request, _) = try provider(#"{"model":"gpt-4o-mini","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#)
+        let (request, _) = try provider(
+            #"{"model":"gpt-4o-mini","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#)
         let answer = #"""
             {"id":"chatcmpl-9","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,
               "message":{"role":"assistant","content":"Sure.","tool_calls":[
@@ -105,12 +112,15 @@ struct AnthropicToOpenAITests {
         #expect(Fixture.same(client, expected), "\(client.text)")
     }
 
-    @Test("finish reasons map", arguments: [
-        ("stop", "end_turn"), ("length", "max_tokens"), ("tool_calls", "tool_use"), ("content_filter", "refusal"),
-    ])
+    @Test(
+        "finish reasons map",
+        arguments: [
+            ("stop", "end_turn"), ("length", "max_tokens"), ("tool_calls", "tool_use"), ("content_filter", "refusal"),
+        ])
     func finish(openAI: String, anthropic: String) throws {
         let (request, _) = try provider(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#)
-        let answer = #"{"id":"c","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"\#(openAI)"}]}"#
+        let answer =
+            #"{"id":"c","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"\#(openAI)"}]}"#
         let client = try JSON(parsing: translator.answer(status: 200, body: Array(answer.utf8), for: request).body)
         #expect(client["stop_reason"]?.string == anthropic)
     }
@@ -126,7 +136,10 @@ struct AnthropicToOpenAITests {
             let (out, bytes) = translator.answer(status: status, body: Array(body.utf8), for: request)
             let client = try JSON(parsing: bytes)
             #expect(out == status)
-            #expect(Fixture.same(client, ["type": "error", "error": ["type": .string(type), "message": .string("failed \(status)")]]))
+            #expect(
+                Fixture.same(
+                    client,
+                    ["type": "error", "error": ["type": .string(type), "message": .string("failed \(status)")]]))
         }
     }
 }

@@ -8,7 +8,8 @@ import Synchronization
 
 /// A stand-in AI provider for tests and benchmarks (real providers cannot be reached here): it
 /// speaks OpenAI's, Anthropic's and Cohere's wire formats, plain and streamed, with fixed,
-/// known token counts.
+/// known token counts, and answers tools with a tool call and tool results with their text
+/// (``StandInReply``).
 ///
 /// Models steer it: `slow-stream` waits `chunkDelay` between stream chunks; `endless` streams
 /// until the client leaves; `error-NNN` answers status NNN; `redirect-NNN` answers status NNN
@@ -79,7 +80,8 @@ public struct StandInProvider: Sendable {
         }
         let stream = fields?.bool("stream") ?? false
         let includeUsage = fields?.object("stream_options")?.bool("include_usage") ?? false
-        if !stream, let cached = answers.cached(model) {
+        let reply = StandInReply(body: received.body) { received.json }
+        if !stream, reply == .words, let cached = answers.cached(model) {
             return Response(
                 status: .ok, headers: Self.chatHeaders, body: .init(byteBuffer: cached))
         }
@@ -88,26 +90,50 @@ public struct StandInProvider: Sendable {
             "total_tokens": Tokens.openAIPrompt + Tokens.openAICompletion,
             "prompt_tokens_details": ["cached_tokens": Tokens.openAICached],
         ]
+        let call: [String: Any]? = {
+            guard case .toolCall(let name) = reply else { return nil }
+            return [
+                "id": StandInReply.toolCallID, "type": "function",
+                "function": ["name": name, "arguments": StandInReply.toolArguments],
+            ]
+        }()
         guard stream else {
+            var message: [String: Any] = ["role": "assistant", "content": call == nil ? reply.text : NSNull()]
+            if let call { message["tool_calls"] = [call] }
             let body = ByteBuffer(
                 string: Self.text([
                     "id": "chatcmpl-standin", "object": "chat.completion", "created": 1_700_000_000, "model": model,
                     "choices": [
-                        [
-                            "index": 0, "finish_reason": "stop",
-                            "message": ["role": "assistant", "content": Self.words.joined()],
-                        ]
+                        ["index": 0, "finish_reason": call == nil ? "stop" : "tool_calls", "message": message]
                     ],
                     "usage": usage,
                 ]))
-            answers.store(model, body)
+            if reply == .words { answers.store(model, body) }
             return Response(status: .ok, headers: Self.chatHeaders, body: .init(byteBuffer: body))
         }
         var events: [[String: Any]] = [
             Self.chunk(model, delta: ["role": "assistant", "content": ""])
         ]
-        events += Self.words.map { Self.chunk(model, delta: ["content": $0]) }
-        events.append(Self.chunk(model, delta: [:], finish: "stop"))
+        switch reply {
+        case .words: events += Self.words.map { Self.chunk(model, delta: ["content": $0]) }
+        case .text(let text): events.append(Self.chunk(model, delta: ["content": text]))
+        case .toolCall(let name):
+            events.append(
+                Self.chunk(
+                    model,
+                    delta: [
+                        "tool_calls": [
+                            [
+                                "index": 0, "id": StandInReply.toolCallID, "type": "function",
+                                "function": ["name": name, "arguments": ""],
+                            ]
+                        ]
+                    ]))
+            events += StandInReply.toolArgumentPieces.map {
+                Self.chunk(model, delta: ["tool_calls": [["index": 0, "function": ["arguments": $0]]]])
+            }
+        }
+        events.append(Self.chunk(model, delta: [:], finish: call == nil ? "stop" : "tool_calls"))
         if includeUsage {
             events.append([
                 "id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model,
@@ -160,12 +186,19 @@ public struct StandInProvider: Sendable {
         let (received, json) = try await receive(request, context: context)
         let model = json["model"] as? String ?? "unknown"
         if let failure = failure(model: model, received: received, json: json) { return failure }
+        let reply = StandInReply(body: received.body) { json }
+        let block: [String: Any] =
+            switch reply {
+            case .toolCall(let name):
+                ["type": "tool_use", "id": StandInReply.toolCallID, "name": name, "input": ["city": "Paris"]]
+            default: ["type": "text", "text": reply.text]
+            }
+        let stopReason = block["type"] as? String == "tool_use" ? "tool_use" : "end_turn"
         guard json["stream"] as? Bool ?? false else {
             return Self.json(
                 [
                     "id": "msg_standin", "type": "message", "role": "assistant", "model": model,
-                    "content": [["type": "text", "text": Self.words.joined()]], "stop_reason": "end_turn",
-                    "stop_sequence": NSNull(),
+                    "content": [block], "stop_reason": stopReason, "stop_sequence": NSNull(),
                     "usage": [
                         "input_tokens": Tokens.anthropicInput, "output_tokens": Tokens.anthropicOutput,
                         "cache_read_input_tokens": Tokens.anthropicCacheRead, "cache_creation_input_tokens": 0,
@@ -186,25 +219,30 @@ public struct StandInProvider: Sendable {
                         ],
                     ],
                 ]
-            ),
-            (
-                "content_block_start",
-                ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]
-            ),
-            ("ping", ["type": "ping"]),
-        ]
-        events += Self.words.map {
-            (
-                "content_block_delta",
-                ["type": "content_block_delta", "index": 0, "delta": ["type": "text_delta", "text": $0]]
             )
+        ]
+        let deltas: [[String: Any]]
+        if case .toolCall = reply {
+            var start = block
+            start["input"] = [String: Any]()
+            events.append(("content_block_start", ["type": "content_block_start", "index": 0, "content_block": start]))
+            deltas = StandInReply.toolArgumentPieces.map { ["type": "input_json_delta", "partial_json": $0] }
+        } else {
+            events.append(
+                (
+                    "content_block_start",
+                    ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]
+                ))
+            deltas = (reply == .words ? Self.words : [reply.text]).map { ["type": "text_delta", "text": $0] }
         }
+        events.append(("ping", ["type": "ping"]))
+        events += deltas.map { ("content_block_delta", ["type": "content_block_delta", "index": 0, "delta": $0]) }
         events += [
             ("content_block_stop", ["type": "content_block_stop", "index": 0]),
             (
                 "message_delta",
                 [
-                    "type": "message_delta", "delta": ["stop_reason": "end_turn", "stop_sequence": NSNull()],
+                    "type": "message_delta", "delta": ["stop_reason": stopReason, "stop_sequence": NSNull()],
                     "usage": ["output_tokens": Tokens.anthropicOutput],
                 ]
             ),
@@ -298,9 +336,15 @@ public struct StandInProvider: Sendable {
         if model.hasPrefix("error-"), let code = Int(model.dropFirst(6)) { status = code }
         if model == "flaky", log.attempt("flaky:\(json["user"] as? String ?? "")") == 1 { status = 503 }
         guard let status else { return nil }
-        let body: [String: Any] = [
-            "error": ["message": "stand-in failure \(status)", "type": "stand_in_error", "code": String(status)]
-        ]
+        let message = "stand-in failure \(status)"
+        // Each API's own error shape.
+        let body: [String: Any] =
+            received.path == "/v1/messages"
+            ? [
+                "type": "error",
+                "error": ["type": status == 429 ? "rate_limit_error" : "api_error", "message": message],
+            ]
+            : ["error": ["message": message, "type": "stand_in_error", "code": String(status)]]
         return Self.json(body, status: .init(code: status), headers: status == 429 ? [.retryAfter: "7"] : [:])
     }
 

@@ -8,6 +8,7 @@ import NIOHTTP1
 import NIOPosix
 import ServiceKit
 import Synchronization
+import Translation
 
 /// `proxy.call`: calls the provider for the gateway and streams its answer back, unchanged,
 /// then publishes one usage event for the call (also when the client went away or it failed).
@@ -32,7 +33,13 @@ struct CallHandler: Sendable {
     /// Calls the provider; a client that goes away cancels this task, and with it the upstream
     /// request. The usage event is handed to the publisher in every case (it needs no task).
     @Sendable func handle(_ request: NatsMessage, _ writer: StreamWriter) async throws {
-        let call = try ProxyCall(request)
+        let call: ProxyCall
+        do {
+            call = try ProxyCall(request)
+        } catch let refusal as ProxyCall.Untranslatable {
+            try writer.finish(refusal.body, headers: refusal.head.headers)
+            return
+        }
         // Over a limit: refused before anything is sent, so there is nothing to meter.
         let admission = try await limits.admit(call)
         let tracker = CallTracker(call: call)
@@ -42,7 +49,7 @@ struct CallHandler: Sendable {
                 tenant: call.tenant, service: route.provider.service, name: route.credential, routing: call.routing,
                 ticket: request.headers[ReleaseTicket.header])
             let upstream = try route.adapter.request(
-                path: route.path, api: route.api, model: route.model, credential: credential,
+                path: route.upstreamPath, api: route.upstreamAPI, model: route.model, credential: credential,
                 clientHeaders: route.clientHeaders, policy: configuration.baseURLs)
             try await forward(call, to: upstream, writer: writer, tracker: tracker, rateLimits: admission?.rateLimits)
         } catch let error as ServiceError where [.badRequest, .notFound, .unprocessable].contains(error.code) {
@@ -106,14 +113,26 @@ struct CallHandler: Sendable {
             let bytes = Array(body.readableBytesView)
             meter.body(bytes)
             tracker.measured(meter)
-            try send(bytes, head: head, writer: writer)
+            guard let translator = call.route.translator, let chat = call.chat else {
+                try send(bytes, head: head, writer: writer)
+                return
+            }
+            let (status, translated) = translator.answer(status: upstreamHead.status, body: bytes, for: chat)
+            upstreamHead.status = status
+            upstreamHead.passed.removeAll { $0.name == "content-type" }
+            upstreamHead.passed.append(.init(name: "content-type", value: "application/json"))
+            try send(translated, head: upstreamHead.headers, writer: writer)
             return
         }
-        // Streaming: every chunk goes out as it arrives; the head rides with the first one.
+        // Streaming: every chunk goes out as it arrives (each complete event translated at once,
+        // when the call is translated); the head rides with the first one.
+        var translation = call.chat.flatMap { chat in
+            call.route.translator?.stream(for: chat, estimatedInputTokens: call.payload.bytes.count / 4)
+        }
         for try await chunk in response.body {
             let filtered = meter.stream(chunk.readableBytesView)
             tracker.measured(meter)
-            let bytes = filtered ?? Array(chunk.readableBytesView)
+            let bytes = translation?.push(chunk.readableBytesView) ?? filtered ?? Array(chunk.readableBytesView)
             if !bytes.isEmpty || !head.isEmpty {
                 try writer.send(bytes, headers: head)
                 head = [:]
@@ -121,7 +140,7 @@ struct CallHandler: Sendable {
         }
         if !meter.remainder.isEmpty { try writer.send(meter.remainder) }
         tracker.measured(meter)
-        try writer.finish([UInt8](), headers: head)
+        try writer.finish(translation?.finish() ?? [], headers: head)
     }
 
     /// A whole body: the head and up to one slice in the first message, the rest in slices.

@@ -34,8 +34,20 @@ struct CallPayload: Sendable {
             }
         }
         hidesUsageChunk = hides
-        maxTokens = ["max_completion_tokens", "max_tokens", "max_output_tokens"].lazy.compactMap(fields.int).first
+        maxTokens = Self.maxTokens(fields)
         bytes = edits.isEmpty ? fields.bytes : fields.setting(edits)
+    }
+
+    /// A translated request, written whole by the translator (docs/translation.md).
+    init(translated bytes: [UInt8], streaming: Bool) {
+        self.bytes = bytes
+        self.streaming = streaming
+        hidesUsageChunk = false
+        maxTokens = JSONFields(bytes).flatMap(Self.maxTokens)
+    }
+
+    private static func maxTokens(_ fields: JSONFields) -> Int? {
+        ["max_completion_tokens", "max_tokens", "max_output_tokens"].lazy.compactMap(fields.int).first
     }
 
     static func jsonString(_ text: String) -> String {

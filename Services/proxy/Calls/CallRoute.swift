@@ -1,5 +1,6 @@
 import Contracts
 import Messaging
+import Translation
 
 /// Where a call goes: the provider and its adapter, the model, the credential, the endpoint.
 ///
@@ -19,6 +20,11 @@ struct CallRoute: Sendable {
     let credential: String
     /// The provider endpoint, as the client named it (adapters map `/v1/*` onto the provider).
     let path: String
+    /// When the client's API is not the provider's: how the call is translated (docs/translation.md),
+    /// and the API and endpoint the provider is called with.
+    let translator: Translator?
+    let upstreamAPI: ClientAPI
+    let upstreamPath: String
     /// The client headers the provider gets (`anthropic-version`, `anthropic-beta`).
     let clientHeaders: [String: String]
 
@@ -47,9 +53,6 @@ struct CallRoute: Sendable {
             provider = provider ?? (api == .anthropic ? .anthropic : .openAI)
         }
         guard let provider else { throw ServiceError.badRequest("no service named") }
-        if api == .anthropic && provider != .anthropic {
-            throw ServiceError.badRequest("the Anthropic API (/v1/messages) reaches only the anthropic service")
-        }
         let path = headers.path ?? provider.facts.defaultPath
         if let problem = URLPathRules.providerPathProblem(path) { throw ServiceError.badRequest("`path` \(problem)") }
         self.provider = provider
@@ -57,8 +60,27 @@ struct CallRoute: Sendable {
         self.model = model
         self.renamesModel = renamesModel
         self.path = path
+        (translator, upstreamAPI, upstreamPath) = Self.translation(api: api, path: path, provider: provider)
     }
 
     /// The usage format of the provider's answer.
-    var format: UsageFormat { adapter.format(for: api) }
+    var format: UsageFormat { adapter.format(for: upstreamAPI) }
+
+    /// Chat in one API to a provider that speaks another goes through a translator; everything
+    /// else passes through as the client sent it.
+    private static func translation(api: ClientAPI, path: String, provider: ProviderID) -> (
+        Translator?, ClientAPI, String
+    ) {
+        switch (api, provider) {
+        case (.openAI, .anthropic) where path == "/v1/chat/completions":
+            return (Translator(client: OpenAIChat(), provider: AnthropicMessages()), .anthropic, "/v1/messages")
+        case (.anthropic, .anthropic), (.openAI, _), (.raw, _):
+            return (nil, api, path)
+        case (.anthropic, _):
+            let openAI = OpenAIChat(
+                maxTokensField: [.openAI, .azureOpenAI].contains(provider) ? "max_completion_tokens" : "max_tokens",
+                streamUsage: provider.adapter.acceptsStreamUsage)
+            return (Translator(client: AnthropicMessages(), provider: openAI), .openAI, "/v1/chat/completions")
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Messaging
+import Translation
 
 /// One proxied call as the gateway asked for it, ready to send: on whose behalf (``Routing``),
 /// where it goes (``CallRoute``) and what goes there (``CallPayload``). Reading it does every
@@ -14,10 +15,25 @@ struct ProxyCall: Sendable {
     let trace: TraceContext
     let route: CallRoute
     let payload: CallPayload
+    /// The client's request as the translator read it, when the call is translated.
+    let chat: ChatRequest?
     /// The usage event's id: minted here, since a client may choose its request id.
     let eventID = UUID.v7().uuidString.lowercased()
 
-    init(_ request: NatsMessage) throws(ServiceError) {
+    /// A request its translator cannot translate: the client's 400, in the client's API's own
+    /// error shape (its SDK shows the message), before anything was sent.
+    struct Untranslatable: Error {
+        let head: UpstreamHead
+        let body: [UInt8]
+
+        init(_ error: TranslationError, client: any ClientDialect) {
+            head = UpstreamHead(status: 400, passed: [.init(name: "content-type", value: "application/json")])
+            body = client.encodeFailure(ProviderFailure(status: 400, message: error.description)).bytes
+        }
+    }
+
+    /// Throws a ``ServiceError`` or ``Untranslatable``.
+    init(_ request: NatsMessage) throws {
         routing = try request.routing()
         tenant = try routing.requireTenant()
         requestID = routing.requestID.isEmpty ? UUID().uuidString : routing.requestID
@@ -32,6 +48,17 @@ struct ProxyCall: Sendable {
             throw ServiceError.badRequest("the payload must be a JSON object")
         }
         route = try CallRoute(headers, payload: fields)
-        payload = CallPayload(fields, route: route, streamRequested: headers.stream)
+        guard let translator = route.translator else {
+            payload = CallPayload(fields, route: route, streamRequested: headers.stream)
+            chat = nil
+            return
+        }
+        do {
+            let (chat, body) = try translator.request(fields.bytes, model: route.model)
+            payload = CallPayload(translated: body, streaming: chat.stream)
+            self.chat = chat
+        } catch {
+            throw Untranslatable(error, client: translator.client)
+        }
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
+import Translation
 
 /// Reads a call's usage from what the provider sends, and (for streams where the proxy asked for
 /// usage on the client's behalf) holds back the usage-only last chunk the client did not ask for.
 struct CallMeter {
     let format: UsageFormat
     let hidesUsageChunk: Bool
-    private var events = SSEEvents()
+    private var events = ServerSentEvents()
     private(set) var usage: TokenUsage?
     /// Bytes of streamed data seen, for an estimate when the provider reports no usage.
     private(set) var dataBytes = 0
