@@ -36,11 +36,16 @@ public struct UsageEvent: Codable, Sendable, Equatable {
     public var streamed: Bool
     public var clientDisconnected: Bool
     public var at: Date
+    /// True when the client's API was not the provider's and the call was translated
+    /// (docs/translation.md); absent otherwise. `endpoint` is then the client's endpoint.
+    public var translated: Bool?
 
     public init(
         id: String, tenantId: UUID, apiKeyId: UUID?, userId: UUID?, service: String, model: String?, endpoint: String,
         status: Int, latencyMs: Int, ttfbMs: Int?, promptTokens: Int, completionTokens: Int, totalTokens: Int,
-        cachedTokens: Int, estimated: Bool, streamed: Bool, clientDisconnected: Bool, at: Date, requestId: String? = nil
+        cachedTokens: Int, estimated: Bool, streamed: Bool, clientDisconnected: Bool, at: Date,
+        requestId: String? = nil,
+        translated: Bool? = nil
     ) {
         self.id = id
         self.requestId = requestId
@@ -61,6 +66,7 @@ public struct UsageEvent: Codable, Sendable, Equatable {
         self.streamed = streamed
         self.clientDisconnected = clientDisconnected
         self.at = at
+        self.translated = translated
     }
 }
 

@@ -24,6 +24,7 @@ extension UsageEvent {
         json.field("streamed", bool: streamed)
         json.field("clientDisconnected", bool: clientDisconnected)
         json.field("at", string: Self.iso8601(at))
+        if let translated { json.field("translated", bool: translated) }
         return json.finish()
     }
 
@@ -56,14 +57,15 @@ extension UsageEvent {
             case .some(let requestId) = optional("requestId", fields.string),
             case .some(let apiKeyId) = optional("apiKeyId", uuid), case .some(let userId) = optional("userId", uuid),
             case .some(let model) = optional("model", fields.string),
-            case .some(let ttfbMs) = optional("ttfbMs", integer)
+            case .some(let ttfbMs) = optional("ttfbMs", integer),
+            case .some(let translated) = optional("translated", fields.bool)
         else { return nil }
         self.init(
             id: id, tenantId: tenantId, apiKeyId: apiKeyId, userId: userId, service: service, model: model,
             endpoint: endpoint, status: status, latencyMs: latencyMs, ttfbMs: ttfbMs, promptTokens: promptTokens,
             completionTokens: completionTokens, totalTokens: totalTokens, cachedTokens: cachedTokens,
             estimated: estimated, streamed: streamed, clientDisconnected: clientDisconnected, at: at,
-            requestId: requestId)
+            requestId: requestId, translated: translated)
     }
 
     /// `2026-11-26T12:34:56Z` read without a formatter; other ISO 8601 forms (and days that do not

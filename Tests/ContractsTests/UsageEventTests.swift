@@ -11,7 +11,7 @@ struct UsageEventJSONTests {
             id: "req \"quoted\" \\ slash\nline", tenantId: UUID(), apiKeyId: UUID(), userId: nil, service: "openai",
             model: "gpt-4o-mini", endpoint: "/v1/chat/completions", status: 200, latencyMs: 12, ttfbMs: 3,
             promptTokens: 12, completionTokens: 5, totalTokens: 17, cachedTokens: 2, estimated: false, streamed: true,
-            clientDisconnected: false, at: Date(timeIntervalSince1970: 1_795_000_000))
+            clientDisconnected: false, at: Date(timeIntervalSince1970: 1_795_000_000), translated: true)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         #expect(try decoder.decode(UsageEvent.self, from: Data(event.jsonBytes)) == event)
@@ -61,7 +61,7 @@ struct UsageEventReadingTests {
             service: "openai", model: "gpt-4o-mini", endpoint: "/v1/chat/completions", status: 200, latencyMs: 12,
             ttfbMs: 3, promptTokens: 12, completionTokens: 5, totalTokens: 17, cachedTokens: 2, estimated: false,
             streamed: true, clientDisconnected: false, at: Date(timeIntervalSince1970: 1_795_000_000),
-            requestId: "req-1")
+            requestId: "req-1", translated: true)
         #expect(UsageEvent(json: event.jsonBytes) == event)
         let text = String(decoding: event.jsonBytes, as: UTF8.self)
         let variants = [
@@ -71,6 +71,8 @@ struct UsageEventReadingTests {
             text.replacingOccurrences(of: #""status":200"#, with: #""status":"200""#),
             text.replacingOccurrences(of: #""status":200"#, with: #""status":200.5"#),
             text.replacingOccurrences(of: #""streamed":true"#, with: #""streamed":1"#),
+            text.replacingOccurrences(of: #""translated":true"#, with: #""translated":"yes""#),
+            text.replacingOccurrences(of: #","translated":true"#, with: ""),
             text.replacingOccurrences(of: #","endpoint":"/v1/chat/completions""#, with: ""),
             text.replacingOccurrences(of: "2026-11-18T", with: "2026-02-30T"),
             text.replacingOccurrences(of: #""apiKeyId":""#, with: #""apiKeyId":"x"#),

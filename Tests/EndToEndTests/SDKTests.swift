@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import ProviderStandIn
 import TestSupport
@@ -157,6 +158,20 @@ struct SDKTests {
                 .first { $0["role"] as? String == "tool" }
             #expect(toolMessage?["tool_call_id"] as? String == StandInReply.toolCallID)
             #expect(toolMessage?["content"] as? String == "18C and sunny")
+
+            // Metered: the provider's model, the client's endpoint, marked translated.
+            let events = try await harness.usageEvents(15, timeout: .seconds(25))
+            #expect(events.count == 15, "one event per call that was not refused before it was sent")
+            #expect(events.allSatisfy { $0.translated == true })
+            let claudeCalls = events.filter { $0.service == "anthropic" }
+            #expect(claudeCalls.count == 8 && claudeCalls.allSatisfy { $0.endpoint == "/v1/chat/completions" })
+            #expect(claudeCalls.filter { $0.status == 200 }.allSatisfy { $0.model == "claude-3-5-haiku-latest" })
+            #expect(
+                claudeCalls.first { $0.status == 200 }?.promptTokens == Tokens.anthropicInput
+                    + Tokens.anthropicCacheRead)
+            let gptCalls = events.filter { $0.service == "openai" }
+            #expect(gptCalls.count == 7 && gptCalls.allSatisfy { $0.endpoint == "/v1/messages" })
+            #expect(gptCalls.filter { $0.status == 200 }.allSatisfy { $0.model == "gpt-4o-mini" && !$0.estimated })
         }
     }
 }

@@ -137,6 +137,7 @@ enum Components {
                             ("ttfbMs", .integer()), ("promptTokens", .integer()), ("completionTokens", .integer()),
                             ("totalTokens", .integer()), ("cachedTokens", .integer()), ("estimated", .boolean),
                             ("streamed", .boolean), ("clientDisconnected", .boolean), ("at", .dateTime),
+                            ("translated", .boolean),
                         ], required: ["id", "service", "endpoint", "status", "at"], additional: true)
                 ),
                 ("costMicroUsd", .nullable(.integer())), ("priceVersion", .nullable(.string())),

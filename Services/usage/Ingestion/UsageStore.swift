@@ -55,7 +55,7 @@ struct UsageStore: Sendable {
             ttfbs: [Int] = []
         var prompts: [Int] = [], completions: [Int] = [], totals: [Int] = [], cached: [Int] = []
         var estimated: [Bool] = [], streamed: [Bool] = [], disconnected: [Bool] = [], times: [Date] = []
-        var costs: [Int] = [], versions: [String] = [], requestIDs: [String] = []
+        var costs: [Int] = [], versions: [String] = [], requestIDs: [String] = [], translated: [Bool] = []
         for row in rows {
             let event = row.event
             ids.append(event.id)
@@ -79,6 +79,7 @@ struct UsageStore: Sendable {
             costs.append(row.cost.map { Int($0) } ?? -1)
             versions.append(row.priceVersion ?? "")
             requestIDs.append(event.requestId ?? "")
+            translated.append(event.translated ?? false)
         }
         let result = try await client.query(
             """
@@ -88,18 +89,18 @@ struct UsageStore: Sendable {
                     \(models)::text[], \(endpoints)::text[], \(statuses)::int[], \(latencies)::int[], \(ttfbs)::int[],
                     \(prompts)::bigint[], \(completions)::bigint[], \(totals)::bigint[], \(cached)::bigint[],
                     \(estimated)::bool[], \(streamed)::bool[], \(disconnected)::bool[], \(times)::timestamptz[],
-                    \(costs)::bigint[], \(versions)::text[], \(requestIDs)::text[]
+                    \(costs)::bigint[], \(versions)::text[], \(requestIDs)::text[], \(translated)::bool[]
                 ) AS b(id, tenant_id, api_key_id, user_id, service, model, endpoint, status, latency_ms, ttfb_ms,
                        prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated, streamed,
-                       client_disconnected, at, cost, price_version, request_id)
+                       client_disconnected, at, cost, price_version, request_id, translated)
             ), inserted AS (
                 INSERT INTO usage.events (id, tenant_id, api_key_id, user_id, service, model, endpoint, status,
                     latency_ms, ttfb_ms, prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated,
-                    streamed, client_disconnected, at, cost_micro_usd, price_version, request_id)
+                    streamed, client_disconnected, at, cost_micro_usd, price_version, request_id, translated)
                 SELECT DISTINCT ON (id) id, tenant_id, NULLIF(api_key_id, '')::uuid, NULLIF(user_id, '')::uuid, service,
                     NULLIF(model, ''), endpoint, status, latency_ms, NULLIF(ttfb_ms, -1), prompt_tokens,
                     completion_tokens, total_tokens, cached_tokens, estimated, streamed, client_disconnected, at,
-                    NULLIF(cost, -1), NULLIF(price_version, ''), NULLIF(request_id, '')
+                    NULLIF(cost, -1), NULLIF(price_version, ''), NULLIF(request_id, ''), translated
                 FROM batch
                 WHERE NOT EXISTS (SELECT 1 FROM usage.deleted_tenants d WHERE d.tenant_id = batch.tenant_id)
                 ORDER BY id

@@ -2,5 +2,7 @@ import ServiceKit
 
 /// The usage schema's migrations, in order.
 enum UsageMigrations {
-    static let all: [any Migration] = [CreateEventsAndRollups(), CreateDeletedTenants(), CreateLimits()]
+    static let all: [any Migration] = [
+        CreateEventsAndRollups(), CreateDeletedTenants(), CreateLimits(), AddTranslated(),
+    ]
 }

@@ -6,7 +6,7 @@ enum UsageCSV {
     static let header = CSV.line([
         "id", "request_id", "at", "service", "model", "endpoint", "status", "prompt_tokens", "completion_tokens",
         "total_tokens", "cached_tokens", "cost_micro_usd", "price_version", "api_key_id", "user_id", "latency_ms",
-        "streamed", "estimated", "client_disconnected",
+        "streamed", "estimated", "client_disconnected", "translated",
     ])
 
     static func line(_ priced: PricedUsageEvent) -> String {
@@ -17,7 +17,7 @@ enum UsageCSV {
             String(event.totalTokens), String(event.cachedTokens), priced.costMicroUsd.map(String.init) ?? "",
             priced.priceVersion ?? "", event.apiKeyId?.uuidString.lowercased() ?? "",
             event.userId?.uuidString.lowercased() ?? "", String(event.latencyMs), String(event.streamed),
-            String(event.estimated), String(event.clientDisconnected),
+            String(event.estimated), String(event.clientDisconnected), String(event.translated ?? false),
         ])
     }
 }
