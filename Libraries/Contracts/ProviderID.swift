@@ -54,8 +54,8 @@ public enum ProviderID: String, CaseIterable, Codable, Sendable {
         case .groq: Facts("https://api.groq.com/openai", hosts: ["api.groq.com"])
         case .gemini:
             Facts(
-                "https://generativelanguage.googleapis.com/v1beta/openai",
-                hosts: ["generativelanguage.googleapis.com"], path: "/chat/completions")
+                "https://generativelanguage.googleapis.com", hosts: ["generativelanguage.googleapis.com"],
+                path: "/v1beta/openai/chat/completions")
         case .azureOpenAI:
             Facts(nil, hosts: ["*.openai.azure.com"], path: "/chat/completions", requiresBaseURL: true)
         case .openRouter: Facts("https://openrouter.ai/api", hosts: ["openrouter.ai"])

@@ -58,120 +58,182 @@ struct SDKTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     }
 
+    /// What the stand-in reports for each provider, and what each calls a tool call.
+    struct Expected {
+        var service: String
+        var provider: String
+        var input: Int
+        var output: Int
+        var cached: Int
+        var toolCallID: String
+    }
+
+    typealias Tokens = StandInProvider.Tokens
+
+    static let behindOpenAISDK = [
+        Expected(
+            service: "anthropic", provider: "Anthropic Messages",
+            input: Tokens.anthropicInput + Tokens.anthropicCacheRead,
+            output: Tokens.anthropicOutput, cached: Tokens.anthropicCacheRead, toolCallID: StandInReply.toolCallID),
+        Expected(
+            service: "gemini", provider: "Gemini generateContent", input: Tokens.geminiPrompt,
+            output: Tokens.geminiOutput, cached: Tokens.geminiCached, toolCallID: "call_gemini-standin_0"),
+        Expected(
+            service: "cohere", provider: "Cohere chat", input: Tokens.cohereInput, output: Tokens.cohereOutput,
+            cached: 0,
+            toolCallID: StandInReply.toolCallID),
+    ]
+
+    static let behindAnthropicSDK = [
+        Expected(
+            service: "openai", provider: "OpenAI Chat Completions", input: Tokens.openAIPrompt,
+            output: Tokens.openAICompletion, cached: Tokens.openAICached, toolCallID: StandInReply.toolCallID),
+        Expected(
+            service: "gemini", provider: "Gemini generateContent", input: Tokens.geminiPrompt,
+            output: Tokens.geminiOutput, cached: Tokens.geminiCached, toolCallID: "call_gemini-standin_0"),
+        Expected(
+            service: "cohere", provider: "Cohere chat", input: Tokens.cohereInput, output: Tokens.cohereOutput,
+            cached: 0,
+            toolCallID: StandInReply.toolCallID),
+    ]
+
     @Test(
-        "the OpenAI SDK calls a Claude model and the Anthropic SDK an OpenAI model, translated: chat, streams, tool round trips, JSON output, images, errors"
+        "the OpenAI SDK calls Claude, Gemini and Cohere models and the Anthropic SDK OpenAI, Gemini and Cohere models, translated: chat, streams, tool round trips, JSON output, images, errors"
     )
     func translated() async throws {
         try await ProxyHarness.run(chunkDelay: .milliseconds(1)) { harness in
-            try await harness.store("openai", key: "sk-provider-openai-secret")
-            try await harness.store("anthropic", key: "sk-ant-provider-secret")
+            for service in ["openai", "anthropic", "gemini", "cohere"] {
+                try await harness.store(service, key: "sk-provider-\(service)-secret")
+            }
             let result = try await Self.runScript("check_translation.py", harness)
             let words = StandInProvider.words.joined()
-            typealias Tokens = StandInProvider.Tokens
-            let object = { (key: String) in result[key] as? [String: Any] ?? [:] }
+            func object(_ value: Any?, _ key: String) -> [String: Any] {
+                (value as? [String: Any])?[key] as? [String: Any] ?? [:]
+            }
 
-            // The OpenAI SDK against Anthropic's Messages API.
-            let chat = object("openai_chat")
-            #expect(chat["content"] as? String == words)
-            #expect(chat["finish_reason"] as? String == "stop")
-            #expect(chat["prompt_tokens"] as? Int == Tokens.anthropicInput + Tokens.anthropicCacheRead)
-            #expect(chat["completion_tokens"] as? Int == Tokens.anthropicOutput)
-            #expect(chat["cached_tokens"] as? Int == Tokens.anthropicCacheRead)
-            #expect(object("openai_stream")["text"] as? String == words)
-            #expect(object("openai_stream")["completion_tokens"] as? Int == Tokens.anthropicOutput)
-            let tools = object("openai_tools")
-            #expect(tools["finish_reason"] as? String == "tool_calls")
-            #expect(tools["id"] as? String == StandInReply.toolCallID && tools["name"] as? String == "weather")
-            #expect(tools["arguments"] as? [String: String] == ["city": "Paris"])
-            #expect(tools["answer"] as? String == "The tool said: 18C and sunny")
-            let streamedCalls = result["openai_stream_tools"] as? [[String: Any]] ?? []
-            #expect(streamedCalls.count == 1)
-            #expect(streamedCalls.first?["arguments"] as? [String: String] == ["city": "Paris"])
-            #expect(streamedCalls.first?["id"] as? String == StandInReply.toolCallID)
-            #expect(result["openai_json"] as? [String: String] == ["city": "Paris"])
-            #expect(result["openai_image"] as? String == "I see 1 image(s)")
-            let openAIErrors = object("openai_errors")
-            let limited = openAIErrors["rate_limited"] as? [String: Any] ?? [:]
-            #expect(limited["class"] as? String == "RateLimitError" && limited["status"] as? Int == 429)
-            #expect((limited["message"] as? String)?.contains("stand-in failure 429") == true)
-            let refused = openAIErrors["refused_field"] as? [String: Any] ?? [:]
-            #expect(refused["class"] as? String == "BadRequestError" && refused["status"] as? Int == 400)
-            #expect(
-                (refused["message"] as? String)?.contains(
-                    "`presence_penalty` cannot be translated to Anthropic Messages")
-                    == true, "\(refused)")
+            for expected in Self.behindOpenAISDK {
+                let run = object(result["openai"], expected.service)
+                let label = Comment(rawValue: "the OpenAI SDK calling \(expected.service)")
+                let chat = object(run, "chat")
+                #expect(chat["content"] as? String == words, label)
+                #expect(chat["finish_reason"] as? String == "stop", label)
+                #expect(chat["prompt_tokens"] as? Int == expected.input, label)
+                #expect(chat["completion_tokens"] as? Int == expected.output, label)
+                #expect(chat["cached_tokens"] as? Int == expected.cached, label)
+                #expect(object(run, "stream")["text"] as? String == words, label)
+                #expect(object(run, "stream")["completion_tokens"] as? Int == expected.output, label)
+                let tools = object(run, "tools")
+                #expect(tools["finish_reason"] as? String == "tool_calls", label)
+                #expect(tools["id"] as? String == expected.toolCallID && tools["name"] as? String == "weather", label)
+                #expect(tools["arguments"] as? [String: String] == ["city": "Paris"], label)
+                #expect(tools["answer"] as? String == "The tool said: 18C and sunny", label)
+                let streamed = run["stream_tools"] as? [[String: Any]] ?? []
+                #expect(streamed.count == 1, label)
+                #expect(streamed.first?["arguments"] as? [String: String] == ["city": "Paris"], label)
+                #expect(streamed.first?["id"] as? String == expected.toolCallID, label)
+                #expect(run["json"] as? [String: String] == ["city": "Paris"], label)
+                #expect(run["image"] as? String == "I see 1 image(s)", label)
+                let limited = object(object(run, "errors"), "rate_limited")
+                #expect(limited["class"] as? String == "RateLimitError" && limited["status"] as? Int == 429, label)
+                #expect((limited["message"] as? String)?.contains("stand-in failure 429") == true, label)
+                let refused = object(object(run, "errors"), "refused_field")
+                #expect(refused["class"] as? String == "BadRequestError" && refused["status"] as? Int == 400, label)
+                let message = "`presence_penalty` cannot be translated to \(expected.provider)"
+                #expect((refused["message"] as? String)?.contains(message) == true, "\(refused)")
+            }
 
-            // The Anthropic SDK against OpenAI's Chat Completions API.
-            let message = object("anthropic_messages")
-            #expect(message["text"] as? String == words && message["stop_reason"] as? String == "end_turn")
-            #expect(message["input_tokens"] as? Int == Tokens.openAIPrompt - Tokens.openAICached)
-            #expect(message["cache_read_input_tokens"] as? Int == Tokens.openAICached)
-            #expect(message["output_tokens"] as? Int == Tokens.openAICompletion)
-            let stream = object("anthropic_stream")
-            #expect(
-                stream["types"] as? [String] == [
-                    "message_start", "content_block_start", "content_block_delta", "content_block_delta",
-                    "content_block_delta", "content_block_delta", "content_block_stop", "message_delta",
-                    "message_stop",
-                ])
-            #expect((stream["start_input_tokens"] as? Int ?? 0) > 0, "message_start carries input usage, never 0")
-            #expect(stream["text"] as? String == words)
-            #expect(stream["output_tokens"] as? Int == Tokens.openAICompletion)
-            #expect(stream["input_tokens"] as? Int == Tokens.openAIPrompt - Tokens.openAICached)
-            let use = object("anthropic_tools")
-            #expect(use["stop_reason"] as? String == "tool_use" && use["name"] as? String == "weather")
-            #expect(use["id"] as? String == StandInReply.toolCallID)
-            #expect(use["input"] as? [String: String] == ["city": "Paris"])
-            #expect(use["answer"] as? String == "The tool said: 18C and sunny")
-            let streamedUses = result["anthropic_stream_tools"] as? [[String: Any]] ?? []
-            #expect(streamedUses.count == 1 && streamedUses.first?["input"] as? [String: String] == ["city": "Paris"])
-            let anthropicErrors = object("anthropic_errors")
-            let rateLimited = anthropicErrors["rate_limited"] as? [String: Any] ?? [:]
-            #expect(rateLimited["class"] as? String == "RateLimitError" && rateLimited["status"] as? Int == 429)
-            let topK = anthropicErrors["refused_field"] as? [String: Any] ?? [:]
-            #expect(topK["class"] as? String == "BadRequestError" && topK["status"] as? Int == 400)
-            #expect((topK["message"] as? String)?.contains("`top_k` cannot be translated") == true, "\(topK)")
+            for expected in Self.behindAnthropicSDK {
+                let run = object(result["anthropic"], expected.service)
+                let label = Comment(rawValue: "the Anthropic SDK calling \(expected.service)")
+                let message = object(run, "messages")
+                #expect(message["text"] as? String == words && message["stop_reason"] as? String == "end_turn", label)
+                #expect(message["input_tokens"] as? Int == expected.input - expected.cached, label)
+                #expect(message["cache_read_input_tokens"] as? Int == expected.cached, label)
+                #expect(message["output_tokens"] as? Int == expected.output, label)
+                let stream = object(run, "stream")
+                #expect(
+                    stream["types"] as? [String] == [
+                        "message_start", "content_block_start", "content_block_delta", "content_block_delta",
+                        "content_block_delta", "content_block_delta", "content_block_stop", "message_delta",
+                        "message_stop",
+                    ], label)
+                #expect((stream["start_input_tokens"] as? Int ?? 0) > 0, "message_start carries input usage, never 0")
+                #expect(stream["text"] as? String == words, label)
+                #expect(stream["output_tokens"] as? Int == expected.output, label)
+                #expect(stream["input_tokens"] as? Int == expected.input - expected.cached, label)
+                let use = object(run, "tools")
+                #expect(use["stop_reason"] as? String == "tool_use" && use["name"] as? String == "weather", label)
+                #expect(use["id"] as? String == expected.toolCallID, label)
+                #expect(use["input"] as? [String: String] == ["city": "Paris"], label)
+                #expect(use["answer"] as? String == "The tool said: 18C and sunny", label)
+                let streamed = run["stream_tools"] as? [[String: Any]] ?? []
+                #expect(
+                    streamed.count == 1 && streamed.first?["input"] as? [String: String] == ["city": "Paris"], label)
+                let limited = object(object(run, "errors"), "rate_limited")
+                #expect(limited["class"] as? String == "RateLimitError" && limited["status"] as? Int == 429, label)
+                let refused = object(object(run, "errors"), "refused_field")
+                #expect(refused["class"] as? String == "BadRequestError" && refused["status"] as? Int == 400, label)
+                #expect(
+                    (refused["message"] as? String)?.contains(
+                        "`service_tier` cannot be translated to \(expected.provider)")
+                        == true, "\(refused)")
+            }
 
             // What the providers received: each its own native API.
             let requests = harness.standIn.requests
-            // (The error models' calls are retried by the proxy: left out of the counts.)
-            let answered = requests.map(\.json).filter { ($0["model"] as? String)?.hasPrefix("error-") == false }
-            let toAnthropic = answered.filter { $0["max_tokens"] != nil }
-            let toOpenAI = answered.filter { $0["max_tokens"] == nil }
-            #expect(requests.filter { $0.path == "/v1/messages" }.count == toAnthropic.count + 3)
-            #expect(toAnthropic.count == 7 && toOpenAI.count == 6, "the refused calls reached nothing")
-            #expect(!requests.contains { $0.json["presence_penalty"] != nil || $0.json["top_k"] != nil })
-            #expect(toAnthropic.allSatisfy { $0["model"] as? String != nil && $0["max_tokens"] as? Int == 4096 })
+            #expect(!requests.contains { $0.json["presence_penalty"] != nil || $0.json["service_tier"] != nil })
+            let toAnthropic = requests.filter { $0.path == "/v1/messages" }.map(\.json)
+            #expect(toAnthropic.allSatisfy { $0["max_tokens"] as? Int == 4096 && $0["model"] as? String != nil })
             #expect(toAnthropic.first?["system"] as? String == "Be brief.")
-            let roundTrip = toAnthropic.first { ($0["messages"] as? [Any])?.count == 3 }
-            let toolResult = ((roundTrip?["messages"] as? [[String: Any]])?.last?["content"] as? [[String: Any]])?.first
-            #expect(toolResult?["type"] as? String == "tool_result")
-            #expect(toolResult?["tool_use_id"] as? String == StandInReply.toolCallID)
-            let image = toAnthropic.compactMap {
-                ($0["messages"] as? [[String: Any]])?.first?["content"] as? [[String: Any]]
+            let toolResult = toAnthropic.compactMap {
+                ($0["messages"] as? [[String: Any]])?.last?["content"] as? [[String: Any]]
             }
-            .flatMap { $0 }.first { $0["type"] as? String == "image" }
-            #expect((image?["source"] as? [String: Any])?["media_type"] as? String == "image/png")
+            .flatMap { $0 }.first { $0["type"] as? String == "tool_result" }
+            #expect(toolResult?["tool_use_id"] as? String == StandInReply.toolCallID)
+            let toGemini = requests.filter { $0.path.hasPrefix("/v1beta/models/gemini-2.0-flash:") }
+            #expect(toGemini.allSatisfy { $0.header("x-goog-api-key") == "sk-provider-gemini-secret" })
+            #expect(toGemini.contains { $0.path.hasSuffix(":streamGenerateContent") && $0.query == "alt=sse" })
+            let geminiParts = toGemini.compactMap { $0.json["contents"] as? [[String: Any]] }.flatMap { $0 }
+                .flatMap { $0["parts"] as? [[String: Any]] ?? [] }
+            let functionResponse = geminiParts.compactMap { $0["functionResponse"] as? [String: Any] }.first
+            #expect(functionResponse?["name"] as? String == "weather", "a Gemini function response names its function")
+            #expect((functionResponse?["response"] as? [String: Any])?["result"] as? String == "18C and sunny")
+            #expect(
+                geminiParts.contains { ($0["inlineData"] as? [String: Any])?["mimeType"] as? String == "image/png" })
+            #expect(
+                toGemini.contains {
+                    (($0.json["tools"] as? [[String: Any]])?.first?["functionDeclarations"] as? [[String: Any]])?
+                        .first?[
+                            "parametersJsonSchema"] != nil
+                })
+            #expect(toGemini.contains { ($0.json["systemInstruction"] as? [String: Any]) != nil })
+            let toCohere = requests.filter { $0.path == "/v2/chat" }.map(\.json)
+            let cohereTool = toCohere.compactMap { $0["messages"] as? [[String: Any]] }.flatMap { $0 }
+                .first { $0["role"] as? String == "tool" }
+            #expect(cohereTool?["tool_call_id"] as? String == StandInReply.toolCallID)
+            #expect(toCohere.contains { ($0["response_format"] as? [String: Any])?["json_schema"] != nil })
+            let toOpenAI = requests.filter { $0.path == "/v1/chat/completions" }.map(\.json)
             #expect(toOpenAI.first?["max_completion_tokens"] as? Int == 64)
-            #expect((toOpenAI.first?["messages"] as? [[String: Any]])?.first?["role"] as? String == "system")
             let toolMessage = toOpenAI.compactMap { $0["messages"] as? [[String: Any]] }.flatMap { $0 }
                 .first { $0["role"] as? String == "tool" }
-            #expect(toolMessage?["tool_call_id"] as? String == StandInReply.toolCallID)
             #expect(toolMessage?["content"] as? String == "18C and sunny")
 
-            // Metered: the provider's model, the client's endpoint, marked translated.
-            let events = try await harness.usageEvents(15, timeout: .seconds(25))
-            #expect(events.count == 15, "one event per call that was not refused before it was sent")
+            // Metered from each provider's own usage: the provider's model, the client's endpoint, marked translated.
+            let events = try await harness.usageEvents(45, timeout: .seconds(40))
+            #expect(events.count == 45, "one event per call that was not refused before it was sent")
             #expect(events.allSatisfy { $0.translated == true })
-            let claudeCalls = events.filter { $0.service == "anthropic" }
-            #expect(claudeCalls.count == 8 && claudeCalls.allSatisfy { $0.endpoint == "/v1/chat/completions" })
-            #expect(claudeCalls.filter { $0.status == 200 }.allSatisfy { $0.model == "claude-3-5-haiku-latest" })
-            #expect(
-                claudeCalls.first { $0.status == 200 }?.promptTokens == Tokens.anthropicInput
-                    + Tokens.anthropicCacheRead)
-            let gptCalls = events.filter { $0.service == "openai" }
-            #expect(gptCalls.count == 7 && gptCalls.allSatisfy { $0.endpoint == "/v1/messages" })
-            #expect(gptCalls.filter { $0.status == 200 }.allSatisfy { $0.model == "gpt-4o-mini" && !$0.estimated })
+            for (expected, endpoint, calls) in Self.behindOpenAISDK.map({ ($0, "/v1/chat/completions", 8) })
+                + Self.behindAnthropicSDK.map({ ($0, "/v1/messages", 7) })
+            {
+                let mine = events.filter { $0.service == expected.service && $0.endpoint == endpoint }
+                #expect(mine.count == calls, "\(expected.service) \(endpoint)")
+                let answered = mine.filter { $0.status == 200 }
+                #expect(answered.count == calls - 1, "\(expected.service) \(endpoint)")
+                #expect(
+                    answered.allSatisfy { $0.promptTokens == expected.input && $0.completionTokens == expected.output })
+                #expect(answered.allSatisfy { $0.cachedTokens == expected.cached && !$0.estimated })
+                #expect(answered.allSatisfy { $0.model?.contains("/") == false })
+            }
         }
     }
 }

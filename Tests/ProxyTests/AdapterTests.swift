@@ -36,8 +36,12 @@ struct AdapterTests {
                 "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
             ),
             (
-                .gemini, "/chat/completions", .raw,
+                .gemini, "/v1beta/openai/chat/completions", .raw,
                 "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
+            ),
+            (
+                .gemini, "/v1beta/models/gemini-2.0-flash:generateContent", .raw,
+                "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent"
             ),
             (.cohere, "/v2/chat", .raw, "https://api.cohere.com/v2/chat"),
             (.cohere, "/v1/chat/completions", .openAI, "https://api.cohere.com/compatibility/v1/chat/completions"),
@@ -117,6 +121,16 @@ struct AdapterTests {
         #expect(pinned.headers["anthropic-version"] == ["2023-01-01"])
     }
 
+    @Test("Gemini: x-goog-api-key for its own API, a bearer key for its OpenAI-compatible one")
+    func gemini() throws {
+        let native = try Self.request(.gemini, path: "/v1beta/models/gemini-2.0-flash:generateContent", api: .raw)
+        #expect(native.headers.first(name: "x-goog-api-key") == "sk-test-key")
+        #expect(!native.headers.contains(name: "authorization"))
+        let compatible = try Self.request(.gemini, path: "/v1/chat/completions", api: .openAI)
+        #expect(compatible.headers.first(name: "authorization") == "Bearer sk-test-key")
+        #expect(!compatible.headers.contains(name: "x-goog-api-key"))
+    }
+
     @Test("Azure: the deployment and API version in the URL, the key in api-key")
     func azure() throws {
         let meta: [String: JSONValue] = ["baseUrl": .string("https://res.openai.azure.com")]
@@ -162,10 +176,14 @@ struct AdapterTests {
 
     @Test("usage formats: the provider's own for raw calls, the client's API's otherwise")
     func formats() {
-        #expect(ProviderID.cohere.adapter.format(for: .raw) == .cohere)
-        #expect(ProviderID.cohere.adapter.format(for: .openAI) == .openAI)
-        #expect(ProviderID.anthropic.adapter.format(for: .raw) == .anthropic)
-        #expect(ProviderID.groq.adapter.format(for: .raw) == .openAI)
+        #expect(ProviderID.cohere.adapter.format(for: .raw, path: "/v2/chat") == .cohere)
+        #expect(ProviderID.cohere.adapter.format(for: .openAI, path: "/v1/chat/completions") == .openAI)
+        #expect(ProviderID.anthropic.adapter.format(for: .raw, path: "/v1/messages") == .anthropic)
+        #expect(ProviderID.groq.adapter.format(for: .raw, path: "/openai/v1/chat/completions") == .openAI)
+        let gemini = ProviderID.gemini.adapter
+        #expect(gemini.format(for: .raw, path: "/v1beta/models/gemini-2.0-flash:generateContent") == .gemini)
+        #expect(gemini.format(for: .raw, path: "/v1beta/openai/chat/completions") == .openAI)
+        #expect(gemini.format(for: .openAI, path: "/v1/chat/completions") == .openAI)
         #expect(!ProviderID.mistral.adapter.acceptsStreamUsage && !ProviderID.cohere.adapter.acceptsStreamUsage)
         #expect(ProviderID.openAI.adapter.acceptsStreamUsage)
     }

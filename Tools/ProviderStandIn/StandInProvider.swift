@@ -27,6 +27,9 @@ public struct StandInProvider: Sendable {
         public static let anthropicCacheRead = 4
         public static let cohereInput = 13
         public static let cohereOutput = 6
+        public static let geminiPrompt = 14
+        public static let geminiOutput = 7
+        public static let geminiCached = 3
     }
 
     public static let words = ["Hello", " from", " the", " stand-in"]
@@ -56,6 +59,9 @@ public struct StandInProvider: Sendable {
         router.get("/v1/models") { request, context in try await provider.models(request, context: context) }
         router.post("/v1/messages") { request, context in try await provider.messages(request, context: context) }
         router.post("/v2/chat") { request, context in try await provider.cohereChat(request, context: context) }
+        router.post("/v1beta/models/{action}") { request, context in
+            try await provider.gemini(request, context: context)
+        }
         for method in [HTTPRequest.Method.get, .post] {
             router.on("/stolen", method: method) { request, context in
                 _ = try await provider.receive(request, context: context)
@@ -263,33 +269,138 @@ public struct StandInProvider: Sendable {
             "billed_units": ["input_tokens": Tokens.cohereInput, "output_tokens": Tokens.cohereOutput],
             "tokens": ["input_tokens": Tokens.cohereInput + 200, "output_tokens": Tokens.cohereOutput],
         ]
+        let reply = StandInReply(body: received.body) { json }
+        let call: [String: Any]? = {
+            guard case .toolCall(let name) = reply else { return nil }
+            return [
+                "id": StandInReply.toolCallID, "type": "function",
+                "function": ["name": name, "arguments": StandInReply.toolArguments],
+            ]
+        }()
+        let finish = call == nil ? "COMPLETE" : "TOOL_CALL"
         guard json["stream"] as? Bool ?? false else {
-            return Self.json([
-                "id": "cohere-standin", "finish_reason": "COMPLETE",
-                "message": ["role": "assistant", "content": [["type": "text", "text": Self.words.joined()]]],
-                "usage": usage,
-            ])
+            var message: [String: Any] = ["role": "assistant"]
+            if let call {
+                message["tool_plan"] = "I will look it up."
+                message["tool_calls"] = [call]
+            } else {
+                message["content"] = [["type": "text", "text": reply.text]]
+            }
+            return Self.json(["id": "cohere-standin", "finish_reason": finish, "message": message, "usage": usage])
         }
         var events: [(String, [String: Any])] = [
             (
                 "message-start",
                 ["type": "message-start", "id": "cohere-standin", "delta": ["message": ["role": "assistant"]]]
-            ),
-            (
-                "content-start",
-                ["type": "content-start", "index": 0, "delta": ["message": ["content": ["type": "text", "text": ""]]]]
-            ),
+            )
         ]
-        events += Self.words.map {
-            ("content-delta", ["type": "content-delta", "index": 0, "delta": ["message": ["content": ["text": $0]]]])
+        if let call {
+            events += [
+                (
+                    "tool-plan-delta",
+                    ["type": "tool-plan-delta", "delta": ["message": ["tool_plan": "I will look it up."]]]
+                ),
+                (
+                    "tool-call-start",
+                    [
+                        "type": "tool-call-start", "index": 0,
+                        "delta": [
+                            "message": [
+                                "tool_calls": [
+                                    "id": StandInReply.toolCallID, "type": "function",
+                                    "function": [
+                                        "name": (call["function"] as? [String: Any])?["name"] ?? "", "arguments": "",
+                                    ],
+                                ]
+                            ]
+                        ],
+                    ]
+                ),
+            ]
+            events += StandInReply.toolArgumentPieces.map {
+                (
+                    "tool-call-delta",
+                    [
+                        "type": "tool-call-delta", "index": 0,
+                        "delta": ["message": ["tool_calls": ["function": ["arguments": $0]]]],
+                    ]
+                )
+            }
+            events.append(("tool-call-end", ["type": "tool-call-end", "index": 0]))
+        } else {
+            events.append(
+                (
+                    "content-start",
+                    [
+                        "type": "content-start", "index": 0,
+                        "delta": ["message": ["content": ["type": "text", "text": ""]]],
+                    ]
+                ))
+            events += (reply == .words ? Self.words : [reply.text]).map {
+                (
+                    "content-delta",
+                    ["type": "content-delta", "index": 0, "delta": ["message": ["content": ["text": $0]]]]
+                )
+            }
+            events.append(("content-end", ["type": "content-end", "index": 0]))
         }
-        events += [
-            ("content-end", ["type": "content-end", "index": 0]),
-            ("message-end", ["type": "message-end", "delta": ["finish_reason": "COMPLETE", "usage": usage]]),
-        ]
+        events.append(("message-end", ["type": "message-end", "delta": ["finish_reason": finish, "usage": usage]]))
         return sse(
             events.map { "event: \($0.0)\ndata: \(Self.text($0.1))\n\n" }, endless: false,
             delayed: model == "slow-stream")
+    }
+
+    // MARK: - Gemini
+
+    /// `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`, with
+    /// `x-goog-api-key`.
+    func gemini(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (received, json) = try await receive(request, context: context)
+        let action = context.parameters.get("action") ?? ""
+        guard let colon = action.lastIndex(of: ":") else { return Response(status: .notFound) }
+        let model = String(action[..<colon])
+        let streaming = action[action.index(after: colon)...] == "streamGenerateContent"
+        guard received.header("x-goog-api-key") != nil else {
+            return Self.json(
+                ["error": ["code": 401, "message": "API key missing", "status": "UNAUTHENTICATED"]],
+                status: .unauthorized)
+        }
+        if model.hasPrefix("error-"), let code = Int(model.dropFirst(6)) {
+            let status = code == 429 ? "RESOURCE_EXHAUSTED" : code == 400 ? "INVALID_ARGUMENT" : "INTERNAL"
+            return Self.json(
+                ["error": ["code": code, "message": "stand-in failure \(code)", "status": status]],
+                status: .init(code: code), headers: code == 429 ? [.retryAfter: "7"] : [:])
+        }
+        let reply = StandInReply(body: received.body) { json }
+        let usage: [String: Any] = [
+            "promptTokenCount": Tokens.geminiPrompt, "candidatesTokenCount": Tokens.geminiOutput,
+            "totalTokenCount": Tokens.geminiPrompt + Tokens.geminiOutput,
+            "cachedContentTokenCount": Tokens.geminiCached,
+        ]
+        func chunk(_ parts: [[String: Any]], finish: Bool, usage: [String: Any]) -> [String: Any] {
+            var candidate: [String: Any] = ["content": ["role": "model", "parts": parts], "index": 0]
+            if finish { candidate["finishReason"] = "STOP" }
+            return [
+                "candidates": [candidate], "usageMetadata": usage, "modelVersion": model,
+                "responseId": "gemini-standin",
+            ]
+        }
+        let parts: [[String: Any]]
+        if case .toolCall(let name) = reply {
+            parts = [["functionCall": ["name": name, "args": ["city": "Paris"]]]]
+        } else {
+            parts = (reply == .words ? Self.words : [reply.text]).map { ["text": $0] }
+        }
+        guard streaming else {
+            let text = reply == .words ? [["text": Self.words.joined()]] : parts
+            return Self.json(chunk(text, finish: true, usage: usage))
+        }
+        // Each event: its part, the usage so far; the last one finishes.
+        let partial = ["promptTokenCount": Tokens.geminiPrompt, "totalTokenCount": Tokens.geminiPrompt]
+        let events = parts.enumerated().map { index, part in
+            chunk([part], finish: index == parts.count - 1, usage: index == parts.count - 1 ? usage : partial)
+        }
+        return sse(events.map { "data: \(Self.text($0))\r\n\r\n" }, endless: false, delayed: model == "slow-stream")
     }
 
     // MARK: - Plumbing
@@ -339,12 +450,15 @@ public struct StandInProvider: Sendable {
         let message = "stand-in failure \(status)"
         // Each API's own error shape.
         let body: [String: Any] =
-            received.path == "/v1/messages"
-            ? [
-                "type": "error",
-                "error": ["type": status == 429 ? "rate_limit_error" : "api_error", "message": message],
-            ]
-            : ["error": ["message": message, "type": "stand_in_error", "code": String(status)]]
+            switch received.path {
+            case "/v1/messages":
+                [
+                    "type": "error",
+                    "error": ["type": status == 429 ? "rate_limit_error" : "api_error", "message": message],
+                ]
+            case "/v2/chat": ["id": "cohere-error", "message": message]
+            default: ["error": ["message": message, "type": "stand_in_error", "code": String(status)]]
+            }
         return Self.json(body, status: .init(code: status), headers: status == 429 ? [.retryAfter: "7"] : [:])
     }
 

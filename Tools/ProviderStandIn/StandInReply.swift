@@ -1,8 +1,9 @@
 import Foundation
 
-/// What the stand-in answers a chat request, in any wire format: its fixed words, unless the
-/// request has tools (a call of the forced or first tool, arguments ``toolArguments``), ends
-/// with a tool result (the result's text, echoed) or holds images (how many it saw).
+/// What the stand-in answers a chat request, in any wire format (OpenAI's, Anthropic's, Cohere's
+/// and Gemini's): its fixed words, unless the request has tools (a call of the forced or first
+/// tool, arguments ``toolArguments``), ends with a tool result (the result's text, echoed), asks
+/// for JSON (``toolArguments``, as text) or holds images (how many it saw).
 public enum StandInReply: Equatable, Sendable {
     case words
     case toolCall(name: String)
@@ -15,11 +16,23 @@ public enum StandInReply: Equatable, Sendable {
 
     /// Reads the request only when it may need more than the words (the benchmark's calls do not).
     init(body: [UInt8], json: () -> [String: Any]) {
-        guard Self.contains(body, "tool") || Self.contains(body, "image") else {
+        guard Self.contains(body, "tool") || Self.contains(body, "image") || Self.contains(body, "json") else {
             self = .words
             return
         }
         let json = json()
+        let config = json["generationConfig"] as? [String: Any]
+        let format = (json["response_format"] as? [String: Any])?["type"] as? String
+        if config?["responseMimeType"] as? String == "application/json"
+            || ["json_object", "json_schema"].contains(format)
+        {
+            self = .text(Self.toolArguments)
+            return
+        }
+        if let contents = json["contents"] as? [[String: Any]] {
+            self = Self.gemini(json, contents)
+            return
+        }
         let messages = json["messages"] as? [[String: Any]] ?? []
         if let result = Self.lastToolResult(messages) {
             self = .text("The tool said: \(result)")
@@ -31,6 +44,30 @@ public enum StandInReply: Equatable, Sendable {
             }
             self = images.isEmpty ? .words : .text("I see \(images.count) image(s)")
         }
+    }
+
+    /// Gemini: `functionResponse` parts, `functionDeclarations`, `inlineData`/`fileData` parts.
+    private static func gemini(_ json: [String: Any], _ contents: [[String: Any]]) -> StandInReply {
+        let lastParts = contents.last?["parts"] as? [[String: Any]] ?? []
+        let responses = lastParts.compactMap { $0["functionResponse"] as? [String: Any] }
+        if !responses.isEmpty {
+            let texts = responses.map { response -> String in
+                let body = response["response"] as? [String: Any] ?? [:]
+                return body["result"] as? String ?? String(describing: body)
+            }
+            return .text("The tool said: \(texts.joined(separator: "; "))")
+        }
+        let config = (json["toolConfig"] as? [String: Any])?["functionCallingConfig"] as? [String: Any]
+        let declarations = (json["tools"] as? [[String: Any]])?.first?["functionDeclarations"] as? [[String: Any]]
+        if config?["mode"] as? String != "NONE",
+            let name = (config?["allowedFunctionNames"] as? [String])?.first ?? declarations?.first?["name"] as? String
+        {
+            return .toolCall(name: name)
+        }
+        let images = contents.flatMap { $0["parts"] as? [[String: Any]] ?? [] }.filter {
+            $0["inlineData"] != nil || $0["fileData"] != nil
+        }
+        return images.isEmpty ? .words : .text("I see \(images.count) image(s)")
     }
 
     var text: String {
@@ -61,7 +98,9 @@ public enum StandInReply: Equatable, Sendable {
     private static func toolName(_ json: [String: Any]) -> String? {
         guard let tools = json["tools"] as? [[String: Any]], let first = tools.first else { return nil }
         let choice = json["tool_choice"]
-        if choice as? String == "none" || (choice as? [String: Any])?["type"] as? String == "none" { return nil }
+        if ["none", "NONE"].contains(choice as? String) || (choice as? [String: Any])?["type"] as? String == "none" {
+            return nil
+        }
         if let choice = choice as? [String: Any],
             let name = (choice["function"] as? [String: Any])?["name"] as? String ?? choice["name"] as? String
         {

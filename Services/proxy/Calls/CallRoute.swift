@@ -60,27 +60,60 @@ struct CallRoute: Sendable {
         self.model = model
         self.renamesModel = renamesModel
         self.path = path
-        (translator, upstreamAPI, upstreamPath) = Self.translation(api: api, path: path, provider: provider)
+        (translator, upstreamAPI, upstreamPath) = try Self.translation(
+            api: api, path: path, provider: provider, model: model, streaming: fields.bool("stream") == true)
     }
 
     /// The usage format of the provider's answer.
-    var format: UsageFormat { adapter.format(for: upstreamAPI) }
+    var format: UsageFormat { adapter.format(for: upstreamAPI, path: upstreamPath) }
 
-    /// Chat in one API to a provider that speaks another goes through a translator; everything
-    /// else passes through as the client sent it.
-    private static func translation(api: ClientAPI, path: String, provider: ProviderID) -> (
-        Translator?, ClientAPI, String
-    ) {
-        switch (api, provider) {
-        case (.openAI, .anthropic) where path == "/v1/chat/completions":
-            return (Translator(client: OpenAIChat(), provider: AnthropicMessages()), .anthropic, "/v1/messages")
-        case (.anthropic, .anthropic), (.openAI, _), (.raw, _):
-            return (nil, api, path)
-        case (.anthropic, _):
+    /// Chat in one API to a provider that speaks another goes through a translator (the
+    /// provider's own chat API); everything else passes through as the client sent it.
+    private static func translation(
+        api: ClientAPI, path: String, provider: ProviderID, model: String?, streaming: Bool
+    ) throws(ServiceError) -> (Translator?, ClientAPI, String) {
+        let client: (dialect: any ClientDialect, chat: ChatAPI)
+        switch (api, path) {
+        case (.openAI, "/v1/chat/completions"): client = (OpenAIChat(), .openAIChat)
+        case (.anthropic, _): client = (AnthropicMessages(), .anthropicMessages)
+        default: return (nil, api, path)
+        }
+        let chat = ChatAPI(provider)
+        guard chat != client.chat else { return (nil, api, path) }
+        switch chat {
+        case .anthropicMessages:
+            return (Translator(client: client.dialect, provider: AnthropicMessages()), .anthropic, "/v1/messages")
+        case .gemini:
+            guard let model, URLPathRules.isPlainSegment(model) else {
+                throw ServiceError.badRequest(
+                    "a gemini `model` must be 1 to 128 letters, digits, `.`, `_` or `-` (it is a path segment)")
+            }
+            return (
+                Translator(client: client.dialect, provider: GeminiGenerateContent()), .raw,
+                GeminiGenerateContent.path(model: model, streaming: streaming)
+            )
+        case .cohere:
+            return (Translator(client: client.dialect, provider: CohereChat()), .raw, "/v2/chat")
+        case .openAIChat:
             let openAI = OpenAIChat(
                 maxTokensField: [.openAI, .azureOpenAI].contains(provider) ? "max_completion_tokens" : "max_tokens",
                 streamUsage: provider.adapter.acceptsStreamUsage)
-            return (Translator(client: AnthropicMessages(), provider: openAI), .openAI, "/v1/chat/completions")
+            return (Translator(client: client.dialect, provider: openAI), .openAI, "/v1/chat/completions")
+        }
+    }
+
+    /// The chat APIs translated between: the client's, and each provider's own.
+    private enum ChatAPI {
+        case openAIChat, anthropicMessages, gemini, cohere
+
+        init(_ provider: ProviderID) {
+            switch provider {
+            case .anthropic: self = .anthropicMessages
+            case .gemini: self = .gemini
+            case .cohere: self = .cohere
+            case .openAI, .azureOpenAI, .mistral, .groq, .openRouter, .together, .deepSeek, .ollama, .openAICompatible:
+                self = .openAIChat
+            }
         }
     }
 }

@@ -21,6 +21,9 @@ enum UsageFormat: Sendable {
     case anthropic
     /// `usage.billed_units.input_tokens` / `output_tokens`; streams: the `message-end` event.
     case cohere
+    /// Gemini's `usageMetadata` (`promptTokenCount`, `candidatesTokenCount` plus
+    /// `thoughtsTokenCount`, `cachedContentTokenCount`), in the body or each stream event.
+    case gemini
 
     /// Usage from a complete JSON body (only the members that hold it are read).
     func usage(fromBody body: [UInt8]) -> TokenUsage? {
@@ -58,6 +61,12 @@ enum UsageFormat: Sendable {
             let usage = object.object("usage") ?? object.object("delta")?.object("usage")
             guard let billed = usage?.object("billed_units") ?? usage?.object("tokens") else { return nil }
             return TokenUsage(prompt: billed.int("input_tokens") ?? 0, completion: billed.int("output_tokens") ?? 0)
+        case .gemini:
+            guard let usage = object.object("usageMetadata") else { return nil }
+            return TokenUsage(
+                prompt: usage.int("promptTokenCount") ?? 0,
+                completion: (usage.int("candidatesTokenCount") ?? 0) + (usage.int("thoughtsTokenCount") ?? 0),
+                cached: usage.int("cachedContentTokenCount") ?? 0)
         }
     }
 
@@ -78,6 +87,7 @@ enum UsageFormat: Sendable {
     /// A cheap filter before parsing a chunk's JSON: only events that can carry usage.
     private static func mayCarryUsage(_ data: [UInt8]) -> Bool {
         contains(data, "usage") || contains(data, "message_start") || contains(data, "billed_units")
+            || contains(data, "usageMetadata")
     }
 
     private static func contains(_ data: [UInt8], _ needle: String) -> Bool {

@@ -18,6 +18,10 @@ protocol ProviderAdapter: Sendable {
         clientHeaders: [String: String], policy: BaseURLPolicy
     ) throws(ServiceError) -> UpstreamRequest
 
+    /// The usage format of an answer to `api` at `path` (default: the provider's own for its
+    /// own API, else the client's API's).
+    func format(for api: ClientAPI, path: String) -> UsageFormat
+
     /// How to learn the models a credential reaches (default: ask the provider's own
     /// `/v1/models`).
     func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing
@@ -45,7 +49,7 @@ extension ProviderID {
         case .anthropic: AnthropicAdapter()
         case .cohere: CohereAdapter()
         case .azureOpenAI: AzureOpenAIAdapter()
-        case .gemini: OpenAICompatibleAdapter(provider: self, openAIPrefix: "")
+        case .gemini: GeminiAdapter()
         // Mistral reports usage in the last chunk unasked; unknown servers may reject the option.
         case .mistral, .openAICompatible: OpenAICompatibleAdapter(provider: self, acceptsStreamUsage: false)
         case .openAI, .groq, .openRouter, .together, .deepSeek, .ollama: OpenAICompatibleAdapter(provider: self)
@@ -60,8 +64,7 @@ extension ProviderAdapter {
                 path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [:], policy: policy))
     }
 
-    /// The usage format of an answer to `api`.
-    func format(for api: ClientAPI) -> UsageFormat {
+    func format(for api: ClientAPI, path: String) -> UsageFormat {
         switch api {
         case .raw: nativeFormat
         case .openAI: .openAI
