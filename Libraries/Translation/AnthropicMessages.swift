@@ -11,7 +11,8 @@ public struct AnthropicMessages: ClientDialect, ProviderDialect {
     public var name: String { "Anthropic Messages" }
 
     static let requestFields: Set<String> = [
-        "model", "messages", "system", "max_tokens", "stop_sequences", "temperature", "top_p", "stream", "tools",
+        "model", "messages", "system", "max_tokens", "stop_sequences", "temperature", "top_p", "top_k", "stream",
+        "tools",
         "tool_choice", "metadata",
     ]
 
@@ -68,6 +69,7 @@ public struct AnthropicMessages: ClientDialect, ProviderDialect {
         request.maxTokens = try fields.int("max_tokens")
         request.temperature = try fields.number("temperature")
         request.topP = try fields.number("top_p")
+        request.topK = try fields.number("top_k")
         request.stream = try fields.bool("stream") ?? false
         if let metadata = try fields.object("metadata") {
             try metadata.refuseOthers(["user_id"], target: target)
@@ -206,6 +208,7 @@ public struct AnthropicMessages: ClientDialect, ProviderDialect {
         if !request.stopSequences.isEmpty { body["stop_sequences"] = .array(request.stopSequences.map(JSON.string)) }
         if let temperature = request.temperature { body["temperature"] = .number(temperature) }
         if let topP = request.topP { body["top_p"] = .number(topP) }
+        if let topK = request.topK { body["top_k"] = .number(topK) }
         if request.stream { body["stream"] = true }
         if let user = request.user { body["metadata"] = ["user_id": .string(user)] }
         return .object(body)

@@ -16,6 +16,8 @@ public struct ChatRequest: Sendable, Equatable {
     /// The number literal as the client wrote it.
     public var temperature: String?
     public var topP: String?
+    /// Anthropic's `top_k` (Gemini `topK`, Cohere `k`; OpenAI's API has none).
+    public var topK: String?
     public var stream = false
     /// An OpenAI-dialect client asked for the usage chunk (`stream_options.include_usage`).
     public var includeUsage = false

@@ -54,6 +54,7 @@ public struct CohereChat: ProviderDialect {
         if let maxTokens = request.maxTokens { body["max_tokens"] = .int(maxTokens) }
         if let temperature = request.temperature { body["temperature"] = .number(temperature) }
         if let topP = request.topP { body["p"] = .number(topP) }
+        if let topK = request.topK { body["k"] = .number(topK) }
         if request.stream { body["stream"] = true }
         return .object(body)
     }

@@ -96,6 +96,7 @@ public struct GeminiGenerateContent: ProviderDialect {
         if let maxTokens = request.maxTokens { config["maxOutputTokens"] = .int(maxTokens) }
         if let temperature = request.temperature { config["temperature"] = .number(temperature) }
         if let topP = request.topP { config["topP"] = .number(topP) }
+        if let topK = request.topK { config["topK"] = .number(topK) }
         switch request.responseFormat {
         case nil, .text?: break
         case .jsonObject?: config["responseMimeType"] = "application/json"

@@ -188,6 +188,7 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
     }
 
     public func encodeRequest(_ request: ChatRequest) throws(TranslationError) -> JSON {
+        if request.topK != nil { throw .unsupported("top_k", target: name) }
         var messages: [JSON] = request.system.map { ["role": "system", "content": .string($0)] }
         for (index, message) in request.messages.enumerated() {
             messages += try encode(message, index: index)
