@@ -237,3 +237,73 @@ struct SDKTests {
         }
     }
 }
+
+extension SDKTests {
+    @Test(
+        "the OpenAI SDK's Responses API: passed through to an OpenAI model, translated for a Claude model, streamed and not"
+    )
+    func responses() async throws {
+        try await ProxyHarness.run(chunkDelay: .milliseconds(1)) { harness in
+            try await harness.store("openai", key: "sk-provider-openai-secret")
+            try await harness.store("anthropic", key: "sk-ant-provider-secret")
+            let result = try await Self.runScript("check_responses.py", harness)
+            let words = StandInProvider.words.joined()
+            func object(_ value: Any?, _ key: String) -> [String: Any] {
+                (value as? [String: Any])?[key] as? [String: Any] ?? [:]
+            }
+            for (service, input, output, cached) in [
+                ("openai", Tokens.openAIPrompt, Tokens.openAICompletion, Tokens.openAICached),
+                (
+                    "anthropic", Tokens.anthropicInput + Tokens.anthropicCacheRead, Tokens.anthropicOutput,
+                    Tokens.anthropicCacheRead
+                ),
+            ] {
+                let plain = object(result[service], "plain")
+                #expect(plain["text"] as? String == words && plain["status"] as? String == "completed", "\(service)")
+                #expect(
+                    plain["input_tokens"] as? Int == input && plain["output_tokens"] as? Int == output, "\(service)")
+                #expect(plain["cached_tokens"] as? Int == cached, "\(service)")
+                let stream = object(result[service], "stream")
+                #expect(stream["deltas"] as? String == words && stream["text"] as? String == words, "\(service)")
+                #expect(stream["first"] as? String == "response.created", "\(service)")
+                #expect(stream["last"] as? String == "response.completed", "\(service)")
+                #expect(stream["output_tokens"] as? Int == output, "\(service)")
+            }
+            let tools = object(result["anthropic"], "tools")
+            #expect(tools["call_id"] as? String == StandInReply.toolCallID && tools["name"] as? String == "weather")
+            #expect(tools["arguments"] as? [String: String] == ["city": "Paris"])
+            #expect(tools["answer"] as? String == "The tool said: 18C and sunny")
+            let streamed = object(result, "anthropic")["stream_tools"] as? [[String: Any]] ?? []
+            #expect(streamed.count == 1 && streamed.first?["arguments"] as? [String: String] == ["city": "Paris"])
+            let errors = object(result["anthropic"], "errors")
+            #expect((errors["rate_limited"] as? [String: Any])?["class"] as? String == "RateLimitError")
+            let refused = errors["refused_field"] as? [String: Any] ?? [:]
+            #expect(refused["class"] as? String == "BadRequestError")
+            #expect(
+                (refused["message"] as? String)?.contains("`reasoning` cannot be translated to Anthropic Messages")
+                    == true,
+                "\(refused)")
+
+            // OpenAI got the Responses API itself; Anthropic its Messages API.
+            let requests = harness.standIn.requests
+            #expect(requests.filter { $0.path == "/v1/responses" }.count == 2)
+            #expect(requests.filter { $0.path == "/v1/responses" }.allSatisfy { $0.json["input"] as? String == "Hi" })
+            let toAnthropic = requests.filter { $0.path == "/v1/messages" }.map(\.json)
+            #expect(toAnthropic.first?["system"] as? String == "Be brief.")
+            // Pass-through calls are metered from the Responses API's usage, translated ones marked.
+            let events = try await harness.usageEvents(8, timeout: .seconds(25))
+            #expect(events.count == 8, "one event per call that was not refused before it was sent")
+            let passed = events.filter { $0.service == "openai" }
+            #expect(passed.count == 2 && passed.allSatisfy { $0.translated == nil && $0.endpoint == "/v1/responses" })
+            #expect(
+                passed.allSatisfy {
+                    $0.promptTokens == Tokens.openAIPrompt && $0.completionTokens == Tokens.openAICompletion
+                })
+            #expect(passed.allSatisfy { $0.cachedTokens == Tokens.openAICached && !$0.estimated })
+            let translated = events.filter { $0.service == "anthropic" }
+            #expect(
+                translated.count == 6
+                    && translated.allSatisfy { $0.translated == true && $0.endpoint == "/v1/responses" })
+        }
+    }
+}

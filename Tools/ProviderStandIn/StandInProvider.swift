@@ -56,6 +56,7 @@ public struct StandInProvider: Sendable {
             try await provider.chat(request, context: context)
         }
         router.post("/v1/embeddings") { request, context in try await provider.embeddings(request, context: context) }
+        router.post("/v1/responses") { request, context in try await provider.responses(request, context: context) }
         router.get("/v1/models") { request, context in try await provider.models(request, context: context) }
         router.post("/v1/messages") { request, context in try await provider.messages(request, context: context) }
         router.post("/v2/chat") { request, context in try await provider.cohereChat(request, context: context) }
@@ -184,6 +185,70 @@ public struct StandInProvider: Sendable {
                 ["id": "text-embedding-3-small", "object": "model", "created": 1_705_948_997, "owned_by": "system"],
             ],
         ])
+    }
+
+    /// OpenAI's Responses API: the words as one message item; streamed as `response.*` events.
+    func responses(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (received, json) = try await receive(request, context: context)
+        let model = json["model"] as? String ?? "unknown"
+        if let failure = failure(model: model, received: received, json: json) { return failure }
+        let usage: [String: Any] = [
+            "input_tokens": Tokens.openAIPrompt, "input_tokens_details": ["cached_tokens": Tokens.openAICached],
+            "output_tokens": Tokens.openAICompletion, "output_tokens_details": ["reasoning_tokens": 0],
+            "total_tokens": Tokens.openAIPrompt + Tokens.openAICompletion,
+        ]
+        let text = Self.words.joined()
+        let item: [String: Any] = [
+            "type": "message", "id": "msg_standin", "status": "completed", "role": "assistant",
+            "content": [["type": "output_text", "text": text, "annotations": []]],
+        ]
+        func response(_ status: String, output: [[String: Any]], usage: Any) -> [String: Any] {
+            [
+                "id": "resp_standin", "object": "response", "created_at": 1_700_000_000, "status": status,
+                "model": model,
+                "output": output, "usage": usage, "error": NSNull(), "incomplete_details": NSNull(),
+            ]
+        }
+        guard json["stream"] as? Bool ?? false else {
+            return Self.json(response("completed", output: [item], usage: usage))
+        }
+        var events: [[String: Any]] = [
+            ["type": "response.created", "response": response("in_progress", output: [], usage: NSNull())],
+            [
+                "type": "response.output_item.added", "output_index": 0,
+                "item": [
+                    "type": "message", "id": "msg_standin", "status": "in_progress", "role": "assistant", "content": [],
+                ],
+            ],
+            [
+                "type": "response.content_part.added", "item_id": "msg_standin", "output_index": 0, "content_index": 0,
+                "part": ["type": "output_text", "text": "", "annotations": []],
+            ],
+        ]
+        events += Self.words.map {
+            [
+                "type": "response.output_text.delta", "item_id": "msg_standin", "output_index": 0, "content_index": 0,
+                "delta": $0,
+            ]
+        }
+        events += [
+            [
+                "type": "response.output_text.done", "item_id": "msg_standin", "output_index": 0, "content_index": 0,
+                "text": text,
+            ],
+            [
+                "type": "response.content_part.done", "item_id": "msg_standin", "output_index": 0, "content_index": 0,
+                "part": ["type": "output_text", "text": text, "annotations": []],
+            ],
+            ["type": "response.output_item.done", "output_index": 0, "item": item],
+            ["type": "response.completed", "response": response("completed", output: [item], usage: usage)],
+        ]
+        let numbered = events.enumerated().map { index, event in
+            event.merging(["sequence_number": index]) { $1 }
+        }
+        return sse(
+            numbered.map { "event: \($0["type"] as? String ?? "")\ndata: \(Self.text($0))\n\n" }, endless: false,
+            delayed: model == "slow-stream")
     }
 
     // MARK: - Anthropic

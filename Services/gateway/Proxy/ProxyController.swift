@@ -71,6 +71,10 @@ struct ProxyController: Sendable {
         for (path, summary) in [
             ("/v1/chat/completions", "OpenAI-compatible chat completions (streaming with stream: true)"),
             ("/v1/embeddings", "OpenAI-compatible embeddings"),
+            (
+                "/v1/responses",
+                "OpenAI Responses API (streaming with stream: true): passed to openai and azure-openai, translated for other services"
+            ),
         ] {
             api.add(
                 Operation(

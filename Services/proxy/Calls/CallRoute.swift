@@ -75,11 +75,16 @@ struct CallRoute: Sendable {
         let client: (dialect: any ClientDialect, chat: ChatAPI)
         switch (api, path) {
         case (.openAI, "/v1/chat/completions"): client = (OpenAIChat(), .openAIChat)
+        case (.openAI, "/v1/responses"): client = (OpenAIResponses(), .openAIResponses)
         case (.anthropic, _): client = (AnthropicMessages(), .anthropicMessages)
         default: return (nil, api, path)
         }
         let chat = ChatAPI(provider)
-        guard chat != client.chat else { return (nil, api, path) }
+        // OpenAI and Azure OpenAI answer the Responses API themselves.
+        let speaksResponses = [.openAI, .azureOpenAI].contains(provider)
+        guard chat != client.chat, !(client.chat == .openAIResponses && speaksResponses) else {
+            return (nil, api, path)
+        }
         switch chat {
         case .anthropicMessages:
             return (Translator(client: client.dialect, provider: AnthropicMessages()), .anthropic, "/v1/messages")
@@ -94,7 +99,7 @@ struct CallRoute: Sendable {
             )
         case .cohere:
             return (Translator(client: client.dialect, provider: CohereChat()), .raw, "/v2/chat")
-        case .openAIChat:
+        case .openAIChat, .openAIResponses:
             let openAI = OpenAIChat(
                 maxTokensField: [.openAI, .azureOpenAI].contains(provider) ? "max_completion_tokens" : "max_tokens",
                 streamUsage: provider.adapter.acceptsStreamUsage)
@@ -104,7 +109,7 @@ struct CallRoute: Sendable {
 
     /// The chat APIs translated between: the client's, and each provider's own.
     private enum ChatAPI {
-        case openAIChat, anthropicMessages, gemini, cohere
+        case openAIChat, openAIResponses, anthropicMessages, gemini, cohere
 
         init(_ provider: ProviderID) {
             switch provider {

@@ -21,6 +21,9 @@ enum UsageFormat: Sendable {
     case anthropic
     /// `usage.billed_units.input_tokens` / `output_tokens`; streams: the `message-end` event.
     case cohere
+    /// OpenAI's Responses API: `usage.input_tokens` / `output_tokens` (+
+    /// `input_tokens_details.cached_tokens`), in the body or a stream's `response.completed`.
+    case openAIResponses
     /// Gemini's `usageMetadata` (`promptTokenCount`, `candidatesTokenCount` plus
     /// `thoughtsTokenCount`, `cachedContentTokenCount`), in the body or each stream event.
     case gemini
@@ -61,6 +64,11 @@ enum UsageFormat: Sendable {
             let usage = object.object("usage") ?? object.object("delta")?.object("usage")
             guard let billed = usage?.object("billed_units") ?? usage?.object("tokens") else { return nil }
             return TokenUsage(prompt: billed.int("input_tokens") ?? 0, completion: billed.int("output_tokens") ?? 0)
+        case .openAIResponses:
+            guard let usage = object.object("usage") ?? object.object("response")?.object("usage") else { return nil }
+            return TokenUsage(
+                prompt: usage.int("input_tokens") ?? 0, completion: usage.int("output_tokens") ?? 0,
+                cached: usage.object("input_tokens_details")?.int("cached_tokens") ?? 0)
         case .gemini:
             guard let usage = object.object("usageMetadata") else { return nil }
             return TokenUsage(

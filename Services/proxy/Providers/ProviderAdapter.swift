@@ -65,11 +65,14 @@ extension ProviderAdapter {
     }
 
     func format(for api: ClientAPI, path: String) -> UsageFormat {
-        switch api {
-        case .raw: nativeFormat
-        case .openAI: .openAI
-        case .anthropic: .anthropic
-        }
+        let format: UsageFormat =
+            switch api {
+            case .raw: nativeFormat
+            case .openAI: .openAI
+            case .anthropic: .anthropic
+            }
+        let endpoint = path.split(separator: "?", maxSplits: 1).first ?? ""
+        return format == .openAI && endpoint.hasSuffix("/responses") ? .openAIResponses : format
     }
 
     /// The API root: the credential's `meta.baseUrl` if the policy allows it (422 otherwise),
