@@ -151,8 +151,8 @@ cpu_ticks() { # pid-listing function -> user + system time of those processes an
   done
   echo "$total"
 }
-measure() { # url, connections, pid-listing function, [header] -> rps|p50|p99|requests|cpu ticks|non-2xx
-  local before after output args=(-t1 -c"$2" -d"${seconds}s" --latency -s "$STRONGBOX_DATA/post.lua")
+measure() { # url, connections, pid-listing function, [header], [wrk script] -> rps|p50|p99|requests|cpu ticks|non-2xx
+  local before after output args=(-t1 -c"$2" -d"${seconds}s" --latency -s "${5:-$STRONGBOX_DATA/post.lua}")
   [ -n "${4:-}" ] && args+=(-H "$4")
   before=$(cpu_ticks "$3")
   output=$(wrk "${args[@]}" "$1")
@@ -258,6 +258,51 @@ print(f"| no limits | {p_rps:.0f} | {plain[len(plain) // 2][1]} | {p_cpu:.0f} | 
 print(f"| three limits | {l_rps:.0f} | {limited[len(limited) // 2][1]} | {l_cpu:.0f} | {trips:.2f} | {errors} |")
 print(f"| with/without | {l_rps / p_rps:.3f}× | | {l_cpu - p_cpu:+.0f} µs | | |")
 PY
+# Translation on the hot path: the same ~1 KB question to the same Anthropic stand-in, once in
+# Anthropic's own API (passed through) and once in OpenAI's (translated both ways), alternating.
+curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
+  -d "{\"service\":\"anthropic\",\"key\":\"sk-ant-bench-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
+question=$(python3 -c 'print(("Tell me about the quick brown fox that jumps over the lazy dog. " * 14).strip())')
+for api in messages chat; do
+  cat >"$STRONGBOX_DATA/$api.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"model":"anthropic/kb-claude","max_tokens":256,"temperature":0.5,"messages":[{"role":"user","content":"$question"}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["x-api-key"] = "$key"
+LUA
+done
+wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/messages.lua" "$base/v1/messages" >/dev/null
+wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/chat.lua" "$base/v1/chat/completions" >/dev/null
+passed_runs="" translated_runs=""
+for ((round = 0; round < rounds; round++)); do
+  # Which goes first alternates too: a run pays for the usage events the one before left behind.
+  if ((round % 2 == 1)); then
+    translated_runs+=$(measure "$base/v1/chat/completions" 64 chain_pids "" "$STRONGBOX_DATA/chat.lua")$'\n'
+  fi
+  passed_runs+=$(measure "$base/v1/messages" 64 chain_pids "" "$STRONGBOX_DATA/messages.lua")$'\n'
+  if ((round % 2 == 0)); then
+    translated_runs+=$(measure "$base/v1/chat/completions" 64 chain_pids "" "$STRONGBOX_DATA/chat.lua")$'\n'
+  fi
+done
+echo
+echo "Translation on the hot path: a ~1 KB question and answer to an Anthropic stand-in, in Anthropic's API"
+echo "(passed through) and in OpenAI's (translated both ways), 64 connections, medians of $rounds alternating runs."
+python3 - "$passed_runs" "$translated_runs" <<'PY'
+import statistics, sys
+def parse(text):
+    return [line.split("|") for line in text.strip().splitlines() if line]
+passed, translated = parse(sys.argv[1]), parse(sys.argv[2])
+def cpu(rows):
+    return statistics.median(int(row[4]) * 10_000 / max(int(row[3]), 1) for row in rows)
+p_rps, t_rps = statistics.median(float(r[0]) for r in passed), statistics.median(float(r[0]) for r in translated)
+errors = sum(int(row[5] or 0) for row in passed + translated)
+print("| call | req/s | p50 | CPU µs/req | non-2xx |")
+print("|------|-------|-----|------------|---------|")
+print(f"| /v1/messages → anthropic (passed through) | {p_rps:.0f} | {passed[len(passed) // 2][1]} | {cpu(passed):.0f} | |")
+print(f"| /v1/chat/completions → anthropic (translated) | {t_rps:.0f} | {translated[len(translated) // 2][1]} | {cpu(translated):.0f} | {errors} |")
+print(f"| translated/passed | {t_rps / p_rps:.3f}× | | {cpu(translated) - cpu(passed):+.0f} µs | |")
+PY
+
 direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" \
   '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' 50)
 chain_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$base/v1/chat/completions" \

@@ -33,6 +33,9 @@ public struct StandInProvider: Sendable {
     }
 
     public static let words = ["Hello", " from", " the", " stand-in"]
+    /// What `kb-` models answer (for benchmarks of a ~1 KB answer).
+    public static let kilobyte = String(
+        repeating: "The quick brown fox jumps over the lazy dog, and the dog does not mind at all. ", count: 11)
 
     public let log: StandInLog
     public let chunkDelay: Duration
@@ -262,7 +265,7 @@ public struct StandInProvider: Sendable {
             switch reply {
             case .toolCall(let name):
                 ["type": "tool_use", "id": StandInReply.toolCallID, "name": name, "input": ["city": "Paris"]]
-            default: ["type": "text", "text": reply.text]
+            default: ["type": "text", "text": model.hasPrefix("kb-") ? Self.kilobyte : reply.text]
             }
         let stopReason = block["type"] as? String == "tool_use" ? "tool_use" : "end_turn"
         guard json["stream"] as? Bool ?? false else {
