@@ -59,51 +59,9 @@ public struct CohereChat: ProviderDialect {
         return .object(body)
     }
 
+    /// Cohere's messages have OpenAI's shape; an assistant message that only calls tools has no content.
     private func encode(_ message: ChatMessage, index: Int) throws(TranslationError) -> [JSON] {
-        let path = "messages[\(index)]"
-        switch message.role {
-        case .user:
-            var messages: [JSON] = []
-            var parts: [JSON] = []
-            for (position, part) in message.content.enumerated() {
-                switch part {
-                case .text(let text): parts.append(["type": "text", "text": .string(text)])
-                case .image(let source): parts.append(["type": "image_url", "image_url": ["url": .string(source.url)]])
-                case .toolResult(let result):
-                    if result.content.contains(where: { if case .image = $0 { true } else { false } }) {
-                        throw .unsupported(
-                            "\(path).content[\(position)].content", target: name, because: "tool results are text")
-                    }
-                    messages.append(
-                        ["role": "tool", "tool_call_id": .string(result.callID), "content": .string(result.text)])
-                case .toolCall, .reasoning:
-                    throw .invalid("\(path).content[\(position)]", "belongs in an assistant message")
-                }
-            }
-            if !parts.isEmpty { messages.append(["role": "user", "content": .array(parts)]) }
-            return messages
-        case .assistant:
-            var text = ""
-            var calls: [JSON] = []
-            for part in message.content {
-                switch part {
-                case .text(let piece): text += piece
-                case .toolCall(let call):
-                    calls.append(
-                        [
-                            "id": .string(call.id), "type": "function",
-                            "function": ["name": .string(call.name), "arguments": .string(call.arguments)],
-                        ])
-                // Earlier reasoning has no place in Cohere's history (documented harmless).
-                case .reasoning, .image, .toolResult: continue
-                }
-            }
-            var object = JSONObject()
-            object["role"] = "assistant"
-            if !text.isEmpty { object["content"] = .string(text) }
-            if !calls.isEmpty { object["tool_calls"] = .array(calls) }
-            return [.object(object)]
-        }
+        try OpenAIChat.messages(message, index: index, target: name, emptyContent: nil)
     }
 
     // MARK: - Answers
@@ -119,13 +77,7 @@ public struct CohereChat: ProviderDialect {
             default: continue
             }
         }
-        for call in message?["tool_calls"]?.array ?? [] {
-            content.append(
-                .toolCall(
-                    ToolCall(
-                        id: call["id"]?.string ?? "", name: call["function"]?["name"]?.string ?? "",
-                        arguments: call["function"]?["arguments"]?.string ?? "{}")))
-        }
+        for call in message?["tool_calls"]?.array ?? [] { content.append(.toolCall(OpenAIChat.toolCall(call))) }
         return ChatResponse(
             id: body["id"]?.string ?? "", model: request.model, content: content,
             finish: body["finish_reason"]?.string.map(Self.finish), usage: body["usage"].flatMap(Self.usage))

@@ -12,13 +12,7 @@ extension OpenAIChat {
         }
         if let text = message?["content"]?.string, !text.isEmpty { content.append(.text(text)) }
         if let refusal = message?["refusal"]?.string, !refusal.isEmpty { content.append(.text(refusal)) }
-        for call in message?["tool_calls"]?.array ?? [] {
-            content.append(
-                .toolCall(
-                    ToolCall(
-                        id: call["id"]?.string ?? "", name: call["function"]?["name"]?.string ?? "",
-                        arguments: call["function"]?["arguments"]?.string ?? "{}")))
-        }
+        for call in message?["tool_calls"]?.array ?? [] { content.append(.toolCall(Self.toolCall(call))) }
         return ChatResponse(
             id: body["id"]?.string ?? "", model: body["model"]?.string ?? request.model, content: content,
             finish: choice?["finish_reason"]?.string.map(Self.finish), usage: body["usage"].flatMap(Self.usage),
@@ -33,12 +27,7 @@ extension OpenAIChat {
             switch part {
             case .text(let piece): text += piece
             case .reasoning(let piece): reasoning += piece
-            case .toolCall(let call):
-                calls.append(
-                    [
-                        "id": .string(call.id), "type": "function",
-                        "function": ["name": .string(call.name), "arguments": .string(call.arguments)],
-                    ])
+            case .toolCall(let call): calls.append(Self.toolCall(call))
             case .image, .toolResult: continue
             }
         }

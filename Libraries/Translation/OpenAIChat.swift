@@ -240,8 +240,16 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
         return .object(body)
     }
 
-    /// One message as OpenAI's: tool results become `tool` messages ahead of the user's own content.
     private func encode(_ message: ChatMessage, index: Int) throws(TranslationError) -> [JSON] {
+        try Self.messages(message, index: index, target: name, emptyContent: .null)
+    }
+
+    /// One message in OpenAI's shape (which Cohere's v2 chat shares): tool results become `tool`
+    /// messages ahead of the user's own content; an assistant message that only calls tools has
+    /// `emptyContent` as its content (`null` for OpenAI; nil leaves it out).
+    static func messages(_ message: ChatMessage, index: Int, target: String, emptyContent: JSON?)
+        throws(TranslationError) -> [JSON]
+    {
         let path = "messages[\(index)]"
         switch message.role {
         case .user:
@@ -254,7 +262,7 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
                 case .toolResult(let result):
                     if result.content.contains(where: { if case .image = $0 { true } else { false } }) {
                         throw .unsupported(
-                            "\(path).content[\(position)].content", target: name, because: "tool results are text")
+                            "\(path).content[\(position)].content", target: target, because: "tool results are text")
                     }
                     messages.append(
                         ["role": "tool", "tool_call_id": .string(result.callID), "content": .string(result.text)])
@@ -274,24 +282,35 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
             for (position, part) in message.content.enumerated() {
                 switch part {
                 case .text(let piece): text += piece
-                case .toolCall(let call):
-                    calls.append(
-                        [
-                            "id": .string(call.id), "type": "function",
-                            "function": ["name": .string(call.name), "arguments": .string(call.arguments)],
-                        ])
-                // A model's earlier reasoning has no place in OpenAI's history (documented harmless).
+                case .toolCall(let call): calls.append(toolCall(call))
+                // A model's earlier reasoning has no place in this history (documented harmless).
                 case .reasoning: continue
                 case .image, .toolResult:
                     throw .unsupported(
-                        "\(path).content[\(position)]", target: name, because: "not in an assistant message")
+                        "\(path).content[\(position)]", target: target, because: "not in an assistant message")
                 }
             }
-            var object: JSONObject = JSONObject()
+            var object = JSONObject()
             object["role"] = "assistant"
-            object["content"] = text.isEmpty && !calls.isEmpty ? .null : .string(text)
+            object["content"] = text.isEmpty && !calls.isEmpty ? emptyContent : .string(text)
             if !calls.isEmpty { object["tool_calls"] = .array(calls) }
             return [.object(object)]
         }
     }
+
+    /// `{id, type: function, function: {name, arguments}}`.
+    static func toolCall(_ call: ToolCall) -> JSON {
+        [
+            "id": .string(call.id), "type": "function",
+            "function": ["name": .string(call.name), "arguments": .string(call.arguments)],
+        ]
+    }
+
+    /// Reads ``toolCall(_:)``'s shape.
+    static func toolCall(_ json: JSON) -> ToolCall {
+        ToolCall(
+            id: json["id"]?.string ?? "", name: json["function"]?["name"]?.string ?? "",
+            arguments: json["function"]?["arguments"]?.string ?? "{}")
+    }
+
 }
