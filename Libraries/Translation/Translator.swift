@@ -15,9 +15,26 @@ public struct Translator: Sendable {
     public func request(_ body: [UInt8], model: String? = nil) throws(TranslationError) -> (
         request: ChatRequest, body: [UInt8]
     ) {
+        let (request, provider) = try translate(body, model: model)
+        return (request, provider.bytes)
+    }
+
+    /// ``request(_:model:)``, and the most output tokens the provider's request allows (its
+    /// `max_tokens`, `max_completion_tokens` or `maxOutputTokens`, a default included).
+    public func request(maxTokensOf body: [UInt8], model: String? = nil) throws(TranslationError) -> (
+        request: ChatRequest, body: [UInt8], maxTokens: Int?
+    ) {
+        let (request, provider) = try translate(body, model: model)
+        let maxTokens =
+            provider["max_tokens"]?.int ?? provider["max_completion_tokens"]?.int
+            ?? provider["generationConfig"]?["maxOutputTokens"]?.int
+        return (request, provider.bytes, maxTokens)
+    }
+
+    private func translate(_ body: [UInt8], model: String?) throws(TranslationError) -> (ChatRequest, JSON) {
         var request = try client.decodeRequest(try JSON.object(parsing: body), target: provider.name)
         if let model { request.model = model }
-        return (request, try provider.encodeRequest(request).bytes)
+        return (request, try provider.encodeRequest(request))
     }
 
     /// A complete answer in the client's dialect: a success translated, an error in the client's

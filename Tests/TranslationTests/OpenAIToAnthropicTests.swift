@@ -38,6 +38,16 @@ struct OpenAIToAnthropicTests {
         #expect(body["temperature"] == .number("0.70"), "the client's number goes on as written")
     }
 
+    @Test("the provider request's output maximum, for a limit's reservation: Anthropic's default when none was given")
+    func maxTokens() throws {
+        let hi = #"{"model":"c","messages":[{"role":"user","content":"hi"}]}"#
+        #expect(try translator.request(maxTokensOf: Array(hi.utf8)).maxTokens == AnthropicMessages.defaultMaxTokens)
+        let gemini = Translator(client: OpenAIChat(), provider: GeminiGenerateContent())
+        let capped = #"{"model":"g","max_completion_tokens":33,"messages":[{"role":"user","content":"hi"}]}"#
+        #expect(try gemini.request(maxTokensOf: Array(capped.utf8)).maxTokens == 33)
+        #expect(try gemini.request(maxTokensOf: Array(hi.utf8)).maxTokens == nil)
+    }
+
     @Test("tools, a forced tool, tool calls with their ids and their results (parallel calls, one user turn)")
     func tools() throws {
         let (_, body) = try provider(

@@ -109,7 +109,23 @@ public enum StandInReply: Equatable, Sendable {
         return (first["function"] as? [String: Any])?["name"] as? String ?? first["name"] as? String
     }
 
-    private static func contains(_ body: [UInt8], _ word: String) -> Bool {
-        body.firstRange(of: Array(word.utf8)) != nil
+    /// A plain scan (the benchmark's requests pass through here: `firstRange(of:)` costs more).
+    private static func contains(_ body: [UInt8], _ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard body.count >= count else { return false }
+        return word.withUTF8Buffer { needle in
+            body.withUnsafeBufferPointer { haystack in
+                var start = 0
+                while start <= haystack.count - count {
+                    if haystack[start] == needle[0],
+                        memcmp(haystack.baseAddress! + start, needle.baseAddress!, count) == 0
+                    {
+                        return true
+                    }
+                    start += 1
+                }
+                return false
+            }
+        }
     }
 }

@@ -39,11 +39,11 @@ struct CallPayload: Sendable {
     }
 
     /// A translated request, written whole by the translator (docs/translation.md).
-    init(translated bytes: [UInt8], streaming: Bool) {
+    init(translated bytes: [UInt8], streaming: Bool, maxTokens: Int?) {
         self.bytes = bytes
         self.streaming = streaming
         hidesUsageChunk = false
-        maxTokens = JSONFields(bytes).flatMap(Self.maxTokens)
+        self.maxTokens = maxTokens
     }
 
     private static func maxTokens(_ fields: JSONFields) -> Int? {

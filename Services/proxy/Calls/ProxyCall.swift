@@ -54,8 +54,8 @@ struct ProxyCall: Sendable {
             return
         }
         do {
-            let (chat, body) = try translator.request(fields.bytes, model: route.model)
-            payload = CallPayload(translated: body, streaming: chat.stream)
+            let (chat, body, maxTokens) = try translator.request(maxTokensOf: fields.bytes, model: route.model)
+            payload = CallPayload(translated: body, streaming: chat.stream, maxTokens: maxTokens)
             self.chat = chat
         } catch {
             throw Untranslatable(error, client: translator.client)
