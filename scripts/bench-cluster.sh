@@ -41,6 +41,8 @@ trap cleanup EXIT
 
 "$ROOT/scripts/env.sh" >/dev/null
 load_env
+# Run alone too (not only from `make bench`): never against release binaries older than the sources.
+CONFIG=release "$ROOT/scripts/build.sh" >/dev/null
 bin=$(cd "$ROOT" && swift build -c release --show-bin-path)
 
 # The stand-in provider, fast enough not to be the bottleneck.
