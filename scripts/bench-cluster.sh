@@ -275,35 +275,38 @@ LUA
 done
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/messages.lua" "$base/v1/messages" >/dev/null
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/chat.lua" "$base/v1/chat/completions" >/dev/null
-passed_runs="" translated_runs=""
-for ((round = 0; round < rounds; round++)); do
-  # Which goes first alternates too: a run pays for the usage events the one before left behind.
-  if ((round % 2 == 1)); then
-    translated_runs+=$(measure "$base/v1/chat/completions" 64 chain_pids "" "$STRONGBOX_DATA/chat.lua")$'\n'
-  fi
-  passed_runs+=$(measure "$base/v1/messages" 64 chain_pids "" "$STRONGBOX_DATA/messages.lua")$'\n'
-  if ((round % 2 == 0)); then
-    translated_runs+=$(measure "$base/v1/chat/completions" 64 chain_pids "" "$STRONGBOX_DATA/chat.lua")$'\n'
-  fi
-done
 echo
 echo "Translation on the hot path: a ~1 KB question and answer to an Anthropic stand-in, in Anthropic's API"
-echo "(passed through) and in OpenAI's (translated both ways), 64 connections, medians of $rounds alternating runs."
-python3 - "$passed_runs" "$translated_runs" <<'PY'
+echo "(passed through) and in OpenAI's (translated both ways), medians of $rounds alternating runs."
+echo "| connections | passed through req/s | translated req/s | ratio | passed p50 | translated p50 | CPU µs/req passed | CPU µs/req translated | added CPU | non-2xx |"
+echo "|-------------|----------------------|------------------|-------|------------|----------------|-------------------|-----------------------|-----------|---------|"
+for clients in 1 64; do
+  passed_runs="" translated_runs=""
+  for ((round = 0; round < rounds; round++)); do
+    # Which goes first alternates too: a run pays for the usage events the one before left behind.
+    if ((round % 2 == 1)); then
+      translated_runs+=$(measure "$base/v1/chat/completions" "$clients" chain_pids "" "$STRONGBOX_DATA/chat.lua")$'\n'
+    fi
+    passed_runs+=$(measure "$base/v1/messages" "$clients" chain_pids "" "$STRONGBOX_DATA/messages.lua")$'\n'
+    if ((round % 2 == 0)); then
+      translated_runs+=$(measure "$base/v1/chat/completions" "$clients" chain_pids "" "$STRONGBOX_DATA/chat.lua")$'\n'
+    fi
+  done
+  python3 - "$clients" "$passed_runs" "$translated_runs" <<'PY'
 import statistics, sys
 def parse(text):
     return [line.split("|") for line in text.strip().splitlines() if line]
-passed, translated = parse(sys.argv[1]), parse(sys.argv[2])
+clients, passed, translated = sys.argv[1], parse(sys.argv[2]), parse(sys.argv[3])
 def cpu(rows):
     return statistics.median(int(row[4]) * 10_000 / max(int(row[3]), 1) for row in rows)
+def p50(rows):
+    return sorted(rows, key=lambda row: float(row[0]))[len(rows) // 2][1]
 p_rps, t_rps = statistics.median(float(r[0]) for r in passed), statistics.median(float(r[0]) for r in translated)
 errors = sum(int(row[5] or 0) for row in passed + translated)
-print("| call | req/s | p50 | CPU µs/req | non-2xx |")
-print("|------|-------|-----|------------|---------|")
-print(f"| /v1/messages → anthropic (passed through) | {p_rps:.0f} | {passed[len(passed) // 2][1]} | {cpu(passed):.0f} | |")
-print(f"| /v1/chat/completions → anthropic (translated) | {t_rps:.0f} | {translated[len(translated) // 2][1]} | {cpu(translated):.0f} | {errors} |")
-print(f"| translated/passed | {t_rps / p_rps:.3f}× | | {cpu(translated) - cpu(passed):+.0f} µs | |")
+print(f"| {clients:>11} | {p_rps:20.0f} | {t_rps:16.0f} | {t_rps / p_rps:.3f}× | {p50(passed):>10} | {p50(translated):>14} "
+      f"| {cpu(passed):17.0f} | {cpu(translated):21.0f} | {cpu(translated) - cpu(passed):+6.0f} µs | {errors:>7} |")
 PY
+done
 
 direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" \
   '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' 50)
