@@ -12,8 +12,7 @@ public struct AnthropicMessages: ClientDialect, ProviderDialect {
 
     static let requestFields: Set<String> = [
         "model", "messages", "system", "max_tokens", "stop_sequences", "temperature", "top_p", "top_k", "stream",
-        "tools",
-        "tool_choice", "metadata",
+        "tools", "tool_choice", "metadata", "thinking",
     ]
 
     // MARK: - Requests
@@ -74,6 +73,18 @@ public struct AnthropicMessages: ClientDialect, ProviderDialect {
         if let metadata = try fields.object("metadata") {
             try metadata.refuseOthers(["user_id"], target: target)
             request.user = try metadata.string("user_id")
+        }
+        if let thinking = try fields.object("thinking") {
+            switch try thinking.requiredString("type") {
+            case "enabled":
+                try thinking.refuseOthers(["type", "budget_tokens"], target: target)
+                guard let budget = try thinking.int("budget_tokens"), budget > 0 else {
+                    throw .invalid(thinking.path("budget_tokens"), "is required: a positive number of tokens")
+                }
+                request.reasoning = Reasoning(budgetTokens: budget)
+            case "disabled": break
+            case let other: throw .unsupported(thinking.path("type") + " \"\(other)\"", target: target)
+            }
         }
         return request
     }
@@ -150,7 +161,14 @@ public struct AnthropicMessages: ClientDialect, ProviderDialect {
     public func encodeRequest(_ request: ChatRequest) throws(TranslationError) -> JSON {
         var body: JSONObject = JSONObject()
         body["model"] = .string(request.model)
-        body["max_tokens"] = .int(request.maxTokens ?? Self.defaultMaxTokens)
+        var maxTokens = request.maxTokens ?? Self.defaultMaxTokens
+        if let reasoning = request.reasoning {
+            // Anthropic counts thinking in max_tokens, which must exceed the budget.
+            let budget = max(1024, reasoning.budget)
+            if maxTokens <= budget { maxTokens = budget + (request.maxTokens ?? Self.defaultMaxTokens) }
+            body["thinking"] = ["type": "enabled", "budget_tokens": .int(budget)]
+        }
+        body["max_tokens"] = .int(maxTokens)
         if !request.system.isEmpty { body["system"] = .string(request.system.joined(separator: "\n\n")) }
         var messages: [JSON] = []
         for (index, message) in request.messages.enumerated() {

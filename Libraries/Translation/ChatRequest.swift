@@ -23,6 +23,8 @@ public struct ChatRequest: Sendable, Equatable {
     public var includeUsage = false
     /// The end user the client names (OpenAI `user`, Anthropic `metadata.user_id`).
     public var user: String?
+    /// How much the model should think before answering, when the client asks.
+    public var reasoning: Reasoning?
 
     public init(model: String) {
         self.model = model

@@ -55,6 +55,9 @@ public struct CohereChat: ProviderDialect {
         if let temperature = request.temperature { body["temperature"] = .number(temperature) }
         if let topP = request.topP { body["p"] = .number(topP) }
         if let topK = request.topK { body["k"] = .number(topK) }
+        if let reasoning = request.reasoning {
+            body["thinking"] = ["type": "enabled", "token_budget": .int(reasoning.budget)]
+        }
         if request.stream { body["stream"] = true }
         return .object(body)
     }

@@ -97,6 +97,9 @@ public struct GeminiGenerateContent: ProviderDialect {
         if let temperature = request.temperature { config["temperature"] = .number(temperature) }
         if let topP = request.topP { config["topP"] = .number(topP) }
         if let topK = request.topK { config["topK"] = .number(topK) }
+        if let reasoning = request.reasoning {
+            config["thinkingConfig"] = ["thinkingBudget": .int(reasoning.budget), "includeThoughts": true]
+        }
         switch request.responseFormat {
         case nil, .text?: break
         case .jsonObject?: config["responseMimeType"] = "application/json"

@@ -18,7 +18,7 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
     static let requestFields: Set<String> = [
         "model", "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "stop", "max_tokens",
         "max_completion_tokens", "temperature", "top_p", "stream", "stream_options", "user", "n",
-        "metadata", "store",
+        "metadata", "store", "reasoning_effort",
     ]
 
     // MARK: - Requests
@@ -57,6 +57,9 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
         request.stream = try fields.bool("stream") ?? false
         request.includeUsage = try fields.object("stream_options")?.bool("include_usage") ?? false
         request.user = try fields.string("user")
+        if let effort = try fields.string("reasoning_effort") {
+            request.reasoning = try Reasoning.effort(effort, field: "reasoning_effort")
+        }
         return request
     }
 
@@ -237,6 +240,7 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
             if streamUsage { body["stream_options"] = ["include_usage": true] }
         }
         if let user = request.user { body["user"] = .string(user) }
+        if let reasoning = request.reasoning { body["reasoning_effort"] = .string(reasoning.level.rawValue) }
         return .object(body)
     }
 

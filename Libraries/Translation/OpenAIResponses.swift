@@ -8,7 +8,7 @@ public struct OpenAIResponses: ClientDialect {
 
     static let requestFields: Set<String> = [
         "model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls", "text", "max_output_tokens",
-        "temperature", "top_p", "stream", "user", "metadata", "store",
+        "temperature", "top_p", "stream", "user", "metadata", "store", "reasoning",
     ]
 
     // MARK: - Requests
@@ -72,6 +72,13 @@ public struct OpenAIResponses: ClientDialect {
         request.topP = try fields.number("top_p")
         request.stream = try fields.bool("stream") ?? false
         request.user = try fields.string("user")
+        if let reasoning = try fields.object("reasoning") {
+            // The summary's detail is the provider's to choose: the reasoning text comes back whole.
+            try reasoning.refuseOthers(["effort", "summary", "generate_summary"], target: target)
+            if let effort = try reasoning.string("effort") {
+                request.reasoning = try Reasoning.effort(effort, field: "reasoning.effort")
+            }
+        }
         return request
     }
 

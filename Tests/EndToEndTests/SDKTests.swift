@@ -280,7 +280,7 @@ extension SDKTests {
             let refused = errors["refused_field"] as? [String: Any] ?? [:]
             #expect(refused["class"] as? String == "BadRequestError")
             #expect(
-                (refused["message"] as? String)?.contains("`reasoning` cannot be translated to Anthropic Messages")
+                (refused["message"] as? String)?.contains("`include` cannot be translated to Anthropic Messages")
                     == true,
                 "\(refused)")
 

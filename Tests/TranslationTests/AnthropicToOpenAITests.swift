@@ -63,7 +63,7 @@ struct AnthropicToOpenAITests {
     @Test(
         "a field OpenAI's API cannot express is refused naming it",
         arguments: [
-            (#""top_k":5"#, "top_k"), (#""thinking":{"type":"enabled","budget_tokens":1024}"#, "thinking"),
+            (#""top_k":5"#, "top_k"), (#""thinking":{"type":"adaptive"}"#, "thinking.type \"adaptive\""),
             (#""tools":[{"type":"web_search_20250305","name":"web_search"}]"#, "tools[0].type \"web_search_20250305\""),
             (#""service_tier":"auto""#, "service_tier"),
         ])

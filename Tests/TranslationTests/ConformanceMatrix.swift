@@ -430,6 +430,27 @@ enum ConformanceMatrix {
                 }
             }),
         request(
+            "reasoning: an effort or a thinking budget",
+            { client in
+                switch client {
+                case .openAIChat: client.request(#""reasoning_effort":"high""#)
+                case .anthropic: client.request(#""thinking":{"type":"enabled","budget_tokens":20000}"#)
+                case .responses: client.request(#""reasoning":{"effort":"high","summary":"auto"}"#)
+                }
+            },
+            { provider, body in
+                switch provider {
+                case .openAIChat: body["reasoning_effort"] == "high"
+                case .anthropic:
+                    (body["thinking"]?["budget_tokens"]?.int ?? 0) >= 20000
+                        && (body["max_tokens"]?.int ?? 0) > (body["thinking"]?["budget_tokens"]?.int ?? .max)
+                case .gemini:
+                    (body["generationConfig"]?["thinkingConfig"]?["thinkingBudget"]?.int ?? 0) >= 20000
+                        && body["generationConfig"]?["thinkingConfig"]?["includeThoughts"] == true
+                case .cohere: (body["thinking"]?["token_budget"]?.int ?? 0) >= 20000
+                }
+            }),
+        request(
             "top_k", { $0 == .anthropic ? $0.request(#""top_k":40"#) : nil },
             { provider, body in
                 switch provider {

@@ -50,7 +50,7 @@ struct ResponsesTests {
     @Test(
         "what the target cannot do is refused naming it",
         arguments: [
-            (#""reasoning":{"effort":"low"}"#, "`reasoning` cannot be translated"),
+            (#""include":["reasoning.encrypted_content"]"#, "`include` cannot be translated"),
             (#""previous_response_id":"resp_1""#, "`previous_response_id` cannot be translated"),
             (#""tools":[{"type":"web_search"}]"#, "`tools[0].type \"web_search\"` cannot be translated"),
         ])

@@ -76,7 +76,7 @@ def run(model, service, tools):
         result["errors"] = {
             "rate_limited": error_of(lambda: client.responses.create(model=f"{service}/error-429", input="Hi")),
             "refused_field": error_of(
-                lambda: client.responses.create(model=model, input="Hi", reasoning={"effort": "low"})
+                lambda: client.responses.create(model=model, input="Hi", include=["reasoning.encrypted_content"])
             ),
         }
     return result
