@@ -284,6 +284,10 @@ extension SDKTests {
                     == true,
                 "\(refused)")
 
+            let gatewayError = result["gateway_error"] as? [String: Any] ?? [:]
+            #expect(gatewayError["class"] as? String == "AuthenticationError" && gatewayError["status"] as? Int == 401)
+            #expect((gatewayError["message"] as? String)?.contains("invalid API key") == true, "\(gatewayError)")
+
             // OpenAI got the Responses API itself; Anthropic its Messages API.
             let requests = harness.standIn.requests
             #expect(requests.filter { $0.path == "/v1/responses" }.count == 2)

@@ -82,11 +82,16 @@ def run(model, service, tools):
     return result
 
 
+# The gateway's own errors (a wrong key) carry the message where the SDKs read it.
+wrong = openai.OpenAI(base_url=f"{base}/v1", api_key="tnnt_not-a-real-key", max_retries=0)
+gateway_error = error_of(lambda: wrong.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]))
+
 print(
     json.dumps(
         {
             "openai": run("openai/gpt-4o-mini", "openai", tools=False),
             "anthropic": run("anthropic/claude-3-5-haiku-latest", "anthropic", tools=True),
+            "gateway_error": gateway_error,
         }
     )
 )

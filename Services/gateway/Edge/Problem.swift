@@ -22,12 +22,22 @@ struct Problem: Error, Sendable {
         var status: Int
         var detail: String
         var requestId: String
+        /// An extension member for the model APIs' clients: OpenAI's and Anthropic's SDKs show
+        /// `error.message`.
+        var error: ProviderError?
     }
 
-    func response(requestID: String) -> Response {
+    struct ProviderError: Encodable {
+        var type: String
+        var message: String
+    }
+
+    /// `providerShaped`: add ``Body/error`` (the `/v1/*` routes).
+    func response(requestID: String, providerShaped: Bool = false) -> Response {
         let body = Body(
             type: kind.map { "https://strongbox.dev/problems/\($0)" } ?? "about:blank",
-            title: Self.title(status), status: status.code, detail: detail, requestId: requestID)
+            title: Self.title(status), status: status.code, detail: detail, requestId: requestID,
+            error: providerShaped ? ProviderError(type: Self.providerType(status), message: detail) : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data()
@@ -38,6 +48,18 @@ struct Problem: Error, Sendable {
 }
 
 extension Problem {
+    /// The error type the providers' APIs give this status.
+    static func providerType(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 401: "authentication_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 429: "rate_limit_error"
+        case 500...: "api_error"
+        default: "invalid_request_error"
+        }
+    }
+
     /// The standard reason phrase (a status made from a bare code has none of its own).
     static func title(_ status: HTTPResponse.Status) -> String {
         if !status.reasonPhrase.isEmpty { return status.reasonPhrase }

@@ -5,7 +5,8 @@ import Logging
 import Messaging
 
 /// Turns every error into a problem+json response. Unknown errors become a 500 that names only
-/// the request id; the error itself is logged, never sent.
+/// the request id; the error itself is logged, never sent. On the model APIs (`/v1/*`) the problem
+/// also carries the providers' `error: {type, message}`, where the official SDKs read the message.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -15,7 +16,8 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            return Self.problem(for: error, context: context).response(requestID: context.requestID)
+            return Self.problem(for: error, context: context).response(
+                requestID: context.requestID, providerShaped: request.uri.path.hasPrefix("/v1/"))
         }
     }
 
