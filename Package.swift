@@ -104,6 +104,7 @@ let package = Package(
                 "ServiceKit",
                 "Contracts",
                 "Messaging",
+                "Translation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -35,7 +35,7 @@ extension AnthropicMessages {
             case .text(let text): blocks.append(["type": "text", "text": .string(text)])
             case .reasoning(let text): blocks.append(["type": "thinking", "thinking": .string(text), "signature": ""])
             case .toolCall(let call):
-                let input = (try? JSON(parsing: Array(call.arguments.utf8))).flatMap { $0.object.map(JSON.object) }
+                let input = try? call.input(at: "")
                 blocks.append(
                     ["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input ?? [:]])
             case .image, .toolResult: continue
@@ -120,7 +120,8 @@ extension AnthropicMessages {
         ]
     }
 
-    static func errorType(_ kind: ProviderFailure.Kind) -> String {
+    /// The `error.type` Anthropic's API gives `kind` (the names OpenAI's errors use too).
+    public static func errorType(_ kind: ProviderFailure.Kind) -> String {
         switch kind {
         case .invalidRequest: "invalid_request_error"
         case .authentication: "authentication_error"

@@ -148,42 +148,17 @@ struct AnthropicStreamEncoder: ChatStreamEncoder {
             start(id: id, model: model, to: &out)
         case .text(let text):
             ensure(.text, to: &out)
-            write(
-                "content_block_delta",
-                [
-                    "type": "content_block_delta", "index": .int(open!.block),
-                    "delta": ["type": "text_delta", "text": .string(text)],
-                ], to: &out)
+            delta(["type": "text_delta", "text": .string(text)], to: &out)
         case .reasoning(let text):
             ensure(.reasoning, to: &out)
-            write(
-                "content_block_delta",
-                [
-                    "type": "content_block_delta", "index": .int(open!.block),
-                    "delta": ["type": "thinking_delta", "thinking": .string(text)],
-                ],
-                to: &out)
+            delta(["type": "thinking_delta", "thinking": .string(text)], to: &out)
         case .toolCallStart(let index, let id, let name):
-            ensureStarted(to: &out)
-            close(to: &out)
-            open = (nextBlock, .tool(index))
-            nextBlock += 1
-            write(
-                "content_block_start",
-                [
-                    "type": "content_block_start", "index": .int(open!.block),
-                    "content_block": ["type": "tool_use", "id": .string(id), "name": .string(name), "input": [:]],
-                ], to: &out)
+            begin(
+                .tool(index), ["type": "tool_use", "id": .string(id), "name": .string(name), "input": [:]], to: &out)
         case .toolArguments(let index, let fragment):
             // Providers stream one tool call's arguments before the next call starts.
-            guard let open, open.kind == .tool(index) else { return out }
-            write(
-                "content_block_delta",
-                [
-                    "type": "content_block_delta", "index": .int(open.block),
-                    "delta": ["type": "input_json_delta", "partial_json": .string(fragment)],
-                ],
-                to: &out)
+            guard open?.kind == .tool(index) else { return out }
+            delta(["type": "input_json_delta", "partial_json": .string(fragment)], to: &out)
         case .finish(let reason, let stopSequence):
             finish = (reason, stopSequence)
         case .usage(let usage):
@@ -215,18 +190,15 @@ struct AnthropicStreamEncoder: ChatStreamEncoder {
     private mutating func start(id: String, model: String, to out: inout [UInt8]) {
         guard !started else { return }
         started = true
-        var usage = AnthropicMessages.usage(self.usage ?? ChatUsage(input: estimatedInputTokens, output: 0))
-        if case .object(var fields) = usage {
-            fields["output_tokens"] = 1
-            usage = .object(fields)
-        }
+        var usage = self.usage ?? ChatUsage(input: estimatedInputTokens, output: 0)
+        usage.output = max(usage.output, 1)
         write(
             "message_start",
             [
                 "type": "message_start",
                 "message": [
                     "id": .string(id), "type": "message", "role": "assistant", "model": .string(model), "content": [],
-                    "stop_reason": .null, "stop_sequence": .null, "usage": usage,
+                    "stop_reason": .null, "stop_sequence": .null, "usage": AnthropicMessages.usage(usage),
                 ],
             ], to: &out)
     }
@@ -235,30 +207,35 @@ struct AnthropicStreamEncoder: ChatStreamEncoder {
         if !started { start(id: "", model: "", to: &out) }
     }
 
-    /// Opens a block of `kind` unless one is open.
+    /// Opens a text or thinking block unless one of `kind` is open.
     private mutating func ensure(_ kind: Open, to out: inout [UInt8]) {
+        if started, open?.kind == kind { return }
+        begin(kind, kind == .text ? ["type": "text", "text": ""] : ["type": "thinking", "thinking": ""], to: &out)
+    }
+
+    /// Closes the open block and starts the next one, `block` as `content_block_start` shows it.
+    private mutating func begin(_ kind: Open, _ block: JSON, to out: inout [UInt8]) {
         ensureStarted(to: &out)
-        if open?.kind == kind { return }
         close(to: &out)
         open = (nextBlock, kind)
         nextBlock += 1
-        let block: JSON = kind == .text ? ["type": "text", "text": ""] : ["type": "thinking", "thinking": ""]
         write(
             "content_block_start", ["type": "content_block_start", "index": .int(open!.block), "content_block": block],
             to: &out)
+    }
+
+    /// A `content_block_delta` of the open block.
+    private func delta(_ delta: JSON, to out: inout [UInt8]) {
+        guard let open else { return }
+        write(
+            "content_block_delta", ["type": "content_block_delta", "index": .int(open.block), "delta": delta], to: &out)
     }
 
     private mutating func close(to out: inout [UInt8]) {
         guard let open else { return }
         if open.kind == .reasoning {
             // Anthropic's SDKs expect a signature to end a thinking block; a translated one has none.
-            write(
-                "content_block_delta",
-                [
-                    "type": "content_block_delta", "index": .int(open.block),
-                    "delta": ["type": "signature_delta", "signature": ""],
-                ],
-                to: &out)
+            delta(["type": "signature_delta", "signature": ""], to: &out)
         }
         write("content_block_stop", ["type": "content_block_stop", "index": .int(open.block)], to: &out)
         self.open = nil

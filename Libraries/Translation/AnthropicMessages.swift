@@ -241,15 +241,7 @@ public struct AnthropicMessages: ClientDialect, ProviderDialect {
                 if !text.isEmpty { blocks.append(["type": "text", "text": .string(text)]) }
             case .image(let source): blocks.append(Self.image(source))
             case .toolCall(let call):
-                let input: JSON
-                do {
-                    input = try JSON(parsing: Array(call.arguments.utf8))
-                } catch {
-                    throw .invalid("\(path).tool_calls (\(call.id)).function.arguments", "is not JSON: \(error)")
-                }
-                guard input.object != nil else {
-                    throw .invalid("\(path).tool_calls (\(call.id)).function.arguments", "must be a JSON object")
-                }
+                let input = try call.input(at: path)
                 blocks.append(["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input])
             case .toolResult(let result):
                 var inner: [JSON] = []

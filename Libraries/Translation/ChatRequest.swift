@@ -29,6 +29,16 @@ public struct ChatRequest: Sendable, Equatable {
     public init(model: String) {
         self.model = model
     }
+
+    /// Adds a message; consecutive messages of one role become one (OpenAI's tool results and
+    /// the user's text after them).
+    mutating func append(_ role: ChatMessage.Role, _ content: [ContentPart]) {
+        if let last = messages.indices.last, messages[last].role == role {
+            messages[last].content += content
+        } else {
+            messages.append(ChatMessage(role: role, content: content))
+        }
+    }
 }
 
 public struct ChatMessage: Sendable, Equatable {
@@ -92,6 +102,20 @@ public struct ToolCall: Sendable, Equatable {
         self.name = name
         self.arguments = arguments
     }
+
+    /// The arguments as the JSON object that APIs with structured arguments want (a 400 naming
+    /// the call at `path` when they are not one).
+    func input(at path: String) throws(TranslationError) -> JSON {
+        let field = "\(path).tool_calls (\(id)).function.arguments"
+        let input: JSON
+        do {
+            input = try JSON(parsing: Array(arguments.utf8))
+        } catch {
+            throw .invalid(field, "is not JSON: \(error)")
+        }
+        guard input.object != nil else { throw .invalid(field, "must be a JSON object") }
+        return input
+    }
 }
 
 public struct ToolResult: Sendable, Equatable {
@@ -110,6 +134,8 @@ public struct ToolResult: Sendable, Equatable {
     public var text: String {
         content.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined()
     }
+
+    var hasImages: Bool { content.contains { if case .image = $0 { true } else { false } } }
 }
 
 public struct ToolDefinition: Sendable, Equatable {

@@ -15,8 +15,6 @@ struct FieldReader {
         self.init(object, path: path)
     }
 
-    var keys: [String] { object.keys }
-
     func path(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// The member, nil when absent or `null`.

@@ -31,7 +31,7 @@ public struct GeminiGenerateContent: ProviderDialect {
                         [
                             "functionCall": [
                                 "id": .string(call.id), "name": .string(call.name),
-                                "args": try Self.arguments(call, path: path),
+                                "args": try call.input(at: "messages[\(index)]"),
                             ]
                         ])
                 case .toolResult(let result):
@@ -39,7 +39,7 @@ public struct GeminiGenerateContent: ProviderDialect {
                         throw .invalid(
                             path, "answers tool call \(result.callID), which no earlier assistant message made")
                     }
-                    if result.content.contains(where: { if case .image = $0 { true } else { false } }) {
+                    if result.hasImages {
                         throw .unsupported("\(path).content", target: name, because: "tool results are text")
                     }
                     parts.append(
@@ -129,13 +129,6 @@ public struct GeminiGenerateContent: ProviderDialect {
             }
             return ["fileData": ["mimeType": .string(type), "fileUri": .string(url)]]
         }
-    }
-
-    private static func arguments(_ call: ToolCall, path: String) throws(TranslationError) -> JSON {
-        guard let arguments = try? JSON(parsing: Array(call.arguments.utf8)), arguments.object != nil else {
-            throw .invalid("\(path) (tool call \(call.id)) arguments", "must be a JSON object")
-        }
-        return arguments
     }
 
     /// A function's response must be an object: a result that is one goes as it is, any other

@@ -39,8 +39,6 @@ public enum JSON: Sendable, Equatable {
         if case .object(let value) = self { value } else { nil }
     }
 
-    public var isNull: Bool { self == .null }
-
     /// What kind of value this is, for error messages.
     public var kind: String {
         switch self {

@@ -73,7 +73,7 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
             request.system.append(contentsOf: try texts(message, "content"))
         case "user":
             try message.refuseOthers(["role", "content", "name"], target: target)
-            append(.user, try parts(message, "content", target: target), to: &request)
+            request.append(.user, try parts(message, "content", target: target))
         case "assistant":
             try message.refuseOthers(
                 ["role", "content", "tool_calls", "name", "refusal", "reasoning_content"], target: target)
@@ -91,24 +91,15 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
                             id: try call.requiredString("id"), name: try function.requiredString("name"),
                             arguments: try function.string("arguments") ?? "{}")))
             }
-            append(.assistant, content, to: &request)
+            request.append(.assistant, content)
         case "tool":
             try message.refuseOthers(["role", "content", "tool_call_id"], target: target)
             let result = ToolResult(
                 callID: try message.requiredString("tool_call_id"),
                 content: try texts(message, "content").map(ContentPart.text))
-            append(.user, [.toolResult(result)], to: &request)
+            request.append(.user, [.toolResult(result)])
         default:
             throw .unsupported(message.path("role") + " \"\(role)\"", target: target)
-        }
-    }
-
-    /// Consecutive messages of one role become one (tool results and the user's text after them).
-    private static func append(_ role: ChatMessage.Role, _ content: [ContentPart], to request: inout ChatRequest) {
-        if let last = request.messages.indices.last, request.messages[last].role == role {
-            request.messages[last].content += content
-        } else {
-            request.messages.append(ChatMessage(role: role, content: content))
         }
     }
 
@@ -264,7 +255,7 @@ public struct OpenAIChat: ClientDialect, ProviderDialect {
                 case .text(let text): parts.append(["type": "text", "text": .string(text)])
                 case .image(let source): parts.append(["type": "image_url", "image_url": ["url": .string(source.url)]])
                 case .toolResult(let result):
-                    if result.content.contains(where: { if case .image = $0 { true } else { false } }) {
+                    if result.hasImages {
                         throw .unsupported(
                             "\(path).content[\(position)].content", target: target, because: "tool results are text")
                     }

@@ -13,8 +13,10 @@ struct OpenAIResponsesStreamEncoder: ChatStreamEncoder {
     private var sequence = 0
     private var started = false
     private var ended = false
-    /// The open item: its kind, index in `output` and what it said so far.
-    private var open: (kind: Open, index: Int, itemID: String, text: String)?
+    /// An item being written: its kind, index in `output`, id and what it said so far.
+    typealias Item = (kind: Open, index: Int, itemID: String, text: String)
+
+    private var open: Item?
     private var calls: [Int: ToolCall] = [:]
     private var output: [JSON] = []
     private var finish: FinishReason?
@@ -37,22 +39,12 @@ struct OpenAIResponsesStreamEncoder: ChatStreamEncoder {
             ensure(.reasoning, to: &out)
             open!.text += text
             write(
-                "response.reasoning_summary_text.delta",
-                [
-                    "item_id": .string(open!.itemID), "output_index": .int(open!.index), "summary_index": 0,
-                    "delta": .string(text),
-                ],
+                "response.reasoning_summary_text.delta", about: open!, ["summary_index": 0, "delta": .string(text)],
                 to: &out)
         case .text(let text):
             ensure(.message, to: &out)
             open!.text += text
-            write(
-                "response.output_text.delta",
-                [
-                    "item_id": .string(open!.itemID), "output_index": .int(open!.index), "content_index": 0,
-                    "delta": .string(text),
-                ],
-                to: &out)
+            write("response.output_text.delta", about: open!, ["content_index": 0, "delta": .string(text)], to: &out)
         case .toolCallStart(let index, let callID, let name):
             start(to: &out)
             close(to: &out)
@@ -63,12 +55,9 @@ struct OpenAIResponsesStreamEncoder: ChatStreamEncoder {
                 ["output_index": .int(open!.index), "item": ResponseOutput.call(calls[index]!, status: "in_progress")],
                 to: &out)
         case .toolArguments(let index, let fragment):
-            guard let current = open, current.kind == .call(index) else { return out }
+            guard open?.kind == .call(index) else { return out }
             open!.text += fragment
-            write(
-                "response.function_call_arguments.delta",
-                ["item_id": .string(current.itemID), "output_index": .int(current.index), "delta": .string(fragment)],
-                to: &out)
+            write("response.function_call_arguments.delta", about: open!, ["delta": .string(fragment)], to: &out)
         case .finish(let reason, _):
             finish = reason
         case .usage(let usage):
@@ -122,12 +111,8 @@ struct OpenAIResponsesStreamEncoder: ChatStreamEncoder {
                 "response.output_item.added",
                 ["output_index": .int(index), "item": ResponseOutput.reasoning(id: "rs_" + id, text: nil)], to: &out)
             write(
-                "response.reasoning_summary_part.added",
-                [
-                    "item_id": .string("rs_" + id), "output_index": .int(index), "summary_index": 0,
-                    "part": ["type": "summary_text", "text": ""],
-                ],
-                to: &out)
+                "response.reasoning_summary_part.added", about: open!,
+                ["summary_index": 0, "part": ["type": "summary_text", "text": ""]], to: &out)
         case .message:
             let itemID = "msg_" + id + (index == 0 ? "" : "_\(index)")
             open = (kind, index, itemID, "")
@@ -138,11 +123,7 @@ struct OpenAIResponsesStreamEncoder: ChatStreamEncoder {
                     "item": ResponseOutput.message(id: itemID, text: nil, status: "in_progress"),
                 ], to: &out)
             write(
-                "response.content_part.added",
-                [
-                    "item_id": .string(itemID), "output_index": .int(index), "content_index": 0,
-                    "part": ResponseOutput.textPart(""),
-                ],
+                "response.content_part.added", about: open!, ["content_index": 0, "part": ResponseOutput.textPart("")],
                 to: &out)
         case .call:
             return
@@ -154,39 +135,39 @@ struct OpenAIResponsesStreamEncoder: ChatStreamEncoder {
         guard let current = open else { return }
         open = nil
         let item: JSON
-        let base: JSON = ["item_id": .string(current.itemID), "output_index": .int(current.index)]
+        let text = JSON.string(current.text)
         switch current.kind {
         case .reasoning:
+            write("response.reasoning_summary_text.done", about: current, ["summary_index": 0, "text": text], to: &out)
             write(
-                "response.reasoning_summary_text.done",
-                merged(base, ["summary_index": 0, "text": .string(current.text)]), to: &out)
-            write(
-                "response.reasoning_summary_part.done",
-                merged(base, ["summary_index": 0, "part": ["type": "summary_text", "text": .string(current.text)]]),
-                to: &out)
+                "response.reasoning_summary_part.done", about: current,
+                ["summary_index": 0, "part": ["type": "summary_text", "text": text]], to: &out)
             item = ResponseOutput.reasoning(id: current.itemID, text: current.text)
         case .message:
+            write("response.output_text.done", about: current, ["content_index": 0, "text": text], to: &out)
             write(
-                "response.output_text.done", merged(base, ["content_index": 0, "text": .string(current.text)]), to: &out
-            )
-            write(
-                "response.content_part.done",
-                merged(base, ["content_index": 0, "part": ResponseOutput.textPart(current.text)]), to: &out)
+                "response.content_part.done", about: current,
+                ["content_index": 0, "part": ResponseOutput.textPart(current.text)], to: &out)
             item = ResponseOutput.message(id: current.itemID, text: current.text, status: "completed")
         case .call(let index):
             var call = calls[index]!
             call.arguments = current.text
-            write("response.function_call_arguments.done", merged(base, ["arguments": .string(current.text)]), to: &out)
+            write("response.function_call_arguments.done", about: current, ["arguments": text], to: &out)
             item = ResponseOutput.call(call, status: "completed")
         }
         output.append(item)
         write("response.output_item.done", ["output_index": .int(current.index), "item": item], to: &out)
     }
 
-    private func merged(_ base: JSON, _ extra: JSON) -> JSON {
-        var object = base.object ?? JSONObject()
-        for member in extra.object?.members ?? [] { object[member.key] = member.value }
-        return .object(object)
+    /// An event about an item: its `item_id` and `output_index`, then `data`.
+    private mutating func write(
+        _ type: String, about item: Item, _ data: JSON, to out: inout [UInt8]
+    ) {
+        let members = [
+            JSONObject.Member(key: "item_id", value: .string(item.itemID)),
+            .init(key: "output_index", value: .int(item.index)),
+        ]
+        write(type, .object(JSONObject(members + (data.object?.members ?? []))), to: &out)
     }
 
     private mutating func write(_ type: String, _ data: JSON, to out: inout [UInt8]) {

@@ -97,25 +97,21 @@ public struct OpenAIResponses: ClientDialect {
                     guard case .text(let text) = part else { throw .invalid(item.path("content"), "must be text") }
                     request.system.append(text)
                 }
-            case "user": append(.user, parts, to: &request)
-            case "assistant": append(.assistant, parts, to: &request)
+            case "user": request.append(.user, parts)
+            case "assistant": request.append(.assistant, parts)
             default: throw .invalid(item.path("role"), "\"\(role)\" is not user, assistant, system or developer")
             }
         case "function_call":
             try item.refuseOthers(["type", "id", "call_id", "name", "arguments", "status"], target: target)
-            append(
-                .assistant,
-                [
-                    .toolCall(
-                        ToolCall(
-                            id: try item.requiredString("call_id"), name: try item.requiredString("name"),
-                            arguments: try item.string("arguments") ?? "{}"))
-                ], to: &request)
+            let call = ToolCall(
+                id: try item.requiredString("call_id"), name: try item.requiredString("name"),
+                arguments: try item.string("arguments") ?? "{}")
+            request.append(.assistant, [.toolCall(call)])
         case "function_call_output":
             try item.refuseOthers(["type", "id", "call_id", "output", "status"], target: target)
             let result = ToolResult(
                 callID: try item.requiredString("call_id"), content: [.text(try item.requiredString("output"))])
-            append(.user, [.toolResult(result)], to: &request)
+            request.append(.user, [.toolResult(result)])
         case "reasoning":
             return
         case let type:
@@ -144,14 +140,6 @@ public struct OpenAIResponses: ClientDialect {
             }
             return parts
         case let other?: throw .invalid(item.path("content"), "must be a string or an array, not \(other.kind)")
-        }
-    }
-
-    private static func append(_ role: ChatMessage.Role, _ content: [ContentPart], to request: inout ChatRequest) {
-        if let last = request.messages.indices.last, request.messages[last].role == role {
-            request.messages[last].content += content
-        } else {
-            request.messages.append(ChatMessage(role: role, content: content))
         }
     }
 

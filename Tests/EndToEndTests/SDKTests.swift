@@ -70,31 +70,26 @@ struct SDKTests {
 
     typealias Tokens = StandInProvider.Tokens
 
+    static let gemini = Expected(
+        service: "gemini", provider: "Gemini generateContent", input: Tokens.geminiPrompt, output: Tokens.geminiOutput,
+        cached: Tokens.geminiCached, toolCallID: "call_gemini-standin_0")
+    static let cohere = Expected(
+        service: "cohere", provider: "Cohere chat", input: Tokens.cohereInput, output: Tokens.cohereOutput, cached: 0,
+        toolCallID: StandInReply.toolCallID)
+
     static let behindOpenAISDK = [
         Expected(
             service: "anthropic", provider: "Anthropic Messages",
-            input: Tokens.anthropicInput + Tokens.anthropicCacheRead,
-            output: Tokens.anthropicOutput, cached: Tokens.anthropicCacheRead, toolCallID: StandInReply.toolCallID),
-        Expected(
-            service: "gemini", provider: "Gemini generateContent", input: Tokens.geminiPrompt,
-            output: Tokens.geminiOutput, cached: Tokens.geminiCached, toolCallID: "call_gemini-standin_0"),
-        Expected(
-            service: "cohere", provider: "Cohere chat", input: Tokens.cohereInput, output: Tokens.cohereOutput,
-            cached: 0,
-            toolCallID: StandInReply.toolCallID),
+            input: Tokens.anthropicInput + Tokens.anthropicCacheRead, output: Tokens.anthropicOutput,
+            cached: Tokens.anthropicCacheRead, toolCallID: StandInReply.toolCallID),
+        gemini, cohere,
     ]
 
     static let behindAnthropicSDK = [
         Expected(
             service: "openai", provider: "OpenAI Chat Completions", input: Tokens.openAIPrompt,
             output: Tokens.openAICompletion, cached: Tokens.openAICached, toolCallID: StandInReply.toolCallID),
-        Expected(
-            service: "gemini", provider: "Gemini generateContent", input: Tokens.geminiPrompt,
-            output: Tokens.geminiOutput, cached: Tokens.geminiCached, toolCallID: "call_gemini-standin_0"),
-        Expected(
-            service: "cohere", provider: "Cohere chat", input: Tokens.cohereInput, output: Tokens.cohereOutput,
-            cached: 0,
-            toolCallID: StandInReply.toolCallID),
+        gemini, cohere,
     ]
 
     @Test(

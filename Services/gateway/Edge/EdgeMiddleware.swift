@@ -50,7 +50,7 @@ struct EdgeMiddleware: RouterMiddleware {
         } else if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
             // Refused before a byte of the body is read (a chunked body is refused when it passes the limit).
             response = Problem(.contentTooLarge, "the body is larger than \(bodyLimit) bytes", kind: "too-large")
-                .response(requestID: context.requestID, providerShaped: request.uri.path.hasPrefix("/v1/"))
+                .response(requestID: context.requestID, path: request.uri.path)
         } else {
             response = try await next(request, context)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Translation
 
 /// An RFC 9457 problem: what every error response of the gateway is.
 struct Problem: Error, Sendable {
@@ -32,12 +33,14 @@ struct Problem: Error, Sendable {
         var message: String
     }
 
-    /// `providerShaped`: add ``Body/error`` (the `/v1/*` routes).
-    func response(requestID: String, providerShaped: Bool = false) -> Response {
+    /// The answer to a request for `path`; on the model APIs (`/v1/*`) it carries ``Body/error``.
+    func response(requestID: String, path: String = "") -> Response {
+        let providerShaped = path.hasPrefix("/v1/")
+        let type = AnthropicMessages.errorType(ProviderFailure.kind(of: status.code))
         let body = Body(
             type: kind.map { "https://strongbox.dev/problems/\($0)" } ?? "about:blank",
             title: Self.title(status), status: status.code, detail: detail, requestId: requestID,
-            error: providerShaped ? ProviderError(type: Self.providerType(status), message: detail) : nil)
+            error: providerShaped ? ProviderError(type: type, message: detail) : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data()
@@ -48,18 +51,6 @@ struct Problem: Error, Sendable {
 }
 
 extension Problem {
-    /// The error type the providers' APIs give this status.
-    static func providerType(_ status: HTTPResponse.Status) -> String {
-        switch status.code {
-        case 401: "authentication_error"
-        case 403: "permission_error"
-        case 404: "not_found_error"
-        case 429: "rate_limit_error"
-        case 500...: "api_error"
-        default: "invalid_request_error"
-        }
-    }
-
     /// The standard reason phrase (a status made from a bare code has none of its own).
     static func title(_ status: HTTPResponse.Status) -> String {
         if !status.reasonPhrase.isEmpty { return status.reasonPhrase }

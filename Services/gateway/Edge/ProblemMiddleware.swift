@@ -17,7 +17,7 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             return Self.problem(for: error, context: context).response(
-                requestID: context.requestID, providerShaped: request.uri.path.hasPrefix("/v1/"))
+                requestID: context.requestID, path: request.uri.path)
         }
     }
 

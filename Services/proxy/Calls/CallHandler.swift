@@ -113,11 +113,11 @@ struct CallHandler: Sendable {
             let bytes = Array(body.readableBytesView)
             meter.body(bytes)
             tracker.measured(meter)
-            guard let translator = call.route.translator, let chat = call.chat else {
+            guard let translation = call.translation else {
                 try send(bytes, head: head, writer: writer)
                 return
             }
-            let (status, translated) = translator.answer(status: upstreamHead.status, body: bytes, for: chat)
+            let (status, translated) = translation.answer(status: upstreamHead.status, body: bytes)
             upstreamHead.status = status
             upstreamHead.passed.removeAll { $0.name == "content-type" }
             upstreamHead.passed.append(.init(name: "content-type", value: "application/json"))
@@ -126,9 +126,7 @@ struct CallHandler: Sendable {
         }
         // Streaming: every chunk goes out as it arrives (each complete event translated at once,
         // when the call is translated); the head rides with the first one.
-        var translation = call.chat.flatMap { chat in
-            call.route.translator?.stream(for: chat, estimatedInputTokens: call.payload.bytes.count / 4)
-        }
+        var translation = call.translation?.stream(estimatedInputTokens: call.payload.bytes.count / 4)
         for try await chunk in response.body {
             let filtered = meter.stream(chunk.readableBytesView)
             tracker.measured(meter)

@@ -62,10 +62,11 @@ struct CallRoute: Sendable {
         self.path = path
         (translator, upstreamAPI, upstreamPath) = try Self.translation(
             api: api, path: path, provider: provider, model: model, streaming: fields.bool("stream") == true)
+        format = adapter.format(for: upstreamAPI, path: upstreamPath)
     }
 
     /// The usage format of the provider's answer.
-    var format: UsageFormat { adapter.format(for: upstreamAPI, path: upstreamPath) }
+    let format: UsageFormat
 
     /// Chat in one API to a provider that speaks another goes through a translator (the
     /// provider's own chat API); everything else passes through as the client sent it.

@@ -15,8 +15,8 @@ struct ProxyCall: Sendable {
     let trace: TraceContext
     let route: CallRoute
     let payload: CallPayload
-    /// The client's request as the translator read it, when the call is translated.
-    let chat: ChatRequest?
+    /// How the call is translated, when it is (docs/translation.md).
+    let translation: CallTranslation?
     /// The usage event's id: minted here, since a client may choose its request id.
     let eventID = UUID.v7().uuidString.lowercased()
 
@@ -50,15 +50,30 @@ struct ProxyCall: Sendable {
         route = try CallRoute(headers, payload: fields)
         guard let translator = route.translator else {
             payload = CallPayload(fields, route: route, streamRequested: headers.stream)
-            chat = nil
+            translation = nil
             return
         }
         do {
             let (chat, body, maxTokens) = try translator.request(maxTokensOf: fields.bytes, model: route.model)
             payload = CallPayload(translated: body, streaming: chat.stream, maxTokens: maxTokens)
-            self.chat = chat
+            translation = CallTranslation(translator: translator, request: chat)
         } catch {
             throw Untranslatable(error, client: translator.client)
         }
+    }
+}
+
+/// A translated call: its translator, and the client's request as the translator read it (which
+/// the answer is written for).
+struct CallTranslation: Sendable {
+    let translator: Translator
+    let request: ChatRequest
+
+    func answer(status: Int, body: [UInt8]) -> (status: Int, body: [UInt8]) {
+        translator.answer(status: status, body: body, for: request)
+    }
+
+    func stream(estimatedInputTokens: Int) -> StreamTranslator {
+        translator.stream(for: request, estimatedInputTokens: estimatedInputTokens)
     }
 }

@@ -40,7 +40,7 @@ final class CallTracker: Sendable {
             promptTokens: usage.prompt, completionTokens: usage.completion, totalTokens: usage.totalTokens,
             cachedTokens: usage.cached, estimated: estimated, streamed: call.payload.streaming,
             clientDisconnected: progress.failure == .clientLeft, at: at, requestId: call.requestID,
-            translated: call.route.translator == nil ? nil : true)
+            translated: call.translation == nil ? nil : true)
     }
 
     private static func milliseconds(_ duration: Duration) -> Int { Int(duration.nanoseconds / 1_000_000) }

@@ -35,9 +35,6 @@ struct GeminiAdapter: ProviderAdapter {
 
     /// The OpenAI API's `/v1/models` under the OpenAI-compatible root.
     func modelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError) -> ModelListing {
-        .ask(
-            try request(
-                path: "/v1/models", api: .openAI, model: nil, credential: credential, clientHeaders: [:],
-                policy: policy))
+        try openAIModelListing(credential: credential, policy: policy)
     }
 }

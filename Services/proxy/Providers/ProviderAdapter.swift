@@ -64,6 +64,16 @@ extension ProviderAdapter {
                 path: "/v1/models", api: .raw, model: nil, credential: credential, clientHeaders: [:], policy: policy))
     }
 
+    /// The OpenAI API's `/v1/models` under the provider's OpenAI-compatible root.
+    func openAIModelListing(credential: ReleasedCredential, policy: BaseURLPolicy) throws(ServiceError)
+        -> ModelListing
+    {
+        .ask(
+            try request(
+                path: "/v1/models", api: .openAI, model: nil, credential: credential, clientHeaders: [:],
+                policy: policy))
+    }
+
     func format(for api: ClientAPI, path: String) -> UsageFormat {
         let format: UsageFormat =
             switch api {
