@@ -318,18 +318,18 @@ def normalised_permissions(permissions):
 
 
 # The only grants on another user's inbox (docs/messaging.md, "Inboxes and permissions"): a stream's
-# later messages (proxy -> gateway), a stream's cancel (gateway -> proxy), and the answers of the
-# two users that cannot use allow_responses (below) to their requesters.
+# cancel (gateway -> proxy), and the answers of the users that cannot use allow_responses (below)
+# to their requesters (the proxy's cover a stream's later messages to the gateway).
 INBOX_GRANTS = {
     "gateway": {"_INBOX.proxy.*.c.*", "_INBOX.operator.>"},
-    "proxy": {"_INBOX.gateway.*.s.*"},
+    "proxy": {"_INBOX.gateway.>", "_INBOX.operator.>"},
     "vault": {"_INBOX.gateway.>", "_INBOX.proxy.>", "_INBOX.operator.>"},
 }
 # Users whose instances hear each other's events (cache invalidations): they subscribe to what they
 # publish, which with allow_responses would let them publish anywhere once (nats-server grants a
 # response permission for any delivered message's reply subject, their own echoed messages'
 # included). They answer through INBOX_GRANTS instead.
-ANSWER_BY_GRANTS = {"gateway", "vault"}
+ANSWER_BY_GRANTS = {"gateway", "vault", "proxy"}
 
 
 def subject_overlap(a, b):

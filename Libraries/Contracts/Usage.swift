@@ -39,13 +39,18 @@ public struct UsageEvent: Codable, Sendable, Equatable {
     /// True when the client's API was not the provider's and the call was translated
     /// (docs/translation.md); absent otherwise. `endpoint` is then the client's endpoint.
     public var translated: Bool?
+    /// The route the client named as its model (docs/routes.md), and which of its attempts this
+    /// was (from 1); absent when the call was not routed. Each attempt that reached a provider is
+    /// an event of its own, with the same `requestId`.
+    public var route: String?
+    public var attempt: Int?
 
     public init(
         id: String, tenantId: UUID, apiKeyId: UUID?, userId: UUID?, service: String, model: String?, endpoint: String,
         status: Int, latencyMs: Int, ttfbMs: Int?, promptTokens: Int, completionTokens: Int, totalTokens: Int,
         cachedTokens: Int, estimated: Bool, streamed: Bool, clientDisconnected: Bool, at: Date,
         requestId: String? = nil,
-        translated: Bool? = nil
+        translated: Bool? = nil, route: String? = nil, attempt: Int? = nil
     ) {
         self.id = id
         self.requestId = requestId
@@ -67,6 +72,8 @@ public struct UsageEvent: Codable, Sendable, Equatable {
         self.clientDisconnected = clientDisconnected
         self.at = at
         self.translated = translated
+        self.route = route
+        self.attempt = attempt
     }
 }
 

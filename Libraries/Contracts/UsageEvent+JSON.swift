@@ -25,6 +25,8 @@ extension UsageEvent {
         json.field("clientDisconnected", bool: clientDisconnected)
         json.field("at", string: Self.iso8601(at))
         if let translated { json.field("translated", bool: translated) }
+        if let route { json.field("route", string: route) }
+        if let attempt { json.field("attempt", number: attempt) }
         return json.finish()
     }
 
@@ -58,14 +60,16 @@ extension UsageEvent {
             case .some(let apiKeyId) = optional("apiKeyId", uuid), case .some(let userId) = optional("userId", uuid),
             case .some(let model) = optional("model", fields.string),
             case .some(let ttfbMs) = optional("ttfbMs", integer),
-            case .some(let translated) = optional("translated", fields.bool)
+            case .some(let translated) = optional("translated", fields.bool),
+            case .some(let route) = optional("route", fields.string),
+            case .some(let attempt) = optional("attempt", integer)
         else { return nil }
         self.init(
             id: id, tenantId: tenantId, apiKeyId: apiKeyId, userId: userId, service: service, model: model,
             endpoint: endpoint, status: status, latencyMs: latencyMs, ttfbMs: ttfbMs, promptTokens: promptTokens,
             completionTokens: completionTokens, totalTokens: totalTokens, cachedTokens: cachedTokens,
             estimated: estimated, streamed: streamed, clientDisconnected: clientDisconnected, at: at,
-            requestId: requestId, translated: translated)
+            requestId: requestId, translated: translated, route: route, attempt: attempt)
     }
 
     /// `2026-11-26T12:34:56Z` read without a formatter; other ISO 8601 forms (and days that do not

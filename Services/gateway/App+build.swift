@@ -109,6 +109,8 @@ struct Gateway {
         UsageController(usage: ServiceClient(nats: context.nats)).register(on: api)
         LimitsController(usage: ServiceClient(nats: context.nats), keys: keys, users: users, tenants: tenants)
             .register(on: api)
+        RoutesController(proxy: ServiceClient(nats: context.nats), vault: ServiceClient(nats: context.nats))
+            .register(on: api)
         ProxyController(
             nats: context.nats, vault: ServiceClient(nats: context.nats), timeout: configuration.proxyTimeout,
             tickets: ReleaseTicketKeys(secret: configuration.releaseTicketSecret)

@@ -7,7 +7,8 @@ import ServiceKit
 import ServiceLifecycle
 
 /// Assembles the proxy: one shared HTTP client, credential leases, the call and models endpoints,
-/// the usage outbox relay, and the limits every call is admitted against.
+/// the usage outbox relay, the limits every call is admitted against, and the tenants' routes
+/// with their targets' shared health.
 func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) async throws -> ServiceDefinition {
     var httpConfiguration = HTTPClient.Configuration()
     httpConfiguration.timeout = .init(
@@ -40,15 +41,19 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
             return try JSONDecoder().decode(PriceTable.self, from: Data(reply.payload))
         },
         allowances: allowances)
+    let routeStore = RouteStore(client: context.database, logger: context.logger)
+    let routes = RouteTable(store: routeStore, lifetime: configuration.routesLifetime)
+    let health = TargetHealth(nats: context.nats, logger: context.logger)
     let calls = CallHandler(
-        leases: leases, client: client, configuration: configuration, usage: usage, limits: limits,
-        logger: context.logger)
+        leases: leases, client: client, configuration: configuration, usage: usage, limits: limits, routes: routes,
+        planner: RoutePlanner(health: health), nats: context.nats, logger: context.logger)
     let models = ModelsHandler(
         leases: leases, client: client, configuration: configuration,
-        cache: InvalidatingCache(lifetime: configuration.modelsCacheLifetime), logger: context.logger)
+        cache: InvalidatingCache(lifetime: configuration.modelsCacheLifetime), routes: routes, logger: context.logger)
+    let routeHandlers = RouteHandlers(store: routeStore, nats: context.nats, logger: context.logger)
 
     return ServiceDefinition(
-        endpoints: [calls.endpoint, models.endpoint],
+        endpoints: [calls.endpoint, models.endpoint] + routeHandlers.endpoints,
         dependencies: [HTTPClientService(client: client), usage],
         services: [
             // The vault's announcement of a credential change drops its lease at once.
@@ -61,12 +66,26 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
                     limits.rules.evict(tenant)
                 }
             },
+            // A tenant's routes changed: they are read again on its next call.
+            SubjectListener(nats: context.nats, subjects: [RouteSubjects.changedAll]) { message in
+                if let tenant = message.subject.split(separator: ".").last.flatMap({ UUID(uuidString: String($0)) }) {
+                    routes.evict(tenant)
+                }
+            },
+            // Another instance's (or this one's) target cooldowns: the target is skipped here too.
+            SubjectListener(nats: context.nats, subjects: [RouteSubjects.cooldownAll]) { message in
+                let decoder = JSONDecoder()
+                decoder.dateDecodingStrategy = .iso8601
+                if let event = try? decoder.decode(TargetCooldown.self, from: Data(message.payload)) {
+                    health.heard(event)
+                }
+            },
             AllowanceTicker(allowances),
             OutboxRelay(
                 jetStream: context.nats.jetStream, database: context.database, interval: .seconds(2),
                 logger: context.logger),
         ],
-        tenantTables: ["proxy.usage_outbox"])
+        tenantTables: ["proxy.usage_outbox", "proxy.routes"])
 }
 
 /// Keeps the shared HTTP client for the life of the service group; shuts it down after the

@@ -22,6 +22,9 @@ struct ProxyConfiguration: Sendable {
     /// `PROXY_LIMIT_RULES_SECONDS`: how long a tenant's limits are kept between reads; a change
     /// drops them at once (default 60).
     let limitRulesLifetime: Duration
+    /// `PROXY_ROUTES_SECONDS`: how long a tenant's routes are kept between reads; a change drops
+    /// them at once (default 60).
+    let routesLifetime: Duration
 
     init(_ environment: Environment) throws(ConfigurationError) {
         do {
@@ -42,5 +45,6 @@ struct ProxyConfiguration: Sendable {
             try environment.integer("PROXY_MODELS_CACHE_SECONDS", default: 600, range: 0...86_400))
         limitRulesLifetime = .seconds(
             try environment.integer("PROXY_LIMIT_RULES_SECONDS", default: 60, range: 1...86_400))
+        routesLifetime = .seconds(try environment.integer("PROXY_ROUTES_SECONDS", default: 60, range: 1...86_400))
     }
 }

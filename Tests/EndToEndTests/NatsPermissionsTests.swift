@@ -57,18 +57,23 @@ struct NatsPermissionsTests {
             let gatewayUser = try await gateway.cluster.connect(as: "gateway")
             let replyTo = gatewayUser.newInbox() + ".1"
             let streamTo = gatewayUser.newInbox() + ".s.1"
-            for user in ["content", "usage", "proxy"] {
+            for user in ["content", "usage"] {
                 #expect(try await gateway.publishIsRefused(as: user, replyTo), "\(user) may not answer for the vault")
             }
-            // The vault answers the gateway and the proxy through grants on their inboxes (it hears
-            // its own cache events, so allow_responses would let it publish anywhere once); the
-            // random tokens of their reply subjects keep it to the requests it was sent
+            // The vault and the proxy answer through grants on their requesters' inboxes (each hears
+            // its own events, so allow_responses would let it publish anywhere once); the random
+            // tokens of reply subjects keep them to the requests they were sent
             // (ReplyInboxChannelTests).
-            #expect(!(try await gateway.publishIsRefused(as: "vault", replyTo, looks: 50)))
+            for user in ["vault", "proxy"] {
+                #expect(!(try await gateway.publishIsRefused(as: user, replyTo, looks: 50)))
+                #expect(!(try await gateway.publishIsRefused(as: user, streamTo, looks: 50)))
+            }
             #expect(try await gateway.publishIsRefused(as: "vault", "usage.events.forged"))
-            // The proxy sends a stream's later messages to the gateway's stream channel, nobody else does.
-            #expect(!(try await gateway.publishIsRefused(as: "proxy", streamTo, looks: 50)))
             #expect(try await gateway.publishIsRefused(as: "content", streamTo))
+            // Only the proxy announces route changes and target cooldowns.
+            for user in ["gateway", "vault", "content", "usage"] {
+                #expect(try await gateway.publishIsRefused(as: user, "proxy.events.cooldowns.forged"))
+            }
 
             // Only the gateway may cancel the proxy's streams, and it may not answer for the vault.
             let proxyInbox = try await gateway.cluster.connect(as: "proxy").newInbox()

@@ -49,10 +49,11 @@ struct LimitHeadersTests {
             completionTokens: 5, totalTokens: 17, cachedTokens: 2, estimated: false, streamed: false,
             clientDisconnected: false, at: Date())
         // 10 uncached and 2 cached prompt tokens, 5 completion tokens: 61.5 micro-USD, rounded.
-        #expect(admission.used(by: event) == [1, 17, 61])
+        #expect(admission.used(by: [event]) == [1, 17, 61])
         var unpriced = event
         unpriced.model = "gpt-9"
-        #expect(admission.used(by: unpriced) == [1, 17, 0], "an unpriced model costs nothing, as in the usage reports")
+        #expect(
+            admission.used(by: [unpriced]) == [1, 17, 0], "an unpriced model costs nothing, as in the usage reports")
     }
 
     @Test("reset times as OpenAI writes them")

@@ -12,9 +12,13 @@ import Synchronization
 /// (``StandInReply``).
 ///
 /// Models steer it: `slow-stream` waits `chunkDelay` between stream chunks; `endless` streams
-/// until the client leaves; `error-NNN` answers status NNN; `redirect-NNN` answers status NNN
-/// with `Location: /stolen` (a route that records whatever reaches it); `flaky` fails with 503 once
-/// per conversation (`user` field) and then works.
+/// until the client leaves; `broken-stream` sends its first event and then drops the connection;
+/// `error-NNN` answers status NNN (429 with `Retry-After: 7`); `ratelimited-N` answers 429 with
+/// `Retry-After: N`; `hang` never answers; `redirect-NNN` answers status NNN with
+/// `Location: /stolen` (a route that records whatever reaches it); `flaky` fails with 503 once per
+/// conversation (`user` field) and then works. The header `x-stand-in-fail` steers a chat call the
+/// same way whatever its model (`x-stand-in-fail: 429` is `error-429`; `hang`, `ratelimited-N`),
+/// so a credential's `meta.headers` can make a real model's name fail.
 public struct StandInProvider: Sendable {
     /// The token counts every answer reports.
     public enum Tokens {
@@ -83,8 +87,10 @@ public struct StandInProvider: Sendable {
     func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (received, fields) = try await receiveFields(request, context: context)
         let model = fields?.string("model") ?? "unknown"
-        if model.hasPrefix("error-") || model.hasPrefix("redirect-") || model == "flaky",
-            let failure = failure(model: model, received: received, json: received.json)
+        let steer = Self.steering(received) ?? model
+        if steer.hasPrefix("error-") || steer.hasPrefix("redirect-") || steer.hasPrefix("ratelimited-")
+            || steer == "flaky" || steer == "hang",
+            let failure = try await failure(model: steer, received: received, json: received.json)
         {
             return failure
         }
@@ -151,7 +157,8 @@ public struct StandInProvider: Sendable {
             ])
         }
         let lines = events.map { "data: " + Self.text($0) + "\n\n" } + ["data: [DONE]\n\n"]
-        return sse(lines, endless: model == "endless", delayed: model == "slow-stream")
+        return sse(
+            lines, endless: model == "endless", delayed: model == "slow-stream", breaks: model == "broken-stream")
     }
 
     static func chunk(_ model: String, delta: [String: Any], finish: String? = nil) -> [String: Any] {
@@ -164,7 +171,9 @@ public struct StandInProvider: Sendable {
     func embeddings(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (received, json) = try await receive(request, context: context)
         let model = json["model"] as? String ?? "unknown"
-        if let failure = failure(model: model, received: received, json: json) { return failure }
+        if let failure = try await failure(model: Self.steering(received) ?? model, received: received, json: json) {
+            return failure
+        }
         let inputs = (json["input"] as? [Any])?.count ?? 1
         return Self.json([
             "object": "list", "model": model,
@@ -194,7 +203,9 @@ public struct StandInProvider: Sendable {
     func responses(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (received, json) = try await receive(request, context: context)
         let model = json["model"] as? String ?? "unknown"
-        if let failure = failure(model: model, received: received, json: json) { return failure }
+        if let failure = try await failure(model: Self.steering(received) ?? model, received: received, json: json) {
+            return failure
+        }
         let usage: [String: Any] = [
             "input_tokens": Tokens.openAIPrompt, "input_tokens_details": ["cached_tokens": Tokens.openAICached],
             "output_tokens": Tokens.openAICompletion, "output_tokens_details": ["reasoning_tokens": 0],
@@ -259,7 +270,9 @@ public struct StandInProvider: Sendable {
     func messages(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (received, json) = try await receive(request, context: context)
         let model = json["model"] as? String ?? "unknown"
-        if let failure = failure(model: model, received: received, json: json) { return failure }
+        if let failure = try await failure(model: Self.steering(received) ?? model, received: received, json: json) {
+            return failure
+        }
         let reply = StandInReply(body: received.body) { json }
         let block: [String: Any] =
             switch reply {
@@ -332,7 +345,9 @@ public struct StandInProvider: Sendable {
     func cohereChat(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (received, json) = try await receive(request, context: context)
         let model = json["model"] as? String ?? "unknown"
-        if let failure = failure(model: model, received: received, json: json) { return failure }
+        if let failure = try await failure(model: Self.steering(received) ?? model, received: received, json: json) {
+            return failure
+        }
         let usage: [String: Any] = [
             "billed_units": ["input_tokens": Tokens.cohereInput, "output_tokens": Tokens.cohereOutput],
             "tokens": ["input_tokens": Tokens.cohereInput + 200, "output_tokens": Tokens.cohereOutput],
@@ -506,13 +521,28 @@ public struct StandInProvider: Sendable {
         return (received, received.json)
     }
 
-    /// `error-NNN`, `redirect-NNN` and `flaky` models.
-    private func failure(model: String, received: StandInRequest, json: [String: Any]) -> Response? {
+    /// `x-stand-in-fail` as a model's name: `429` is `error-429`.
+    static func steering(_ received: StandInRequest) -> String? {
+        guard let value = received.headers["x-stand-in-fail"] else { return nil }
+        return Int(value) != nil ? "error-\(value)" : value
+    }
+
+    /// `error-NNN`, `ratelimited-N`, `hang`, `redirect-NNN` and `flaky` models.
+    private func failure(model: String, received: StandInRequest, json: [String: Any]) async throws -> Response? {
+        if model == "hang" {
+            try await Task.sleep(for: .seconds(3600))
+            return nil
+        }
         if model.hasPrefix("redirect-"), let code = Int(model.dropFirst(9)) {
             return Response(status: .init(code: code), headers: [.location: "/stolen"])
         }
         var status: Int?
+        var retryAfter = "7"
         if model.hasPrefix("error-"), let code = Int(model.dropFirst(6)) { status = code }
+        if model.hasPrefix("ratelimited-"), let seconds = Int(model.dropFirst(12)) {
+            status = 429
+            retryAfter = String(seconds)
+        }
         if model == "flaky", log.attempt("flaky:\(json["user"] as? String ?? "")") == 1 { status = 503 }
         guard let status else { return nil }
         let message = "stand-in failure \(status)"
@@ -527,11 +557,11 @@ public struct StandInProvider: Sendable {
             case "/v2/chat": ["id": "cohere-error", "message": message]
             default: ["error": ["message": message, "type": "stand_in_error", "code": String(status)]]
             }
-        return Self.json(body, status: .init(code: status), headers: status == 429 ? [.retryAfter: "7"] : [:])
+        return Self.json(body, status: .init(code: status), headers: status == 429 ? [.retryAfter: retryAfter] : [:])
     }
 
     /// A server-sent-events answer: one write per event, `chunkDelay` apart when `delayed`.
-    private func sse(_ events: [String], endless: Bool, delayed: Bool) -> Response {
+    private func sse(_ events: [String], endless: Bool, delayed: Bool, breaks: Bool = false) -> Response {
         let delay = chunkDelay
         let log = log
         let record = record
@@ -553,6 +583,7 @@ public struct StandInProvider: Sendable {
                         }
                     }
                     for (index, event) in events.enumerated() {
+                        if breaks && index == 1 { throw CancellationError() }
                         if delayed && index == 1 { try await log.waitForRelease() }
                         if delayed && index > 0 { try await Task.sleep(for: delay) }
                         if record { log.wroteChunk() }

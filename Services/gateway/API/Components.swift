@@ -104,6 +104,25 @@ enum Components {
                 "budgetMicroUsd", "owner", "current", "createdAt", "updatedAt",
             ]),
         "LimitList": .object([("items", .array(.ref("Limit")))], required: ["items"]),
+        "Route": .object(
+            [
+                ("id", .uuid), ("name", .string()),
+                ("strategy", .string(enumeration: RouteStrategy.allCases.map(\.rawValue))),
+                (
+                    "targets",
+                    .array(
+                        .object(
+                            [
+                                ("service", .string()), ("model", .string()), ("credential", .string()),
+                                ("weight", .integer(minimum: 1, maximum: 1000)),
+                            ], required: ["service", "model", "credential", "weight"]))
+                ),
+                ("retryOn", .array(.string(enumeration: RouteOutcome.allCases.map(\.rawValue)))),
+                ("cooldownSeconds", .integer(minimum: 0, maximum: 3600)),
+                ("createdAt", .dateTime), ("updatedAt", .dateTime),
+            ],
+            required: ["id", "name", "strategy", "targets", "retryOn", "cooldownSeconds", "createdAt", "updatedAt"]),
+        "RoutePage": page(of: "Route"),
         "VaultStatus": .object(
             [
                 ("currentVersion", .integer(minimum: 1)),
@@ -137,7 +156,7 @@ enum Components {
                             ("ttfbMs", .integer()), ("promptTokens", .integer()), ("completionTokens", .integer()),
                             ("totalTokens", .integer()), ("cachedTokens", .integer()), ("estimated", .boolean),
                             ("streamed", .boolean), ("clientDisconnected", .boolean), ("at", .dateTime),
-                            ("translated", .boolean),
+                            ("translated", .boolean), ("route", .string()), ("attempt", .integer(minimum: 1)),
                         ], required: ["id", "service", "endpoint", "status", "at"], additional: true)
                 ),
                 ("costMicroUsd", .nullable(.integer())), ("priceVersion", .nullable(.string())),

@@ -28,9 +28,11 @@ struct CallRoute: Sendable {
     /// The client headers the provider gets (`anthropic-version`, `anthropic-beta`).
     let clientHeaders: [String: String]
 
-    init(_ headers: ProxyCallHeaders, payload fields: JSONFields) throws(ServiceError) {
+    /// `target`: one of a route's targets, which names the provider, model and credential in
+    /// place of the client (whose model is the route's name).
+    init(_ headers: ProxyCallHeaders, payload fields: JSONFields, target: Route.Target? = nil) throws(ServiceError) {
         api = headers.api
-        credential = headers.credential
+        credential = target?.credential ?? headers.credential
         clientHeaders = headers.clientHeaders
         var model = fields.string("model")
         requestedModel = model
@@ -44,7 +46,11 @@ struct CallRoute: Sendable {
         }
         var provider = headers.service
         var renamesModel = false
-        if api != .raw {
+        if let target {
+            provider = target.service
+            model = target.model
+            renamesModel = true
+        } else if api != .raw {
             if let name = model, let slash = name.firstIndex(of: "/"), let named = ProviderID(service: name[..<slash]) {
                 provider = named
                 model = String(name[name.index(after: slash)...])

@@ -26,19 +26,32 @@ struct LimitGate: Sendable {
         /// The usage service's prices, when a budget covers the call: its cost is settled with them.
         var prices: PriceTable?
 
-        /// What the call really used of each count: its tokens, or its cost, as the usage event
-        /// says (the cost priced like the usage service prices it).
-        func used(by event: UsageEvent) -> [Int64] {
+        /// What the call really used of each count: its tokens, or its cost, as its usage events
+        /// say (the cost priced like the usage service prices it; a routed call has one event per
+        /// attempt).
+        func used(by events: [UsageEvent]) -> [Int64] {
             kinds.map { kind in
                 switch kind {
                 case .requests: 1
-                case .tokens: Int64(event.totalTokens)
+                case .tokens: events.reduce(0) { $0 + Int64($1.totalTokens) }
                 case .spend:
-                    prices?.cost(
-                        service: event.service, model: event.model, prompt: event.promptTokens,
-                        completion: event.completionTokens, cached: event.cachedTokens) ?? 0
+                    events.reduce(0) { total, event in
+                        total
+                            + (prices?.cost(
+                                service: event.service, model: event.model, prompt: event.promptTokens,
+                                completion: event.completionTokens, cached: event.cachedTokens) ?? 0)
+                    }
                 }
             }
+        }
+
+        /// Both admissions' counts, for the answer's headers (a routed call has the call's and the
+        /// target's).
+        static func merged(_ first: Admission?, _ second: Admission?) -> Admission? {
+            guard let first, let second else { return first ?? second }
+            return Admission(
+                taken: first.taken + second.taken, kinds: first.kinds + second.kinds,
+                prices: first.prices ?? second.prices)
         }
 
         /// The tightest request and token counts, for OpenAI's `x-ratelimit-*` headers.
@@ -74,13 +87,35 @@ struct LimitGate: Sendable {
         }
     }
 
+    /// Which of the limits covering a call to admit it against.
+    enum Scope {
+        /// Every one (a call that is not routed).
+        case all
+        /// A routed call's own: those that name no service (the tenant's, a key's, a user's, the
+        /// route's), taken once for the whole call.
+        case call
+        /// A routed call's attempt: those that name a service or `service/model`, taken for each
+        /// attempt at a target they cover.
+        case target
+
+        func includes(_ rule: LimitRule) -> Bool {
+            let namesService = rule.service != nil || rule.model?.contains("/") == true
+            switch self {
+            case .all: return true
+            case .call: return !namesService
+            case .target: return namesService
+            }
+        }
+    }
+
     /// Nil when no limit covers the call.
-    func admit(_ call: ProxyCall) async throws(ServiceError) -> Admission? {
+    func admit(_ call: ProxyCall, scope: Scope = .all) async throws(ServiceError) -> Admission? {
         let covering = try await rules.value(for: call.tenant).filter {
-            $0.rule.covers(
-                apiKey: call.routing.caller.apiKeyID, user: call.routing.caller.userID,
-                service: call.route.provider.service, model: call.route.requestedModel,
-                providerModel: call.route.model)
+            scope.includes($0.rule)
+                && $0.rule.covers(
+                    apiKey: call.routing.caller.apiKeyID, user: call.routing.caller.userID,
+                    service: call.route.provider.service, model: call.route.requestedModel,
+                    providerModel: call.route.model)
         }
         guard !covering.isEmpty else { return nil }
         var demands: [Allowances.Demand] = []
@@ -128,10 +163,10 @@ struct LimitGate: Sendable {
         return Admission(taken: taken, kinds: kinds.map(\.1), prices: prices)
     }
 
-    /// Settles what the call reserved with what its usage event says it used.
-    func settle(_ admission: Admission?, with event: UsageEvent) {
+    /// Settles what the call reserved with what its usage events say it used.
+    func settle(_ admission: Admission?, with events: [UsageEvent]) {
         guard let admission else { return }
-        allowances.settle(admission.taken, used: admission.used(by: event))
+        allowances.settle(admission.taken, used: admission.used(by: events))
     }
 
     /// Hands back what a call reserved that never reached a provider (the client's mistake).
@@ -230,7 +265,7 @@ struct LimitMetrics: Sendable {
     func refused(_ kind: LimitKind) { refusedCounters[kind]?.increment() }
 }
 
-/// A value per tenant (or one for all, keyed nil) read from the usage service: kept fresh for
+/// A value per tenant (or one for all, keyed nil) read from another service or the database: kept fresh for
 /// `lifetime`, dropped at once when the service announces a change, and, when the service cannot
 /// be reached, served as last known (the limits hold either way: counts go through the ledger).
 final class TenantCache<Value: Sendable>: Sendable {
@@ -239,9 +274,16 @@ final class TenantCache<Value: Sendable>: Sendable {
     /// One read at a time per tenant: the calls that find the entry expired wait for it.
     private let reading = Mutex<[UUID?: OneShot<Result<Value, any Error>>]>([:])
     private let load: @Sendable (UUID?) async throws -> Value
+    /// What a call is told when the value cannot be read and none is known.
+    private let unavailable: String
 
-    init(lifetime: Duration, load: @escaping @Sendable (UUID?) async throws -> Value) {
+    init(
+        lifetime: Duration,
+        unavailable: String = "the limits cannot be checked right now: the usage service is unreachable",
+        load: @escaping @Sendable (UUID?) async throws -> Value
+    ) {
         cache = InvalidatingCache(lifetime: lifetime)
+        self.unavailable = unavailable
         self.load = load
     }
 
@@ -270,8 +312,7 @@ final class TenantCache<Value: Sendable>: Sendable {
             return value
         case .failure(let error):
             if let stale = lastKnown.withLock({ $0[tenant] }) { return stale }
-            throw ServiceError.unavailable(
-                "the limits cannot be checked right now: the usage service is unreachable", underlying: error)
+            throw ServiceError.unavailable(unavailable, underlying: error)
         }
     }
 

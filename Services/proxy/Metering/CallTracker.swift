@@ -40,7 +40,8 @@ final class CallTracker: Sendable {
             promptTokens: usage.prompt, completionTokens: usage.completion, totalTokens: usage.totalTokens,
             cachedTokens: usage.cached, estimated: estimated, streamed: call.payload.streaming,
             clientDisconnected: progress.failure == .clientLeft, at: at, requestId: call.requestID,
-            translated: call.translation == nil ? nil : true)
+            translated: call.translation == nil ? nil : true, route: call.attempt?.route,
+            attempt: call.attempt?.number)
     }
 
     private static func milliseconds(_ duration: Duration) -> Int { Int(duration.nanoseconds / 1_000_000) }

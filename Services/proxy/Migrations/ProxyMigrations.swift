@@ -2,5 +2,5 @@ import ServiceKit
 
 /// The proxy schema's migrations, in order.
 enum ProxyMigrations {
-    static let all: [any Migration] = [CreateUsageOutbox()]
+    static let all: [any Migration] = [CreateUsageOutbox(), CreateRoutes()]
 }

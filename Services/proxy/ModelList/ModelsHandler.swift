@@ -8,13 +8,14 @@ import NIOHTTP1
 import ServiceKit
 
 /// `proxy.models`: the `service/model` ids a tenant's credentials reach, from each provider's
-/// model list (cached per tenant and service).
+/// model list (cached per tenant and service), and the tenant's route names (`owned_by: "route"`).
 struct ModelsHandler: Sendable {
     let leases: CredentialLeases
     let client: HTTPClient
     let configuration: ProxyConfiguration
     /// By the credential the list is asked with (the service's `default`).
     let cache: InvalidatingCache<CredentialKey, [ModelList.Model]>
+    let routes: RouteTable
     let logger: Logger
 
     var endpoint: MicroService.Endpoint {
@@ -31,7 +32,10 @@ struct ModelsHandler: Sendable {
                 }
                 return await group.reduce(into: [ModelList.Model]()) { $0 += $1 }
             }
-            return try .json(ModelList(data: lists.sorted { $0.id < $1.id }))
+            let routeNames = try await routes.names(tenant: tenant).map {
+                ModelList.Model(id: $0, created: 0, ownedBy: "route")
+            }
+            return try .json(ModelList(data: routeNames + lists.sorted { $0.id < $1.id }))
         }
     }
 

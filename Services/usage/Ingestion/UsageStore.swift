@@ -56,6 +56,7 @@ struct UsageStore: Sendable {
         var prompts: [Int] = [], completions: [Int] = [], totals: [Int] = [], cached: [Int] = []
         var estimated: [Bool] = [], streamed: [Bool] = [], disconnected: [Bool] = [], times: [Date] = []
         var costs: [Int] = [], versions: [String] = [], requestIDs: [String] = [], translated: [Bool] = []
+        var routes: [String] = [], attempts: [Int] = []
         for row in rows {
             let event = row.event
             ids.append(event.id)
@@ -80,6 +81,8 @@ struct UsageStore: Sendable {
             versions.append(row.priceVersion ?? "")
             requestIDs.append(event.requestId ?? "")
             translated.append(event.translated ?? false)
+            routes.append(event.route ?? "")
+            attempts.append(event.attempt ?? 0)
         }
         let result = try await client.query(
             """
@@ -89,18 +92,21 @@ struct UsageStore: Sendable {
                     \(models)::text[], \(endpoints)::text[], \(statuses)::int[], \(latencies)::int[], \(ttfbs)::int[],
                     \(prompts)::bigint[], \(completions)::bigint[], \(totals)::bigint[], \(cached)::bigint[],
                     \(estimated)::bool[], \(streamed)::bool[], \(disconnected)::bool[], \(times)::timestamptz[],
-                    \(costs)::bigint[], \(versions)::text[], \(requestIDs)::text[], \(translated)::bool[]
+                    \(costs)::bigint[], \(versions)::text[], \(requestIDs)::text[], \(translated)::bool[],
+                    \(routes)::text[], \(attempts)::int[]
                 ) AS b(id, tenant_id, api_key_id, user_id, service, model, endpoint, status, latency_ms, ttfb_ms,
                        prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated, streamed,
-                       client_disconnected, at, cost, price_version, request_id, translated)
+                       client_disconnected, at, cost, price_version, request_id, translated, route, attempt)
             ), inserted AS (
                 INSERT INTO usage.events (id, tenant_id, api_key_id, user_id, service, model, endpoint, status,
                     latency_ms, ttfb_ms, prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated,
-                    streamed, client_disconnected, at, cost_micro_usd, price_version, request_id, translated)
+                    streamed, client_disconnected, at, cost_micro_usd, price_version, request_id, translated, route,
+                    attempt)
                 SELECT DISTINCT ON (id) id, tenant_id, NULLIF(api_key_id, '')::uuid, NULLIF(user_id, '')::uuid, service,
                     NULLIF(model, ''), endpoint, status, latency_ms, NULLIF(ttfb_ms, -1), prompt_tokens,
                     completion_tokens, total_tokens, cached_tokens, estimated, streamed, client_disconnected, at,
-                    NULLIF(cost, -1), NULLIF(price_version, ''), NULLIF(request_id, ''), translated
+                    NULLIF(cost, -1), NULLIF(price_version, ''), NULLIF(request_id, ''), translated,
+                    NULLIF(route, ''), NULLIF(attempt, 0)
                 FROM batch
                 WHERE NOT EXISTS (SELECT 1 FROM usage.deleted_tenants d WHERE d.tenant_id = batch.tenant_id)
                 ORDER BY id

@@ -3,6 +3,6 @@ import ServiceKit
 /// The usage schema's migrations, in order.
 enum UsageMigrations {
     static let all: [any Migration] = [
-        CreateEventsAndRollups(), CreateDeletedTenants(), CreateLimits(), AddTranslated(),
+        CreateEventsAndRollups(), CreateDeletedTenants(), CreateLimits(), AddTranslated(), AddRouteAttempts(),
     ]
 }

@@ -6,7 +6,7 @@ enum UsageCSV {
     static let header = CSV.line([
         "id", "request_id", "at", "service", "model", "endpoint", "status", "prompt_tokens", "completion_tokens",
         "total_tokens", "cached_tokens", "cost_micro_usd", "price_version", "api_key_id", "user_id", "latency_ms",
-        "streamed", "estimated", "client_disconnected", "translated",
+        "streamed", "estimated", "client_disconnected", "translated", "route", "attempt",
     ])
 
     static func line(_ priced: PricedUsageEvent) -> String {
@@ -18,6 +18,7 @@ enum UsageCSV {
             priced.priceVersion ?? "", event.apiKeyId?.uuidString.lowercased() ?? "",
             event.userId?.uuidString.lowercased() ?? "", String(event.latencyMs), String(event.streamed),
             String(event.estimated), String(event.clientDisconnected), String(event.translated ?? false),
+            event.route ?? "", event.attempt.map(String.init) ?? "",
         ])
     }
 }

@@ -145,7 +145,7 @@ struct UsageReports: Sendable {
     static let eventColumns = """
         id, tenant_id, api_key_id, user_id, service, model, endpoint, status, latency_ms, ttfb_ms, prompt_tokens,
         completion_tokens, total_tokens, cached_tokens, estimated, streamed, client_disconnected, at, cost_micro_usd,
-        price_version, request_id, translated
+        price_version, request_id, translated, route, attempt
         """
 
     static func event(from row: PostgresRow) throws -> (PricedUsageEvent, Int64) {
@@ -162,11 +162,12 @@ struct UsageReports: Sendable {
             cachedTokens: try value(13, Int.self), estimated: try value(14, Bool.self),
             streamed: try value(15, Bool.self),
             clientDisconnected: try value(16, Bool.self), at: try value(17, Date.self),
-            requestId: try value(20, String?.self), translated: try value(21, Bool.self) ? true : nil)
+            requestId: try value(20, String?.self), translated: try value(21, Bool.self) ? true : nil,
+            route: try value(22, String?.self), attempt: try value(23, Int?.self))
         return (
             PricedUsageEvent(
                 event: event, costMicroUsd: try value(18, Int64?.self), priceVersion: try value(19, String?.self)),
-            try value(22, Int64.self)
+            try value(24, Int64.self)
         )
     }
 

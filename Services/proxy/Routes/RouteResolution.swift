@@ -1,0 +1,177 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import Metrics
+import Synchronization
+
+/// Each tenant's routes by name, read from `proxy.routes` on a tenant's first call and again
+/// after a change (`proxy.events.routes.changed.<tenant>`) or `PROXY_ROUTES_SECONDS`.
+struct RouteTable: Sendable {
+    let cache: TenantCache<[String: Route]>
+
+    init(store: RouteStore, lifetime: Duration) {
+        cache = TenantCache(
+            lifetime: lifetime, unavailable: "the tenant's routes cannot be read right now: the database is unreachable"
+        ) { tenant in
+            guard let tenant else { return [:] }
+            return Dictionary(try await store.list(tenant: tenant).map { ($0.name, $0) }) { first, _ in first }
+        }
+    }
+
+    /// The tenant's route of this name, if the model a client sent can be one.
+    func route(named model: String, tenant: UUID) async throws(ServiceError) -> Route? {
+        guard RouteName.isValid(model) else { return nil }
+        return try await cache.value(for: tenant)[model]
+    }
+
+    /// The tenant's route names, for `GET /v1/models`.
+    func names(tenant: UUID) async throws(ServiceError) -> [String] {
+        try await cache.value(for: tenant).keys.sorted()
+    }
+
+    func evict(_ tenant: UUID) { cache.evict(tenant) }
+}
+
+/// The targets' health, shared by every proxy instance: a target that failed cools down here and,
+/// through `proxy.events.cooldowns.<tenant>`, on every other instance (docs/routes.md).
+final class TargetHealth: Sendable {
+    struct Key: Hashable, Sendable {
+        var tenant: UUID
+        var service: String
+        var credential: String
+        var model: String
+    }
+
+    private let until = Mutex<[Key: Date]>([:])
+    private let nats: NatsConnection?
+    private let logger: Logger
+
+    /// `nats` nil: this instance only (tests).
+    init(nats: NatsConnection?, logger: Logger) {
+        self.nats = nats
+        self.logger = logger
+    }
+
+    /// When the target's cooldown ends, if it is cooling down at `now`.
+    func coolsUntil(_ tenant: UUID, _ target: Route.Target, now: Date = Date()) -> Date? {
+        let key = Key(
+            tenant: tenant, service: target.service.service, credential: target.credential, model: target.model)
+        return until.withLock { $0[key] }.flatMap { $0 > now ? $0 : nil }
+    }
+
+    /// The target failed with `status`: it cools down for the route's cooldown or the provider's
+    /// `Retry-After`, whichever is longer, here and on every other instance. A route with a
+    /// cooldown of 0 has none.
+    func cool(
+        _ tenant: UUID, _ target: Route.Target, route: Route, status: Int, retryAfter: Int?, now: Date = Date()
+    ) {
+        guard route.cooldownSeconds > 0 else { return }
+        let seconds = max(route.cooldownSeconds, min(retryAfter ?? 0, Route.cooldowns.upperBound))
+        let event = TargetCooldown(
+            tenantId: tenant, service: target.service.service, credential: target.credential, model: target.model,
+            status: status, until: now + Double(seconds))
+        record(event)
+        RouteMetrics.cooldown(route: route.name, target: target.label)
+        guard let nats else { return }
+        do {
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            try nats.publish(RouteSubjects.cooldown(tenant: tenant), payload: Array(try encoder.encode(event)))
+        } catch {
+            logger.warning("announcing a cooldown failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Another instance's (or this one's own, echoed) cooldown.
+    func heard(_ event: TargetCooldown) {
+        record(event)
+        RouteMetrics.heard.increment()
+    }
+
+    private func record(_ event: TargetCooldown) {
+        let key = Key(tenant: event.tenantId, service: event.service, credential: event.credential, model: event.model)
+        until.withLock { until in
+            if until.count > 10_000 {
+                let now = Date()
+                until = until.filter { $0.value > now }
+            }
+            until[key] = max(until[key] ?? .distantPast, event.until)
+        }
+    }
+}
+
+/// The order in which a routed call tries its targets: `fallback` in the route's order, `weighted`
+/// one drawn by weight first (smooth weighted round robin: over any run of calls each target's
+/// share is its weight's, to within one call), then the others in order; targets cooling down
+/// come last, soonest-healthy first, so a call is never refused while a target is left to try.
+final class RoutePlanner: Sendable {
+    let health: TargetHealth
+    /// The running scores of each weighted route's targets (reset when the route changes).
+    private let scores = Mutex<[UUID: (version: Date, scores: [Int])]>([:])
+
+    init(health: TargetHealth) {
+        self.health = health
+    }
+
+    func plan(_ route: Route, now: Date = Date()) -> [Route.Target] {
+        var healthy: [Int] = []
+        var cooling: [(index: Int, until: Date)] = []
+        for (index, target) in route.targets.enumerated() {
+            if let until = health.coolsUntil(route.tenant, target, now: now) {
+                cooling.append((index, until))
+            } else {
+                healthy.append(index)
+            }
+        }
+        if route.strategy == .weighted, healthy.count > 1 {
+            let first = draw(route, among: healthy)
+            healthy = [first] + healthy.filter { $0 != first }
+        }
+        let order = healthy + cooling.sorted { $0.until < $1.until }.map(\.index)
+        return order.map { route.targets[$0] }
+    }
+
+    /// Smooth weighted round robin among `candidates`: each gains its weight, the highest is
+    /// drawn and loses the candidates' total.
+    private func draw(_ route: Route, among candidates: [Int]) -> Int {
+        scores.withLock { state in
+            var scores =
+                state[route.id].flatMap { $0.version == route.updatedAt ? $0.scores : nil }
+                ?? Array(repeating: 0, count: route.targets.count)
+            var total = 0
+            var best = candidates[0]
+            for index in candidates {
+                scores[index] += route.targets[index].weight
+                total += route.targets[index].weight
+                if scores[index] > scores[best] { best = index }
+            }
+            scores[best] -= total
+            state[route.id] = (route.updatedAt, scores)
+            return best
+        }
+    }
+}
+
+/// Per route and target: attempts by outcome, calls that moved on, cooldowns started; and
+/// cooldowns heard from any instance.
+enum RouteMetrics {
+    static let heard = Counter(label: "strongbox_route_cooldowns_heard_total")
+
+    static func attempt(route: String, target: String, outcome: String) {
+        Counter(
+            label: "strongbox_route_attempts_total",
+            dimensions: [("route", route), ("target", target), ("outcome", outcome)]
+        ).increment()
+    }
+
+    static func fallback(route: String, from target: String) {
+        Counter(label: "strongbox_route_fallbacks_total", dimensions: [("route", route), ("target", target)])
+            .increment()
+    }
+
+    static func cooldown(route: String, target: String) {
+        Counter(label: "strongbox_route_cooldowns_total", dimensions: [("route", route), ("target", target)])
+            .increment()
+    }
+}
