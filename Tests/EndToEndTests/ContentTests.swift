@@ -218,8 +218,9 @@ struct ContentTests {
             let refused = try await world.gateway.http.post(
                 "/content-types",
                 json: ["name": "bomb", "schema": ["$ref": "#/$defs/d40", "$defs": definitions]], headers: world.admin)
-            // It used to take minutes; now it is one round trip (a bound with room for a loaded machine).
-            #expect(ContinuousClock.now - started < .seconds(5), "answered at once")
+            // It used to take minutes; now it is one round trip (the bound leaves room for a loaded 2-core
+            // machine running the other suites: 5 s was once exceeded there).
+            #expect(ContinuousClock.now - started < .seconds(20), "answered at once, not in minutes")
             #expect(refused.status == 422, "\(refused.text)")
             #expect((refused.json["detail"] as? String)?.contains("applies more than 10000 subschemas") == true)
 
@@ -230,7 +231,7 @@ struct ContentTests {
             for _ in 0..<12 { deep = ["a": deep] }
             started = ContinuousClock.now
             let tooMuch = try await world.create(["type": "nest", "title": "deep", "data": deep])
-            #expect(ContinuousClock.now - started < .seconds(5), "the budget stops the work")
+            #expect(ContinuousClock.now - started < .seconds(20), "the budget stops the work (in minutes without it)")
             #expect(tooMuch.status == 422, "\(tooMuch.text)")
             #expect((tooMuch.json["detail"] as? String)?.contains("needs more than 200000 schema evaluations") == true)
             #expect(

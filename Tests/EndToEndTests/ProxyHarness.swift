@@ -13,6 +13,8 @@ struct ProxyHarness: Sendable {
     let gateway: TestGateway
     let standIn: StandInLog
     let standInURL: String
+    /// A second stand-in provider (`standIns: 2`), for routes whose targets are different servers.
+    let secondStandIn: (log: StandInLog, url: String)?
     let tenant: (id: String, slug: String, key: String)
     let usage: PullConsumer
     let vault: ChildProcess
@@ -25,22 +27,30 @@ struct ProxyHarness: Sendable {
     /// Runs `body` with the whole chain; `proxyEnvironment` tunes the proxy. With more `gateways`
     /// and `proxies`, `gateway.instances` reach every gateway and `proxy` is the first proxy.
     static func run(
-        gateways: Int = 1, proxies: Int = 1, proxyEnvironment: [String: String] = [:],
+        gateways: Int = 1, proxies: Int = 1, standIns: Int = 1, proxyEnvironment: [String: String] = [:],
         chunkDelay: Duration = .milliseconds(150), _ body: @Sendable (ProxyHarness) async throws -> Void
     ) async throws {
-        let log = StandInLog()
+        let logs = (0..<standIns).map { _ in StandInLog() }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await StandInProvider(log: log, chunkDelay: chunkDelay).run(logger: Logger(label: "stand-in")) {
-                    continuation.yield($0)
-                }
-            }
+            var urls: [String] = []
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw TestInfrastructureError("the stand-in did not start") }
-            let url = "http://127.0.0.1:\(port)"
+            for log in logs {
+                group.addTask {
+                    try await StandInProvider(log: log, chunkDelay: chunkDelay).run(logger: Logger(label: "stand-in")) {
+                        continuation.yield($0)
+                    }
+                }
+                guard let port = await iterator.next() else {
+                    throw TestInfrastructureError("the stand-in did not start")
+                }
+                urls.append("http://127.0.0.1:\(port)")
+            }
+            let url = urls[0]
+            let second = standIns > 1 ? (log: logs[1], url: urls[1]) : nil
+            let allowList = (urls + ["http://127.0.0.1:9"]).joined(separator: ",")
             try await TestGateway.run(instances: gateways) { gateway in
-                let allowed = ["PROXY_ALLOWED_BASE_URLS": "\(url),http://127.0.0.1:9"]
+                let allowed = ["PROXY_ALLOWED_BASE_URLS": allowList]
                 let vault = try await gateway.launch("vault", overrides: allowed)
                 // The proxy admits every call against the tenant's limits, which the usage service keeps.
                 let usageService = try await gateway.launch("usage")
@@ -57,7 +67,8 @@ struct ProxyHarness: Sendable {
                 let usage = try await operatorConnection.jetStream.pullConsumer(
                     stream: "USAGE", durable: "test", subject: "usage.events.>")
                 let harness = ProxyHarness(
-                    gateway: gateway, standIn: log, standInURL: url, tenant: tenant, usage: usage, vault: vault,
+                    gateway: gateway, standIn: logs[0], standInURL: url, secondStandIn: second, tenant: tenant,
+                    usage: usage, vault: vault,
                     proxy: proxy, usageService: usageService)
                 try await body(harness)
                 await proxy.stop()

@@ -92,6 +92,34 @@ struct SDKTests {
         gemini, cohere,
     ]
 
+    @Test("the OpenAI SDK calls a route that falls back from an OpenAI model to a Claude model, in OpenAI's shape")
+    func routed() async throws {
+        try await ProxyHarness.run(standIns: 2, chunkDelay: .milliseconds(1)) { harness in
+            let second = try #require(harness.secondStandIn)
+            try await harness.store(
+                "openai", key: "sk-provider-openai-secret", meta: ["headers": ["x-stand-in-fail": "503"]])
+            try await harness.store("anthropic", key: "sk-provider-anthropic-secret", meta: ["baseUrl": second.url])
+            try await harness.createRoute([
+                "name": "smart", "strategy": "fallback", "cooldownSeconds": 0,
+                "targets": [
+                    ["service": "openai", "model": "gpt-4o-mini"],
+                    ["service": "anthropic", "model": "claude-3-5-haiku"],
+                ],
+            ])
+            let result = try await Self.runScript("check_routes.py", harness)
+            let words = StandInProvider.words.joined()
+            let chat = result["chat"] as? [String: Any] ?? [:]
+            #expect(chat["content"] as? String == words && chat["finish_reason"] as? String == "stop")
+            #expect(chat["model"] as? String == "claude-3-5-haiku")
+            #expect(chat["completion_tokens"] as? Int == Tokens.anthropicOutput)
+            #expect(chat["route"] as? String == "smart" && chat["attempts"] as? String == "2")
+            #expect(chat["served_by"] as? String == "anthropic/claude-3-5-haiku")
+            #expect(result["stream_served_by"] as? String == "anthropic/claude-3-5-haiku")
+            #expect(result["stream_text"] as? String == words)
+            #expect(result["models"] as? [String] == ["smart"])
+        }
+    }
+
     @Test(
         "the OpenAI SDK calls Claude, Gemini and Cohere models and the Anthropic SDK OpenAI, Gemini and Cohere models, translated: chat, streams, tool round trips, JSON output, images, errors"
     )
