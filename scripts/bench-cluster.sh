@@ -162,6 +162,30 @@ measure() { # url, connections, pid-listing function, [header], [wrk script] -> 
   echo "$(echo "$output" | awk '/Requests\/sec/ {print $2}')|$(echo "$output" | awk '$1 == "50%" {print $2}')|$(echo "$output" | awk '$1 == "99%" {print $2}')|$(echo "$output" | awk '/requests in/ {print $1}')|$((after - before))|$(echo "$output" | awk '/Non-2xx/ {print $5}')"
 }
 no_pids() { :; }
+# Two variants of one call through the chain in alternating runs (which goes first alternating too:
+# a run pays for the usage events the one before left behind): one table row of their medians.
+compare_pair() { # connections, url A, wrk script A, url B, wrk script B
+  local a_runs="" b_runs="" round
+  for ((round = 0; round < rounds; round++)); do
+    if ((round % 2 == 1)); then b_runs+=$(measure "$4" "$1" chain_pids "" "$5")$'\n'; fi
+    a_runs+=$(measure "$2" "$1" chain_pids "" "$3")$'\n'
+    if ((round % 2 == 0)); then b_runs+=$(measure "$4" "$1" chain_pids "" "$5")$'\n'; fi
+  done
+  python3 - "$1" "$a_runs" "$b_runs" <<'PY'
+import statistics, sys
+def parse(text):
+    return [line.split("|") for line in text.strip().splitlines() if line]
+clients, a, b = sys.argv[1], parse(sys.argv[2]), parse(sys.argv[3])
+def cpu(rows):
+    return statistics.median(int(row[4]) * 10_000 / max(int(row[3]), 1) for row in rows)
+def p50(rows):
+    return sorted(rows, key=lambda row: float(row[0]))[len(rows) // 2][1]
+a_rps, b_rps = statistics.median(float(r[0]) for r in a), statistics.median(float(r[0]) for r in b)
+errors = sum(int(row[5] or 0) for row in a + b)
+print(f"| {clients:>11} | {a_rps:12.0f} | {b_rps:12.0f} | {b_rps / a_rps:.3f}× | {p50(a):>10} | {p50(b):>10} "
+      f"| {cpu(a):17.0f} | {cpu(b):17.0f} | {cpu(b) - cpu(a):+6.0f} µs | {errors:>7} |")
+PY
+}
 
 # The floor: an HTTP front and a NATS back end calling the stand-in, with nothing of the product's
 # own (no authentication, credential, usage event or logging): what this architecture costs at least.
@@ -281,31 +305,32 @@ echo "(passed through) and in OpenAI's (translated both ways), medians of $round
 echo "| connections | passed through req/s | translated req/s | ratio | passed p50 | translated p50 | CPU µs/req passed | CPU µs/req translated | added CPU | non-2xx |"
 echo "|-------------|----------------------|------------------|-------|------------|----------------|-------------------|-----------------------|-----------|---------|"
 for clients in 1 64; do
-  passed_runs="" translated_runs=""
-  for ((round = 0; round < rounds; round++)); do
-    # Which goes first alternates too: a run pays for the usage events the one before left behind.
-    if ((round % 2 == 1)); then
-      translated_runs+=$(measure "$base/v1/chat/completions" "$clients" chain_pids "" "$STRONGBOX_DATA/chat.lua")$'\n'
-    fi
-    passed_runs+=$(measure "$base/v1/messages" "$clients" chain_pids "" "$STRONGBOX_DATA/messages.lua")$'\n'
-    if ((round % 2 == 0)); then
-      translated_runs+=$(measure "$base/v1/chat/completions" "$clients" chain_pids "" "$STRONGBOX_DATA/chat.lua")$'\n'
-    fi
-  done
-  python3 - "$clients" "$passed_runs" "$translated_runs" <<'PY'
-import statistics, sys
-def parse(text):
-    return [line.split("|") for line in text.strip().splitlines() if line]
-clients, passed, translated = sys.argv[1], parse(sys.argv[2]), parse(sys.argv[3])
-def cpu(rows):
-    return statistics.median(int(row[4]) * 10_000 / max(int(row[3]), 1) for row in rows)
-def p50(rows):
-    return sorted(rows, key=lambda row: float(row[0]))[len(rows) // 2][1]
-p_rps, t_rps = statistics.median(float(r[0]) for r in passed), statistics.median(float(r[0]) for r in translated)
-errors = sum(int(row[5] or 0) for row in passed + translated)
-print(f"| {clients:>11} | {p_rps:20.0f} | {t_rps:16.0f} | {t_rps / p_rps:.3f}× | {p50(passed):>10} | {p50(translated):>14} "
-      f"| {cpu(passed):17.0f} | {cpu(translated):21.0f} | {cpu(translated) - cpu(passed):+6.0f} µs | {errors:>7} |")
-PY
+  compare_pair "$clients" "$base/v1/messages" "$STRONGBOX_DATA/messages.lua" \
+    "$base/v1/chat/completions" "$STRONGBOX_DATA/chat.lua"
+done
+
+# Routes on the hot path: the same small call to the stand-in's OpenAI API, once naming
+# `openai/gpt-4o-mini` and once a fallback route whose first target is that model (it always
+# answers, so the second is never tried).
+curl -fsS -o /dev/null -X POST "$base/routes" -H "x-api-key: $key" -H 'content-type: application/json' \
+  -d '{"name":"bench-route","strategy":"fallback","targets":[{"service":"openai","model":"gpt-4o-mini"},{"service":"anthropic","model":"claude-3-5-haiku"}]}'
+for model in openai/gpt-4o-mini bench-route; do
+  cat >"$STRONGBOX_DATA/${model#*/}.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"model":"$model","messages":[{"role":"user","content":"Say hello"}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["x-api-key"] = "$key"
+LUA
+done
+wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/bench-route.lua" "$base/v1/chat/completions" >/dev/null
+echo
+echo "Routes on the hot path: the same call naming openai/gpt-4o-mini directly and through a fallback route"
+echo "whose first target is that model, medians of $rounds alternating runs."
+echo "| connections | direct req/s | routed req/s | ratio | direct p50 | routed p50 | CPU µs/req direct | CPU µs/req routed | added CPU | non-2xx |"
+echo "|-------------|--------------|--------------|-------|------------|------------|-------------------|-------------------|-----------|---------|"
+for clients in 1 64; do
+  compare_pair "$clients" "$base/v1/chat/completions" "$STRONGBOX_DATA/gpt-4o-mini.lua" \
+    "$base/v1/chat/completions" "$STRONGBOX_DATA/bench-route.lua"
 done
 
 direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" \

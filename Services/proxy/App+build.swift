@@ -42,7 +42,7 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
         },
         allowances: allowances)
     let routeStore = RouteStore(client: context.database, logger: context.logger)
-    let routes = RouteTable(store: routeStore, lifetime: configuration.routesLifetime)
+    let routes = RouteTable(store: routeStore, lifetime: configuration.routesLifetime, logger: context.logger)
     let health = TargetHealth(nats: context.nats, logger: context.logger)
     let calls = CallHandler(
         leases: leases, client: client, configuration: configuration, usage: usage, limits: limits, routes: routes,

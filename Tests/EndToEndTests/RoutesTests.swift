@@ -151,6 +151,25 @@ struct RoutesTests {
             let listed = (models.json["data"] as? [[String: Any]]) ?? []
             #expect(listed.contains { $0["id"] as? String == "smart" && $0["owned_by"] as? String == "route" })
             #expect(listed.contains { $0["id"] as? String == "cheap" && $0["owned_by"] as? String == "route" })
+            #expect(listed.contains { $0["id"] as? String == "openai/gpt-4o-mini" }, "beside the providers' models")
+
+            // A route answers in each client API: Anthropic's Messages (translated for the OpenAI
+            // target) and OpenAI's embeddings.
+            let messages = try await http.post(
+                "/v1/messages", json: ["model": "smart", "max_tokens": 16, "messages": Self.ask], headers: harness.auth)
+            #expect(messages.status == 200 && messages.json["type"] as? String == "message", "\(messages.text)")
+            #expect(messages.header("x-route") == "smart" && messages.header("x-served-by") == "openai/gpt-4o-mini")
+            let embedded = try await http.post(
+                "/routes",
+                json: [
+                    "name": "cheap-embeddings", "strategy": "fallback",
+                    "targets": [["service": "openai", "model": "text-embedding-3-small"]],
+                ], headers: harness.auth)
+            #expect(embedded.status == 201)
+            let embeddings = try await http.post(
+                "/v1/embeddings", json: ["model": "cheap-embeddings", "input": "Hi"], headers: harness.auth)
+            #expect(embeddings.status == 200 && embeddings.header("x-attempts") == "1", "\(embeddings.text)")
+            #expect(harness.standIn.requests.last?.json["model"] as? String == "text-embedding-3-small")
 
             // Another tenant sees nothing; a proxy key may call routes but not change them.
             let other = try await harness.gateway.createTenant()

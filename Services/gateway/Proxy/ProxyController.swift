@@ -64,7 +64,10 @@ struct ProxyController: Sendable {
             [
                 (
                     "model",
-                    .string(description: "`service/model`, e.g. groq/llama-3.1-8b-instant; a bare model goes to openai")
+                    .string(
+                        description:
+                            "`service/model`, e.g. groq/llama-3.1-8b-instant; a route's name (docs/routes.md); a bare model goes to openai"
+                    )
                 )
             ],
             required: ["model"], additional: true)
@@ -109,7 +112,7 @@ struct ProxyController: Sendable {
         api.add(
             Operation(
                 method: .get, path: "/v1/models", tag: tag,
-                summary: "The service/model ids the tenant's credentials reach",
+                summary: "The service/model ids the tenant's credentials reach, and the tenant's route names",
                 access: access, success: .init(status: 200, description: "OpenAI's list format", schema: .anyObject))
         ) { _, context in
             let page = CredentialListRequest(limit: 200, after: nil, service: nil)

@@ -39,7 +39,7 @@ struct CallHandler: Sendable {
     /// the publisher in every case (it needs no task).
     @Sendable func handle(_ message: NatsMessage, _ writer: StreamWriter) async throws {
         let request = try CallRequest(message)
-        if let name = request.routeName, let route = try await routes.route(named: name, tenant: request.tenant) {
+        if let name = request.routeName, let route = await routes.route(named: name, tenant: request.tenant) {
             try await routed(request, route: route, writer: writer)
             return
         }
@@ -178,16 +178,16 @@ struct CallHandler: Sendable {
             switch end {
             case .answered(let status, let retryAfter):
                 RouteMetrics.attempt(route: route.name, target: target.label, outcome: "answered")
-                failed(target, of: route, status: status, retryAfter: retryAfter)
+                coolIfFailing(target, of: route, status: status, retryAfter: retryAfter)
                 return
             case .declined(let status, let retryAfter):
                 RouteMetrics.attempt(route: route.name, target: target.label, outcome: "declined")
                 RouteMetrics.fallback(route: route.name, from: target.label)
-                failed(target, of: route, status: status, retryAfter: retryAfter)
+                coolIfFailing(target, of: route, status: status, retryAfter: retryAfter)
                 lastFailure = ServiceError(.badGateway, "every target of route \(route.name) failed")
             case .failed(let error, let outcome):
                 RouteMetrics.attempt(route: route.name, target: target.label, outcome: "failed")
-                if outcome == .connect { failed(target, of: route, status: 502, retryAfter: nil) }
+                if outcome == .connect { coolIfFailing(target, of: route, status: 502, retryAfter: nil) }
                 lastFailure = error
                 // A timeout or an unreachable provider moves on only if the route says so; a
                 // target that could not be used at all (no credential, its base URL not allowed)
@@ -201,7 +201,7 @@ struct CallHandler: Sendable {
 
     /// A target answered (or could not be reached with) `status`: 429, 5xx, 401, 403 and 502
     /// cool it down on every instance; 401 and 403 also announce a failing credential.
-    private func failed(_ target: Route.Target, of route: Route, status: Int, retryAfter: Int?) {
+    private func coolIfFailing(_ target: Route.Target, of route: Route, status: Int, retryAfter: Int?) {
         guard status == 429 || status == 401 || status == 403 || (500...599).contains(status) else { return }
         health.cool(route.tenant, target, route: route, status: status, retryAfter: retryAfter)
         guard status == 401 || status == 403 else { return }

@@ -9,8 +9,10 @@ import Synchronization
 /// after a change (`proxy.events.routes.changed.<tenant>`) or `PROXY_ROUTES_SECONDS`.
 struct RouteTable: Sendable {
     let cache: TenantCache<[String: Route]>
+    let logger: Logger
 
-    init(store: RouteStore, lifetime: Duration) {
+    init(store: RouteStore, lifetime: Duration, logger: Logger) {
+        self.logger = logger
         cache = TenantCache(
             lifetime: lifetime, unavailable: "the tenant's routes cannot be read right now: the database is unreachable"
         ) { tenant in
@@ -19,10 +21,19 @@ struct RouteTable: Sendable {
         }
     }
 
-    /// The tenant's route of this name, if the model a client sent can be one.
-    func route(named model: String, tenant: UUID) async throws(ServiceError) -> Route? {
+    /// The tenant's route of this name, if the model a client sent can be one. Routes that
+    /// cannot be read (the database down on an instance that never read them) are taken for none:
+    /// the call goes on as a plain model rather than failing every call that names one.
+    func route(named model: String, tenant: UUID) async -> Route? {
         guard RouteName.isValid(model) else { return nil }
-        return try await cache.value(for: tenant)[model]
+        do {
+            return try await cache.value(for: tenant)[model]
+        } catch {
+            logger.warning(
+                "the tenant's routes cannot be read; the model is taken for no route",
+                metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// The tenant's route names, for `GET /v1/models`.
@@ -154,24 +165,41 @@ final class RoutePlanner: Sendable {
 }
 
 /// Per route and target: attempts by outcome, calls that moved on, cooldowns started; and
-/// cooldowns heard from any instance.
+/// cooldowns heard from any instance. Each series is made once and kept (the metrics factory's
+/// lookup costs more than the rest of a routed call's bookkeeping).
 enum RouteMetrics {
     static let heard = Counter(label: "strongbox_route_cooldowns_heard_total")
 
+    private struct Key: Hashable {
+        var label: String
+        var route: String
+        var target: String
+        var outcome: String?
+    }
+
+    private static let series = Mutex<[Key: Counter]>([:])
+    /// Beyond this many series (route names are the tenants' own), counters are made per use.
+    private static let kept = 10_000
+
+    private static func counter(_ key: Key) -> Counter {
+        if let found = series.withLock({ $0[key] }) { return found }
+        var dimensions = [("route", key.route), ("target", key.target)]
+        if let outcome = key.outcome { dimensions.append(("outcome", outcome)) }
+        let made = Counter(label: key.label, dimensions: dimensions)
+        series.withLock { if $0.count < kept { $0[key] = made } }
+        return made
+    }
+
     static func attempt(route: String, target: String, outcome: String) {
-        Counter(
-            label: "strongbox_route_attempts_total",
-            dimensions: [("route", route), ("target", target), ("outcome", outcome)]
-        ).increment()
+        counter(Key(label: "strongbox_route_attempts_total", route: route, target: target, outcome: outcome))
+            .increment()
     }
 
     static func fallback(route: String, from target: String) {
-        Counter(label: "strongbox_route_fallbacks_total", dimensions: [("route", route), ("target", target)])
-            .increment()
+        counter(Key(label: "strongbox_route_fallbacks_total", route: route, target: target)).increment()
     }
 
     static func cooldown(route: String, target: String) {
-        Counter(label: "strongbox_route_cooldowns_total", dimensions: [("route", route), ("target", target)])
-            .increment()
+        counter(Key(label: "strongbox_route_cooldowns_total", route: route, target: target)).increment()
     }
 }
