@@ -61,24 +61,12 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
                 leases.drop($0)
             },
             // A tenant's limits changed: its rules are read again on its next call.
-            SubjectListener(nats: context.nats, subjects: [LimitSubjects.changedAll]) { message in
-                if let tenant = message.subject.split(separator: ".").last.flatMap({ UUID(uuidString: String($0)) }) {
-                    limits.rules.evict(tenant)
-                }
-            },
+            SubjectListener.tenants(on: LimitSubjects.changedAll, nats: context.nats) { limits.rules.evict($0) },
             // A tenant's routes changed: they are read again on its next call.
-            SubjectListener(nats: context.nats, subjects: [RouteSubjects.changedAll]) { message in
-                if let tenant = message.subject.split(separator: ".").last.flatMap({ UUID(uuidString: String($0)) }) {
-                    routes.evict(tenant)
-                }
-            },
+            SubjectListener.tenants(on: RouteSubjects.changedAll, nats: context.nats) { routes.evict($0) },
             // Another instance's (or this one's) target cooldowns: the target is skipped here too.
-            SubjectListener(nats: context.nats, subjects: [RouteSubjects.cooldownAll]) { message in
-                let decoder = JSONDecoder()
-                decoder.dateDecodingStrategy = .iso8601
-                if let event = try? decoder.decode(TargetCooldown.self, from: Data(message.payload)) {
-                    health.heard(event)
-                }
+            SubjectListener.events(TargetCooldown.self, on: RouteSubjects.cooldownAll, nats: context.nats) {
+                health.heard($0)
             },
             AllowanceTicker(allowances),
             OutboxRelay(

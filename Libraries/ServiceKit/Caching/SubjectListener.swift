@@ -23,8 +23,22 @@ public struct SubjectListener: Service {
     public static func events<Event: Decodable>(
         _ type: Event.Type, on subject: String, nats: NatsConnection, handle: @escaping @Sendable (Event) -> Void
     ) -> SubjectListener {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return SubjectListener(nats: nats, subjects: [subject]) { message in
+            if let event = try? decoder.decode(Event.self, from: Data(message.payload)) { handle(event) }
+        }
+    }
+
+    /// Hears announcements about a tenant on `subject` (a wildcard whose last token is the
+    /// tenant's id, such as `limits.changed.*`); `handle` gets the tenant.
+    public static func tenants(
+        on subject: String, nats: NatsConnection, handle: @escaping @Sendable (UUID) -> Void
+    ) -> SubjectListener {
         SubjectListener(nats: nats, subjects: [subject]) { message in
-            if let event = try? JSONDecoder().decode(Event.self, from: Data(message.payload)) { handle(event) }
+            if let tenant = message.subject.split(separator: ".").last.flatMap({ UUID(uuidString: String($0)) }) {
+                handle(tenant)
+            }
         }
     }
 
