@@ -7,13 +7,20 @@ import Messaging
 struct Route: Sendable, Equatable {
     /// One way to serve the route: a provider, its model, which of the tenant's credentials.
     struct Target: Sendable, Equatable, Hashable {
-        var service: ProviderID
-        var model: String
-        var credential: String
-        var weight: Int
+        let service: ProviderID
+        let model: String
+        let credential: String
+        let weight: Int
+        /// `service/model`, as `x-served-by` and the metrics name it (made once: every call uses it).
+        let label: String
 
-        /// `service/model`, as `x-served-by` and the metrics name it.
-        var label: String { "\(service.service)/\(model)" }
+        init(service: ProviderID, model: String, credential: String, weight: Int) {
+            self.service = service
+            self.model = model
+            self.credential = credential
+            self.weight = weight
+            label = "\(service.service)/\(model)"
+        }
 
         var json: JSONValue {
             .object([

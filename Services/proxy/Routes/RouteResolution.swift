@@ -47,14 +47,25 @@ struct RouteTable: Sendable {
 /// The targets' health, shared by every proxy instance: a target that failed cools down here and,
 /// through `proxy.events.cooldowns.<tenant>`, on every other instance (docs/routes.md).
 final class TargetHealth: Sendable {
-    struct Key: Hashable, Sendable {
-        var tenant: UUID
+    /// A target within its tenant.
+    struct Slot: Hashable, Sendable {
         var service: String
         var credential: String
         var model: String
+
+        init(_ target: Route.Target) {
+            self.init(service: target.service.service, credential: target.credential, model: target.model)
+        }
+
+        init(service: String, credential: String, model: String) {
+            self.service = service
+            self.credential = credential
+            self.model = model
+        }
     }
 
-    private let until = Mutex<[Key: Date]>([:])
+    /// When each cooling target's cooldown ends, by tenant.
+    private let until = Mutex<[UUID: [Slot: Date]]>([:])
     private let nats: NatsConnection?
     private let logger: Logger
 
@@ -66,9 +77,13 @@ final class TargetHealth: Sendable {
 
     /// When the target's cooldown ends, if it is cooling down at `now`.
     func coolsUntil(_ tenant: UUID, _ target: Route.Target, now: Date = Date()) -> Date? {
-        let key = Key(
-            tenant: tenant, service: target.service.service, credential: target.credential, model: target.model)
-        return until.withLock { $0[key] }.flatMap { $0 > now ? $0 : nil }
+        until.withLock { $0[tenant]?[Slot(target)] }.flatMap { $0 > now ? $0 : nil }
+    }
+
+    /// Whether any target of the tenant may be cooling down at `now` (most calls find none and
+    /// skip the per-target lookups).
+    func anyCooling(_ tenant: UUID, now: Date = Date()) -> Bool {
+        until.withLock { $0[tenant]?.values.contains { $0 > now } ?? false }
     }
 
     /// The target failed with `status`: it cools down for the route's cooldown or the provider's
@@ -100,14 +115,15 @@ final class TargetHealth: Sendable {
         RouteMetrics.heard.increment()
     }
 
+    /// Keeps the later end; what has ended is dropped as the tenant's targets cool down again.
     private func record(_ event: TargetCooldown) {
-        let key = Key(tenant: event.tenantId, service: event.service, credential: event.credential, model: event.model)
+        let slot = Slot(service: event.service, credential: event.credential, model: event.model)
+        let now = Date()
         until.withLock { until in
-            if until.count > 10_000 {
-                let now = Date()
-                until = until.filter { $0.value > now }
-            }
-            until[key] = max(until[key] ?? .distantPast, event.until)
+            var slots = until[event.tenantId, default: [:]].filter { $0.value > now }
+            slots[slot] = max(slots[slot] ?? .distantPast, event.until)
+            until[event.tenantId] = slots
+            if until.count > 10_000 { until = until.filter { $0.value.values.contains { $0 > now } } }
         }
     }
 }
@@ -126,6 +142,7 @@ final class RoutePlanner: Sendable {
     }
 
     func plan(_ route: Route, now: Date = Date()) -> [Route.Target] {
+        if route.strategy == .fallback, !health.anyCooling(route.tenant, now: now) { return route.targets }
         var healthy: [Int] = []
         var cooling: [(index: Int, until: Date)] = []
         for (index, target) in route.targets.enumerated() {
