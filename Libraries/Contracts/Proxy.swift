@@ -106,6 +106,31 @@ public struct UpstreamHead: Sendable, Equatable {
     /// OpenAI's `x-ratelimit-*` headers in place of the provider's. One compact header on the
     /// wire, not six.
     public var rateLimits: RateLimits?
+    /// A routed call's route, the target that answered and its place (docs/routes.md), which the
+    /// gateway writes as `x-route`, `x-served-by` and `x-attempts`.
+    public var route: Route?
+
+    /// What the gateway writes as a routed answer's headers. One header on the wire:
+    /// `<attempts> <route> <service/model>` (a route's name has no space; a model may).
+    public struct Route: Sendable, Equatable {
+        public var name: String
+        public var servedBy: String
+        public var attempts: Int
+
+        public init(name: String, servedBy: String, attempts: Int) {
+            self.name = name
+            self.servedBy = servedBy
+            self.attempts = attempts
+        }
+
+        var header: String { "\(attempts) \(name) \(servedBy)" }
+
+        init?(header: String) {
+            let words = header.split(separator: " ", maxSplits: 2)
+            guard words.count == 3, let attempts = Int(words[0]) else { return nil }
+            self.init(name: String(words[1]), servedBy: String(words[2]), attempts: attempts)
+        }
+    }
 
     /// The tightest request and token counts: `limit`, `remaining`, and when the window resets
     /// as OpenAI writes it (`12s`, `6m0s`).
@@ -162,10 +187,11 @@ public struct UpstreamHead: Sendable, Equatable {
         }
     }
 
-    public init(status: Int, passed: [Field] = [], rateLimits: RateLimits? = nil) {
+    public init(status: Int, passed: [Field] = [], rateLimits: RateLimits? = nil, route: Route? = nil) {
         self.status = status
         self.passed = passed
         self.rateLimits = rateLimits
+        self.route = route
     }
 
     /// The head of a provider's response: its status, and the headers worth passing on.
@@ -181,6 +207,7 @@ public struct UpstreamHead: Sendable, Equatable {
         static let status = "Upstream-Status"
         static let prefix = "Upstream-Header-"
         static let rateLimits = "Upstream-Rate-Limits"
+        static let route = "Upstream-Route"
     }
 
     public init(headers: MessageHeaders) throws(MalformedHeader) {
@@ -193,12 +220,14 @@ public struct UpstreamHead: Sendable, Equatable {
                 ? Field(name: String(field.name.dropFirst(Header.prefix.count)), value: field.value) : nil
         }
         rateLimits = headers[Header.rateLimits].flatMap(RateLimits.init(header:))
+        route = headers[Header.route].flatMap(Route.init(header:))
     }
 
     public var headers: MessageHeaders {
         var headers: MessageHeaders = [Header.status: String(status)]
         for field in passed { headers.add(Header.prefix + field.name, field.value) }
         if let rateLimits { headers.add(Header.rateLimits, rateLimits.header) }
+        if let route { headers.add(Header.route, route.header) }
         return headers
     }
 

@@ -72,4 +72,15 @@ struct ProviderIDTests {
         }
         #expect(!ProviderID.ollama.facts.requiresKey)
     }
+
+    @Test("a routed answer's route, target and attempts ride in one header, a model with spaces included")
+    func routeHead() throws {
+        var head = UpstreamHead(status: 200)
+        head.route = .init(name: "smart", servedBy: "ollama/my model:8b", attempts: 2)
+        #expect(head.headers["Upstream-Route"] == "2 smart ollama/my model:8b")
+        #expect(try UpstreamHead(headers: head.headers) == head)
+        var malformed = UpstreamHead(status: 200).headers
+        malformed.add("Upstream-Route", "two smart")
+        #expect(try UpstreamHead(headers: malformed).route == nil, "a head it cannot read is left out")
+    }
 }

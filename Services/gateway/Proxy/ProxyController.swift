@@ -195,6 +195,12 @@ struct ProxyController: Sendable {
         }
     }
 
+    /// A routed answer's headers (docs/routes.md).
+    private static let routeNames = (
+        route: HTTPField.Name("x-route")!, servedBy: HTTPField.Name("x-served-by")!,
+        attempts: HTTPField.Name("x-attempts")!
+    )
+
     private static let rateLimitNames = (
         requests: (
             limit: HTTPField.Name("x-ratelimit-limit-requests")!,
@@ -225,6 +231,11 @@ struct ProxyController: Sendable {
             headers.append(HTTPField(name: name, value: field.value))
         }
         if let limits = head.rateLimits { Self.write(limits, to: &headers) }
+        if let route = head.route {
+            headers.append(HTTPField(name: Self.routeNames.route, value: route.name))
+            headers.append(HTTPField(name: Self.routeNames.servedBy, value: route.servedBy))
+            headers.append(HTTPField(name: Self.routeNames.attempts, value: String(route.attempts)))
+        }
         let status = HTTPResponse.Status(code: head.status)
         let first = reply.head.payload
         if reply.head.isEndOfStream {

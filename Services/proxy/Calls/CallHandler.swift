@@ -70,24 +70,24 @@ struct CallHandler: Sendable {
     }
 
     /// One request to a provider, metered; `moveOn` names the statuses to decline (a routed
-    /// call's next target takes over), `extraHead` what the answer's head adds (`x-route`...).
+    /// call's next target takes over), `route` what the answer's head says of its route.
     /// Throws only once something may have reached the client, or when it went away.
     private func attempt(
         _ call: ProxyCall, admission: LimitGate.Admission?, rateLimits: UpstreamHead.RateLimits?,
-        writer: StreamWriter, retries: Int, moveOn: Set<RouteOutcome> = [], extraHead: [UpstreamHead.Field] = []
+        writer: StreamWriter, retries: Int, moveOn: Set<RouteOutcome> = [], route: UpstreamHead.Route? = nil
     ) async throws -> (AttemptEnd, UsageEvent?) {
         let tracker = CallTracker(call: call)
         do {
-            let route = call.route
+            let destination = call.route
             let credential = try await leases.credential(
-                tenant: call.tenant, service: route.provider.service, name: route.credential, routing: call.routing,
-                ticket: call.request.ticket)
-            let upstream = try route.adapter.request(
-                path: route.upstreamPath, api: route.upstreamAPI, model: route.model, credential: credential,
-                clientHeaders: route.clientHeaders, policy: configuration.baseURLs)
+                tenant: call.tenant, service: destination.provider.service, name: destination.credential,
+                routing: call.routing, ticket: call.request.ticket)
+            let upstream = try destination.adapter.request(
+                path: destination.upstreamPath, api: destination.upstreamAPI, model: destination.model,
+                credential: credential, clientHeaders: destination.clientHeaders, policy: configuration.baseURLs)
             let end = try await forward(
                 call, to: upstream, writer: writer, tracker: tracker, rateLimits: rateLimits, retries: retries,
-                moveOn: moveOn, extraHead: extraHead)
+                moveOn: moveOn, route: route)
             return (end, finish(tracker, admission))
         } catch let error as ServiceError where [.badRequest, .notFound, .unprocessable].contains(error.code) {
             // The client's mistake (or the route's), found before anything was sent: nothing to
@@ -138,10 +138,7 @@ struct CallHandler: Sendable {
         for (index, target) in plan.enumerated() {
             let number = index + 1
             let isLast = number == plan.count
-            let head: [UpstreamHead.Field] = [
-                .init(name: "x-route", value: route.name), .init(name: "x-served-by", value: target.label),
-                .init(name: "x-attempts", value: String(number)),
-            ]
+            let head = UpstreamHead.Route(name: route.name, servedBy: target.label, attempts: number)
             let call: ProxyCall
             do {
                 call = try ProxyCall(request, target: target, attempt: RouteAttempt(route: route.name, number: number))
@@ -149,7 +146,7 @@ struct CallHandler: Sendable {
                 RouteMetrics.attempt(route: route.name, target: target.label, outcome: "untranslatable")
                 guard isLast else { continue }
                 var refused = refusal.head
-                refused.passed += head
+                refused.route = head
                 try writer.finish(refusal.body, headers: refused.headers)
                 return
             } catch {
@@ -173,7 +170,7 @@ struct CallHandler: Sendable {
             let (end, event) = try await attempt(
                 call, admission: targetAdmission,
                 rateLimits: LimitGate.Admission.merged(callAdmission, targetAdmission)?.rateLimits, writer: writer,
-                retries: isLast ? configuration.maxRetries : 0, moveOn: isLast ? [] : route.retryOn, extraHead: head)
+                retries: isLast ? configuration.maxRetries : 0, moveOn: isLast ? [] : route.retryOn, route: head)
             if let event { events.append(event) }
             switch end {
             case .answered(let status, let retryAfter):
@@ -224,7 +221,7 @@ struct CallHandler: Sendable {
     /// status `moveOn` names is declined (read, metered, not sent on).
     private func forward(
         _ call: ProxyCall, to upstream: UpstreamRequest, writer: StreamWriter, tracker: CallTracker,
-        rateLimits: UpstreamHead.RateLimits?, retries: Int, moveOn: Set<RouteOutcome>, extraHead: [UpstreamHead.Field]
+        rateLimits: UpstreamHead.RateLimits?, retries: Int, moveOn: Set<RouteOutcome>, route: UpstreamHead.Route?
     ) async throws -> AttemptEnd {
         var request = HTTPClientRequest(url: upstream.url)
         request.method = .POST
@@ -249,7 +246,7 @@ struct CallHandler: Sendable {
             upstreamHead.passed.removeAll { $0.name.hasPrefix("x-ratelimit-") }
             upstreamHead.rateLimits = rateLimits
         }
-        upstreamHead.passed += extraHead
+        upstreamHead.route = route
         let answered = AttemptEnd.answered(status: status, retryAfter: retryAfter)
         var head = upstreamHead.headers
 

@@ -32,7 +32,7 @@ struct ModelsHandler: Sendable {
                 }
                 return await group.reduce(into: [ModelList.Model]()) { $0 += $1 }
             }
-            let routeNames = try await routes.names(tenant: tenant).map {
+            let routeNames = await routes.names(tenant: tenant).map {
                 ModelList.Model(id: $0, created: 0, ownedBy: "route")
             }
             return try .json(ModelList(data: routeNames + lists.sorted { $0.id < $1.id }))

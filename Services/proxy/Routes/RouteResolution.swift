@@ -6,42 +6,86 @@ import Metrics
 import Synchronization
 
 /// Each tenant's routes by name, read from `proxy.routes` on a tenant's first call and again
-/// after a change (`proxy.events.routes.changed.<tenant>`) or `PROXY_ROUTES_SECONDS`.
-struct RouteTable: Sendable {
-    let cache: TenantCache<[String: Route]>
-    let logger: Logger
-
-    init(store: RouteStore, lifetime: Duration, logger: Logger) {
-        self.logger = logger
-        cache = TenantCache(
-            lifetime: lifetime, unavailable: "the tenant's routes cannot be read right now: the database is unreachable"
-        ) { tenant in
-            guard let tenant else { return [:] }
-            return Dictionary(try await store.list(tenant: tenant).map { ($0.name, $0) }) { first, _ in first }
-        }
+/// after a change (`proxy.events.routes.changed.<tenant>`, which drops them at once) or
+/// `PROXY_ROUTES_SECONDS`. Past that lifetime the routes known are served while one call reads
+/// them again, so no call waits for the database but a tenant's first; if it cannot be read, what
+/// was known stays in use.
+final class RouteTable: Sendable {
+    private struct Entry {
+        var routes: [String: Route]
+        var expires: ContinuousClock.Instant
+        var refreshing = false
     }
 
-    /// The tenant's route of this name, if the model a client sent can be one. Routes that
-    /// cannot be read (the database down on an instance that never read them) are taken for none:
-    /// the call goes on as a plain model rather than failing every call that names one.
+    private struct State {
+        var entries: [UUID: Entry] = [:]
+        /// Moved by every eviction: a read that began before one does not store what it read.
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    private let store: RouteStore
+    private let lifetime: Duration
+    private let logger: Logger
+
+    init(store: RouteStore, lifetime: Duration, logger: Logger) {
+        self.store = store
+        self.lifetime = lifetime
+        self.logger = logger
+    }
+
+    /// The tenant's route of this name, if the model a client sent can be one.
     func route(named model: String, tenant: UUID) async -> Route? {
         guard RouteName.isValid(model) else { return nil }
-        do {
-            return try await cache.value(for: tenant)[model]
-        } catch {
-            logger.warning(
-                "the tenant's routes cannot be read; the model is taken for no route",
-                metadata: ["tenant": "\(tenant)", "error": "\(error)"])
-            return nil
-        }
+        return await routes(of: tenant)[model]
     }
 
     /// The tenant's route names, for `GET /v1/models`.
-    func names(tenant: UUID) async throws(ServiceError) -> [String] {
-        try await cache.value(for: tenant).keys.sorted()
+    func names(tenant: UUID) async -> [String] {
+        await routes(of: tenant).keys.sorted()
     }
 
-    func evict(_ tenant: UUID) { cache.evict(tenant) }
+    func evict(_ tenant: UUID) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries[tenant] = nil
+        }
+    }
+
+    /// The tenant's routes: as known while fresh; read again by one caller once stale (the others
+    /// go on with them); read by every caller while none are known. None when they cannot be read
+    /// and none are known: a call then goes on as a plain model rather than failing.
+    private func routes(of tenant: UUID) async -> [String: Route] {
+        let now = ContinuousClock.now
+        let (known, generation, reads) = state.withLock { state -> ([String: Route]?, UInt64, Bool) in
+            guard var entry = state.entries[tenant] else { return (nil, state.generation, true) }
+            guard entry.expires <= now, !entry.refreshing else { return (entry.routes, state.generation, false) }
+            entry.refreshing = true
+            state.entries[tenant] = entry
+            return (entry.routes, state.generation, true)
+        }
+        guard reads else { return known ?? [:] }
+        do {
+            let routes = Dictionary(try await store.list(tenant: tenant).map { ($0.name, $0) }) { first, _ in first }
+            state.withLock { state in
+                guard state.generation == generation else { return }
+                state.entries[tenant] = Entry(routes: routes, expires: ContinuousClock.now + lifetime)
+            }
+            return routes
+        } catch {
+            logger.warning(
+                "the tenant's routes cannot be read; the ones known stay in use",
+                metadata: ["tenant": "\(tenant)", "known": "\(known != nil)", "error": "\(error)"])
+            state.withLock { state in
+                if state.generation == generation, var entry = state.entries[tenant] {
+                    entry.refreshing = false
+                    entry.expires = ContinuousClock.now + .seconds(1)
+                    state.entries[tenant] = entry
+                }
+            }
+            return known ?? [:]
+        }
+    }
 }
 
 /// The targets' health, shared by every proxy instance: a target that failed cools down here and,
