@@ -265,7 +265,7 @@ struct LimitMetrics: Sendable {
     func refused(_ kind: LimitKind) { refusedCounters[kind]?.increment() }
 }
 
-/// A value per tenant (or one for all, keyed nil) read from another service or the database: kept fresh for
+/// A value per tenant (or one for all, keyed nil) read from the usage service: kept fresh for
 /// `lifetime`, dropped at once when the service announces a change, and, when the service cannot
 /// be reached, served as last known (the limits hold either way: counts go through the ledger).
 final class TenantCache<Value: Sendable>: Sendable {
@@ -274,16 +274,9 @@ final class TenantCache<Value: Sendable>: Sendable {
     /// One read at a time per tenant: the calls that find the entry expired wait for it.
     private let reading = Mutex<[UUID?: OneShot<Result<Value, any Error>>]>([:])
     private let load: @Sendable (UUID?) async throws -> Value
-    /// What a call is told when the value cannot be read and none is known.
-    private let unavailable: String
 
-    init(
-        lifetime: Duration,
-        unavailable: String = "the limits cannot be checked right now: the usage service is unreachable",
-        load: @escaping @Sendable (UUID?) async throws -> Value
-    ) {
+    init(lifetime: Duration, load: @escaping @Sendable (UUID?) async throws -> Value) {
         cache = InvalidatingCache(lifetime: lifetime)
-        self.unavailable = unavailable
         self.load = load
     }
 
@@ -312,7 +305,8 @@ final class TenantCache<Value: Sendable>: Sendable {
             return value
         case .failure(let error):
             if let stale = lastKnown.withLock({ $0[tenant] }) { return stale }
-            throw ServiceError.unavailable(unavailable, underlying: error)
+            throw ServiceError.unavailable(
+                "the limits cannot be checked right now: the usage service is unreachable", underlying: error)
         }
     }
 
