@@ -94,11 +94,12 @@ struct UsageReportTests {
             id: "e1", tenantId: UUID(), apiKeyId: nil, userId: nil, service: "openai", model: "=HYPERLINK(\"x\")",
             endpoint: "/v1/chat/completions", status: 200, latencyMs: 12, ttfbMs: nil, promptTokens: 3,
             completionTokens: 4, totalTokens: 7, cachedTokens: 0, estimated: false, streamed: true,
-            clientDisconnected: false, at: Date(timeIntervalSince1970: 0), requestId: "r,1", translated: true)
+            clientDisconnected: false, at: Date(timeIntervalSince1970: 0), requestId: "r,1", translated: true,
+            route: "smart", attempt: 2)
         let line = UsageCSV.line(PricedUsageEvent(event: event, costMicroUsd: 42, priceVersion: "v1"))
         #expect(
             line
-                == "e1,\"r,1\",1970-01-01T00:00:00Z,openai,\"'=HYPERLINK(\"\"x\"\")\",/v1/chat/completions,200,3,4,7,0,42,v1,,,12,true,false,false,true\r\n"
+                == "e1,\"r,1\",1970-01-01T00:00:00Z,openai,\"'=HYPERLINK(\"\"x\"\")\",/v1/chat/completions,200,3,4,7,0,42,v1,,,12,true,false,false,true,smart,2\r\n"
         )
     }
 }
