@@ -190,9 +190,11 @@ struct RoutesTests {
         "a fallback route serves from its second target when the first fails, and meters each attempt",
         arguments: [("429", 429), ("500", 500), ("hang", 504), ("connect", 502)])
     func fallback(trigger: String, firstStatus: Int) async throws {
-        try await ProxyHarness.run(
-            standIns: 2, proxyEnvironment: ["PROXY_TIMEOUT_MS": "1500", "PROXY_READ_TIMEOUT_MS": "1500"]
-        ) { harness in
+        // Only the hanging provider needs a short timeout; the others keep the default, so a loaded
+        // machine's slow answer is never taken for a timeout (4 s: thousands of times the
+        // stand-in's answer, a few seconds of waiting for the test).
+        let timeouts = trigger == "hang" ? ["PROXY_TIMEOUT_MS": "4000", "PROXY_READ_TIMEOUT_MS": "4000"] : [:]
+        try await ProxyHarness.run(standIns: 2, proxyEnvironment: timeouts) { harness in
             let second = try #require(harness.secondStandIn)
             let failing: [String: Any] =
                 trigger == "connect"
@@ -220,7 +222,7 @@ struct RoutesTests {
             #expect(second.log.requests.map(\.path) == ["/v1/messages"])
             #expect(harness.standIn.requests.count == (trigger == "connect" ? 0 : 1))
 
-            let events = try await harness.usageEvents(2).sorted { ($0.attempt ?? 0) < ($1.attempt ?? 0) }
+            let events = try await harness.usageEvents(2, timeout: .seconds(20)).sorted { ($0.attempt ?? 0) < ($1.attempt ?? 0) }
             #expect(events.map(\.attempt) == [1, 2])
             #expect(events.map(\.route) == ["smart", "smart"])
             #expect(events.map(\.requestId) == ["routed-\(trigger)", "routed-\(trigger)"])
@@ -427,7 +429,7 @@ struct RoutesTests {
                 #expect(!late.text.contains("[DONE]"), "the stream ended where the provider's broke off")
             }
             #expect(second.log.requests.count == 1, "only the early stream reached the second target")
-            let events = try await harness.usageEvents(3)
+            let events = try await harness.usageEvents(3, timeout: .seconds(20))
             #expect(events.filter { $0.route == "late" }.map(\.status) == [502])
         }
     }
@@ -497,9 +499,10 @@ extension ProxyHarness {
         guard response.status == 201 else { throw TestInfrastructureError("creating a route: \(response.text)") }
     }
 
-    /// The tenant's stored usage events (`GET /usage`), once `count` of them are stored.
+    /// The tenant's stored usage events (`GET /usage`), once `count` of them are stored (looking
+    /// every 100 ms, up to 300 looks).
     func storedUsage(count: Int) async throws -> [[String: Any]] {
-        for _ in 0..<100 {
+        for _ in 0..<300 {
             let page = try await http.get("/usage", headers: auth)
             if page.jsonArray.count >= count { return page.jsonArray }
             try await Task.sleep(for: .milliseconds(100))
