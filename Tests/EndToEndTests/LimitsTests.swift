@@ -134,7 +134,8 @@ struct LimitsTests {
             let remainingTokens = try #require(Int(call.header("x-ratelimit-remaining-tokens") ?? ""))
             #expect(remainingTokens <= 100_000 - 1000, "the reservation is taken at admission: \(remainingTokens)")
             #expect(try await harness.gateway.waitForCount("SELECT count(*)::int FROM usage.events", 1) == 1)
-            #expect(try await Self.current(harness, tokenLimit, "tokens", reaches: 17) == 17)
+            let settled = try await Self.current(harness, tokenLimit, "tokens", reaches: 17)
+            #expect(settled == 17, "the limit's tokens after settlement (nil: not read)")
 
             // A budget on another model, with calls whose reservation is below their cost.
             let budget = 480
