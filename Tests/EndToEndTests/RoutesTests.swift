@@ -222,7 +222,8 @@ struct RoutesTests {
             #expect(second.log.requests.map(\.path) == ["/v1/messages"])
             #expect(harness.standIn.requests.count == (trigger == "connect" ? 0 : 1))
 
-            let events = try await harness.usageEvents(2, timeout: .seconds(20)).sorted { ($0.attempt ?? 0) < ($1.attempt ?? 0) }
+            let events = try await harness.usageEvents(2, timeout: .seconds(20))
+                .sorted { ($0.attempt ?? 0) < ($1.attempt ?? 0) }
             #expect(events.map(\.attempt) == [1, 2])
             #expect(events.map(\.route) == ["smart", "smart"])
             #expect(events.map(\.requestId) == ["routed-\(trigger)", "routed-\(trigger)"])
@@ -315,7 +316,8 @@ struct RoutesTests {
             decoder.dateDecodingStrategy = .iso8601
             let cooldown = try decoder.decode(TargetCooldown.self, from: Data(message.payload))
             #expect(cooldown.model == "gpt-4o" && cooldown.credential == "limited" && cooldown.status == 429)
-            #expect(cooldown.until.timeIntervalSince(firstStarted) >= 3.9, "the route's 4 s, longer than Retry-After: 1")
+            #expect(
+                cooldown.until.timeIntervalSince(firstStarted) >= 3.9, "the route's 4 s, longer than Retry-After: 1")
 
             // Calls go to both instances (counted from their discovery stats) while it lasts: none
             // tries the cooled target.
