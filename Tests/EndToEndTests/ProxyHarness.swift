@@ -15,6 +15,8 @@ struct ProxyHarness: Sendable {
     let standInURL: String
     /// A second stand-in provider (`standIns: 2`), for routes whose targets are different servers.
     let secondStandIn: (log: StandInLog, url: String)?
+    /// Each proxy instance's `/metrics` and health, in launch order.
+    let proxyOps: [HTTPTestClient]
     let tenant: (id: String, slug: String, key: String)
     let usage: PullConsumer
     let vault: ChildProcess
@@ -55,9 +57,13 @@ struct ProxyHarness: Sendable {
                 // The proxy admits every call against the tenant's limits, which the usage service keeps.
                 let usageService = try await gateway.launch("usage")
                 let proxyOverrides = allowed.merging(proxyEnvironment) { $1 }
-                let proxy = try await gateway.launch("proxy", overrides: proxyOverrides)
+                let opsPorts = (0..<proxies).map { _ in Loopback.freePort() }
+                let proxy = try await gateway.launch(
+                    "proxy", overrides: proxyOverrides.merging(["OPS_PORT": String(opsPorts[0])]) { $1 })
                 for count in stride(from: 2, through: proxies, by: 1) {
-                    _ = try await gateway.launch("proxy", overrides: proxyOverrides, instances: count)
+                    _ = try await gateway.launch(
+                        "proxy", overrides: proxyOverrides.merging(["OPS_PORT": String(opsPorts[count - 1])]) { $1 },
+                        instances: count)
                 }
                 let tenant = try await gateway.createTenant()
                 let operatorConnection = try await gateway.cluster.connect(as: "operator")
@@ -67,7 +73,8 @@ struct ProxyHarness: Sendable {
                 let usage = try await operatorConnection.jetStream.pullConsumer(
                     stream: "USAGE", durable: "test", subject: "usage.events.>")
                 let harness = ProxyHarness(
-                    gateway: gateway, standIn: logs[0], standInURL: url, secondStandIn: second, tenant: tenant,
+                    gateway: gateway, standIn: logs[0], standInURL: url, secondStandIn: second,
+                    proxyOps: opsPorts.map { HTTPTestClient(baseURL: "http://127.0.0.1:\($0)") }, tenant: tenant,
                     usage: usage, vault: vault,
                     proxy: proxy, usageService: usageService)
                 try await body(harness)

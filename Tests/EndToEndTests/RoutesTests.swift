@@ -318,6 +318,11 @@ struct RoutesTests {
             #expect(cooldown.model == "gpt-4o" && cooldown.credential == "limited" && cooldown.status == 429)
             #expect(
                 cooldown.until.timeIntervalSince(firstStarted) >= 3.9, "the route's 4 s, longer than Retry-After: 1")
+            // Every instance has heard it (counted on each one's /metrics) before the calls that
+            // must skip the target.
+            for (index, ops) in harness.proxyOps.enumerated() {
+                #expect(try await Self.heardCooldowns(ops, reaches: 1) >= 1, "proxy \(index + 1) heard the cooldown")
+            }
 
             // Calls go to both instances (counted from their discovery stats) while it lasts: none
             // tries the cooled target.
@@ -480,6 +485,22 @@ struct RoutesTests {
             group.cancelAll()
             return first
         }
+    }
+
+    /// `strongbox_route_cooldowns_heard_total` of one proxy instance, once it reaches `count` (looking
+    /// every 100 ms, up to 100 looks).
+    static func heardCooldowns(_ ops: HTTPTestClient, reaches count: Int) async throws -> Int {
+        var heard = 0
+        for _ in 0..<100 {
+            let metrics = try await ops.get("/metrics").text
+            heard = metrics.split(separator: "\n")
+                .filter { $0.hasPrefix("strongbox_route_cooldowns_heard_total") }
+                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+                .reduce(0) { $0 + Int($1) }
+            if heard >= count { return heard }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return heard
     }
 
     /// Calls each proxy instance has served, by instance id (`$SRV.STATS`).

@@ -60,11 +60,14 @@ struct RouteTests {
     func cooldownLength() throws {
         let health = TargetHealth(nats: nil, logger: Logger(label: "test"))
         let route = try Self.route(.fallback, [("openai", "a", 1)], cooldown: 10)
-        let now = Date()
+        let now = Date(timeIntervalSince1970: 1_800_000_000.25)
         health.cool(Self.tenant, route.targets[0], route: route, status: 429, retryAfter: 3, now: now)
-        #expect(health.coolsUntil(Self.tenant, route.targets[0], now: now) == now + 10)
+        // Whole seconds, rounded up (the event's time has no fraction).
+        #expect(
+            health.coolsUntil(Self.tenant, route.targets[0], now: now) == Date(timeIntervalSince1970: 1_800_000_011))
         health.cool(Self.tenant, route.targets[0], route: route, status: 429, retryAfter: 60, now: now)
-        #expect(health.coolsUntil(Self.tenant, route.targets[0], now: now) == now + 60)
+        #expect(
+            health.coolsUntil(Self.tenant, route.targets[0], now: now) == Date(timeIntervalSince1970: 1_800_000_061))
         #expect(health.coolsUntil(UUID(), route.targets[0], now: now) == nil, "another tenant's target is its own")
         let none = try Self.route(.fallback, [("groq", "a", 1)], cooldown: 0)
         health.cool(Self.tenant, none.targets[0], route: none, status: 429, retryAfter: 60, now: now)

@@ -138,9 +138,12 @@ final class TargetHealth: Sendable {
     ) {
         guard route.cooldownSeconds > 0 else { return }
         let seconds = max(route.cooldownSeconds, min(retryAfter ?? 0, Route.cooldowns.upperBound))
+        // In whole seconds, rounded up: the event's ISO 8601 time has no fraction, and every
+        // instance must end the cooldown at the same instant, never before it is due.
+        let until = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + Double(seconds)).rounded(.up))
         let event = TargetCooldown(
             tenantId: tenant, service: target.service.service, credential: target.credential, model: target.model,
-            status: status, until: now + Double(seconds))
+            status: status, until: until)
         record(event)
         RouteMetrics.cooldown(route: route.name, target: target.label)
         guard let nats else { return }
