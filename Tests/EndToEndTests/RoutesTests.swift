@@ -331,10 +331,11 @@ struct RoutesTests {
             var after = before
             for _ in 0..<8 where !before.allSatisfy({ id, count in (after[id] ?? 0) - count >= 2 }) {
                 for _ in 0..<5 {
-                    let started = Date()
                     let response = try await call()
                     #expect(response.status == 200)
-                    if started < cooldown.until - 0.5 {
+                    // Answered before the cooldown's end, so planned before it too (a loaded run
+                    // may take longer than the cooldown: later calls prove nothing).
+                    if Date() < cooldown.until {
                         #expect(response.header("x-attempts") == "1", "the cooled target was skipped")
                         #expect(response.header("x-served-by") == "openai/gpt-4o-mini")
                     }
@@ -346,16 +347,15 @@ struct RoutesTests {
                 $0.header("authorization") == "Bearer sk-provider-limited"
             }
             // The cooldown may have ended during a slow run; every try before it was the first call's.
-            #expect(limitedCalls.count == 1 || Date() > cooldown.until - 0.5)
+            #expect(limitedCalls.count == 1 || Date() > cooldown.until)
 
             // Once it ends, the target is tried again (and cools down again).
             var triedAgain = false
             for _ in 0..<100 where !triedAgain {
-                let started = Date()
                 let response = try await call()
                 if response.header("x-attempts") == "2" {
                     triedAgain = true
-                    #expect(started > cooldown.until - 0.5, "not before the cooldown ended")
+                    #expect(Date() > cooldown.until, "not before the cooldown ended")
                 } else {
                     try await Task.sleep(for: .milliseconds(200))
                 }
