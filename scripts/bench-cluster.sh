@@ -128,12 +128,15 @@ curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'cont
   -d "{\"service\":\"openai\",\"name\":\"bench\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
 curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
   -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
-chat='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}'
-cat >"$STRONGBOX_DATA/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$chat'
-wrk.headers["Content-Type"] = "application/json"
-LUA
+wrk_script() { # file, JSON body, [API key]: a wrk script that POSTs the body
+  {
+    echo 'wrk.method = "POST"'
+    echo "wrk.body = '$2'"
+    echo 'wrk.headers["Content-Type"] = "application/json"'
+    [ -z "${3:-}" ] || echo "wrk.headers[\"x-api-key\"] = \"$3\""
+  } >"$1"
+}
+wrk_script "$STRONGBOX_DATA/post.lua" '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}'
 chain_pids() { # the chain's processes: the services, nats-server, PostgreSQL and its backends
   cat "$STRONGBOX_DATA"/run/*.pid "$STRONGBOX_DATA/nats/nats-server.pid" 2>/dev/null
   local postmaster
@@ -290,12 +293,8 @@ curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'cont
   -d "{\"service\":\"anthropic\",\"key\":\"sk-ant-bench-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
 question=$(python3 -c 'print(("Tell me about the quick brown fox that jumps over the lazy dog. " * 14).strip())')
 for api in messages chat; do
-  cat >"$STRONGBOX_DATA/$api.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"model":"anthropic/kb-claude","max_tokens":256,"temperature":0.5,"messages":[{"role":"user","content":"$question"}]}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["x-api-key"] = "$key"
-LUA
+  wrk_script "$STRONGBOX_DATA/$api.lua" \
+    '{"model":"anthropic/kb-claude","max_tokens":256,"temperature":0.5,"messages":[{"role":"user","content":"'"$question"'"}]}' "$key"
 done
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/messages.lua" "$base/v1/messages" >/dev/null
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/chat.lua" "$base/v1/chat/completions" >/dev/null
@@ -315,12 +314,7 @@ done
 curl -fsS -o /dev/null -X POST "$base/routes" -H "x-api-key: $key" -H 'content-type: application/json' \
   -d '{"name":"bench-route","strategy":"fallback","targets":[{"service":"openai","model":"gpt-4o-mini"},{"service":"anthropic","model":"claude-3-5-haiku"}]}'
 for model in openai/gpt-4o-mini bench-route; do
-  cat >"$STRONGBOX_DATA/${model#*/}.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"model":"$model","messages":[{"role":"user","content":"Say hello"}]}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["x-api-key"] = "$key"
-LUA
+  wrk_script "$STRONGBOX_DATA/${model#*/}.lua" '{"model":"'"$model"'","messages":[{"role":"user","content":"Say hello"}]}' "$key"
 done
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/bench-route.lua" "$base/v1/chat/completions" >/dev/null
 echo

@@ -9,6 +9,12 @@ public struct UsageEvent: Codable, Sendable, Equatable {
     /// The longest `model` the usage tables keep (the usage service cuts longer ones).
     public static let modelLimit = 256
 
+    /// Whether the usage tables keep `model` as it is: at most ``modelLimit`` bytes, without
+    /// control characters (no model is named otherwise; a report would show it cut).
+    public static func keeps(model: String) -> Bool {
+        model.utf8.count <= modelLimit && !model.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
+
     /// Minted by the proxy for each call (a UUIDv7): the key to count the call once by.
     public var id: String
     /// The gateway's request id (`x-request-id`, which a client may choose): for finding the call

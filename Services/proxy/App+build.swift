@@ -46,7 +46,7 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
     let health = TargetHealth(nats: context.nats, logger: context.logger)
     let calls = CallHandler(
         leases: leases, client: client, configuration: configuration, usage: usage, limits: limits, routes: routes,
-        planner: RoutePlanner(health: health), nats: context.nats, logger: context.logger)
+        planner: RoutePlanner(health: health), logger: context.logger)
     let models = ModelsHandler(
         leases: leases, client: client, configuration: configuration,
         cache: InvalidatingCache(lifetime: configuration.modelsCacheLifetime), routes: routes, logger: context.logger)

@@ -57,6 +57,8 @@ public struct HTTPTestClient: Sendable {
         public var headers: [(String, String)]
         public var chunks: [(at: ContinuousClock.Instant, bytes: [UInt8])]
         public var started: ContinuousClock.Instant
+        /// The body broke off before its end (only with `keepBrokenBody`).
+        public var brokeOff = false
 
         public var text: String { String(decoding: chunks.flatMap(\.bytes), as: UTF8.self) }
 
@@ -66,10 +68,11 @@ public struct HTTPTestClient: Sendable {
     }
 
     /// Sends a request and reads the body chunk by chunk; `stopAfter` returning true ends the
-    /// read early and closes the connection (a client going away).
+    /// read early and closes the connection (a client going away). A body that breaks off throws,
+    /// unless `keepBrokenBody`: then the response has what came, and `brokeOff`.
     public func stream(
         _ method: String, _ path: String, json: [String: Any], headers: [String: String] = [:],
-        stopAfter: @Sendable ([UInt8]) -> Bool = { _ in false }
+        keepBrokenBody: Bool = false, stopAfter: @Sendable ([UInt8]) -> Bool = { _ in false }
     ) async throws -> StreamedResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = HTTPMethod(rawValue: method)
@@ -86,11 +89,15 @@ public struct HTTPTestClient: Sendable {
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, chunks: [],
                 started: started)
             var seen: [UInt8] = []
-            for try await chunk in response.body {
-                let bytes = Array(chunk.readableBytesView)
-                result.chunks.append((.now, bytes))
-                seen += bytes
-                if stopAfter(seen) { break }
+            do {
+                for try await chunk in response.body {
+                    let bytes = Array(chunk.readableBytesView)
+                    result.chunks.append((.now, bytes))
+                    seen += bytes
+                    if stopAfter(seen) { break }
+                }
+            } catch  where keepBrokenBody {
+                result.brokeOff = true
             }
             try await client.shutdown()
             return result

@@ -149,8 +149,6 @@ struct LimitsController: Sendable {
         routing.resourceID = resource
         let payload = try body.map { try JSONEncoder().encode($0) } ?? Data()
         let reply = try await usage.call(subject, payload: payload, routing: routing, headers: [:])
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
+        return .json(bytes: reply.payload, status: status)
     }
 }

@@ -122,9 +122,7 @@ struct ProxyController: Sendable {
             let reply = try await ServiceClient(nats: nats, timeout: .seconds(30)).call(
                 ProxySubjects.models, payload: try JSONEncoder().encode(ask), context: context,
                 headers: [ReleaseTicket.header: try ticket(context, service: nil, credential: nil)])
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
+            return .json(bytes: reply.payload)
         }
     }
 

@@ -96,8 +96,6 @@ struct RoutesController: Sendable {
     ) async throws -> Response {
         let payload = try body.map { try JSONEncoder().encode($0) } ?? Data()
         let reply = try await proxy.call(subject, payload: payload, context: context, resourceID: resource)
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
+        return .json(bytes: reply.payload, status: status)
     }
 }

@@ -96,9 +96,7 @@ struct UsageController: Sendable {
         -> Response
     {
         let reply = try await usage.call(subject, payload: try Self.encoder.encode(body), context: context)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: reply.payload)))
+        return .json(bytes: reply.payload)
     }
 
     private static let encoder: JSONEncoder = {

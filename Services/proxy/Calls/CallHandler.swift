@@ -21,7 +21,6 @@ struct CallHandler: Sendable {
     let routes: RouteTable
     let planner: RoutePlanner
     var health: TargetHealth { planner.health }
-    let nats: NatsConnection
     let logger: Logger
 
     /// A reply message's largest body slice (NATS's default max payload is 1 MiB).
@@ -152,7 +151,7 @@ struct CallHandler: Sendable {
             } catch {
                 RouteMetrics.attempt(route: route.name, target: target.label, outcome: "refused")
                 lastFailure = error
-                if isLast { break } else { continue }
+                continue
             }
             if !admitted {
                 callAdmission = try await limits.admit(call, scope: .call)
@@ -175,16 +174,16 @@ struct CallHandler: Sendable {
             switch end {
             case .answered(let status, let retryAfter):
                 RouteMetrics.attempt(route: route.name, target: target.label, outcome: "answered")
-                coolIfFailing(target, of: route, status: status, retryAfter: retryAfter)
+                health.observed(target, of: route, status: status, retryAfter: retryAfter)
                 return
             case .declined(let status, let retryAfter):
                 RouteMetrics.attempt(route: route.name, target: target.label, outcome: "declined")
                 RouteMetrics.fallback(route: route.name, from: target.label)
-                coolIfFailing(target, of: route, status: status, retryAfter: retryAfter)
+                health.observed(target, of: route, status: status, retryAfter: retryAfter)
                 lastFailure = ServiceError(.badGateway, "every target of route \(route.name) failed")
             case .failed(let error, let outcome):
                 RouteMetrics.attempt(route: route.name, target: target.label, outcome: "failed")
-                if outcome == .connect { coolIfFailing(target, of: route, status: 502, retryAfter: nil) }
+                if outcome == .connect { health.observed(target, of: route, status: 502, retryAfter: nil) }
                 lastFailure = error
                 // A timeout or an unreachable provider moves on only if the route says so; a
                 // target that could not be used at all (no credential, its base URL not allowed)
@@ -194,25 +193,6 @@ struct CallHandler: Sendable {
             }
         }
         throw lastFailure
-    }
-
-    /// A target answered (or could not be reached with) `status`: 429, 5xx, 401, 403 and 502
-    /// cool it down on every instance; 401 and 403 also announce a failing credential.
-    private func coolIfFailing(_ target: Route.Target, of route: Route, status: Int, retryAfter: Int?) {
-        guard status == 429 || status == 401 || status == 403 || (500...599).contains(status) else { return }
-        health.cool(route.tenant, target, route: route, status: status, retryAfter: retryAfter)
-        guard status == 401 || status == 403 else { return }
-        let event = CredentialFailingEvent(
-            tenantId: route.tenant, service: target.service.service, credential: target.credential, status: status,
-            route: route.name, at: Date())
-        do {
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            try nats.publish(
-                RouteSubjects.credentialFailing(tenant: route.tenant), payload: Array(try encoder.encode(event)))
-        } catch {
-            logger.warning("announcing a failing credential failed", metadata: ["error": "\(error)"])
-        }
     }
 
     // MARK: - The upstream call

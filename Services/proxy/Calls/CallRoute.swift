@@ -36,11 +36,7 @@ struct CallRoute: Sendable {
         clientHeaders = headers.clientHeaders
         var model = fields.string("model")
         requestedModel = model
-        if let model,
-            model.utf8.count > UsageEvent.modelLimit
-                || model.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
-        {
-            // No model is named so; the usage report would show it cut and without its NUL characters.
+        if let model, !UsageEvent.keeps(model: model) {
             throw ServiceError.badRequest(
                 "`model` must be at most \(UsageEvent.modelLimit) bytes, without control characters")
         }

@@ -120,9 +120,7 @@ extension Route {
                 throw .badRequest(
                     "`\(place).service` must be one of \(ProviderID.allCases.map(\.service).joined(separator: ", "))")
             }
-            guard case .string(let model)? = fields["model"], !model.isEmpty, model.utf8.count <= UsageEvent.modelLimit,
-                !model.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
-            else {
+            guard case .string(let model)? = fields["model"], !model.isEmpty, UsageEvent.keeps(model: model) else {
                 throw .badRequest(
                     fields["model"] == nil
                         ? "missing field `\(place).model`"

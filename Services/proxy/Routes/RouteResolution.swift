@@ -146,13 +146,27 @@ final class TargetHealth: Sendable {
             status: status, until: until)
         record(event)
         RouteMetrics.cooldown(route: route.name, target: target.label)
-        guard let nats else { return }
+        announce(RouteSubjects.cooldown(tenant: tenant), event)
+    }
+
+    /// An attempt at `target` ended with `status` (502: it could not be reached): 429, 5xx, 401
+    /// and 403 cool the target down; 401 and 403 also announce a failing credential.
+    func observed(_ target: Route.Target, of route: Route, status: Int, retryAfter: Int?) {
+        guard status == 429 || status == 401 || status == 403 || (500...599).contains(status) else { return }
+        cool(route.tenant, target, route: route, status: status, retryAfter: retryAfter)
+        guard status == 401 || status == 403 else { return }
+        announce(
+            RouteSubjects.credentialFailing(tenant: route.tenant),
+            CredentialFailingEvent(
+                tenantId: route.tenant, service: target.service.service, credential: target.credential,
+                status: status, route: route.name, at: Date()))
+    }
+
+    private func announce(_ subject: String, _ event: some Encodable) {
         do {
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            try nats.publish(RouteSubjects.cooldown(tenant: tenant), payload: Array(try encoder.encode(event)))
+            try nats?.publish(subject, event: event)
         } catch {
-            logger.warning("announcing a cooldown failed", metadata: ["error": "\(error)"])
+            logger.warning("announcing a route event failed", metadata: ["subject": "\(subject)", "error": "\(error)"])
         }
     }
 

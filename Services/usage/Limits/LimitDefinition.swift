@@ -81,9 +81,7 @@ extension LimitDefinition {
                 "`service` must be one of \(ProviderID.allCases.map(\.service).joined(separator: ", "))")
         }
         if let model {
-            guard !model.isEmpty, model.utf8.count <= UsageEvent.modelLimit,
-                !model.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
-            else {
+            guard !model.isEmpty, UsageEvent.keeps(model: model) else {
                 throw .unprocessable(
                     "`model` must be 1 to \(UsageEvent.modelLimit) bytes without control characters")
             }
