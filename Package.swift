@@ -114,6 +114,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/gateway",
+            resources: [.copy("Console/assets")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

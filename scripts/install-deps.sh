@@ -2,7 +2,9 @@
 # Installs the Debian packages the project needs, if any are missing. Idempotent.
 . "$(dirname "$0")/lib.sh"
 
-PACKAGES=(nats-server libnats-dev postgresql libpq-dev libssl-dev libcurl4-openssl-dev pkg-config python3 curl)
+# chromium: the console's browser tests; libjs-chart.js: the console's charts (the gateway serves it).
+PACKAGES=(nats-server libnats-dev postgresql libpq-dev libssl-dev libcurl4-openssl-dev pkg-config python3 curl
+  chromium libjs-chart.js)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -99,10 +99,14 @@ struct Gateway {
             mail: MailEvents(
                 jetStream: context.nats.jetStream, logToOutbox: configuration.mailOutboxLog, logger: logger),
             lifetime: configuration.passwordResetLifetime, logger: logger)
-        AuthController(
+        let auth = AuthController(
             users: users, sessions: sessions, tenants: tenants,
             hasher: PasswordHasher(cost: configuration.bcryptCost), tokens: tokens, resets: passwordResets,
-            invalidator: invalidator, logger: logger
+            invalidator: invalidator, logger: logger)
+        auth.register(on: api)
+        ConsoleController(
+            assets: ConsoleAssets(chartJS: configuration.consoleChartJS, logger: logger), auth: auth,
+            refreshLifetime: configuration.refreshTokenLifetime
         ).register(on: api)
         UsersController(users: users, sessions: sessions, invalidator: invalidator, logger: logger).register(on: api)
         CredentialsController(vault: ServiceClient(nats: context.nats)).register(on: api)

@@ -47,6 +47,9 @@ struct GatewayConfiguration: Sendable {
     /// `MAIL_OUTBOX_LOG`: also print password-reset tokens and the mailing-list confirmation links
     /// the content service sends to the log. Development only.
     var mailOutboxLog: Bool
+    /// `CONSOLE_CHART_JS`: Chart.js for the console's charts (default Debian's `libjs-chart.js`,
+    /// which `make install` and the image install). Missing, the console still works, without charts.
+    var consoleChartJS: String
 
     init(_ environment: Environment) throws(ConfigurationError) {
         host = environment.optional("SERVER_HOST") ?? "127.0.0.1"
@@ -73,6 +76,7 @@ struct GatewayConfiguration: Sendable {
         trustedProxyHops = try environment.integer("TRUSTED_PROXY_HOPS", default: 0, range: 0...10)
         publicCacheMaxAge = try environment.integer("PUBLIC_CACHE_MAX_AGE_SECONDS", default: 60, range: 0...86_400)
         mailOutboxLog = try environment.boolean("MAIL_OUTBOX_LOG", default: false)
+        consoleChartJS = environment.optional("CONSOLE_CHART_JS") ?? "/usr/share/javascript/chart.js/chart.min.js"
         proxyTimeout = try environment.duration(
             "GATEWAY_PROXY_TIMEOUT_MS", defaultMilliseconds: 310_000, range: 1000...3_600_000)
     }

@@ -59,6 +59,11 @@ enum Components {
                 ("refreshToken", .string(description: "Single use: each refresh returns a new one")),
                 ("tokenType", .string(enumeration: ["Bearer"])), ("expiresIn", .integer()),
             ], required: ["user", "accessToken", "refreshToken", "tokenType", "expiresIn"]),
+        "ConsoleSession": .object(
+            [
+                ("user", .ref("User")), ("accessToken", .string(description: "A JWT, valid for expiresIn seconds")),
+                ("tokenType", .string(enumeration: ["Bearer"])), ("expiresIn", .integer()),
+            ], required: ["user", "accessToken", "tokenType", "expiresIn"]),
         "UserSettings": .object(
             [
                 ("name", .nullable(.string())), ("bio", .nullable(.string())),

@@ -148,7 +148,22 @@ struct AuthController: Sendable {
     }
 
     @Sendable func login(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let body = try await request.decodeBody(Login.self, context: context)
+        try .json(try await signIn(try await request.decodeBody(Login.self, context: context)))
+    }
+
+    @Sendable func refresh(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try .json(try await rotate(try await request.decodeBody(RefreshToken.self, context: context).refreshToken))
+    }
+
+    @Sendable func logout(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await signOut(try await request.decodeBody(RefreshToken.self, context: context).refreshToken)
+        return .noContent()
+    }
+
+    // MARK: - Sessions (also the console's, which carries the refresh token in a cookie)
+
+    /// Checks a user's password and opens a session.
+    func signIn(_ body: Login) async throws -> SessionTokens {
         let found = try await users.credentials(tenantSlug: body.tenant, identifier: body.identifier)
         guard await hasher.verify(body.password, hash: found?.passwordHash), let found else {
             throw Problem.unauthorized("wrong identifier, password or tenant")
@@ -156,12 +171,12 @@ struct AuthController: Sendable {
         guard found.tenant.modules.contains(.users) else {
             throw Problem.forbidden("the `users` module is disabled for this tenant")
         }
-        return try .json(try await signIn(found.user, tenant: found.tenant.id))
+        return try await signIn(found.user, tenant: found.tenant.id)
     }
 
-    @Sendable func refresh(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let body = try await request.decodeBody(RefreshToken.self, context: context)
-        switch try await sessions.rotate(body.refreshToken) {
+    /// Trades a refresh token for new tokens; the old one dies.
+    func rotate(_ refreshToken: String) async throws -> SessionTokens {
+        switch try await sessions.rotate(refreshToken) {
         case .invalid:
             throw Problem.unauthorized("unknown, expired or revoked refresh token")
         case .reused:
@@ -178,20 +193,18 @@ struct AuthController: Sendable {
             let accessToken = try await tokens.issue(
                 user: userID, tenant: credentials.tenant, session: session, role: credentials.user.role,
                 modules: credentials.user.modules)
-            return try .json(
-                SessionTokens(
-                    user: credentials.user, accessToken: accessToken, refreshToken: refreshToken,
-                    expiresIn: tokens.lifetimeSeconds))
+            return SessionTokens(
+                user: credentials.user, accessToken: accessToken, refreshToken: refreshToken,
+                expiresIn: tokens.lifetimeSeconds)
         }
     }
 
-    @Sendable func logout(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let body = try await request.decodeBody(RefreshToken.self, context: context)
-        guard let user = try await sessions.revoke(refreshToken: body.refreshToken, reason: "logout") else {
+    /// Ends the session of a refresh token.
+    func signOut(_ refreshToken: String) async throws {
+        guard let user = try await sessions.revoke(refreshToken: refreshToken, reason: "logout") else {
             throw Problem.unauthorized("unknown refresh token")
         }
         invalidator.sessionsEnded(user: user)
-        return .noContent()
     }
 
     @Sendable func me(_ request: Request, context: GatewayRequestContext) async throws -> Response {
