@@ -51,4 +51,79 @@ struct ConsoleTests {
                 "the provider key never reached a log line")
         }
     }
+
+    @Test(
+        "the console's files: every one with a strict CSP (no inline script, no framing), revalidated by ETag; Chart.js from libjs-chart.js; an unknown file is a 404 problem"
+    )
+    func assets() async throws {
+        try await TestGateway.run { gateway in
+            let page = try await gateway.http.get("/console")
+            #expect(page.status == 200 && page.header("content-type") == "text/html; charset=utf-8")
+            let policy = try #require(page.header("content-security-policy"))
+            #expect(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"))
+            #expect(!policy.contains("unsafe-inline") && page.header("x-frame-options") == "DENY")
+            #expect(page.text.contains("<script type=\"module\" src=\"/console/assets/app.js\"></script>"))
+            #expect(
+                !page.text.contains("<script>") && !page.text.contains("http://") && !page.text.contains("https://"))
+
+            let app = try await gateway.http.get("/console/assets/app.js")
+            #expect(app.status == 200 && app.header("content-type") == "text/javascript; charset=utf-8")
+            let etag = try #require(app.header("etag"))
+            let again = try await gateway.http.get("/console/assets/app.js", headers: ["if-none-match": etag])
+            #expect(again.status == 304 && again.body.isEmpty)
+
+            let chart = try await gateway.http.get("/console/assets/chart.js")
+            #expect(chart.status == 200 && chart.text.contains("Chart.js v"), "Chart.js from libjs-chart.js")
+            let missing = try await gateway.http.get("/console/assets/nothing.js")
+            #expect(missing.status == 404 && missing.header("content-type") == "application/problem+json")
+            let traversal = try await gateway.http.get("/console/assets/..%2F..%2FPackage.swift")
+            #expect(traversal.status == 404)
+        }
+    }
+
+    @Test(
+        "console sessions: sign-in sets an HttpOnly SameSite=Strict cookie and never shows the refresh token; the cookie refreshes (rotating) until sign-out revokes it; wrong passwords, missing cookies and other sites are refused"
+    )
+    func sessions() async throws {
+        try await TestGateway.run { gateway in
+            let tenant = try await gateway.createTenant("Console sessions")
+            _ = try await gateway.register("grace", key: tenant.key)
+            let login = ["tenant": tenant.slug, "identifier": "grace", "password": "correct horse battery"]
+
+            let wrong = try await gateway.http.post(
+                "/console/session", json: login.merging(["password": "wrong horse"]) { $1 })
+            #expect(wrong.status == 401 && wrong.header("set-cookie") == nil)
+
+            let signedIn = try await gateway.http.post("/console/session", json: login)
+            #expect(signedIn.status == 200, "\(signedIn.text)")
+            #expect(signedIn.json["refreshToken"] == nil && signedIn.json["accessToken"] is String)
+            let cookie = try #require(signedIn.header("set-cookie"))
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+            #expect(cookie.contains("Path=/console/session") && !cookie.contains("Secure"), "plain HTTP on loopback")
+            let token = try #require(cookie.split(separator: ";").first.map(String.init))
+            #expect(token.hasPrefix("strongbox_console=rt_"))
+
+            let me = try await gateway.http.get(
+                "/auth/me", headers: ["authorization": "Bearer \(signedIn.json["accessToken"] as? String ?? "")"])
+            #expect((me.json["user"] as? [String: Any])?["username"] as? String == "grace")
+
+            let crossSite = try await gateway.http.post(
+                "/console/session/refresh", headers: ["cookie": token, "sec-fetch-site": "cross-site"])
+            #expect(crossSite.status == 403)
+            let noCookie = try await gateway.http.post("/console/session/refresh")
+            #expect(noCookie.status == 401)
+
+            let refreshed = try await gateway.http.post(
+                "/console/session/refresh", headers: ["cookie": token, "sec-fetch-site": "same-origin"])
+            #expect(refreshed.status == 200 && refreshed.json["accessToken"] is String)
+            let rotated = try #require(refreshed.header("set-cookie")?.split(separator: ";").first.map(String.init))
+            #expect(rotated != token, "the refresh token rotates")
+
+            let signedOut = try await gateway.http.delete("/console/session", headers: ["cookie": rotated])
+            #expect(signedOut.status == 204 && signedOut.header("set-cookie")?.contains("Max-Age=0") == true)
+            let afterSignOut = try await gateway.http.post("/console/session/refresh", headers: ["cookie": rotated])
+            #expect(afterSignOut.status == 401, "sign-out revoked the session")
+            #expect(afterSignOut.header("set-cookie")?.contains("Max-Age=0") == true, "and the dead cookie is cleared")
+        }
+    }
 }

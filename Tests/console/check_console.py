@@ -25,6 +25,10 @@ PASSWORD = "console horse battery"
 seen = {}
 
 
+# CI runs on a loaded 2-core machine: generous bounds (each waits for an event, not for a time).
+expect.set_options(timeout=30_000)
+
+
 def call(method, path, body=None, headers=None):
     """A request to the API (outside the browser): (status, parsed body or text)."""
     data = json.dumps(body).encode() if body is not None else None
@@ -95,6 +99,7 @@ def main():
                });"""
         )
         page = context.new_page()
+        page.set_default_timeout(60_000)
         page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
         # The browser also logs each 4xx answer; those are problems the page shows (a wrong password,
         # a schema that cannot be used), not errors of the page.

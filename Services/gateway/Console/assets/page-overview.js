@@ -82,7 +82,7 @@ export default {
       h("div", { class: "charts" },
         chart("cost-chart", "Cost per day (USD)", labels,
           [{ label: "Cost", data: days.map((d) => d.costMicroUsd / 1_000_000), backgroundColor: "#1f4e79" }],
-          (v) => `$${Number(v).toFixed(2)}`),
+          (v) => usd(Math.round(Number(v) * 1_000_000))),
         chart("tokens-chart", "Tokens per day", labels, [
           { label: "Prompt", data: days.map((d) => d.promptTokens), backgroundColor: "#1f4e79" },
           { label: "Completion", data: days.map((d) => d.completionTokens), backgroundColor: "#7aa6cf" },
@@ -97,7 +97,7 @@ export default {
       ], top(models.items), "No model calls in the last 30 days."),
       h("h2", {}, "Top API keys"),
       table([
-        { label: "Key", value: (k) => (k.key === "none" ? "users' sessions" : keyNames.get(k.key) || k.key) },
+        { label: "Key", value: (k) => (k.key === "none" ? "users' sessions" : keyNames.get(k.key) || `a revoked key (${k.key.slice(0, 8)}…)`) },
         { label: "Calls", value: (k) => int(k.requests), num: true },
         { label: "Tokens", value: (k) => int(k.totalTokens), num: true },
         { label: "Cost", value: (k) => usd(k.costMicroUsd), num: true },

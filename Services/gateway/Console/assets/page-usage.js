@@ -7,6 +7,11 @@ export default {
   async render(view) {
     const keys = await all("/api-keys").catch(() => []);
     const keyNames = new Map(keys.map((k) => [k.id, k.name]));
+    const none = "00000000-0000-0000-0000-000000000000";
+    const keyName = (event) => {
+      if (event.apiKeyId && event.apiKeyId !== none) return keyNames.get(event.apiKeyId) || `a revoked key (${event.apiKeyId.slice(0, 8)}…)`;
+      return event.userId && event.userId !== none ? "a user's session" : "";
+    };
     const results = h("div");
     const summary = h("div");
     const exportStatus = h("span", { "aria-live": "polite" });
@@ -20,7 +25,7 @@ export default {
       { label: "Tokens", value: (e) => int(e.event.totalTokens), num: true },
       { label: "Cost", value: (e) => usd(e.costMicroUsd), num: true },
       { label: "Latency", value: (e) => `${int(e.event.latencyMs)} ms`, num: true },
-      { label: "Key", value: (e) => keyNames.get(e.event.apiKeyId) || (e.event.userId ? "user session" : "") },
+      { label: "Key", value: (e) => keyName(e.event) },
       { label: "Route", value: (e) => (e.event.route ? `${e.event.route} #${e.event.attempt}` : "") },
       { label: "Request id", value: (e) => h("code", {}, e.event.id) },
     ], items, "No calls match these filters."));
@@ -30,7 +35,7 @@ export default {
       try {
         const { from, to, service, model, apiKeyId } = filters;
         const answer = await api("GET", `/usage/summary${query({ from, to, service, model, apiKeyId, groupBy })}`);
-        const name = (key) => (groupBy === "apiKey" ? keyNames.get(key) || key : key);
+        const name = (key) => (groupBy !== "apiKey" || key === "Total" ? key : key === "none" ? "users' sessions" : keyNames.get(key) || `a revoked key (${key.slice(0, 8)}…)`);
         fill(summary, table([
           { label: groupBy, value: (row) => name(row.key) },
           { label: "Calls", value: (row) => int(row.requests), num: true },
@@ -86,7 +91,7 @@ export default {
       h("section", { class: "panel" }, filterForm),
       h("div", { class: "toolbar" }, exportButton, exportStatus),
       h("h2", {}, "Calls"), results,
-      h("h2", {}, "Summary"), h("label", {}, "Group by", groupSelect), summary);
+      h("h2", {}, "Summary"), h("div", { class: "toolbar" }, h("label", {}, "Group by", groupSelect)), summary);
     summarize("service");
   },
 };

@@ -55,7 +55,12 @@ export function problem(error) {
 // Formatting.
 const integer = new Intl.NumberFormat("en-US");
 export const int = (n) => (n === null || n === undefined ? "—" : integer.format(n));
-export const usd = (micro) => (micro === null || micro === undefined ? "—" : `$${(micro / 1_000_000).toFixed(micro < 10_000_000 ? 4 : 2)}`);
+/** Micro-USD as dollars: cents when there are some, else to the micro-dollar (model calls are cheap). */
+export function usd(micro) {
+  if (micro === null || micro === undefined) return "—";
+  const dollars = micro / 1_000_000;
+  return Math.abs(micro) >= 10_000 || micro === 0 ? `$${dollars.toFixed(2)}` : `$${dollars.toFixed(6)}`;
+}
 export const when = (iso) => (iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 19) + "Z" : "—");
 export const day = (date) => date.toISOString().slice(0, 10);
 
