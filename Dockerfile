@@ -13,7 +13,8 @@ COPY Libraries Libraries
 COPY Services Services
 COPY Tools Tools
 COPY Tests Tests
-# The executables, and next to them the resource bundles (the usage service's prices.json).
+# The executables, and next to them the resource bundles (the usage service's prices.json, the
+# gateway's console).
 RUN swift build -c release --static-swift-stdlib \
         --product gateway --product vault --product proxy --product content --product usage \
     && mkdir /out \
@@ -23,7 +24,7 @@ RUN swift build -c release --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libnats3.4 ca-certificates curl tzdata \
+    && apt-get install -y --no-install-recommends libnats3.4 ca-certificates curl tzdata libjs-chart.js \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin strongbox
 COPY --from=build /out/ /app/

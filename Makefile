@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run stop test dev install db-up nats-up build migrate seed bench translation-matrix lint lint-deploy format clean
+.PHONY: help run stop test dev install db-up nats-up build migrate seed bench translation-matrix console-screenshots lint lint-deploy format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ bench: install ## Run the benchmarks (release build) and print their tables
 
 translation-matrix: ## Rewrite docs/translation.md's conformance matrix from the translation tests
 	@swift build --build-tests >/dev/null 2>&1 && STRONGBOX_WRITE_MATRIX=1 swift test --skip-build --filter "ConformanceMatrixTests/documentIsCurrent" >/dev/null 2>&1 && echo "docs/translation.md: matrix rewritten"
+
+console-screenshots: ## Rewrite docs/console/*.png by running the console's browser test
+	@STRONGBOX_SCREENSHOTS="$(CURDIR)/docs/console" TEST_FILTER="ConsoleTests/browser" scripts/test.sh
 
 lint: ## Fail if `swift format` would change anything
 	@swift format lint --strict --recursive Package.swift Libraries Services Tests Tools
