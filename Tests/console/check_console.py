@@ -313,6 +313,24 @@ def main():
         expect(page.locator("form .problem")).to_contain_text("anthropic")
         seen["routeProblem"] = page.locator("form .problem").inner_text()
 
+        # --- The contact inbox's workflow; the mailing list; the users' roles.
+        status, _ = call("POST", "/public/console-co/contact",
+                         {"name": "Grace", "email": "grace@example.com", "message": "Do you ship to Mars?"})
+        check(status == 202, f"a contact message: {status}")
+        status, _ = call("POST", "/public/console-co/mailing-list/subscribe", {"email": "reader@example.com"})
+        check(status == 202, f"a sign-up: {status}")
+        open_page(page, "contact")
+        message = page.locator("tr", has_text="Do you ship to Mars?")
+        message.locator("select[name=status]").select_option("read")
+        expect(page.locator("main .ok")).to_contain_text("Marked read")
+        status, inbox = call("GET", "/contact?status=read", headers={"x-api-key": tenant_key})
+        check([m["message"] for m in inbox["items"]] == ["Do you ship to Mars?"], f"marked read: {inbox}")
+        open_page(page, "mailing-list")
+        expect(page.locator("main table")).to_contain_text("reader@example.com")
+        expect(page.locator("main table")).to_contain_text("pending")
+        open_page(page, "users")
+        expect(page.locator("main table")).to_contain_text("ada@example.com")
+
         # --- Every control has a label; the page works on a narrow window.
         unlabeled = page.evaluate(
             """() => [...document.querySelectorAll('input, select, textarea, button')].filter((e) =>
