@@ -22,12 +22,18 @@ RUN swift build -c release --static-swift-stdlib \
     && for service in gateway vault proxy content usage; do cp "$bin/$service" /out/; done \
     && cp -R "$bin"/*.resources /out/
 
+# Swagger UI's files for /docs (not packaged by Debian; from PyPI, see scripts/swagger-ui.sh).
+FROM python:3.11-slim-bookworm AS swagger-ui
+COPY scripts/lib.sh scripts/swagger-ui.sh /src/scripts/
+RUN SWAGGER_UI_DIR=/out/swagger-ui bash /src/scripts/swagger-ui.sh
+
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libnats3.4 ca-certificates curl tzdata libjs-chart.js \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin strongbox
 COPY --from=build /out/ /app/
+COPY --from=swagger-ui /out/swagger-ui/ /usr/share/strongbox/swagger-ui/
 USER 10001:10001
 ENV LOG_FORMAT=json SERVER_HOST=0.0.0.0 OPS_HOST=0.0.0.0 OPS_PORT=9090
 # 5860: the gateway's API. 9090: every service's /healthz, /readyz and /metrics (OPS_PORT), which

@@ -114,7 +114,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/gateway",
-            resources: [.copy("Console/assets")],
+            resources: [.copy("Console/assets"), .copy("API/docs")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

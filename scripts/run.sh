@@ -3,6 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 "$ROOT/scripts/install-deps.sh"
+"$ROOT/scripts/swagger-ui.sh"
 "$ROOT/scripts/env.sh"
 load_env
 if uses_local_nats; then "$ROOT/scripts/nats.sh" start; else say "using NATS at $NATS_URL"; fi

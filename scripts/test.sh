@@ -5,6 +5,7 @@
 
 "$ROOT/scripts/install-deps.sh"
 "$ROOT/scripts/sdk-venv.sh"
+"$ROOT/scripts/swagger-ui.sh"
 mkdir -p "$DATA/logs"
 BUILD_FLAGS="--build-tests" "$ROOT/scripts/build.sh"
 

@@ -90,7 +90,8 @@ struct Gateway {
         let api = API(router: router, requestGuard: requestGuard)
         OperationsController(readiness: Readiness(context: context, timeout: configuration.readinessTimeout))
             .register(on: api)
-        DocsController().register(on: api)
+        DocsController(files: DocsController.files(swaggerUI: configuration.swaggerUIDirectory, logger: logger))
+            .register(on: api)
         TenantsController(tenants: tenants, invalidator: invalidator, nats: context.nats, logger: logger).register(
             on: api)
         APIKeysController(keys: keys, invalidator: invalidator, logger: logger).register(on: api)
@@ -105,7 +106,7 @@ struct Gateway {
             invalidator: invalidator, logger: logger)
         auth.register(on: api)
         ConsoleController(
-            assets: ConsoleAssets(chartJS: configuration.consoleChartJS, logger: logger), auth: auth,
+            assets: ConsoleController.assets(chartJS: configuration.consoleChartJS, logger: logger), auth: auth,
             refreshLifetime: configuration.refreshTokenLifetime
         ).register(on: api)
         UsersController(users: users, sessions: sessions, invalidator: invalidator, logger: logger).register(on: api)

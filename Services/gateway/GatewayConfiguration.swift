@@ -50,6 +50,10 @@ struct GatewayConfiguration: Sendable {
     /// `CONSOLE_CHART_JS`: Chart.js for the console's charts (default Debian's `libjs-chart.js`,
     /// which `make install` and the image install). Missing, the console still works, without charts.
     var consoleChartJS: String
+    /// `SWAGGER_UI_DIR`: the folder with Swagger UI's `swagger-ui-bundle.js` and `swagger-ui.css`
+    /// for `/docs` (default `/usr/share/strongbox/swagger-ui`, where the image puts them; `make run`
+    /// and the tests use `.data/swagger-ui`, filled by scripts/swagger-ui.sh).
+    var swaggerUIDirectory: String
 
     init(_ environment: Environment) throws(ConfigurationError) {
         host = environment.optional("SERVER_HOST") ?? "127.0.0.1"
@@ -77,6 +81,7 @@ struct GatewayConfiguration: Sendable {
         publicCacheMaxAge = try environment.integer("PUBLIC_CACHE_MAX_AGE_SECONDS", default: 60, range: 0...86_400)
         mailOutboxLog = try environment.boolean("MAIL_OUTBOX_LOG", default: false)
         consoleChartJS = environment.optional("CONSOLE_CHART_JS") ?? "/usr/share/javascript/chart.js/chart.min.js"
+        swaggerUIDirectory = environment.optional("SWAGGER_UI_DIR") ?? "/usr/share/strongbox/swagger-ui"
         proxyTimeout = try environment.duration(
             "GATEWAY_PROXY_TIMEOUT_MS", defaultMilliseconds: 310_000, range: 1000...3_600_000)
     }

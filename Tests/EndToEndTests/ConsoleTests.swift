@@ -12,7 +12,7 @@ struct ConsoleTests {
     }
 
     @Test(
-        "in a real Chromium: the platform admin creates a tenant; its admin signs in with a key and as a user, stores a provider key (only its preview anywhere in the page), creates a key (shown once) and revokes it (its calls fail), sees the calls in the overview's chart and the usage table, gets a schema's error with its pointer, publishes content; no JavaScript error, CSP violation or other origin"
+        "in a real Chromium: /docs renders the API; the platform admin creates a tenant; its admin signs in with a key and as a user, stores a provider key (only its preview anywhere in the page), creates a key (shown once) and revokes it (its calls fail), sees the calls in the overview's chart and the usage table, gets a schema's error with its pointer, publishes content; no JavaScript error, CSP violation or other origin"
     )
     func browser() async throws {
         #expect(
@@ -28,6 +28,7 @@ struct ConsoleTests {
             #expect(await run.waitForExit(timeout: .seconds(300)) == 0, "\(run.output)")
             let line = try #require(run.output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(run.output)")
             let seen = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect((seen["docsOperations"] as? Int ?? 0) > 50, "Swagger UI rendered the document at /docs")
             #expect(seen["revokedStatus"] as? Int == 401)
             #expect((seen["chartTokensToday"] as? Int ?? 0) > 0, "today's tokens are in the chart's data")
             #expect((seen["usageRows"] as? Int ?? 0) >= 4)

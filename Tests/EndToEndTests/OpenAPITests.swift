@@ -51,13 +51,22 @@ struct OpenAPITests {
         }
     }
 
-    @Test("Swagger UI is served at /docs")
+    @Test("Swagger UI is served at /docs, every file of it by the gateway (nothing from another origin)")
     func swaggerUI() async throws {
         try await TestGateway.run { gateway in
             let page = try await gateway.http.get("/docs")
             #expect(page.status == 200)
             #expect(page.header("content-type")?.hasPrefix("text/html") == true)
-            #expect(page.text.contains("SwaggerUIBundle") && page.text.contains("/openapi.json"))
+            #expect(page.header("content-security-policy")?.contains("script-src 'self';") == true)
+            #expect(
+                !page.text.contains("http://") && !page.text.contains("https://") && !page.text.contains("<script>"))
+            for file in ["swagger-ui-bundle.js", "docs.js", "swagger-ui.css"] {
+                #expect(page.text.contains("/docs/assets/\(file)"))
+                let asset = try await gateway.http.get("/docs/assets/\(file)")
+                #expect(asset.status == 200 && asset.body.count > 100, "\(file): \(asset.status)")
+            }
+            let script = try await gateway.http.get("/docs/assets/docs.js")
+            #expect(script.text.contains("SwaggerUIBundle") && script.text.contains("/openapi.json"))
         }
     }
 

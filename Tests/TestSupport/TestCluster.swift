@@ -77,6 +77,7 @@ public final class TestCluster: Sendable {
             environment["ADMIN_API_KEY"] = adminAPIKey
             environment["JWT_SECRET"] = jwtSecret
             environment["RELEASE_TICKET_SECRET"] = releaseTicketSecret
+            environment["SWAGGER_UI_DIR"] = repositoryRoot.appendingPathComponent(".data/swagger-ui").path
         case "vault":
             environment["CRED_ENCRYPT_KEY"] = masterKey
             environment["RELEASE_TICKET_SECRET"] = releaseTicketSecret

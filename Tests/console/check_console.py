@@ -119,6 +119,14 @@ def main():
         def collect_violations():
             violations.extend(page.evaluate("window.__violations || []"))
 
+        # --- /docs: Swagger UI, every file from the gateway, renders this API's document.
+        page.goto(f"{BASE}/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("Strongbox")
+        expect(page.locator(".opblock-tag-section").first).to_be_visible()
+        seen["docsOperations"] = page.locator(".opblock").count()
+        check(seen["docsOperations"] > 50, f"the operations are listed: {seen['docsOperations']}")
+        collect_violations()
+
         # --- The platform admin creates a tenant; its admin key is shown once.
         page.goto(f"{BASE}/console")
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

@@ -1,9 +1,35 @@
 import Contracts
 import Foundation
 import Hummingbird
+import Logging
 
-/// `GET /openapi.json` (the document built from the registered routes) and `GET /docs` (Swagger UI).
+/// `GET /openapi.json` (the document built from the registered routes) and `GET /docs` (Swagger UI,
+/// every file of it served by the gateway: the product runs in closed networks).
 struct DocsController: Sendable {
+    let files: StaticFiles
+
+    /// The page and its script from the gateway's bundle (`API/docs`), Swagger UI's files from
+    /// `SWAGGER_UI_DIR`.
+    static func files(swaggerUI: String, logger: Logger) -> StaticFiles {
+        var files = StaticFiles.bundled("docs")
+        let swagger = StaticFiles.files(in: swaggerUI, named: ["swagger-ui-bundle.js", "swagger-ui.css"])
+        if swagger.count < 2 {
+            logger.warning(
+                "Swagger UI not found: /docs links to /openapi.json instead (run scripts/swagger-ui.sh)",
+                metadata: ["path": "\(swaggerUI)"])
+        }
+        files.merge(swagger) { $1 }
+        return StaticFiles(files, headers: securityHeaders)
+    }
+
+    /// Swagger UI sets inline styles and shows inline SVG images; it runs no inline script.
+    static let securityHeaders = StaticFiles.securityHeaders(
+        policy: [
+            "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
+            "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+            "frame-ancestors 'none'",
+        ])
+
     func register(on api: API) {
         let document = api.encodedDocument
         api.add(
@@ -21,29 +47,16 @@ struct DocsController: Sendable {
                 method: .get, path: "/docs", tag: "Operations", summary: "Swagger UI for this API",
                 access: .infrastructure,
                 success: .init(status: 200, description: "An HTML page", schema: .string(), contentType: "text/html"))
-        ) { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: Self.page)))
+        ) { request, _ in try files.response(for: "index.html", request: request) }
+        api.add(
+            Operation(
+                method: .get, path: "/docs/assets/{file}", tag: "Operations",
+                summary: "A script or style sheet of /docs (Swagger UI's, served by the gateway)",
+                access: .infrastructure,
+                success: .init(status: 200, description: "The file", schema: .string(), contentType: "*/*"),
+                errors: [304: "Not modified (the ETag matched)"])
+        ) { request, context in
+            try files.response(for: try context.parameters.require("file"), request: request)
         }
     }
-
-    /// Swagger UI from its CDN, pointed at `/openapi.json`.
-    static let page = """
-        <!doctype html>
-        <html lang="en">
-        <head>
-          <meta charset="utf-8">
-          <title>Strongbox API</title>
-          <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-        </head>
-        <body>
-          <div id="swagger-ui"></div>
-          <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-          <script>
-            window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });
-          </script>
-        </body>
-        </html>
-        """
 }

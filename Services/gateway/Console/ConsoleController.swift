@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,12 +10,35 @@ import Logging
 /// Every file is read once at start-up and served from memory with a strict
 /// `Content-Security-Policy`; nothing of the console runs on the model APIs' path.
 struct ConsoleController: Sendable {
-    let assets: ConsoleAssets
+    let assets: StaticFiles
     let auth: AuthController
     let refreshLifetime: Duration
 
     static let cookie = "strongbox_console"
     static let cookiePath = "/console/session"
+
+    /// The console's files: `Console/assets` from the gateway's resource bundle, and Chart.js from
+    /// the path `CONSOLE_CHART_JS` names (Debian's `libjs-chart.js` by default).
+    static func assets(chartJS: String, logger: Logger) -> StaticFiles {
+        var files = StaticFiles.bundled("assets")
+        if let chart = FileManager.default.contents(atPath: chartJS) {
+            files["chart.js"] = chart
+        } else {
+            logger.warning(
+                "Chart.js not found: the console shows its figures without charts (install libjs-chart.js)",
+                metadata: ["path": "\(chartJS)"])
+        }
+        if files["index.html"] == nil { logger.error("the console's files are missing from the gateway's bundle") }
+        return StaticFiles(files, headers: securityHeaders)
+    }
+
+    /// No inline script or style, nothing from another origin, never framed.
+    static let securityHeaders = StaticFiles.securityHeaders(
+        policy: [
+            "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+            "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+            "frame-ancestors 'none'",
+        ])
 
     func register(on api: API) {
         let tag = "Console"
@@ -142,80 +164,5 @@ struct ConsoleController: Sendable {
         if let site = request.headers[HTTPField.Name("sec-fetch-site")!], site != "same-origin", site != "none" {
             throw Problem.forbidden("the console's session routes answer the console's own page only")
         }
-    }
-}
-
-/// The console's files, read once: `Console/assets` from the gateway's resource bundle, and
-/// Chart.js from the path `CONSOLE_CHART_JS` names (Debian's `libjs-chart.js` by default).
-struct ConsoleAssets: Sendable {
-    struct Asset: Sendable {
-        var bytes: ByteBuffer
-        var contentType: String
-        var etag: String
-    }
-
-    let files: [String: Asset]
-
-    /// No inline script or style, nothing from another origin, never framed.
-    static let securityHeaders: HTTPFields = [
-        HTTPField.Name("content-security-policy")!: [
-            "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-            "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-            "frame-ancestors 'none'",
-        ].joined(separator: "; "),
-        HTTPField.Name("x-frame-options")!: "DENY",
-        HTTPField.Name("x-content-type-options")!: "nosniff",
-        HTTPField.Name("referrer-policy")!: "no-referrer",
-        HTTPField.Name("cross-origin-opener-policy")!: "same-origin",
-    ]
-
-    init(chartJS: String, logger: Logger) {
-        var files: [String: Asset] = [:]
-        let directory = Bundle.module.url(forResource: "assets", withExtension: nil)
-        let names = directory.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0.path) } ?? []
-        for name in names {
-            guard let directory,
-                let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path)
-            else { continue }
-            files[name] = Self.asset(data, name: name)
-        }
-        if let chart = FileManager.default.contents(atPath: chartJS) {
-            files["chart.js"] = Self.asset(chart, name: "chart.js")
-        } else {
-            logger.warning(
-                "Chart.js not found: the console shows its figures without charts (install libjs-chart.js)",
-                metadata: ["path": "\(chartJS)"])
-        }
-        if files["index.html"] == nil { logger.error("the console's files are missing from the gateway's bundle") }
-        self.files = files
-    }
-
-    static func asset(_ data: Data, name: String) -> Asset {
-        let digest = SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined()
-        return Asset(bytes: ByteBuffer(bytes: data), contentType: contentType(name), etag: "\"\(digest)\"")
-    }
-
-    static func contentType(_ name: String) -> String {
-        switch name.split(separator: ".").last {
-        case "html": "text/html; charset=utf-8"
-        case "js": "text/javascript; charset=utf-8"
-        case "css": "text/css; charset=utf-8"
-        case "svg": "image/svg+xml"
-        case "png": "image/png"
-        case "woff2": "font/woff2"
-        default: "application/octet-stream"
-        }
-    }
-
-    /// The file with the security headers, or 304 when the browser's copy is current; the browser
-    /// revalidates each time (`no-cache`), so a new gateway's files are used at once.
-    func response(for name: String, request: Request) throws -> Response {
-        guard let asset = files[name] else { throw Problem.notFound("no such console file") }
-        var headers = Self.securityHeaders
-        headers[.eTag] = asset.etag
-        headers[.cacheControl] = "no-cache"
-        if request.headers[.ifNoneMatch] == asset.etag { return Response(status: .notModified, headers: headers) }
-        headers[.contentType] = asset.contentType
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.bytes))
     }
 }
