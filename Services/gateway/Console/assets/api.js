@@ -97,11 +97,14 @@ function schedule(expiresIn) {
 }
 
 async function userSession(answer) {
-  credential = answer.accessToken;
-  const me = await fetch("/auth/me", { headers: { authorization: `Bearer ${credential}` } });
+  schedule(answer.expiresIn);
+  if (session?.kind === "user" && session.user.id === answer.user.id && session.role === answer.user.role) {
+    credential = answer.accessToken; // a refresh: the page stays as it is
+    return;
+  }
+  const me = await fetch("/auth/me", { headers: { authorization: `Bearer ${answer.accessToken}` } });
   if (!me.ok) throw new ApiError(me.status, await problemOf(me));
   const who = await me.json();
-  schedule(answer.expiresIn);
   start("user", answer.accessToken, { user: answer.user, tenant: who.tenant, role: answer.user.role });
 }
 
