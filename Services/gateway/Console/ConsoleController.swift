@@ -29,16 +29,8 @@ struct ConsoleController: Sendable {
                 metadata: ["path": "\(chartJS)"])
         }
         if files["index.html"] == nil { logger.error("the console's files are missing from the gateway's bundle") }
-        return StaticFiles(files, headers: securityHeaders)
+        return StaticFiles(files, headers: StaticFiles.securityHeaders())
     }
-
-    /// No inline script or style, nothing from another origin, never framed.
-    static let securityHeaders = StaticFiles.securityHeaders(
-        policy: [
-            "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-            "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-            "frame-ancestors 'none'",
-        ])
 
     func register(on api: API) {
         let tag = "Console"

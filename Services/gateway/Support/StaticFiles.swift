@@ -43,9 +43,17 @@ struct StaticFiles: Sendable {
         return files
     }
 
-    /// A page's security headers with its `Content-Security-Policy`.
-    static func securityHeaders(policy: [String]) -> HTTPFields {
-        [
+    /// A page's security headers: its `Content-Security-Policy` lets it load only from this origin,
+    /// run no inline script and never be framed; `inlineStyles` allows `style` attributes (Swagger
+    /// UI sets them).
+    static func securityHeaders(inlineStyles: Bool = false) -> HTTPFields {
+        let policy = [
+            "default-src 'self'", "script-src 'self'",
+            inlineStyles ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
+            "img-src 'self' data:", "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
+            "form-action 'self'", "frame-ancestors 'none'",
+        ]
+        return [
             HTTPField.Name("content-security-policy")!: policy.joined(separator: "; "),
             HTTPField.Name("x-frame-options")!: "DENY",
             HTTPField.Name("x-content-type-options")!: "nosniff",
