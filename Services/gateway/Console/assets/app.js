@@ -54,8 +54,11 @@ function renderNav(session, pages, current) {
   ]));
 }
 
+// Each render takes a ticket; a page whose data arrives after another render started (the user
+// moved on, or signed out) is dropped.
 let rendering = 0;
 async function route({ focus = false } = {}) {
+  const ticket = ++rendering;
   const session = API.session;
   const pages = pagesFor(session);
   if (!session) {
@@ -66,7 +69,6 @@ async function route({ focus = false } = {}) {
   const page = pages.find((p) => p.path === path) || pages[0];
   renderNav(session, pages, page);
   document.title = `${page.title} · Strongbox console`;
-  const ticket = ++rendering;
   fill(view, h("h1", {}, page.title), loading());
   const body = h("div");
   try {
@@ -74,7 +76,7 @@ async function route({ focus = false } = {}) {
   } catch (error) {
     fill(body, problem(error));
   }
-  if (ticket !== rendering) return; // another page was opened meanwhile
+  if (ticket !== rendering) return;
   fill(view, h("h1", {}, page.title), body);
   if (focus) view.focus();
 }
