@@ -20,10 +20,24 @@ load_env() {
     [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
     [ -n "${!key+x}" ] || export "$key=$value"
   done <"$ENV_FILE"
+  # NATS_CLUSTER=3: scripts/nats.sh runs three local servers as one NATS cluster; every service
+  # gets all three URLs, and the streams they create get three replicas.
+  if [ "${NATS_CLUSTER:-1}" -gt 1 ] && [ "$NATS_URL" = "nats://127.0.0.1:$NATS_PORT" ]; then
+    export NATS_URL
+    NATS_URL=$(local_nats_urls)
+    export JETSTREAM_REPLICAS="${JETSTREAM_REPLICAS:-$NATS_CLUSTER}"
+  fi
 }
 
-# True when NATS_URL is the local server scripts/nats.sh runs.
-uses_local_nats() { [ "$NATS_URL" = "nats://127.0.0.1:$NATS_PORT" ]; }
+# The URLs of the local NATS servers: NATS_PORT, and with NATS_CLUSTER=N the next N-1 ports too.
+local_nats_urls() {
+  local i urls=()
+  for ((i = 0; i < ${NATS_CLUSTER:-1}; i++)); do urls+=("nats://127.0.0.1:$((NATS_PORT + i))"); done
+  (IFS=,; echo "${urls[*]}")
+}
+
+# True when NATS_URL is the local server (or cluster) scripts/nats.sh runs.
+uses_local_nats() { [ "$NATS_URL" = "nats://127.0.0.1:$NATS_PORT" ] || [ "$NATS_URL" = "$(local_nats_urls)" ]; }
 
 # True when DATABASE_URL is the local cluster scripts/postgres.sh runs.
 uses_local_postgres() { [[ "$DATABASE_URL" == *"@127.0.0.1:$POSTGRES_PORT/"* ]]; }

@@ -33,6 +33,7 @@ service_env() {
   local password_var="NATS_${upper}_PASSWORD"
   echo "PATH=$PATH" "HOME=${HOME:-/root}" "LOG_LEVEL=${LOG_LEVEL:-info}" "LOG_FORMAT=${LOG_FORMAT:-text}"
   echo "NATS_URL=$NATS_URL" "NATS_USER=$service" "NATS_PASSWORD=${!password_var}" "DATABASE_URL=$(database_url "$service")"
+  [ -n "${JETSTREAM_REPLICAS:-}" ] && echo "JETSTREAM_REPLICAS=$JETSTREAM_REPLICAS"
   # <SERVICE>_OPS_PORT serves that service's /metrics and health (off by default).
   local ops_var="${upper}_OPS_PORT"
   [ -n "${!ops_var:-}" ] && echo "OPS_PORT=${!ops_var}"

@@ -51,6 +51,53 @@ public final class NatsServer: Sendable {
         throw TestInfrastructureError("nats-server did not start: \(log)")
     }
 
+    /// Starts `nodes` servers as one NATS cluster (routes between them, clustered JetStream), each
+    /// with `configuration` and `files` like ``start(configuration:files:environment:)``; returns once
+    /// JetStream can place a stream on all of them (`probe` connects a client that may create streams).
+    public static func cluster(
+        nodes: Int, configuration: String = "", files: [String: String] = [:], environment: [String: String] = [:],
+        probe: @Sendable ([NatsServer]) async throws -> NatsConnection
+    ) async throws -> [NatsServer] {
+        let name = "strongbox-\(UUID().uuidString.prefix(8))"
+        let routePorts = (0..<nodes).map { _ in Loopback.freePort() }
+        let servers = try await withThrowingTaskGroup(of: (Int, NatsServer).self) { group in
+            for node in 0..<nodes {
+                let routes = routePorts.enumerated().filter { $0.offset != node }
+                    .map { "nats-route://127.0.0.1:\($0.element)" }
+                let clustered = """
+                    server_name: \(name)-\(node)
+                    cluster {
+                      name: \(name)
+                      listen: 127.0.0.1:\(routePorts[node])
+                      routes: [\(routes.joined(separator: ", "))]
+                    }
+                    \(configuration)
+                    """
+                group.addTask {
+                    (node, try await start(configuration: clustered, files: files, environment: environment))
+                }
+            }
+            var servers: [Int: NatsServer] = [:]
+            for try await (node, server) in group { servers[node] = server }
+            return (0..<nodes).map { servers[$0]! }
+        }
+        // A clustered JetStream answers once its nodes have elected a meta leader.
+        let connection = try await probe(servers)
+        let deadline = ContinuousClock.now + .seconds(60)
+        let stream = StreamConfig(name: "CLUSTER_PROBE", subjects: ["cluster.probe"], replicas: nodes)
+        while true {
+            do {
+                _ = try await connection.jetStream.ensureStream(stream)
+                try await connection.jetStream.deleteStream(stream.name)
+                break
+            } catch  where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        await connection.close()
+        return servers
+    }
+
     private static func readPort(_ directory: URL) -> Int? {
         guard
             let file = try? FileManager.default.contentsOfDirectory(atPath: directory.path).first(where: {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -42,7 +43,9 @@ public actor PostgresServer {
                 {
                     url = parsed
                 } else {
-                    url = try await Self.startPrivateCluster()
+                    let cluster = try await LocalCluster.create()
+                    self.setCluster(cluster)
+                    url = cluster.url
                 }
                 let passwords = Dictionary(
                     uniqueKeysWithValues: ServiceRoles.services.map { ($0, Self.rolePassword($0)) })
@@ -89,49 +92,25 @@ public actor PostgresServer {
 
     // MARK: - A private cluster
 
-    private static func startPrivateCluster() async throws -> URLComponents {
-        let binaries = try postgresBinaries()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "strongbox-pg-\(getpid())-\(UUID().uuidString.prefix(6))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let data = directory.appendingPathComponent("data").path
-        let log = directory.appendingPathComponent("log").path
-        let asRoot = getuid() == 0
-        if asRoot { try await run("/bin/chown", ["postgres:postgres", directory.path]) }
-        try await run(
-            binaries + "/initdb", ["-D", data, "--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
-            asPostgres: asRoot)
-        // A free port can be taken before PostgreSQL binds it (an outgoing connection of another
-        // test gets the same ephemeral port): then try another.
-        var attempt = 1
-        var port: Int
-        while true {
-            port = Loopback.freePort()
-            do {
-                try await run(
-                    binaries + "/pg_ctl",
-                    [
-                        "-D", data, "-l", log, "-w", "-o",
-                        "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000",
-                        "start",
-                    ], asPostgres: asRoot)
-                break
-            } catch
-                where attempt < 5
-                && ((try? String(contentsOfFile: log, encoding: .utf8))?.contains("Address already in use") ?? false)
-            {
-                attempt += 1
-                try? FileManager.default.removeItem(atPath: log)
-            }
-        }
-        stopAtExit(pgCtl: binaries + "/pg_ctl", data: data, directory: directory.path, asPostgres: asRoot)
-        var url = URLComponents()
-        url.scheme = "postgres"
-        url.user = "postgres"
-        url.host = "127.0.0.1"
-        url.port = port
-        url.path = "/postgres"
-        return url
+    /// The cluster this server started (nil with `TEST_DATABASE_URL`).
+    private var cluster: LocalCluster?
+
+    private func setCluster(_ cluster: LocalCluster) { self.cluster = cluster }
+
+    /// A server of its own (not ``shared``), which a test may stop and start: its first
+    /// ``createDatabase()`` starts its cluster.
+    public init() {}
+
+    /// Stops the cluster (`pg_ctl stop -m fast`: connections are cut, as in a crash or failover).
+    public func stop() async throws {
+        guard let cluster else { throw TestInfrastructureError("this server's cluster was not started by the tests") }
+        try await cluster.stop()
+    }
+
+    /// Starts the stopped cluster again, on the same port with the same data.
+    public func start() async throws {
+        guard let cluster else { throw TestInfrastructureError("this server's cluster was not started by the tests") }
+        try await cluster.start()
     }
 
     public static func postgresBinaries() throws -> String {
@@ -152,14 +131,87 @@ public actor PostgresServer {
     }
 }
 
-nonisolated(unsafe) private var clusterToStop: (pgCtl: String, data: String, directory: String, asPostgres: Bool)?
+/// A PostgreSQL cluster the tests started on a free loopback port; stopped when the test process exits.
+struct LocalCluster: Sendable {
+    let binaries: String
+    let directory: String
+    let port: Int
+    let asRoot: Bool
+    var data: String { directory + "/data" }
+    var log: String { directory + "/log" }
 
-private func stopAtExit(pgCtl: String, data: String, directory: String, asPostgres: Bool) {
-    clusterToStop = (pgCtl, data, directory, asPostgres)
+    var url: URLComponents {
+        var url = URLComponents()
+        url.scheme = "postgres"
+        url.user = "postgres"
+        url.host = "127.0.0.1"
+        url.port = port
+        url.path = "/postgres"
+        return url
+    }
+
+    static func create() async throws -> LocalCluster {
+        let binaries = try PostgresServer.postgresBinaries()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "strongbox-pg-\(getpid())-\(UUID().uuidString.prefix(6))"
+        ).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let asRoot = getuid() == 0
+        if asRoot { try await PostgresServer.run("/bin/chown", ["postgres:postgres", directory]) }
+        try await PostgresServer.run(
+            binaries + "/initdb",
+            ["-D", directory + "/data", "--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
+            asPostgres: asRoot)
+        // A free port can be taken before PostgreSQL binds it (an outgoing connection of another
+        // test gets the same ephemeral port): then try another.
+        var attempt = 1
+        while true {
+            let cluster = LocalCluster(
+                binaries: binaries, directory: directory, port: Loopback.freePort(), asRoot: asRoot)
+            do {
+                try await cluster.start()
+                stopAtExit(cluster)
+                return cluster
+            } catch
+                where attempt < 5
+                && ((try? String(contentsOfFile: cluster.log, encoding: .utf8))?.contains("Address already in use")
+                    ?? false)
+            {
+                attempt += 1
+                try? FileManager.default.removeItem(atPath: cluster.log)
+            }
+        }
+    }
+
+    func start() async throws {
+        try await PostgresServer.run(
+            binaries + "/pg_ctl",
+            [
+                "-D", data, "-l", log, "-w", "-o",
+                "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000",
+                "start",
+            ], asPostgres: asRoot)
+    }
+
+    func stop() async throws {
+        try await PostgresServer.run(
+            binaries + "/pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"], asPostgres: asRoot)
+    }
+}
+
+private let clustersToStop = Mutex<[LocalCluster]>([])
+
+private func stopAtExit(_ cluster: LocalCluster) {
+    let first = clustersToStop.withLock { clusters in
+        clusters.append(cluster)
+        return clusters.count == 1
+    }
+    guard first else { return }
     atexit {
-        guard let cluster = clusterToStop else { return }
-        let command = "\(cluster.pgCtl) -D \(cluster.data) -m immediate stop >/dev/null 2>&1"
-        _ = system(cluster.asPostgres ? "runuser -u postgres -- \(command)" : command)
-        try? FileManager.default.removeItem(atPath: cluster.directory)
+        for cluster in clustersToStop.withLock({ $0 }) {
+            let command = "\(cluster.binaries)/pg_ctl -D \(cluster.data) -m immediate stop >/dev/null 2>&1"
+            _ = system(cluster.asRoot ? "runuser -u postgres -- \(command)" : command)
+            try? FileManager.default.removeItem(atPath: cluster.directory)
+        }
     }
 }

@@ -1,13 +1,21 @@
 import Foundation
+import Logging
 import Messaging
 
 /// A NATS server with the product's real users and permissions (`deploy/nats/auth.conf`) and a
 /// fresh database with its real roles (deploy/postgres/service-roles.sql): what the services need
 /// to run as real processes in a test.
 public final class TestCluster: Sendable {
-    public let nats: NatsServer
+    /// The NATS servers: one, or the nodes of a NATS cluster (``start(natsNodes:)``).
+    public let natsServers: [NatsServer]
+    /// The first NATS server.
+    public var nats: NatsServer { natsServers[0] }
+    /// Every server's URL, comma-separated (`NATS_URL`).
+    public var natsURL: String { natsServers.map(\.url).joined(separator: ",") }
     /// The database as the superuser: the tests' view of everything stored.
     public let databaseURL: String
+    /// The PostgreSQL server holding it: ``PostgresServer/shared``, or one of this cluster's own.
+    public let postgres: PostgresServer
 
     public static let services = ["gateway", "vault", "proxy", "content", "usage"]
     /// Test-only NATS passwords, one per user.
@@ -25,20 +33,37 @@ public final class TestCluster: Sendable {
             .deletingLastPathComponent()
     }
 
-    public static func start() async throws -> TestCluster {
+    /// A NATS server (or, with `natsNodes` > 1, a NATS cluster whose streams the services create
+    /// with that many replicas) and a fresh database (on a PostgreSQL server of its own with
+    /// `ownPostgres`, which the test may stop and start).
+    public static func start(natsNodes: Int = 1, ownPostgres: Bool = false) async throws -> TestCluster {
         let auth = try String(
             contentsOf: repositoryRoot.appendingPathComponent("deploy/nats/auth.conf"), encoding: .utf8)
         let environment = Dictionary(
             uniqueKeysWithValues: natsPasswords.map { ("NATS_\($0.key.uppercased())_PASSWORD", $0.value) })
-        let nats = try await NatsServer.start(
-            configuration: "include auth.conf\n", files: ["auth.conf": auth], environment: environment)
-        let databaseURL = try await PostgresServer.shared.createDatabase()
-        return TestCluster(nats: nats, databaseURL: databaseURL)
+        let servers: [NatsServer]
+        if natsNodes > 1 {
+            servers = try await NatsServer.cluster(
+                nodes: natsNodes, configuration: "include auth.conf\n", files: ["auth.conf": auth],
+                environment: environment
+            ) { servers in
+                try await connect(servers, as: "operator")
+            }
+        } else {
+            servers = [
+                try await NatsServer.start(
+                    configuration: "include auth.conf\n", files: ["auth.conf": auth], environment: environment)
+            ]
+        }
+        let postgres = ownPostgres ? PostgresServer() : PostgresServer.shared
+        let databaseURL = try await postgres.createDatabase()
+        return TestCluster(natsServers: servers, databaseURL: databaseURL, postgres: postgres)
     }
 
-    private init(nats: NatsServer, databaseURL: String) {
-        self.nats = nats
+    private init(natsServers: [NatsServer], databaseURL: String, postgres: PostgresServer) {
+        self.natsServers = natsServers
         self.databaseURL = databaseURL
+        self.postgres = postgres
     }
 
     /// The database as `service`'s own role sees it.
@@ -56,7 +81,10 @@ public final class TestCluster: Sendable {
 
     /// The environment `scripts/services.sh` would give `service`.
     public func environment(for service: String, gatewayPort: Int = 0) -> [String: String] {
-        Self.environment(for: service, natsURL: nats.url, databaseURL: databaseURL, gatewayPort: gatewayPort)
+        var environment = Self.environment(
+            for: service, natsURL: natsURL, databaseURL: databaseURL, gatewayPort: gatewayPort)
+        if natsServers.count > 1 { environment["JETSTREAM_REPLICAS"] = String(natsServers.count) }
+        return environment
     }
 
     /// The environment of `service` for the given servers.
@@ -105,6 +133,16 @@ public final class TestCluster: Sendable {
 
     /// A client connected as `user` (a service's user, or `operator`).
     public func connect(as user: String) async throws -> NatsConnection {
-        try await nats.connect(name: "test-\(user)", user: user, password: Self.natsPasswords[user])
+        try await Self.connect(natsServers, as: user)
+    }
+
+    /// A client of every one of `servers` (it reconnects to another when its server goes).
+    static func connect(_ servers: [NatsServer], as user: String) async throws -> NatsConnection {
+        var configuration = NatsConfiguration(
+            servers: servers.map(\.url), user: user, password: natsPasswords[user], name: "test-\(user)")
+        configuration.streamReplicas = servers.count
+        let connection = try await NatsConnection.connect(configuration, logger: .init(label: "test.nats"))
+        try await connection.flush()
+        return connection
     }
 }

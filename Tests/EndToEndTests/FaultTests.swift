@@ -1,0 +1,121 @@
+import Foundation
+import Messaging
+import PostgresNIO
+import Synchronization
+import TestSupport
+import Testing
+
+/// Faults of the engines underneath: a NATS node lost.
+@Suite("Infrastructure faults")
+struct FaultTests {
+    /// One call as the client saw it.
+    struct Call: Sendable {
+        var status: Int
+        var seconds: Double
+        var requestID: String?
+        /// Started after the killed node was back.
+        var afterRestart: Bool
+    }
+
+    /// Calls of several clients, recorded as they end.
+    final class Load: Sendable {
+        let calls = Mutex<[Call]>([])
+        let stopped = Atomic<Bool>(false)
+        let restarted = Atomic<Bool>(false)
+
+        var count: Int { calls.withLock { $0.count } }
+
+        /// Successful calls in a row, counted back from the last, among those started after the restart.
+        var answeredSinceRestart: Int {
+            calls.withLock { calls in
+                calls.filter(\.afterRestart).reversed().prefix { $0.status == 200 }.count
+            }
+        }
+
+        /// Waits until `condition` holds, looking every 50 ms, `limit` times (counted: a stalled
+        /// machine does not use the wait up).
+        func wait(_ what: String, limit: Int = 1200, until condition: () -> Bool) async throws {
+            for _ in 0..<limit {
+                if condition() { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("waited too long for \(what)")
+            throw CancellationError()
+        }
+    }
+
+    static var chat: [String: Any] {
+        ["model": "openai/gpt-4o-mini", "messages": [["role": "user", "content": "still there?"]]]
+    }
+
+    @Test(
+        "a NATS node killed under load and restarted: every call answers 200 or a fast 503 (none past 5 s), calls succeed again after the reconnect, and every call answered 200 has exactly one stored usage event"
+    )
+    func natsNodeLost() async throws {
+        try await ProxyHarness.run(gateways: 2, proxies: 2, natsNodes: 3, chunkDelay: .milliseconds(1)) { harness in
+            try await harness.store("openai", key: "sk-provider-openai-secret")
+            let gateways = harness.gateway.instances
+            for gateway in gateways {  // warm: leases taken, routes known
+                let warm = try await gateway.post("/v1/chat/completions", json: Self.chat, headers: harness.auth)
+                #expect(warm.status == 200, "\(warm.text)")
+            }
+            let connectedURL = try #require(harness.gateway.natsConnections[0].connectedURL)
+            let victim = try #require(
+                harness.gateway.cluster.natsServers.first { connectedURL.hasSuffix(":\($0.port)") },
+                "the node of \(connectedURL)")
+
+            let load = Load()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<4 {
+                    group.addTask {
+                        var index = client
+                        while !load.stopped.load(ordering: .relaxed) {
+                            let afterRestart = load.restarted.load(ordering: .relaxed)
+                            let started = ContinuousClock.now
+                            let response = try? await gateways[index % gateways.count].post(
+                                "/v1/chat/completions", json: Self.chat, headers: harness.auth)
+                            let elapsed = ContinuousClock.now - started
+                            let call = Call(
+                                status: response?.status ?? 0,
+                                seconds: Double(elapsed.components.seconds)
+                                    + Double(elapsed.components.attoseconds) / 1e18,
+                                requestID: response?.header("x-request-id"), afterRestart: afterRestart)
+                            load.calls.withLock { $0.append(call) }
+                            index += 1
+                            if call.status != 200 { try await Task.sleep(for: .milliseconds(20)) }
+                        }
+                    }
+                }
+                try await load.wait("calls before the fault") { load.count >= 40 }
+                await victim.stop(abruptly: true)
+                let atKill = load.count
+                try await load.wait("calls while the node is down") { load.count >= atKill + 40 }
+                try await victim.restart()
+                load.restarted.store(true, ordering: .relaxed)
+                try await load.wait("calls answered again after the restart") { load.answeredSinceRestart >= 40 }
+                load.stopped.store(true, ordering: .relaxed)
+                try await group.waitForAll()
+            }
+
+            let calls = load.calls.withLock { $0 }
+            let statuses = Dictionary(grouping: calls, by: \.status).mapValues(\.count)
+            #expect(Set(statuses.keys).isSubset(of: [200, 503]), "only answers or fast 503s: \(statuses)")
+            let slowest = calls.map(\.seconds).max() ?? 0
+            #expect(slowest < 5, "no call hung: the slowest took \(slowest) s")
+
+            // Every call answered 200 was metered exactly once (a call whose answer was lost on the
+            // way back may be metered too: the provider served it), and nothing twice.
+            let answered = calls.filter { $0.status == 200 }.compactMap(\.requestID)
+            #expect(answered.count == statuses[200], "every answer has a request id")
+            let ids = answered.map { "'\($0)'" }.joined(separator: ",")
+            let meteredOnce = try await harness.gateway.waitForCount(
+                "SELECT count(*)::int FROM (SELECT request_id FROM usage.events WHERE request_id IN (\(ids)) GROUP BY request_id HAVING count(*) = 1) AS once",
+                answered.count, timeout: .seconds(60))
+            #expect(meteredOnce == answered.count, "each answered call has exactly one event (\(statuses))")
+            let twice = try await harness.gateway.count(
+                "SELECT count(*)::int FROM (SELECT request_id FROM usage.events GROUP BY request_id HAVING count(*) > 1) AS twice"
+            )
+            #expect(twice == 0, "no call was metered twice")
+        }
+    }
+}
