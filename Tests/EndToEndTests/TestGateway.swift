@@ -35,11 +35,12 @@ struct TestGateway: Sendable {
 
     /// Runs `body` with `count` gateway instances; `environment` overrides their settings.
     static func run(
-        instances count: Int = 1, natsNodes: Int = 1, environment overrides: [String: String] = [:],
+        instances count: Int = 1, natsNodes: Int = 1, ownPostgres: Bool = false,
+        environment overrides: [String: String] = [:],
         _ body: @Sendable (TestGateway) async throws -> Void
     ) async throws {
         Metrics.bootstrap()  // the gateways in this process record into the registry /metrics serves
-        let cluster = try await TestCluster.start(natsNodes: natsNodes)
+        let cluster = try await TestCluster.start(natsNodes: natsNodes, ownPostgres: ownPostgres)
         var values = cluster.environment(for: "gateway")
         values["BCRYPT_COST"] = "4"
         values.merge(overrides) { $1 }
