@@ -45,6 +45,12 @@ enum Fixture {
 
     /// Feeds `bytes` to a fresh stream translation in pieces of `size` bytes (1: every byte
     /// boundary), then ends it.
+    /// A translated stream's text with its `"created"` timestamps blanked (two translations may start
+    /// in different seconds).
+    static func withoutCreated(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes, as: UTF8.self).replacing(/"created":[0-9]+/, with: "\"created\":0")
+    }
+
     static func translate(
         _ bytes: [UInt8], _ translator: Translator, request: ChatRequest, estimatedInputTokens: Int = 50, size: Int
     ) -> [UInt8] {

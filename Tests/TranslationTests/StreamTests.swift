@@ -96,8 +96,10 @@ struct StreamTests {
         #expect(usage["prompt_tokens"]?.int == 25)
         #expect(usage["completion_tokens"]?.int == 32)
         #expect(usage["prompt_tokens_details"]?["cached_tokens"]?.int == 4)
-        // Every byte boundary gives the same stream as one chunk.
-        #expect(out == Fixture.translate(Self.anthropicStream, .openAIToAnthropic, request: request, size: 100_000))
+        // Every byte boundary gives the same stream as one chunk (but for `created`, the second each
+        // translation started in).
+        let whole = Fixture.translate(Self.anthropicStream, .openAIToAnthropic, request: request, size: 100_000)
+        #expect(Fixture.withoutCreated(out) == Fixture.withoutCreated(whole))
     }
 
     @Test("Anthropic → OpenAI without include_usage: no usage chunk the client did not ask for")

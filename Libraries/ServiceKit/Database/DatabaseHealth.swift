@@ -1,14 +1,20 @@
 import Logging
 import Messaging
+import NIOCore
+import NIOPosix
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
-/// Whether the service's database answers, found by a `SELECT 1` every quarter second (down when
-/// one takes longer than a second). A service whose endpoints all need their database gives it to
-/// its ``MicroService``: while the database is down they answer a 503 at once, and the requests
-/// waiting on it when it goes down are answered so then, instead of waiting for their requester's
-/// timeout (the pool keeps trying to connect and takes up again by itself).
+/// Whether the service's database answers, found by a `SELECT 1` every quarter second. When one
+/// gets no answer within a second, a fresh TCP connection to the database's address tells a
+/// database that is gone (refused or unreachable: down at once) from one that is only slow (a
+/// loaded server is not an outage: down only after `patience` such rounds in a row).
+///
+/// A service whose endpoints all need their database gives it to its ``MicroService``: while the
+/// database is down they answer a 503 at once, and the requests waiting on it when it goes down are
+/// answered so then, instead of waiting for their requester's timeout (the pool keeps trying to
+/// connect and takes up again by itself).
 public final class DatabaseHealth: MicroService.Dependency, Service {
     private struct State {
         var up = true
@@ -17,19 +23,24 @@ public final class DatabaseHealth: MicroService.Dependency, Service {
     }
 
     private let database: PostgresClient
+    /// Where the database listens (nil for a Unix socket: then only `patience` decides).
+    private let address: (host: String, port: Int)?
     private let logger: Logger
     private let interval: Duration
     private let timeout: Duration
+    private let patience: Int
     private let state = Mutex(State())
 
     public init(
-        database: PostgresClient, logger: Logger, interval: Duration = .milliseconds(250),
-        timeout: Duration = .seconds(1)
+        database: PostgresClient, configuration: PostgresClient.Configuration, logger: Logger,
+        interval: Duration = .milliseconds(250), timeout: Duration = .seconds(1), patience: Int = 5
     ) {
         self.database = database
+        address = configuration.host.map { ($0, configuration.port ?? 5432) }
         self.logger = logger
         self.interval = interval
         self.timeout = timeout
+        self.patience = patience
     }
 
     public var outage: ServiceError? {
@@ -61,15 +72,16 @@ public final class DatabaseHealth: MicroService.Dependency, Service {
     }
 
     private func watch() async {
+        var slowRounds = 0
         while !Task.isCancelled {
-            let answered: Bool
             do {
                 try await database.ping(timeout: timeout, logger: logger)
-                answered = true
+                slowRounds = 0
+                record(up: true)
             } catch {
-                answered = false
+                slowRounds += 1
+                if await !accepts() || slowRounds >= patience { record(up: false) }
             }
-            record(up: answered)
             try? await Task.sleep(for: interval)
         }
         // Stopping: nobody waits for an outage any more.
@@ -77,6 +89,25 @@ public final class DatabaseHealth: MicroService.Dependency, Service {
             defer { state.waiters = [:] }; return state.waiters.values
         }) {
             waiter.resume()
+        }
+    }
+
+    /// Whether the database's address takes a TCP connection within `timeout`.
+    private func accepts() async -> Bool {
+        guard let address else { return true }
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(
+                    .nanoseconds(
+                        Int64(
+                            timeout.components.seconds * 1_000_000_000
+                                + timeout.components.attoseconds / 1_000_000_000))
+                )
+                .connect(host: address.host, port: address.port).get()
+            try? await channel.close()
+            return true
+        } catch {
+            return false
         }
     }
 

@@ -49,7 +49,8 @@ public struct ServiceRuntime: Sendable {
             let definition = try await build(context)
             let instanceID = MicroService.makeInstanceID()
             let databaseHealth =
-                definition.endpointsNeedDatabase ? DatabaseHealth(database: client, logger: logger) : nil
+                definition.endpointsNeedDatabase
+                ? DatabaseHealth(database: client, configuration: database.configuration, logger: logger) : nil
             let ownEndpoints =
                 definition.endpoints
                 + (definition.tenantTables.map {
