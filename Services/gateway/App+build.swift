@@ -14,7 +14,6 @@ func buildGateway(
     try await context.nats.jetStream.ensureOwnStream(MailEvents.stream, logger: context.logger)
     let gateway = try await Gateway(configuration, context)
     var services: [any Service] = [
-        gateway.databaseHealth,
         AllowanceTicker(gateway.allowances),
         CacheInvalidations(cache: gateway.cache, publicResponses: gateway.publicResponses, logger: context.logger)
             .listener(nats: context.nats),
@@ -55,8 +54,6 @@ struct Gateway {
     let passwordResets: PasswordResets
     /// The cluster-wide request rates' slices of the limits ledger.
     let allowances: Allowances
-    /// Whether the gateway's database answers (lookups fail at once while it does not).
-    let databaseHealth: DatabaseHealth
 
     init(_ configuration: GatewayConfiguration, _ context: ServiceContext) async throws {
         let logger = context.logger
@@ -67,16 +64,12 @@ struct Gateway {
         let users = UserRepository(client: database, logger: logger)
         let sessions = SessionRepository(
             client: database, logger: logger, refreshLifetime: configuration.refreshTokenLifetime)
-        let cache = AuthCache(
-            lifetime: configuration.authCacheLifetime, staleIfDown: configuration.authCacheStaleIfDown)
+        let cache = AuthCache(lifetime: configuration.authCacheLifetime)
         let tokens = await AccessTokens(secret: configuration.jwtSecret, lifetime: configuration.accessTokenLifetime)
         let invalidator = CacheInvalidator(cache: cache, nats: context.nats, logger: logger)
-        let databaseHealth = DatabaseHealth(
-            database: database, configuration: try DatabaseSettings.from(context.environment).configuration,
-            logger: logger)
         let authenticator = Authenticator(
             adminAPIKey: configuration.adminAPIKey, cache: cache, keys: keys, tenants: tenants, sessions: sessions,
-            tokens: tokens, database: databaseHealth)
+            tokens: tokens)
         let publicResponses = PublicResponseCache(maxAge: configuration.publicCacheMaxAge)
         let requestGuard = RequestGuard(
             authenticator: authenticator,
@@ -141,6 +134,5 @@ struct Gateway {
         self.publicResponses = publicResponses
         self.passwordResets = passwordResets
         self.allowances = allowances
-        self.databaseHealth = databaseHealth
     }
 }

@@ -35,9 +35,6 @@ struct GatewayConfiguration: Sendable {
     var bcryptCost: UInt8
     /// `KEY_CACHE_TTL_MS`: how long a resolved API key or tenant is cached (default 10000).
     var authCacheLifetime: Duration
-    /// `KEY_CACHE_STALE_IF_DOWN_SECONDS`: how long past `KEY_CACHE_TTL_MS` a cached key, tenant or
-    /// session still answers while the gateway's database does not (default 300; 0: never).
-    var authCacheStaleIfDown: Duration
     /// `GATEWAY_PROXY_TIMEOUT_MS`: the longest wait for a provider's answer to start (default 310000).
     var proxyTimeout: Duration
     /// `TRUSTED_PROXY_HOPS`: load balancers or ingress proxies in front of the gateway that append
@@ -80,8 +77,6 @@ struct GatewayConfiguration: Sendable {
         bcryptCost = UInt8(try environment.integer("BCRYPT_COST", default: 12, range: 4...16))
         authCacheLifetime = try environment.duration(
             "KEY_CACHE_TTL_MS", defaultMilliseconds: 10_000, range: 0...300_000)
-        authCacheStaleIfDown = .seconds(
-            try environment.integer("KEY_CACHE_STALE_IF_DOWN_SECONDS", default: 300, range: 0...86_400))
         trustedProxyHops = try environment.integer("TRUSTED_PROXY_HOPS", default: 0, range: 0...10)
         publicCacheMaxAge = try environment.integer("PUBLIC_CACHE_MAX_AGE_SECONDS", default: 60, range: 0...86_400)
         mailOutboxLog = try environment.boolean("MAIL_OUTBOX_LOG", default: false)

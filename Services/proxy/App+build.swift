@@ -26,8 +26,7 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
 
     let leases = CredentialLeases(
-        nats: context.nats, lifetime: configuration.leaseLifetime, staleIfDown: configuration.leaseStaleIfDown,
-        instanceID: MicroService.makeInstanceID(),
+        nats: context.nats, lifetime: configuration.leaseLifetime, instanceID: MicroService.makeInstanceID(),
         logger: context.logger)
     let usage = UsagePublisher(jetStream: context.nats.jetStream, database: context.database, logger: context.logger)
     let allowances = Allowances(nats: context.nats, logger: context.logger)

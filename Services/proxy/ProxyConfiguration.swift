@@ -7,9 +7,6 @@ struct ProxyConfiguration: Sendable {
     let baseURLs: BaseURLPolicy
     /// `PROXY_LEASE_SECONDS`: how long a released credential is reused (default 30; 0: every call asks the vault).
     let leaseLifetime: Duration
-    /// `PROXY_LEASE_STALE_IF_DOWN_SECONDS`: how long past `PROXY_LEASE_SECONDS` a lease is still
-    /// used while the vault cannot release (default 300; 0: never).
-    let leaseStaleIfDown: Duration
     /// `PROXY_CONNECT_TIMEOUT_MS` (default 5000).
     let connectTimeout: Duration
     /// `PROXY_READ_TIMEOUT_MS`: the longest silence from the provider (default 120000).
@@ -36,8 +33,6 @@ struct ProxyConfiguration: Sendable {
             throw ConfigurationError("PROXY_ALLOWED_BASE_URLS", "has \(error)")
         }
         leaseLifetime = .seconds(try environment.integer("PROXY_LEASE_SECONDS", default: 30, range: 0...3600))
-        leaseStaleIfDown = .seconds(
-            try environment.integer("PROXY_LEASE_STALE_IF_DOWN_SECONDS", default: 300, range: 0...86_400))
         connectTimeout = try environment.duration(
             "PROXY_CONNECT_TIMEOUT_MS", defaultMilliseconds: 5000, range: 100...60_000)
         readTimeout = try environment.duration(

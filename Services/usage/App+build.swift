@@ -23,5 +23,5 @@ func buildUsage(_ configuration: UsageConfiguration, _ context: ServiceContext) 
         ],
         metadata: ["priceVersion": configuration.prices.version],
         tenantTables: ["usage.events", "usage.rollups", "usage.limits", "usage.limit_counters"],
-        deletedTenants: "usage.deleted_tenants", endpointsNeedDatabase: true)
+        deletedTenants: "usage.deleted_tenants")
 }

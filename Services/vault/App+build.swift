@@ -31,5 +31,5 @@ func buildVault(_ configuration: VaultConfiguration, _ context: ServiceContext) 
             RewrapWorker(jobs: jobs, pollInterval: configuration.rewrapPollInterval, logger: context.logger),
         ],
         metadata: ["keyVersion": String(configuration.currentKeyVersion)],
-        tenantTables: ["vault.credentials"], endpointsNeedDatabase: true)
+        tenantTables: ["vault.credentials"])
 }

@@ -24,20 +24,11 @@ public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>:
 
     private let lifetime: Duration
     private let capacity: Int
-    /// How long past its expiry an entry still answers when `load` fails with an error
-    /// `isOutage` accepts (its source is down); an evicted entry never does.
-    private let staleIfError: Duration
-    private let isOutage: @Sendable (any Error) -> Bool
     private let state = Mutex(State())
 
-    public init(
-        lifetime: Duration, capacity: Int = 100_000, staleIfError: Duration = .zero,
-        isOutage: @escaping @Sendable (any Error) -> Bool = { _ in true }
-    ) {
+    public init(lifetime: Duration, capacity: Int = 100_000) {
         self.lifetime = lifetime
         self.capacity = capacity
-        self.staleIfError = staleIfError
-        self.isOutage = isOutage
     }
 
     /// The cached value, if fresh.
@@ -49,25 +40,11 @@ public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>:
         }
     }
 
-    /// The cached value, or the one `load` returns (cached unless something was evicted while
-    /// loading). When `load` throws, an entry expired less than `staleIfError` ago answers instead.
+    /// The cached value, or the one `load` returns (cached unless something was evicted while loading).
     public func value(_ key: Key, load: () async throws -> Value?) async throws -> Value? {
         if let value = value(key) { return value }
         let generation = state.withLock { $0.generation }
-        let loaded: Value?
-        do {
-            loaded = try await load()
-        } catch {
-            guard staleIfError > .zero, isOutage(error) else { throw error }
-            let now = ContinuousClock.now
-            let stale = state.withLock { state -> Value? in
-                guard let entry = state.entries[key], now - entry.expires <= staleIfError else { return nil }
-                return entry.value
-            }
-            guard let stale else { throw error }
-            return stale
-        }
-        guard let value = loaded else { return nil }
+        guard let value = try await load() else { return nil }
         let expires = ContinuousClock.now + lifetime
         state.withLock { state in
             guard state.generation == generation, lifetime > .zero else { return }

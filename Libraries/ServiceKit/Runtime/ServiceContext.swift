@@ -39,14 +39,10 @@ public struct ServiceDefinition: Sendable {
     /// in the same transaction: for a service whose in-flight work (events still on their way)
     /// would otherwise write the deleted tenant's rows again; it checks the table before writing.
     public var deletedTenants: String?
-    /// Whether every endpoint needs the database: then they answer 503 at once while it is down
-    /// (``DatabaseHealth``), rather than waiting for it.
-    public var endpointsNeedDatabase: Bool
 
     public init(
         endpoints: [MicroService.Endpoint] = [], dependencies: [any Service] = [], services: [any Service] = [],
-        metadata: [String: String] = [:], tenantTables: [String]? = nil, deletedTenants: String? = nil,
-        endpointsNeedDatabase: Bool = false
+        metadata: [String: String] = [:], tenantTables: [String]? = nil, deletedTenants: String? = nil
     ) {
         self.endpoints = endpoints
         self.dependencies = dependencies
@@ -54,6 +50,5 @@ public struct ServiceDefinition: Sendable {
         self.metadata = metadata
         self.tenantTables = tenantTables
         self.deletedTenants = deletedTenants
-        self.endpointsNeedDatabase = endpointsNeedDatabase
     }
 }

@@ -14,14 +14,11 @@ final class AuthCache: Sendable {
     /// Users' sessions by id: an access token counts only while its session is active.
     let sessions: InvalidatingCache<UUID, SessionState>
 
-    /// `staleIfDown`: how long past its lifetime an entry still answers while the gateway's
-    /// database does not (an outage does not sign every caller out; what was revoked before it was
-    /// evicted, so it never answers again).
-    init(lifetime: Duration = .seconds(10), staleIfDown: Duration = .zero) {
-        keys = InvalidatingCache(lifetime: lifetime, staleIfError: staleIfDown)
-        tenants = InvalidatingCache(lifetime: lifetime, staleIfError: staleIfDown)
-        tenantsBySlug = InvalidatingCache(lifetime: lifetime, capacity: 10_000, staleIfError: staleIfDown)
-        sessions = InvalidatingCache(lifetime: lifetime, staleIfError: staleIfDown)
+    init(lifetime: Duration = .seconds(10)) {
+        keys = InvalidatingCache(lifetime: lifetime)
+        tenants = InvalidatingCache(lifetime: lifetime)
+        tenantsBySlug = InvalidatingCache(lifetime: lifetime, capacity: 10_000)
+        sessions = InvalidatingCache(lifetime: lifetime)
     }
 
     /// Drops a user's sessions (they were revoked, or the user is gone).

@@ -16,8 +16,6 @@ struct Authenticator: Sendable {
     let tenants: TenantRepository
     let sessions: SessionRepository
     let tokens: AccessTokens
-    /// Whether the gateway's database answers: while it does not, lookups fail at once.
-    let database: DatabaseHealth
 
     /// The caller, or nil when the request carries no credentials at all.
     /// - Throws: a 401 problem for credentials that are present but wrong.
@@ -45,11 +43,7 @@ struct Authenticator: Sendable {
         guard
             let resolved = try await cache.keys.value(
                 digest,
-                load: {
-                    key.hasPrefix("tnnt_")
-                        ? try await lookup { try await keys.resolve(hash: Secrets.hex(digest)) } : nil
-                }
-            )
+                load: { key.hasPrefix("tnnt_") ? try await keys.resolve(hash: Secrets.hex(digest)) : nil })
         else {
             throw Problem.unauthorized("invalid API key")
         }
@@ -67,9 +61,7 @@ struct Authenticator: Sendable {
         }
         // A token counts while its session does: a role or module change, a password reset, a
         // logout or the user's deletion ends it at once, not when the token expires.
-        let state = try await cache.sessions.value(session) {
-            try await lookup { try await sessions.state(of: session) }
-        }
+        let state = try await cache.sessions.value(session) { try await sessions.state(of: session) }
         guard let state, state.active, state.user == user else {
             throw Problem.unauthorized("the session has ended; sign in again")
         }
@@ -84,7 +76,7 @@ struct Authenticator: Sendable {
     func tenant(slug: String) async throws -> Principal.TenantRef? {
         guard Tenant.isValidSlug(slug) else { return nil }
         return try await cache.tenantsBySlug.value(slug) {
-            try await lookup { try await tenants.find(slug: slug) }.map {
+            try await tenants.find(slug: slug).map {
                 Principal.TenantRef(id: $0.id, slug: $0.slug, modules: $0.modules)
             }
         }
@@ -92,27 +84,7 @@ struct Authenticator: Sendable {
 
     private func tenant(_ id: UUID) async throws -> Principal.TenantRef? {
         try await cache.tenants.value(id) {
-            try await lookup { try await tenants.get(id) }.map {
-                Principal.TenantRef(id: $0.id, slug: $0.slug, modules: $0.modules)
-            }
-        }
-    }
-
-    /// How long a credential's lookup may wait for the database.
-    static let databaseWait = Duration.seconds(2)
-
-    /// A lookup in the gateway's database, given up after ``databaseWait`` with a 503 so an outage
-    /// does not hang requests (the cache then answers with what it last knew, for a while).
-    private func lookup<T: Sendable>(_ load: @escaping @Sendable () async throws -> T) async throws -> T {
-        if database.outage != nil {
-            throw Problem.unavailable("the gateway's database does not answer; try again shortly")
-        }
-        do {
-            return try await withTimeout(Self.databaseWait, load)
-        } catch let problem as Problem {
-            throw problem
-        } catch {
-            throw Problem.unavailable("the gateway's database does not answer; try again shortly")
+            try await tenants.get(id).map { Principal.TenantRef(id: $0.id, slug: $0.slug, modules: $0.modules) }
         }
     }
 }

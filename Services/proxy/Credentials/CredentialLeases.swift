@@ -7,22 +7,16 @@ import ServiceLifecycle
 
 /// Released credentials, kept for a short lease so a warm call needs no vault round trip. Each
 /// lease is one audited release; a change or deletion of the credential (announced by the vault
-/// on `vault.events.credentials.changed`) drops the lease at once. While the vault cannot release,
-/// an expired lease is used a while longer (`PROXY_LEASE_STALE_IF_DOWN_SECONDS`).
+/// on `vault.events.credentials.changed`) drops the lease at once.
 struct CredentialLeases: Sendable {
     let nats: NatsConnection
     let leases: InvalidatingCache<CredentialKey, ReleasedCredential>
     let instanceID: String
     let logger: Logger
 
-    /// `staleIfDown`: how long past its lifetime a lease is still used while the vault cannot
-    /// release (it or its database is down); a changed or deleted credential's lease is dropped at
-    /// once all the same.
-    init(nats: NatsConnection, lifetime: Duration, staleIfDown: Duration, instanceID: String, logger: Logger) {
+    init(nats: NatsConnection, lifetime: Duration, instanceID: String, logger: Logger) {
         self.nats = nats
-        leases = InvalidatingCache(lifetime: lifetime, staleIfError: staleIfDown) { error in
-            (error as? ServiceError)?.code == .unavailable
-        }
+        leases = InvalidatingCache(lifetime: lifetime)
         self.instanceID = instanceID
         self.logger = logger
     }
