@@ -1,6 +1,6 @@
 // API keys, provider credentials and users.
 import { api, session } from "./api.js";
-import { h, fill, form, input, select, table, paged, problem, when, dangerButton, shownOnce, query } from "./ui.js";
+import { h, ok, fill, form, input, select, table, paged, problem, when, dangerButton, shownOnce, query } from "./ui.js";
 
 const SERVICES = ["openai", "anthropic", "cohere", "mistral", "groq", "gemini", "azure-openai", "openrouter", "together", "deepseek", "ollama"];
 
@@ -65,7 +65,7 @@ export const credentials = {
             await api("PATCH", `/credentials/${credential.id}`, { key: v.key });
             node.reset();
             editor.replaceChildren();
-            notice.replaceChildren(h("p", { class: "ok", role: "status" }, `Replaced: ${credential.service}/${credential.name}.`));
+            notice.replaceChildren(ok(`Replaced: ${credential.service}/${credential.name}.`));
             list.reload();
           },
         }),
@@ -90,7 +90,7 @@ export const credentials = {
             if (v.baseUrl.trim()) body.meta = { baseUrl: v.baseUrl.trim() };
             const stored = await api("POST", "/credentials", body);
             node.reset();
-            notice.replaceChildren(h("p", { class: "ok", role: "status" }, `Stored ${stored.service}/${stored.name}: `, h("code", {}, stored.keyPreview)));
+            notice.replaceChildren(ok(`Stored ${stored.service}/${stored.name}: `, h("code", {}, stored.keyPreview)));
             list.reload();
           },
         })),
@@ -116,7 +116,7 @@ export const users = {
             onchange: async (event) => {
               try {
                 await api("PATCH", `/users/${u.id}`, { role: event.target.value });
-                notice.replaceChildren(h("p", { class: "ok", role: "status" }, `${u.username} is now ${event.target.value}.`));
+                notice.replaceChildren(ok(`${u.username} is now ${event.target.value}.`));
               } catch (error) {
                 notice.replaceChildren(problem(error));
                 event.target.value = u.role;

@@ -1,8 +1,7 @@
 // Content types (a JSON Schema editor), content items, the contact inbox and the mailing list.
 import { api, all, session, download } from "./api.js";
-import { h, fill, form, input, select, textarea, table, paged, problem, when, int, dangerButton, actionButton, query } from "./ui.js";
+import { h, ok, fill, form, input, select, textarea, table, paged, problem, when, int, dangerButton, actionButton, query } from "./ui.js";
 
-const ok = (text) => h("p", { class: "ok", role: "status" }, text);
 const parseJSON = (text, field) => {
   try { return JSON.parse(text); } catch (error) { throw Object.assign(new Error(`\`${field}\` is not JSON: ${error.message}`), { field }); }
 };

@@ -1,6 +1,6 @@
 // Limits and budgets (current use against each limit), and routes.
 import { api, all, session } from "./api.js";
-import { h, fill, form, input, select, textarea, table, paged, problem, int, usd, when, dangerButton, bar, query } from "./ui.js";
+import { h, ok, fill, form, input, select, textarea, table, paged, problem, int, usd, when, dangerButton, bar, query } from "./ui.js";
 
 /** What a limit covers, in words. */
 export function scope(limit, names = new Map()) {
@@ -134,7 +134,7 @@ export const routes = {
           let body;
           try { body = JSON.parse(v.route); } catch (error) { throw Object.assign(new Error(`\`route\` is not JSON: ${error.message}`), { field: "route" }); }
           const created = await api("POST", "/routes", body);
-          notice.replaceChildren(h("p", { class: "ok", role: "status" }, `Added the route ${created.name}.`));
+          notice.replaceChildren(ok(`Added the route ${created.name}.`));
           list.reload();
         },
       })),

@@ -1,10 +1,9 @@
 // The platform admin's pages: tenants (with their platform-owned limits) and the vault.
 import { api } from "./api.js";
-import { h, fill, form, input, checkbox, table, paged, problem, when, int, dangerButton, actionButton, shownOnce, query } from "./ui.js";
+import { h, ok, fill, form, input, checkbox, table, paged, problem, when, int, dangerButton, actionButton, shownOnce, query } from "./ui.js";
 import { limitsTable, limitBody, limitFields } from "./page-governance.js";
 
 const MODULES = ["content", "flows", "scenes", "contact", "mailing_list", "ai_proxy", "users"];
-const ok = (text) => h("p", { class: "ok", role: "status" }, text);
 const chosen = (v) => MODULES.filter((m) => v[`module-${m}`]);
 const moduleBoxes = (selected) => h("fieldset", { class: "modules" }, h("legend", {}, "Modules"),
   MODULES.map((m) => checkbox(m, `module-${m}`, selected.includes(m))));

@@ -35,6 +35,8 @@ export function fill(node, ...children) {
 }
 
 export const loading = (what = "Loading…") => h("p", { class: "loading", role: "status" }, what);
+/** A short confirmation of what an action did. */
+export const ok = (...text) => h("p", { class: "ok", role: "status" }, ...text);
 export const empty = (what) => h("p", { class: "empty" }, what);
 
 /** A problem's detail, with the JSON pointer it names (if any) set apart. */
