@@ -12,9 +12,6 @@ final class ConnectionEvents: Sendable {
     let logger: Logger
     let state = Mutex(State())
     let closed = OneShot<Void>()
-    /// Runs on each disconnect (the connection's reply inbox fails its waiters: what the server
-    /// sends while the connection is away is lost).
-    let onDisconnect = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(logger: Logger) {
         self.logger = logger
@@ -26,7 +23,6 @@ final class ConnectionEvents: Sendable {
 
     func disconnected() {
         logger.warning("disconnected from NATS")
-        onDisconnect.withLock { $0 }?()
     }
 
     func reconnected() {

@@ -35,9 +35,6 @@ public final class NatsConnection: @unchecked Sendable {
         inboxPrefix = configuration.inboxPrefix
         let inbox = ReplyInbox(prefix: configuration.inboxPrefix)
         self.inbox = inbox
-        // A reply published while the connection is away never arrives: its waiter fails now
-        // (a 503 for a client), not at its deadline. Requests made after the drop go out on reconnect.
-        events.onDisconnect.withLock { $0 = { inbox.failAll(.disconnected) } }
         inboxSubscription = try Self.subscribe(
             pointer, subject: inbox.wildcardSubject, queue: nil,
             sink: MessageSink(deliver: { inbox.deliver($0) }, complete: { inbox.close() }))

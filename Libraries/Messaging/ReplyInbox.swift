@@ -219,21 +219,6 @@ final class ReplyInbox: Sendable {
         }
     }
 
-    /// Fails every waiter for a reply with `error` (the connection dropped); the inbox stays open,
-    /// and the streams this connection answers keep listening for their cancels.
-    func failAll(_ error: NatsError) {
-        let waiters = state.withLock { state -> [Waiter] in
-            var failed: [Waiter] = []
-            for (token, entry) in state.entries {
-                if case .cancel = entry.waiter { continue }
-                state.entries[token] = nil
-                failed.append(entry.waiter)
-            }
-            return failed
-        }
-        for waiter in waiters { Self.fail(waiter, error) }
-    }
-
     /// Fails every waiter: the connection is gone.
     func close() {
         let entries = state.withLock { state in

@@ -49,35 +49,6 @@ struct ConnectionTests {
         }
     }
 
-    @Test(
-        "a request awaiting its reply when the connection drops fails at once (.notConnected), not at its deadline; a request sent after the reconnect is answered"
-    )
-    func dropFailsWaiters() async throws {
-        let server = try await NatsServer.start()
-        let responderConnection = try await server.connect(name: "responder")
-        let requester = try await server.connect(name: "requester")
-        let silent = try responderConnection.subscribe("silent")  // receives, never answers
-        try await responderConnection.flush()
-        let started = ContinuousClock.now
-        let waiting = Task { try await requester.request("silent", timeout: .seconds(60)) }
-        var iterator = silent.makeAsyncIterator()
-        _ = await iterator.next()  // the request reached the responder
-        await server.stop(abruptly: true)
-        let failure = await #expect(throws: NatsError.self) { _ = try await waiting.value }
-        #expect(failure?.code == .notConnected)
-        #expect(ContinuousClock.now - started < .seconds(30), "failed on the drop, long before its 60 s deadline")
-
-        try await server.restart()
-        let service = Self.echo(on: responderConnection)
-        try await withRunningService(service) {
-            var reply: NatsMessage?
-            for _ in 0..<200 where reply == nil {
-                reply = try? await requester.request("echo", payload: Array("after".utf8), timeout: .milliseconds(500))
-            }
-            #expect(reply?.string == "after")
-        }
-    }
-
     @Test("a header value with a line break is refused, not sent as two headers")
     func headerInjection() async throws {
         let server = try await NatsServer.start()
