@@ -14,7 +14,7 @@ say "running the tests (full output: $log)"
 # In a session of its own, so whatever a crashed test leaves running (nats-server, services)
 # can be ended by its process group afterwards.
 sid_file="$DATA/run/test-session"
-HEAVY_SUITES="RolloutTests|FaultTests"
+HEAVY_SUITES="RolloutTests"
 mkdir -p "$DATA/run"
 run() { # swift test arguments; appends to the log; returns its status
   (cd "$ROOT" && setsid bash -c 'echo $$ >"$0"; exec swift test --skip-build "$@"' "$sid_file" "$@" >>"$log" 2>&1)
@@ -29,9 +29,8 @@ if [ -n "${TEST_FILTER:-}" ]; then
   run --filter "$TEST_FILTER"
   status=$?
 else
-  # The rolling-restart and fault suites run clusters of service processes (and NATS nodes) under
-  # load: on their own afterwards, so they do not starve the suites that measure how fast something
-  # happens.
+  # The rolling-restart suite runs ten service processes under load: on its own afterwards, so it
+  # does not starve the suites that measure how fast something happens.
   run --skip "$HEAVY_SUITES"
   status=$?
   run --filter "$HEAVY_SUITES" || status=1
