@@ -16,6 +16,7 @@ cat <<DONE
 Strongbox is running.
   Gateway:        http://127.0.0.1:$SERVER_PORT   (try: curl http://127.0.0.1:$SERVER_PORT/readyz)
   API docs:       http://127.0.0.1:$SERVER_PORT/docs
+  Console:        http://127.0.0.1:$SERVER_PORT/console   (sign in with the platform admin key below)
   Admin API key:  ADMIN_API_KEY in $ENV_FILE (send it as the x-admin-key header)
   Logs:           $DATA/logs/<service>.log
   Stop it with:   make stop
