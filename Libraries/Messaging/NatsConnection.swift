@@ -124,15 +124,6 @@ public final class NatsConnection: @unchecked Sendable {
 
     public var isConnected: Bool { state == .connected }
 
-    /// The URL of the server the connection is on (nil while it has none).
-    public var connectedURL: String? {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard natsConnection_GetConnectedUrl(pointer, &buffer, buffer.count) == NATS_OK, buffer[0] != 0 else {
-            return nil
-        }
-        return String(cString: buffer)
-    }
-
     /// How many times the connection came back after losing its server.
     public var reconnects: Int { events.state.withLock { $0.reconnects } }
 
