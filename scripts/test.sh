@@ -14,11 +14,40 @@ say "running the tests (full output: $log)"
 # In a session of its own, so whatever a crashed test leaves running (nats-server, services)
 # can be ended by its process group afterwards.
 sid_file="$DATA/run/test-session"
-HEAVY_SUITES="RolloutTests"
+HEAVY_SUITES="RolloutTests|FaultTests"
 mkdir -p "$DATA/run"
+# A run whose log has not grown for TEST_STALL_MINUTES (default 10; every test is bounded well
+# below that) is stuck: say which tests were running (with every thread's stack when gdb is
+# installed, in $DATA/logs/stall-*.txt) and end it, rather than use up CI's time.
+in_flight() { # the tests the log shows started and not ended
+  comm -23 <(sed -n 's/^◇ Test \(".*"\) started\.$/  \1/p' "$log" | sort) \
+    <(sed -n 's/^[✔✘] Test \(".*"\) \(with [0-9]* test cases\? \)\?\(passed\|failed\) after.*/  \1/p' "$log" | sort)
+}
+watchdog() { # the run's session file
+  local size=-1 still=0 pid
+  while sleep 30; do
+    [ -s "$1" ] || continue
+    if [ "$(stat -c %s "$log")" != "$size" ]; then size=$(stat -c %s "$log"); still=0; continue; fi
+    still=$((still + 30))
+    [ "$still" -ge $((${TEST_STALL_MINUTES:-10} * 60)) ] || continue
+    echo "✘ the test run stalled: nothing logged for ${TEST_STALL_MINUTES:-10} minutes; still running:" >>"$log"
+    in_flight >>"$log"
+    if command -v gdb >/dev/null; then
+      for pid in $(pgrep -s "$(cat "$1")" -f xctest || true); do
+        gdb -p "$pid" -batch -ex "thread apply all bt" >"$DATA/logs/stall-$pid.txt" 2>&1 || true
+        echo "  stacks of $pid: $DATA/logs/stall-$pid.txt" >>"$log"
+      done
+    fi
+    pkill -KILL -s "$(cat "$1")" 2>/dev/null || true
+    return
+  done
+}
 run() { # swift test arguments; appends to the log; returns its status
+  watchdog "$sid_file" &
+  local watcher=$!
   (cd "$ROOT" && setsid bash -c 'echo $$ >"$0"; exec swift test --skip-build "$@"' "$sid_file" "$@" >>"$log" 2>&1)
   local result=$?
+  kill "$watcher" 2>/dev/null || true
   [ -s "$sid_file" ] && pkill -KILL -s "$(cat "$sid_file")" 2>/dev/null || true
   rm -f "$sid_file"
   return $result
@@ -29,8 +58,9 @@ if [ -n "${TEST_FILTER:-}" ]; then
   run --filter "$TEST_FILTER"
   status=$?
 else
-  # The rolling-restart suite runs ten service processes under load: on its own afterwards, so it
-  # does not starve the suites that measure how fast something happens.
+  # The rolling-restart and fault suites run clusters of service processes (and NATS nodes)
+  # under load: on their own afterwards, so they do not starve the suites that measure how fast
+  # something happens.
   run --skip "$HEAVY_SUITES"
   status=$?
   run --filter "$HEAVY_SUITES" || status=1

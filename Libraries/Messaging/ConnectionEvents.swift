@@ -12,6 +12,11 @@ final class ConnectionEvents: Sendable {
     let logger: Logger
     let state = Mutex(State())
     let closed = OneShot<Void>()
+    /// Runs on each disconnect that is not the connection closing (the connection's reply inbox
+    /// fails its waiters: what the server sends while the connection is away is lost). It runs on
+    /// libnats's one callback thread, which every connection of the process shares: it must not
+    /// block or call back into libnats.
+    let onDisconnect = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(logger: Logger) {
         self.logger = logger
@@ -21,8 +26,10 @@ final class ConnectionEvents: Sendable {
         logger.info("connected to NATS")
     }
 
-    func disconnected() {
+    func disconnected(closing: Bool) {
+        guard !closing else { return }
         logger.warning("disconnected from NATS")
+        onDisconnect.withLock { $0 }?()
     }
 
     func reconnected() {
@@ -58,8 +65,10 @@ func natsConnectedCallback(_ connection: OpaquePointer?, _ closure: UnsafeMutabl
     events(closure)?.connected()
 }
 
+/// Also made when the connection closes (its status is closed by then): that is not a lost server.
 func natsDisconnectedCallback(_ connection: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {
-    events(closure)?.disconnected()
+    events(closure)?.disconnected(
+        closing: connection.map { natsConnection_Status($0) == NATS_CONN_STATUS_CLOSED } ?? true)
 }
 
 func natsReconnectedCallback(_ connection: OpaquePointer?, _ closure: UnsafeMutableRawPointer?) {

@@ -35,6 +35,9 @@ public final class NatsConnection: @unchecked Sendable {
         inboxPrefix = configuration.inboxPrefix
         let inbox = ReplyInbox(prefix: configuration.inboxPrefix)
         self.inbox = inbox
+        // A reply published while the connection is away never arrives: its waiter fails now
+        // (a 503 for a client), not at its deadline. Requests made after the drop go out on reconnect.
+        events.onDisconnect.withLock { $0 = { inbox.failAll(.disconnected) } }
         inboxSubscription = try Self.subscribe(
             pointer, subject: inbox.wildcardSubject, queue: nil,
             sink: MessageSink(deliver: { inbox.deliver($0) }, complete: { inbox.close() }))
@@ -123,6 +126,15 @@ public final class NatsConnection: @unchecked Sendable {
     }
 
     public var isConnected: Bool { state == .connected }
+
+    /// The URL of the server the connection is on (nil while it has none).
+    public var connectedURL: String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard natsConnection_GetConnectedUrl(pointer, &buffer, buffer.count) == NATS_OK, buffer[0] != 0 else {
+            return nil
+        }
+        return String(cString: buffer)
+    }
 
     /// How many times the connection came back after losing its server.
     public var reconnects: Int { events.state.withLock { $0.reconnects } }

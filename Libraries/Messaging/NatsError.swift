@@ -55,6 +55,8 @@ public struct NatsError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let noResponders = NatsError(.noResponders, "no responders available for the request")
     public static let timeout = NatsError(.timeout, "request timed out")
     public static let connectionClosed = NatsError(.connectionClosed, "connection closed")
+    /// The connection lost its server while a reply was awaited (it reconnects by itself).
+    public static let disconnected = NatsError(.notConnected, "the connection to NATS dropped while awaiting a reply")
 
     /// Maps a libnats status to an error; `context` says what was being done.
     static func status(_ status: natsStatus, _ context: String) -> NatsError {

@@ -21,7 +21,7 @@ import Synchronization
 /// stream messages or cancels cannot answer a plain request.
 final class ReplyInbox: Sendable {
     /// Who waits on a reply subject.
-    enum Waiter {
+    enum Waiter: Sendable {
         /// A plain request: one reply ends it.
         case single(CheckedContinuation<NatsMessage, any Error>)
         /// A streamed reply: every message (first on the reply channel, then on the stream
@@ -217,6 +217,24 @@ final class ReplyInbox: Sendable {
         case nil:
             break
         }
+    }
+
+    /// Fails every waiter for a reply with `error` (the connection dropped); the inbox stays open,
+    /// and the streams this connection answers keep listening for their cancels. The waiters are
+    /// taken at once and told on `queue`: this runs on libnats's callback thread, which a waiter's
+    /// code (a stream publishing its cancel) must not hold up.
+    func failAll(_ error: NatsError, on queue: DispatchQueue = .global()) {
+        let waiters = state.withLock { state -> [Waiter] in
+            var failed: [Waiter] = []
+            for (token, entry) in state.entries {
+                if case .cancel = entry.waiter { continue }
+                state.entries[token] = nil
+                failed.append(entry.waiter)
+            }
+            return failed
+        }
+        guard !waiters.isEmpty else { return }
+        queue.async { for waiter in waiters { Self.fail(waiter, error) } }
     }
 
     /// Fails every waiter: the connection is gone.

@@ -20,6 +20,8 @@ struct TestGateway: Sendable {
     /// The database as the superuser (what tests look at); the gateways use their own role.
     let database: PostgresClient
     let logs: LogCapture
+    /// Each instance's NATS connection.
+    let natsConnections: [NatsConnection]
     /// What ``launch(_:overrides:instances:)`` started: kept running until the test ends
     /// (a dropped ``ChildProcess`` kills its process).
     let launched = Launched()
@@ -33,11 +35,11 @@ struct TestGateway: Sendable {
 
     /// Runs `body` with `count` gateway instances; `environment` overrides their settings.
     static func run(
-        instances count: Int = 1, environment overrides: [String: String] = [:],
+        instances count: Int = 1, natsNodes: Int = 1, environment overrides: [String: String] = [:],
         _ body: @Sendable (TestGateway) async throws -> Void
     ) async throws {
         Metrics.bootstrap()  // the gateways in this process record into the registry /metrics serves
-        let cluster = try await TestCluster.start()
+        let cluster = try await TestCluster.start(natsNodes: natsNodes)
         var values = cluster.environment(for: "gateway")
         values["BCRYPT_COST"] = "4"
         values.merge(overrides) { $1 }
@@ -59,9 +61,11 @@ struct TestGateway: Sendable {
             try await MigrationRunner(schema: "gateway", migrations: GatewayMigrations.all).run(
                 on: gatewayDatabase, logger: logger)
             var clients: [HTTPTestClient] = []
+            var connections: [NatsConnection] = []
             for _ in 0..<count {
                 // Each instance as the gateway's executable builds it, on a port of its own.
                 let nats = try await cluster.connect(as: "gateway")
+                connections.append(nats)
                 let context = ServiceContext(
                     name: .gateway, logger: logger, nats: nats, database: gatewayDatabase, environment: environment)
                 let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -75,7 +79,8 @@ struct TestGateway: Sendable {
                 }
                 clients.append(HTTPTestClient(baseURL: "http://127.0.0.1:\(port)"))
             }
-            let gateway = TestGateway(cluster: cluster, instances: clients, database: database, logs: logs)
+            let gateway = TestGateway(
+                cluster: cluster, instances: clients, database: database, logs: logs, natsConnections: connections)
             do {
                 try await body(gateway)
             } catch {

@@ -6,20 +6,16 @@ import Testing
 
 @Suite("Connection")
 struct ConnectionTests {
-    /// A service answering `echo` with what it was sent.
-    static func echo(on connection: NatsConnection) -> MicroService {
-        MicroService(
-            connection: connection, identity: .init(name: "echo", version: "1.0.0", description: "echo"),
-            endpoints: [.request("echo", subject: "echo", queueGroup: "echo") { Reply(payload: $0.payload) }],
-            logger: .init(label: "test"))
-    }
-
     @Test("the client reconnects after nats-server restarts and works again")
     func reconnects() async throws {
         let server = try await NatsServer.start()
         let responderConnection = try await server.connect(name: "responder")
         let requester = try await server.connect(name: "requester")
-        let service = Self.echo(on: responderConnection)
+        let service = MicroService(
+            connection: responderConnection,
+            identity: .init(name: "echo", version: "1.0.0", description: "echo"),
+            endpoints: [.request("echo", subject: "echo", queueGroup: "echo") { Reply(payload: $0.payload) }],
+            logger: .init(label: "test"))
         try await withRunningService(service) {
             #expect(try await requester.request("echo", payload: Array("before".utf8)).string == "before")
 
@@ -43,6 +39,39 @@ struct ConnectionTests {
             // The responder's subscriptions are re-established on reconnect.
             var reply: NatsMessage?
             while reply == nil && ContinuousClock.now < deadline {
+                reply = try? await requester.request("echo", payload: Array("after".utf8), timeout: .milliseconds(500))
+            }
+            #expect(reply?.string == "after")
+        }
+    }
+
+    @Test(
+        "a request awaiting its reply when the connection drops fails at once (.notConnected), not at its deadline; a request sent after the reconnect is answered"
+    )
+    func dropFailsWaiters() async throws {
+        let server = try await NatsServer.start()
+        let responderConnection = try await server.connect(name: "responder")
+        let requester = try await server.connect(name: "requester")
+        let silent = try responderConnection.subscribe("silent")  // receives, never answers
+        try await responderConnection.flush()
+        let started = ContinuousClock.now
+        let waiting = Task { try await requester.request("silent", timeout: .seconds(60)) }
+        var iterator = silent.makeAsyncIterator()
+        _ = await iterator.next()  // the request reached the responder
+        await server.stop(abruptly: true)
+        let failure = await #expect(throws: NatsError.self) { _ = try await waiting.value }
+        #expect(failure?.code == .notConnected)
+        #expect(ContinuousClock.now - started < .seconds(30), "failed on the drop, long before its 60 s deadline")
+
+        try await server.restart()
+        let service = MicroService(
+            connection: responderConnection,
+            identity: .init(name: "echo", version: "1.0.0", description: "echo"),
+            endpoints: [.request("echo", subject: "echo", queueGroup: "echo") { Reply(payload: $0.payload) }],
+            logger: .init(label: "test"))
+        try await withRunningService(service) {
+            var reply: NatsMessage?
+            for _ in 0..<200 where reply == nil {
                 reply = try? await requester.request("echo", payload: Array("after".utf8), timeout: .milliseconds(500))
             }
             #expect(reply?.string == "after")

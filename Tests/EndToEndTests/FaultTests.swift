@@ -1,0 +1,156 @@
+import Foundation
+import Messaging
+import PostgresNIO
+import Synchronization
+import TestSupport
+import Testing
+
+/// Faults of the engines underneath: a NATS node lost.
+@Suite("Infrastructure faults")
+struct FaultTests {
+    /// One call as the client saw it.
+    struct Call: Sendable {
+        var status: Int
+        var seconds: Double
+        var requestID: String?
+        /// Started after the killed node was back.
+        var afterRestart: Bool
+    }
+
+    /// Calls of several clients, recorded as they end.
+    final class Load: Sendable {
+        let calls = Mutex<[Call]>([])
+        let stopped = Atomic<Bool>(false)
+        let restarted = Atomic<Bool>(false)
+
+        var count: Int { calls.withLock { $0.count } }
+
+        /// Successful calls in a row, counted back from the last, among those started after the restart.
+        var answeredSinceRestart: Int {
+            calls.withLock { calls in
+                calls.filter(\.afterRestart).reversed().prefix { $0.status == 200 }.count
+            }
+        }
+
+        /// Waits until `condition` holds, looking every 50 ms, `limit` times (counted: a stalled
+        /// machine does not use the wait up).
+        func wait(_ what: String, limit: Int = 1200, until condition: () -> Bool) async throws {
+            for _ in 0..<limit {
+                if condition() { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("waited too long for \(what)")
+            throw CancellationError()
+        }
+    }
+
+    static var chat: [String: Any] {
+        ["model": "openai/gpt-4o-mini", "messages": [["role": "user", "content": "still there?"]]]
+    }
+
+    @Test(
+        "a NATS node killed under load and restarted: every call answers 200 or a fast 503 (none past 5 s), calls succeed again after the reconnect, and every call answered 200 has exactly one stored usage event"
+    )
+    func natsNodeLost() async throws {
+        try await ProxyHarness.run(gateways: 2, proxies: 2, natsNodes: 3, chunkDelay: .milliseconds(1)) { harness in
+            let connectedURL = try #require(harness.gateway.natsConnections[0].connectedURL)
+            let victim = try #require(
+                harness.gateway.cluster.natsServers.first { connectedURL.hasSuffix(":\($0.port)") },
+                "the node of \(connectedURL)")
+            try await Self.underLoad(harness) {
+                await victim.stop(abruptly: true)
+            } recover: {
+                try await victim.restart()
+            }
+        }
+    }
+
+    @Test(
+        "the USAGE stream's leader stopped with events in flight (a JetStream leader change) and started again: none lost, none stored twice, calls answer 200 or a fast 503"
+    )
+    func usageLeaderChange() async throws {
+        try await ProxyHarness.run(gateways: 2, proxies: 2, natsNodes: 3, chunkDelay: .milliseconds(1)) { harness in
+            let operatorConnection = try await harness.gateway.cluster.connect(as: "operator")
+            let info = try await operatorConnection.request("$JS.API.STREAM.INFO.USAGE", timeout: .seconds(5))
+            let cluster = (try JSONSerialization.jsonObject(with: Data(info.payload)) as? [String: Any])?["cluster"]
+            let leader = try #require((cluster as? [String: Any])?["leader"] as? String, "\(info.string)")
+            let node = try #require(leader.split(separator: "-").last.flatMap { Int($0) }, "\(leader)")
+            let victim = harness.gateway.cluster.natsServers[node]
+            try await Self.underLoad(harness) {
+                await victim.stop()
+            } recover: {
+                try await victim.restart()
+            }
+            let after = try await operatorConnection.request("$JS.API.STREAM.INFO.USAGE", timeout: .seconds(5))
+            #expect(!after.string.contains("\"leader\":\"\(leader)\""), "another node leads the stream now")
+            await operatorConnection.close()
+        }
+    }
+
+    /// Runs model calls from four clients through every gateway; `fault` breaks something once 40
+    /// calls are done, `recover` repairs it once 40 more are, and the load stops when 40 calls in a
+    /// row succeeded after that. Then checks what a client and billing must see: only 200s and fast
+    /// 503s, no call past 5 s, every answered call metered once, nothing twice.
+    static func underLoad(
+        _ harness: ProxyHarness, fault: @Sendable () async throws -> Void, recover: @Sendable () async throws -> Void
+    ) async throws {
+        try await harness.store("openai", key: "sk-provider-openai-secret")
+        let gateways = harness.gateway.instances
+        for gateway in gateways {  // warm: leases taken, routes known
+            let warm = try await gateway.post("/v1/chat/completions", json: Self.chat, headers: harness.auth)
+            #expect(warm.status == 200, "\(warm.text)")
+        }
+        let load = Load()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<4 {
+                group.addTask {
+                    var index = client
+                    while !load.stopped.load(ordering: .relaxed) {
+                        let afterRestart = load.restarted.load(ordering: .relaxed)
+                        let started = ContinuousClock.now
+                        let response = try? await gateways[index % gateways.count].post(
+                            "/v1/chat/completions", json: Self.chat, headers: harness.auth)
+                        let elapsed = ContinuousClock.now - started
+                        let call = Call(
+                            status: response?.status ?? 0,
+                            seconds: Double(elapsed.components.seconds)
+                                + Double(elapsed.components.attoseconds) / 1e18,
+                            requestID: response?.header("x-request-id"), afterRestart: afterRestart)
+                        load.calls.withLock { $0.append(call) }
+                        index += 1
+                        if call.status != 200 { try await Task.sleep(for: .milliseconds(20)) }
+                    }
+                }
+            }
+            try await load.wait("calls before the fault") { load.count >= 40 }
+            try await fault()
+            let atFault = load.count
+            try await load.wait("calls during the fault") { load.count >= atFault + 40 }
+            try await recover()
+            load.restarted.store(true, ordering: .relaxed)
+            try await load.wait("calls answered again after the repair") { load.answeredSinceRestart >= 40 }
+            load.stopped.store(true, ordering: .relaxed)
+            try await group.waitForAll()
+        }
+
+        let calls = load.calls.withLock { $0 }
+        let statuses = Dictionary(grouping: calls, by: \.status).mapValues(\.count)
+        #expect(Set(statuses.keys).isSubset(of: [200, 503]), "only answers or fast 503s: \(statuses)")
+        let slowest = calls.map(\.seconds).max() ?? 0
+        #expect(slowest < 5, "no call hung: the slowest took \(slowest) s")
+
+        // Every call answered 200 was metered exactly once (a call whose answer was lost on the
+        // way back may be metered too: the provider served it), and nothing twice.
+        let answered = calls.filter { $0.status == 200 }.compactMap(\.requestID)
+        #expect(answered.count == statuses[200], "every answer has a request id")
+        let ids = answered.map { "'\($0)'" }.joined(separator: ",")
+        let meteredOnce = try await harness.gateway.waitForCount(
+            "SELECT count(*)::int FROM (SELECT request_id FROM usage.events WHERE request_id IN (\(ids)) GROUP BY request_id HAVING count(*) = 1) AS once",
+            answered.count, timeout: .seconds(60))
+        #expect(meteredOnce == answered.count, "each answered call has exactly one event (\(statuses))")
+        let twice = try await harness.gateway.count(
+            "SELECT count(*)::int FROM (SELECT request_id FROM usage.events GROUP BY request_id HAVING count(*) > 1) AS twice"
+        )
+        #expect(twice == 0, "no call was metered twice")
+    }
+}
