@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run stop test dev install db-up nats-up build migrate seed bench translation-matrix console-screenshots lint lint-deploy format clean
+.PHONY: help run stop test dev install db-up nats-up build migrate seed bench soak translation-matrix console-screenshots lint lint-deploy format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ seed: ## Create a development tenant and store provider keys from OPENAI_API_KEY
 
 bench: install ## Run the benchmarks (release build) and print their tables
 	@scripts/bench.sh
+
+soak: install ## A mixed load for SOAK_MINUTES (default 10) on a release cluster: memory, descriptors, p99 (not in CI)
+	@scripts/soak.sh
 
 translation-matrix: ## Rewrite docs/translation.md's conformance matrix from the translation tests
 	@swift build --build-tests >/dev/null 2>&1 && STRONGBOX_WRITE_MATRIX=1 swift test --skip-build --filter "ConformanceMatrixTests/documentIsCurrent" >/dev/null 2>&1 && echo "docs/translation.md: matrix rewritten"

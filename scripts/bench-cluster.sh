@@ -19,49 +19,16 @@
 #   `/healthz`; and schema validations per second against parsing the JSON (Tools/schema-bench).
 # - flows: a mutation batch inserting 500 nodes and 499 edges against creating the same chart
 #   with one POST /flows (scripts/bench_flows.py).
+# - memory: each service's resident set idle after start and at the end of the proxy load.
 # BENCH_ONLY=gateway,vault,proxy,usage,content,flows picks sections (default: all).
-# A private cluster: its own data directory, .env, ports and secrets (set before lib.sh reads them).
-STRONGBOX_DATA=$(mktemp -d /tmp/strongbox-bench-XXXXXX)
-export STRONGBOX_DATA STRONGBOX_ENV="$STRONGBOX_DATA/.env"
-. "$(dirname "$0")/lib.sh"
-
+. "$(dirname "$0")/private-cluster.sh"
 command -v wrk >/dev/null || {
   say "installing wrk"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get install -y -qq wrk >/dev/null 2>&1 || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null; }
 }
-
-[ "$(id -u)" = 0 ] && chmod 755 "$STRONGBOX_DATA"
-cleanup() { # BENCH_DEBUG=1 keeps the cluster and the stand-in running, and its directory (logs under logs/)
-  [ -n "${BENCH_DEBUG:-}" ] && { echo "cluster left running in $STRONGBOX_DATA"; return; }
-  "$ROOT/scripts/stop.sh" >/dev/null 2>&1 || true
-  rm -rf "$STRONGBOX_DATA"
-}
-trap cleanup EXIT
-
-"$ROOT/scripts/env.sh" >/dev/null
-load_env
-# Run alone too (not only from `make bench`): never against release binaries older than the sources.
-CONFIG=release "$ROOT/scripts/build.sh" >/dev/null
-bin=$(cd "$ROOT" && swift build -c release --show-bin-path)
-
-# The stand-in provider, fast enough not to be the bottleneck.
-"$bin/stand-in-provider" >"$STRONGBOX_DATA/stand-in.log" 2>&1 &
-stand_in_pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$STRONGBOX_DATA/stand-in.log" 2>/dev/null && break; sleep 0.1; done
-stand_in_port=$(sed -n 's/listening on //p' "$STRONGBOX_DATA/stand-in.log")
-stand_in="http://127.0.0.1:$stand_in_port"
-trap '[ -n "${BENCH_DEBUG:-}" ] && echo "stand-in left running: $stand_in (pid $stand_in_pid)" || kill $stand_in_pid 2>/dev/null; cleanup' EXIT
-
-PROXY_OPS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export PROXY_OPS_PORT CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 RATE_LIMIT_ANONYMOUS_PER_MINUTE=0 LOG_LEVEL=warning PROXY_ALLOWED_BASE_URLS="$stand_in"
-"$ROOT/scripts/nats.sh" start >/dev/null
-"$ROOT/scripts/postgres.sh" start >/dev/null
-"$ROOT/scripts/services.sh" start >/dev/null
-
-base="http://127.0.0.1:$SERVER_PORT"
-key=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
-  -d '{"name":"Bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+# What each service holds right after start, before any load (a table at the end of the proxy part).
+rss_idle=$(service_rss)
 
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 seconds=${BENCH_SECONDS:-5}
@@ -336,6 +303,19 @@ echo "Streaming: median time to the first data: event over 50 sequential request
 echo "| stand-in alone | through the chain | added |"
 echo "|----------------|-------------------|-------|"
 python3 -c "import sys; d, c = float(sys.argv[1]), float(sys.argv[2]); print(f'| {d:11.3f} ms | {c:14.3f} ms | {c - d:.3f} ms |')" "$direct_first" "$chain_first"
+
+echo
+echo "Memory: each service's resident set idle after start and after the proxy load above (target: ≤ 50 MB idle)"
+python3 - "$rss_idle" "$(service_rss)" <<'PY'
+import sys
+def parse(text):
+    return {name: int(kb) for name, kb in (line.split() for line in text.strip().splitlines())}
+idle, loaded = parse(sys.argv[1]), parse(sys.argv[2])
+print("| service | idle MB | after the load MB | idle target |")
+print("|---------|---------|-------------------|-------------|")
+for name, kb in idle.items():
+    print(f"| {name:7} | {kb / 1024:7.1f} | {loaded.get(name, 0) / 1024:17.1f} | {'met' if kb <= 50 * 1024 else 'OVER'} |")
+PY
 fi
 
 if want usage; then

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sourced by the benchmarks and the soak: starts a private cluster (its own data directory, .env,
+# ports and secrets; NATS, PostgreSQL and the five services as release builds, on free ports) and
+# the stand-in provider in front of it. Everything stops, and the directory goes, when the sourcing
+# script exits; BENCH_DEBUG=1 leaves them running. Sets: bin, base (the gateway), stand_in (its
+# URL), key (a tenant's admin API key) and PROXY_OPS_PORT (the proxy's /metrics).
+# Set before lib.sh reads them: the private data directory and .env.
+STRONGBOX_DATA=$(mktemp -d /tmp/strongbox-bench-XXXXXX)
+export STRONGBOX_DATA STRONGBOX_ENV="$STRONGBOX_DATA/.env"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[ "$(id -u)" = 0 ] && chmod 755 "$STRONGBOX_DATA"
+cleanup() {
+  if [ -n "${BENCH_DEBUG:-}" ]; then
+    echo "cluster left running in $STRONGBOX_DATA (logs under logs/); stand-in: $stand_in (pid $stand_in_pid)"
+    return
+  fi
+  [ -n "${stand_in_pid:-}" ] && kill "$stand_in_pid" 2>/dev/null
+  "$ROOT/scripts/stop.sh" >/dev/null 2>&1 || true
+  rm -rf "$STRONGBOX_DATA"
+}
+trap cleanup EXIT
+
+"$ROOT/scripts/env.sh" >/dev/null
+load_env
+# Run alone too (not only from `make bench`): never against release binaries older than the sources.
+CONFIG=release "$ROOT/scripts/build.sh" >/dev/null
+bin=$(cd "$ROOT" && swift build -c release --show-bin-path)
+
+# The stand-in provider, fast enough not to be the bottleneck.
+"$bin/stand-in-provider" >"$STRONGBOX_DATA/stand-in.log" 2>&1 &
+stand_in_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$STRONGBOX_DATA/stand-in.log" 2>/dev/null && break; sleep 0.1; done
+stand_in="http://127.0.0.1:$(sed -n 's/listening on //p' "$STRONGBOX_DATA/stand-in.log")"
+
+PROXY_OPS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export PROXY_OPS_PORT CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 RATE_LIMIT_ANONYMOUS_PER_MINUTE=0 LOG_LEVEL=warning PROXY_ALLOWED_BASE_URLS="$stand_in"
+"$ROOT/scripts/nats.sh" start >/dev/null
+"$ROOT/scripts/postgres.sh" start >/dev/null
+"$ROOT/scripts/services.sh" start >/dev/null
+
+base="http://127.0.0.1:$SERVER_PORT"
+key=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
+  -d '{"name":"Bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+
+service_rss() { # one line per running service: its name and resident set in kB
+  local service pid
+  for service in "${SERVICES[@]}"; do
+    pid=$(running_pid "$DATA/run/$service.pid") && echo "$service $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")"
+  done
+}
