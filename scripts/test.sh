@@ -26,7 +26,7 @@ watchdog() { # the run's session file
     if [ "$(stat -c %s "$log")" != "$size" ]; then size=$(stat -c %s "$log"); still=0; continue; fi
     still=$((still + 30))
     [ "$still" -ge $((${TEST_STALL_MINUTES:-10} * 60)) ] || continue
-    echo "✘ the test run stalled: nothing logged for ${TEST_STALL_MINUTES:-10} minutes" >>"$log"
+    printf "\n✘ the test run stalled: nothing logged for %s minutes\n" "${TEST_STALL_MINUTES:-10}" >>"$log"
     if command -v gdb >/dev/null; then
       for pid in $(pgrep -s "$(cat "$1")" -f xctest || true); do
         gdb -p "$pid" -batch -ex "thread apply all bt" >"$DATA/logs/stall-$pid.txt" 2>&1 || true

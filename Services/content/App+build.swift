@@ -78,5 +78,6 @@ func buildContent(_ configuration: ContentConfiguration, _ context: ServiceConte
             "content.items", "content.types", "content.contact_messages", "content.subscribers",
             "content.public_submissions", "content.flow_edges", "content.flow_nodes", "content.flow_charts",
             "content.flow_node_types", "content.scenes",
-        ])
+        ],
+        endpointsNeedDatabase: true)
 }

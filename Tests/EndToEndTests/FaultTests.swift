@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Messaging
 import PostgresNIO
@@ -5,7 +6,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// Faults of the engines underneath: a NATS node lost.
+/// Faults of the engines underneath: a NATS node lost, a stream leader lost, PostgreSQL restarted.
 @Suite("Infrastructure faults")
 struct FaultTests {
     /// One call as the client saw it.
@@ -49,7 +50,7 @@ struct FaultTests {
     }
 
     @Test(
-        "a NATS node killed under load and restarted: every call answers 200 or a fast 503 (none past 5 s), calls succeed again after the reconnect, and every call answered 200 has exactly one stored usage event"
+        "a NATS node killed under load and restarted: every call answers 200 or a fast 503 (none past 5 s), calls succeed again after the reconnect, every call answered 200 has exactly one stored usage event, and every key release is audited once"
     )
     func natsNodeLost() async throws {
         try await ProxyHarness.run(gateways: 2, proxies: 2, natsNodes: 3, chunkDelay: .milliseconds(1)) { harness in
@@ -66,7 +67,7 @@ struct FaultTests {
     }
 
     @Test(
-        "the USAGE stream's leader stopped with events in flight (a JetStream leader change) and started again: none lost, none stored twice, calls answer 200 or a fast 503"
+        "the USAGE stream's leader stopped with events in flight (a JetStream leader change) and started again: none lost, none stored twice, calls answer 200 or a fast 503, every key release audited once"
     )
     func usageLeaderChange() async throws {
         try await ProxyHarness.run(gateways: 2, proxies: 2, natsNodes: 3, chunkDelay: .milliseconds(1)) { harness in
@@ -89,8 +90,9 @@ struct FaultTests {
 
     /// Runs model calls from four clients through every gateway; `fault` breaks something once 40
     /// calls are done, `recover` repairs it once 40 more are, and the load stops when 40 calls in a
-    /// row succeeded after that. Then checks what a client and billing must see: only 200s and fast
-    /// 503s, no call past 5 s, every answered call metered once, nothing twice.
+    /// row succeeded after that. Then checks what a client, billing and an auditor must
+    /// see: only 200s and fast 503s, no call past 5 s, every answered call metered once, nothing
+    /// twice, every key release audited.
     static func underLoad(
         _ harness: ProxyHarness, fault: @Sendable () async throws -> Void, recover: @Sendable () async throws -> Void
     ) async throws {
@@ -152,5 +154,95 @@ struct FaultTests {
             "SELECT count(*)::int FROM (SELECT request_id FROM usage.events GROUP BY request_id HAVING count(*) > 1) AS twice"
         )
         #expect(twice == 0, "no call was metered twice")
+        try await expectEveryReleaseAudited(harness)
+    }
+
+    /// Every release the vault answered has its record in the `AUDIT` stream, once: as many records
+    /// as releases that succeeded, at most as many as were asked for (a release whose record was
+    /// stored but whose answer was lost is audited though it failed), no record id twice.
+    static func expectEveryReleaseAudited(_ harness: ProxyHarness) async throws {
+        let auditor = try await harness.gateway.cluster.connect(as: "operator")
+        var asked = 0
+        var answered = 0
+        for reply in try await auditor.collectReplies("$SRV.STATS.vault", window: .milliseconds(300)) {
+            let stats = try JSONSerialization.jsonObject(with: Data(reply.payload)) as? [String: Any]
+            let endpoints = stats?["endpoints"] as? [[String: Any]] ?? []
+            let resolve = endpoints.first { $0["name"] as? String == "credentials.resolve" }
+            let requests = resolve?["num_requests"] as? Int ?? 0
+            asked += requests
+            answered += requests - (resolve?["num_errors"] as? Int ?? 0)
+        }
+        #expect(answered > 0, "the vault released keys")
+        try await auditor.jetStream.ensureConsumer(stream: "AUDIT", ConsumerConfig(durableName: "fault-auditor"))
+        let consumer = try await auditor.jetStream.pullConsumer(
+            stream: "AUDIT", durable: "fault-auditor", subject: "audit.>")
+        var records: [CredentialReleased] = []
+        while true {
+            let messages = try await consumer.fetch(batch: 100, timeout: .seconds(1))
+            if messages.isEmpty { break }
+            for message in messages {
+                records += try JSONDecoder.iso.decode(CredentialReleaseBatch.self, from: Data(message.payload)).records
+            }
+        }
+        #expect(Set(records.map(\.id)).count == records.count, "no release audited twice")
+        #expect(
+            records.count >= answered && records.count <= asked,
+            "\(records.count) audit records for \(answered) releases answered (\(asked) asked)")
+        await auditor.close()
+    }
+
+    @Test(
+        "PostgreSQL stopped under load and started again: proxy calls keep succeeding (warm leases; usage events wait in JetStream), content answers a fast 503, /readyz says so; afterwards the pools reconnect, every waiting event is stored once and /readyz is ready"
+    )
+    func postgresRestarted() async throws {
+        try await ProxyHarness.run(ownPostgres: true, chunkDelay: .milliseconds(1)) { harness in
+            _ = try await harness.gateway.launch("content")
+            try await harness.store("openai", key: "sk-provider-openai-secret")
+            let http = harness.http
+            var requestIDs: [String] = []
+            for _ in 0..<3 {  // warm: the lease, the key, the routes and limits the proxy reads
+                let warm = try await http.post("/v1/chat/completions", json: Self.chat, headers: harness.auth)
+                #expect(warm.status == 200, "\(warm.text)")
+                requestIDs.append(warm.header("x-request-id") ?? "")
+            }
+            #expect(try await http.get("/content-types", headers: harness.auth).status == 200)
+            #expect(try await http.get("/readyz").status == 200)
+
+            try await harness.gateway.cluster.postgres.stop()
+
+            var ready = try await http.get("/readyz")
+            #expect(ready.status == 503 && ready.json["database"] as? String != "ok", "\(ready.text)")
+            let started = ContinuousClock.now
+            let content = try await http.get("/content-types", headers: harness.auth)
+            #expect(content.status == 503, "\(content.text)")
+            #expect(ContinuousClock.now - started < .seconds(5), "content failed fast")
+            var statuses: [Int: Int] = [:]
+            var failures: [String] = []
+            for _ in 0..<30 {
+                let call = try await http.post("/v1/chat/completions", json: Self.chat, headers: harness.auth)
+                statuses[call.status, default: 0] += 1
+                if call.status == 200 {
+                    requestIDs.append(call.header("x-request-id") ?? "")
+                } else {
+                    failures.append(call.text)
+                }
+            }
+            #expect(statuses == [200: 30], "proxy calls succeed while PostgreSQL is down: \(statuses) \(failures)")
+
+            try await harness.gateway.cluster.postgres.start()
+            for _ in 0..<600 {  // counted: 30 s at most on an idle machine
+                ready = try await http.get("/readyz")
+                if ready.status == 200 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(ready.status == 200, "the pools reconnected by themselves: \(ready.text)")
+            #expect(try await http.get("/content-types", headers: harness.auth).status == 200)
+            let ids = requestIDs.map { "'\($0)'" }.joined(separator: ",")
+            let stored = try await harness.gateway.waitForCount(
+                "SELECT count(DISTINCT request_id)::int FROM usage.events WHERE request_id IN (\(ids))",
+                requestIDs.count, timeout: .seconds(60))
+            #expect(stored == requestIDs.count, "every event that waited in JetStream is stored")
+            #expect(try await harness.gateway.count("SELECT count(*)::int FROM usage.events") == requestIDs.count)
+        }
     }
 }

@@ -29,7 +29,7 @@ struct ProxyHarness: Sendable {
     /// Runs `body` with the whole chain; `proxyEnvironment` tunes the proxy. With more `gateways`
     /// and `proxies`, `gateway.instances` reach every gateway and `proxy` is the first proxy.
     static func run(
-        gateways: Int = 1, proxies: Int = 1, standIns: Int = 1, natsNodes: Int = 1,
+        gateways: Int = 1, proxies: Int = 1, standIns: Int = 1, natsNodes: Int = 1, ownPostgres: Bool = false,
         proxyEnvironment: [String: String] = [:],
         chunkDelay: Duration = .milliseconds(150), _ body: @Sendable (ProxyHarness) async throws -> Void
     ) async throws {
@@ -52,7 +52,7 @@ struct ProxyHarness: Sendable {
             let url = urls[0]
             let second = standIns > 1 ? (log: logs[1], url: urls[1]) : nil
             let allowList = (urls + ["http://127.0.0.1:9"]).joined(separator: ",")
-            try await TestGateway.run(instances: gateways, natsNodes: natsNodes) { gateway in
+            try await TestGateway.run(instances: gateways, natsNodes: natsNodes, ownPostgres: ownPostgres) { gateway in
                 let allowed = ["PROXY_ALLOWED_BASE_URLS": allowList]
                 let vault = try await gateway.launch("vault", overrides: allowed)
                 // The proxy admits every call against the tenant's limits, which the usage service keeps.

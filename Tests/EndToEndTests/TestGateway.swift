@@ -8,6 +8,7 @@ import ServiceKit
 import ServiceLifecycle
 import Synchronization
 import TestSupport
+import Testing
 
 @testable import Gateway
 
@@ -35,11 +36,12 @@ struct TestGateway: Sendable {
 
     /// Runs `body` with `count` gateway instances; `environment` overrides their settings.
     static func run(
-        instances count: Int = 1, natsNodes: Int = 1, environment overrides: [String: String] = [:],
+        instances count: Int = 1, natsNodes: Int = 1, ownPostgres: Bool = false,
+        environment overrides: [String: String] = [:],
         _ body: @Sendable (TestGateway) async throws -> Void
     ) async throws {
         Metrics.bootstrap()  // the gateways in this process record into the registry /metrics serves
-        let cluster = try await TestCluster.start(natsNodes: natsNodes)
+        let cluster = try await TestCluster.start(natsNodes: natsNodes, ownPostgres: ownPostgres)
         var values = cluster.environment(for: "gateway")
         values["BCRYPT_COST"] = "4"
         values.merge(overrides) { $1 }
@@ -62,6 +64,10 @@ struct TestGateway: Sendable {
                 on: gatewayDatabase, logger: logger)
             var clients: [HTTPTestClient] = []
             var connections: [NatsConnection] = []
+            // The gateways' parts run in tasks of their own, stopped below: one that does not end
+            // when cancelled fails the test by name instead of holding the whole run.
+            var parts: [(name: String, task: Task<Void, any Error>)] = []
+            defer { for part in parts { part.task.cancel() } }
             for _ in 0..<count {
                 // Each instance as the gateway's executable builds it, on a port of its own.
                 let nats = try await cluster.connect(as: "gateway")
@@ -71,7 +77,7 @@ struct TestGateway: Sendable {
                 let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
                 let definition = try await buildGateway(configuration, context) { port in portContinuation.yield(port) }
                 for part in definition.dependencies + definition.services {
-                    group.addTask { try await part.run() }
+                    parts.append((String(describing: type(of: part)), Task { try await part.run() }))
                 }
                 var iterator = ports.makeAsyncIterator()
                 guard let port = await iterator.next() else {
@@ -84,10 +90,30 @@ struct TestGateway: Sendable {
             do {
                 try await body(gateway)
             } catch {
+                await Self.stop(parts)
                 group.cancelAll()
                 throw error
             }
+            await Self.stop(parts)
             group.cancelAll()
+        }
+    }
+
+    /// Cancels the gateways' parts and waits for each to end, at most a minute.
+    private static func stop(_ parts: [(name: String, task: Task<Void, any Error>)]) async {
+        for part in parts { part.task.cancel() }
+        for part in parts {
+            let ended = OneShot<Void>()
+            Task {
+                _ = await part.task.result
+                ended.set(())
+            }
+            var waited = 0
+            while !ended.isSet && waited < 600 {  // counted: a minute at most on an idle machine
+                try? await Task.sleep(for: .milliseconds(100))
+                waited += 1
+            }
+            if !ended.isSet { Issue.record("the gateway's \(part.name) did not stop within a minute of its cancellation") }
         }
     }
 

@@ -39,10 +39,14 @@ public struct ServiceDefinition: Sendable {
     /// in the same transaction: for a service whose in-flight work (events still on their way)
     /// would otherwise write the deleted tenant's rows again; it checks the table before writing.
     public var deletedTenants: String?
+    /// Whether every endpoint needs the database: then they answer 503 at once while it is down
+    /// (``DatabaseHealth``), rather than waiting for it.
+    public var endpointsNeedDatabase: Bool
 
     public init(
         endpoints: [MicroService.Endpoint] = [], dependencies: [any Service] = [], services: [any Service] = [],
-        metadata: [String: String] = [:], tenantTables: [String]? = nil, deletedTenants: String? = nil
+        metadata: [String: String] = [:], tenantTables: [String]? = nil, deletedTenants: String? = nil,
+        endpointsNeedDatabase: Bool = false
     ) {
         self.endpoints = endpoints
         self.dependencies = dependencies
@@ -50,5 +54,6 @@ public struct ServiceDefinition: Sendable {
         self.metadata = metadata
         self.tenantTables = tenantTables
         self.deletedTenants = deletedTenants
+        self.endpointsNeedDatabase = endpointsNeedDatabase
     }
 }

@@ -48,29 +48,32 @@ public struct ServiceRuntime: Sendable {
                 name: name, logger: logger, nats: connection, database: client, environment: environment)
             let definition = try await build(context)
             let instanceID = MicroService.makeInstanceID()
+            let databaseHealth =
+                definition.endpointsNeedDatabase
+                ? DatabaseHealth(database: client, configuration: database.configuration, logger: logger) : nil
+            let ownEndpoints =
+                definition.endpoints
+                + (definition.tenantTables.map {
+                    [
+                        .tenantDeletion(
+                            name, tables: $0, recordingIn: definition.deletedTenants, database: client,
+                            logger: logger)
+                    ]
+                } ?? [])
             let endpoints = MicroService(
                 connection: connection, id: instanceID,
                 identity: .init(
                     name: name.rawValue, version: ProductVersion.current, description: description,
                     metadata: definition.metadata),
-                endpoints: definition.endpoints
-                    + [.health(name, instance: instanceID, database: client, logger: logger)]
-                    + (definition.tenantTables.map {
-                        [
-                            .tenantDeletion(
-                                name, tables: $0, recordingIn: definition.deletedTenants, database: client,
-                                logger: logger)
-                        ]
-                    } ?? []),
-                loggedHeaders: Routing.loggedHeaders, logger: logger)
+                endpoints: ownEndpoints.map { databaseHealth == nil ? $0 : $0.needingDependency() }
+                    + [.health(name, instance: instanceID, database: client, logger: logger)],
+                loggedHeaders: Routing.loggedHeaders, dependency: databaseHealth, logger: logger)
+            var parts: [any Service] = [NatsConnectionService(connection: connection)]
+            if let databaseHealth { parts.append(databaseHealth) }
+            parts += definition.dependencies + [endpoints] + definition.services
             let serviceGroup = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: NatsConnectionService(connection: connection))]
-                        + definition.dependencies.map { .init(service: $0) }
-                        + [.init(service: endpoints)]
-                        + definition.services.map { .init(service: $0) },
-                    gracefulShutdownSignals: signals,
-                    logger: logger))
+                    services: parts.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger))
             let opsPort = try environment.integer("OPS_PORT", default: 0, range: 0...65535)
             if opsPort > 0 {
                 let ops = OpsServer(
