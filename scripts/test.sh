@@ -31,6 +31,7 @@ watchdog() { # the run's session file
       for pid in $(pgrep -s "$(cat "$1")" -f xctest || true); do
         gdb -p "$pid" -batch -ex "thread apply all bt" >"$DATA/logs/stall-$pid.txt" 2>&1 || true
         echo "  stacks of $pid: $DATA/logs/stall-$pid.txt" >>"$log"
+        grep -E '^(Thread|#[0-9])' "$DATA/logs/stall-$pid.txt" | cut -c1-200 >&2 || true
       done
     fi
     pkill -KILL -s "$(cat "$1")" 2>/dev/null || true

@@ -26,6 +26,9 @@ public struct NatsConfiguration: Sendable {
     /// what is published within ~1 ms into one write (false): fewer system calls for a client
     /// that publishes many small messages nobody waits for (acks), at up to 1 ms of latency.
     public var sendAsap = true
+    /// Try `servers` in a random order (true, spreading clients over a cluster), or in the order
+    /// given (false).
+    public var randomize = true
 
     public init(
         servers: [String],

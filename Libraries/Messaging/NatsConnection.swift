@@ -87,6 +87,7 @@ public final class NatsConnection: @unchecked Sendable {
             "setting the reconnect buffer")
         // Without this libnats batches writes in a flusher thread: ~2 ms per round trip instead of ~0.3 ms.
         try check(natsOptions_SetSendAsap(options, configuration.sendAsap), "setting send-asap")
+        try check(natsOptions_SetNoRandomize(options, !configuration.randomize), "setting the server order")
 
         // One retain for libnats, given back by the closed callback.
         let context = Unmanaged.passRetained(events).toOpaque()

@@ -113,7 +113,9 @@ struct TestGateway: Sendable {
                 try? await Task.sleep(for: .milliseconds(100))
                 waited += 1
             }
-            if !ended.isSet { Issue.record("the gateway's \(part.name) did not stop within a minute of its cancellation") }
+            if !ended.isSet {
+                Issue.record("the gateway's \(part.name) did not stop within a minute of its cancellation")
+            }
         }
     }
 

@@ -12,6 +12,13 @@ public final class TestCluster: Sendable {
     public var nats: NatsServer { natsServers[0] }
     /// Every server's URL, comma-separated (`NATS_URL`).
     public var natsURL: String { natsServers.map(\.url).joined(separator: ",") }
+    /// Where launched services connect: on a cluster, every node but the first, which the test
+    /// process's own clients (the in-process gateways) try first. A test can then lose the
+    /// gateways' node without losing requests on their way to a service with it (a responder's
+    /// node lost is another case: docs/operations.md, "A NATS node is lost").
+    public var servicesNatsURL: String {
+        (natsServers.count > 1 ? natsServers.dropFirst() : natsServers[...]).map(\.url).joined(separator: ",")
+    }
     /// The database as the superuser: the tests' view of everything stored.
     public let databaseURL: String
     /// The PostgreSQL server holding it: ``PostgresServer/shared``, or one of this cluster's own.
@@ -82,7 +89,7 @@ public final class TestCluster: Sendable {
     /// The environment `scripts/services.sh` would give `service`.
     public func environment(for service: String, gatewayPort: Int = 0) -> [String: String] {
         var environment = Self.environment(
-            for: service, natsURL: natsURL, databaseURL: databaseURL, gatewayPort: gatewayPort)
+            for: service, natsURL: servicesNatsURL, databaseURL: databaseURL, gatewayPort: gatewayPort)
         if natsServers.count > 1 { environment["JETSTREAM_REPLICAS"] = String(natsServers.count) }
         return environment
     }
@@ -141,6 +148,7 @@ public final class TestCluster: Sendable {
         var configuration = NatsConfiguration(
             servers: servers.map(\.url), user: user, password: natsPasswords[user], name: "test-\(user)")
         configuration.streamReplicas = servers.count
+        configuration.randomize = false  // the first node first (see servicesNatsURL)
         let connection = try await NatsConnection.connect(configuration, logger: .init(label: "test.nats"))
         try await connection.flush()
         return connection
