@@ -305,16 +305,19 @@ echo "|----------------|-------------------|-------|"
 python3 -c "import sys; d, c = float(sys.argv[1]), float(sys.argv[2]); print(f'| {d:11.3f} ms | {c:14.3f} ms | {c - d:.3f} ms |')" "$direct_first" "$chain_first"
 
 echo
-echo "Memory: each service's resident set idle after start and after the proxy load above (target: ≤ 50 MB idle)"
+echo "Memory: each service idle after start and after the proxy load above (target: ≤ 50 MB resident idle). Resident"
+echo "counts the Swift runtime's, Foundation's and ICU's shared code in every process; proportional shares it out;"
+echo "anonymous is the process's own heap and stacks."
 python3 - "$rss_idle" "$(service_rss)" <<'PY'
 import sys
 def parse(text):
-    return {name: int(kb) for name, kb in (line.split() for line in text.strip().splitlines())}
+    return {line.split()[0]: [int(v) / 1024 for v in line.split()[1:4]] for line in text.strip().splitlines()}
 idle, loaded = parse(sys.argv[1]), parse(sys.argv[2])
-print("| service | idle MB | after the load MB | idle target |")
-print("|---------|---------|-------------------|-------------|")
-for name, kb in idle.items():
-    print(f"| {name:7} | {kb / 1024:7.1f} | {loaded.get(name, 0) / 1024:17.1f} | {'met' if kb <= 50 * 1024 else 'OVER'} |")
+print("| service | resident idle MB | proportional idle MB | anonymous idle MB | resident after load MB | anonymous after load MB | idle target |")
+print("|---------|------------------|----------------------|-------------------|------------------------|-------------------------|-------------|")
+for name, (rss, pss, anon) in idle.items():
+    after = loaded.get(name, [0, 0, 0])
+    print(f"| {name:7} | {rss:16.1f} | {pss:20.1f} | {anon:17.1f} | {after[0]:22.1f} | {after[2]:23.1f} | {'met' if rss <= 50 else 'OVER'} |")
 PY
 fi
 

@@ -43,9 +43,10 @@ base="http://127.0.0.1:$SERVER_PORT"
 key=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
   -d '{"name":"Bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
 
-service_rss() { # one line per running service: its name and resident set in kB
+service_rss() { # one line per running service: its name, resident set, proportional set and anonymous memory, in kB
   local service pid
   for service in "${SERVICES[@]}"; do
-    pid=$(running_pid "$DATA/run/$service.pid") && echo "$service $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")"
+    pid=$(running_pid "$DATA/run/$service.pid") &&
+      echo "$service $(awk '/^(Rss|Pss|Anonymous):/ {printf "%s ", $2}' "/proc/$pid/smaps_rollup")"
   done
 }
