@@ -16,6 +16,8 @@ public final class NatsConnection: @unchecked Sendable {
     let pointer: OpaquePointer
     let events: ConnectionEvents
     let inbox: ReplyInbox
+    /// The streams this connection answers that beat while they are quiet.
+    let heartbeats = Heartbeats()
     let logger: Logger
     public let name: String
     /// Replicas of the streams ``JetStream/ensureStream(_:updating:)`` creates.
@@ -41,6 +43,9 @@ public final class NatsConnection: @unchecked Sendable {
         inboxSubscription = try Self.subscribe(
             pointer, subject: inbox.wildcardSubject, queue: nil,
             sink: MessageSink(deliver: { inbox.deliver($0) }, complete: { inbox.close() }))
+        heartbeats.send.withLock {
+            $0 = { [weak self] subject in try? self?.publish(subject, headers: StreamHeader.beat) }
+        }
     }
 
     deinit {

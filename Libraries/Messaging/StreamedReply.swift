@@ -12,11 +12,22 @@ import Synchronization
 /// (`Nats-Stream-Cancel`), and ends with a message carrying `Nats-Stream-End: 1` (plus a
 /// ``ServiceError`` in its headers when it failed). A request without `Nats-Stream-Reply` gets
 /// every message on its reply subject (what requesters before this header expect).
+///
+/// A requester may ask for heartbeats (`Nats-Stream-Heartbeat: <milliseconds>` on the request,
+/// with a stream channel): a responder that knows them says so on its first message (the same
+/// header, its interval) and sends a message with `Nats-Stream-Heartbeat: beat` and no number on
+/// the stream channel whenever it has sent nothing for the interval. A responder that does not
+/// know them ignores the header, so a requester trusts a short silence timeout only once it has
+/// seen responders announce them (see ``Heartbeats``).
 public enum StreamHeader {
     public static let sequence = "Nats-Stream-Seq"
     public static let end = "Nats-Stream-End"
     public static let cancel = "Nats-Stream-Cancel"
     public static let reply = "Nats-Stream-Reply"
+    public static let heartbeat = "Nats-Stream-Heartbeat"
+
+    /// A heartbeat's headers.
+    static let beat: MessageHeaders = [heartbeat: "beat"]
 
     /// The stream channel that goes with a reply subject: `a.b.<token>` → `a.b.s.<token>`.
     static func streamSubject(replyTo: String) -> String? {
@@ -83,7 +94,8 @@ extension NatsConnection {
     /// ``StreamedReply/stop()``, tell the responder to stop.
     public func streamRequest(
         _ subject: String, payload: some ContiguousBytes = [UInt8](), headers: MessageHeaders = [:],
-        firstTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), bufferSize: Int = 1024
+        firstTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), heartbeat: Duration? = nil,
+        bufferSize: Int = 1024
     ) async throws -> StreamedReply {
         let (rest, continuation) = AsyncThrowingStream.makeStream(
             of: NatsMessage.self, bufferingPolicy: .bufferingOldest(bufferSize))
@@ -143,6 +155,7 @@ extension NatsConnection {
             token, .stream(deliver: deliver, fail: fail, idle: UInt64(idleTimeout.nanoseconds)), timeout: firstTimeout)
         var headers = headers
         headers[StreamHeader.reply] = inbox.streamSubject(for: token)
+        if let heartbeat { headers[StreamHeader.heartbeat] = String(heartbeat.milliseconds) }
         do {
             try publish(subject, payload: payload, headers: headers, replyTo: inbox.subject(for: token))
         } catch {
@@ -190,9 +203,17 @@ extension NatsConnection {
         let cancellation = OneShot<Void>()
         inbox.register(token, .cancel(fire: { cancellation.set(()) }), timeout: nil)
         defer { inbox.remove(token) }
+        // Heartbeats, if the requester asked for them and named a stream channel to carry them.
+        let heartbeat = streamTo.flatMap { streamTo in
+            request.headers[StreamHeader.heartbeat].flatMap(Int.init).map { asked in
+                let interval = min(max(asked, Heartbeats.intervals.lowerBound), Heartbeats.intervals.upperBound)
+                return (id: heartbeats.start(subject: streamTo, interval: .milliseconds(interval)), interval: interval)
+            }
+        }
+        defer { if let heartbeat { heartbeats.stop(heartbeat.id) } }
         let writer = StreamWriter(
             connection: self, replyTo: replyTo, streamTo: streamTo ?? replyTo,
-            cancelSubject: inbox.cancelSubject(for: token), cancellation: cancellation)
+            cancelSubject: inbox.cancelSubject(for: token), cancellation: cancellation, heartbeat: heartbeat)
 
         // The handler runs in a child task; this task waits for whichever comes first: the
         // handler's end or the requester's cancel (without a second task to wait for the cancel).
@@ -249,16 +270,19 @@ public final class StreamWriter: Sendable {
     private let cancelSubject: String
     private let state = Mutex<(sequence: Int, ended: Bool)>((0, false))
     private let cancellation: OneShot<Void>
+    /// The stream's entry in its connection's ``Heartbeats`` and their interval in milliseconds.
+    private let heartbeat: (id: UInt64, interval: Int)?
 
     init(
         connection: NatsConnection, replyTo: String, streamTo: String, cancelSubject: String,
-        cancellation: OneShot<Void>
+        cancellation: OneShot<Void>, heartbeat: (id: UInt64, interval: Int)?
     ) {
         self.connection = connection
         self.replyTo = replyTo
         self.streamTo = streamTo
         self.cancelSubject = cancelSubject
         self.cancellation = cancellation
+        self.heartbeat = heartbeat
     }
 
     /// True once the requester has cancelled (or the stream ended).
@@ -294,8 +318,12 @@ public final class StreamWriter: Sendable {
         guard let sequence else { return }
         var headers = headers
         headers[StreamHeader.sequence] = String(sequence)
-        if sequence == 1 { headers[StreamHeader.cancel] = cancelSubject }
+        if sequence == 1 {
+            headers[StreamHeader.cancel] = cancelSubject
+            if let heartbeat { headers[StreamHeader.heartbeat] = String(heartbeat.interval) }
+        }
         if end { headers[StreamHeader.end] = "1" }
+        if let heartbeat { connection.heartbeats.wrote(heartbeat.id) }
         try connection.publish(sequence == 1 ? replyTo : streamTo, payload: payload, headers: headers)
     }
 }
@@ -315,6 +343,8 @@ final class StreamProgress: Sendable {
 
     func accept(_ message: NatsMessage) -> Verdict {
         let sequence = message.headers[StreamHeader.sequence].flatMap { Int($0) }
+        // A heartbeat only kept the stream's deadline moving (ReplyInbox).
+        if sequence == nil, message.headers[StreamHeader.heartbeat] == "beat" { return .ignore }
         return state.withLock { state in
             if state.cancelSubject == nil, let cancel = message.headers[StreamHeader.cancel] {
                 state.cancelSubject = cancel

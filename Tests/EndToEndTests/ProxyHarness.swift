@@ -27,10 +27,11 @@ struct ProxyHarness: Sendable {
     var auth: [String: String] { ["x-api-key": tenant.key] }
 
     /// Runs `body` with the whole chain; `proxyEnvironment` tunes the proxy. With more `gateways`
-    /// and `proxies`, `gateway.instances` reach every gateway and `proxy` is the first proxy.
+    /// and `proxies`, `gateway.instances` reach every gateway and `proxy` is the first proxy. On a
+    /// NATS cluster (`natsNodes`), `proxyNodes` puts each proxy on one node alone.
     static func run(
         gateways: Int = 1, proxies: Int = 1, standIns: Int = 1, natsNodes: Int = 1, ownPostgres: Bool = false,
-        proxyEnvironment: [String: String] = [:],
+        proxyNodes: [Int]? = nil, proxyEnvironment: [String: String] = [:],
         chunkDelay: Duration = .milliseconds(150), _ body: @Sendable (ProxyHarness) async throws -> Void
     ) async throws {
         let logs = (0..<standIns).map { _ in StandInLog() }
@@ -59,12 +60,15 @@ struct ProxyHarness: Sendable {
                 let usageService = try await gateway.launch("usage")
                 let proxyOverrides = allowed.merging(proxyEnvironment) { $1 }
                 let opsPorts = (0..<proxies).map { _ in Loopback.freePort() }
-                let proxy = try await gateway.launch(
-                    "proxy", overrides: proxyOverrides.merging(["OPS_PORT": String(opsPorts[0])]) { $1 })
+                /// The proxy `index`'s own settings: its ops port and, with `proxyNodes`, its one NATS node.
+                func overrides(_ index: Int) -> [String: String] {
+                    var own = ["OPS_PORT": String(opsPorts[index])]
+                    if let proxyNodes { own["NATS_URL"] = gateway.cluster.natsServers[proxyNodes[index]].url }
+                    return proxyOverrides.merging(own) { $1 }
+                }
+                let proxy = try await gateway.launch("proxy", overrides: overrides(0))
                 for count in stride(from: 2, through: proxies, by: 1) {
-                    _ = try await gateway.launch(
-                        "proxy", overrides: proxyOverrides.merging(["OPS_PORT": String(opsPorts[count - 1])]) { $1 },
-                        instances: count)
+                    _ = try await gateway.launch("proxy", overrides: overrides(count - 1), instances: count)
                 }
                 let tenant = try await gateway.createTenant()
                 let operatorConnection = try await gateway.cluster.connect(as: "operator")

@@ -157,6 +157,51 @@ struct StreamedReplyTests {
         }
     }
 
+    @Test(
+        "heartbeats asked for: a responder slower than the silence timeout is waited for (its head announces them); one that never answers, or a stream that ends its beats, fails at the silence timeout"
+    )
+    func heartbeats() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let service = MicroService(
+            connection: connection,
+            identity: .init(name: "slow", version: "1.0.0", description: "slow"),
+            endpoints: [
+                .stream("slow", subject: "slow.stream", queueGroup: "slow") { _, writer in
+                    try await Task.sleep(for: .milliseconds(1500))  // five silences long
+                    try writer.send(Array("late".utf8))
+                    try await Task.sleep(for: .milliseconds(1500))
+                    try writer.finish(Array("end".utf8))
+                }
+            ],
+            logger: .init(label: "test"))
+        let silent = try connection.subscribe("silent.stream")  // takes requests, never answers
+        try await withRunningService(service) {
+            let reply = try await connection.streamRequest(
+                "slow.stream", firstTimeout: .milliseconds(300), idleTimeout: .milliseconds(300),
+                heartbeat: .milliseconds(100))
+            #expect(reply.head.string == "late")
+            #expect(reply.head.headers[StreamHeader.heartbeat] == "100", "the head announces the heartbeats")
+            var rest: [String] = []
+            for try await message in reply.rest { rest.append(message.string) }
+            #expect(rest == ["end"], "heartbeats are not messages of the stream")
+
+            let lost = await #expect(throws: NatsError.self) {
+                _ = try await connection.streamRequest(
+                    "silent.stream", firstTimeout: .milliseconds(300), idleTimeout: .milliseconds(300),
+                    heartbeat: .milliseconds(100))
+            }
+            #expect(lost?.code == .timeout)
+            // Without heartbeats the same slow responder is taken for a lost one.
+            let unasked = await #expect(throws: NatsError.self) {
+                _ = try await connection.streamRequest(
+                    "slow.stream", firstTimeout: .milliseconds(300), idleTimeout: .milliseconds(300))
+            }
+            #expect(unasked?.code == .timeout)
+        }
+        try silent.unsubscribe()
+    }
+
     @Test("a stream to nobody fails with no responders")
     func noResponders() async throws {
         let server = try await NatsServer.start()

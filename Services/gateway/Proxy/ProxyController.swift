@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Messaging
+import Synchronization
 
 /// The AI proxy routes (module `ai_proxy`; admin and proxy keys, and users): `/proxy/{service}`
 /// with the `{payload, path?}` envelope, and the OpenAI- and Anthropic-compatible `/v1/*`. The
@@ -15,6 +16,9 @@ struct ProxyController: Sendable {
     let timeout: Duration
     /// Sign each call's release ticket (docs/vault.md).
     let tickets: ReleaseTicketKeys
+    /// Whether the proxies answering send heartbeats, so that a call whose proxy went silent fails
+    /// in seconds rather than at `timeout`.
+    let heartbeats = HeartbeatTrust()
 
     struct Envelope {
         static let fields: Set<String> = ["payload", "path", "credential"]
@@ -171,8 +175,19 @@ struct ProxyController: Sendable {
             ReleaseTicket.header,
             try ticket(
                 context, service: call.service?.service, credential: call.service.map { _ in call.credential }))
-        return try await nats.streamRequest(
-            ProxySubjects.call, payload: payload, headers: headers, firstTimeout: timeout, idleTimeout: timeout)
+        // A proxy that announces heartbeats beats every second while a call is quiet: silence for
+        // three of them means the call or its answer was lost (a NATS node gone), a 504 now.
+        let trusted = heartbeats.trusted
+        let silence = trusted ? HeartbeatTrust.silence : timeout
+        do {
+            let reply = try await nats.streamRequest(
+                ProxySubjects.call, payload: payload, headers: headers, firstTimeout: silence, idleTimeout: silence,
+                heartbeat: HeartbeatTrust.interval)
+            heartbeats.saw(reply.head)
+            return reply
+        } catch let error as NatsError where error.code == .timeout && trusted {
+            throw Problem.unavailable("the proxy handling the call stopped answering; try again")
+        }
     }
 
     /// The call's release ticket: this tenant, this request, as long as the call may take.
@@ -256,5 +271,26 @@ struct ProxyController: Sendable {
                     throw error
                 }
             })
+    }
+}
+
+/// Whether the proxies send heartbeats (docs/messaging.md, "Streamed replies"): trusted once
+/// ``needed`` answers in a row announced them, and no longer after one that did not. During a
+/// rollout from proxies without them, a gateway keeps waiting up to its full timeout, so a slow
+/// call to an old proxy is never cut short.
+final class HeartbeatTrust: Sendable {
+    static let interval = Duration.seconds(1)
+    static let silence = Duration.seconds(3)
+    static let needed = 20
+    private let streak = Atomic<Int>(0)
+
+    var trusted: Bool { streak.load(ordering: .relaxed) >= Self.needed }
+
+    func saw(_ head: NatsMessage) {
+        if head.headers[StreamHeader.heartbeat] == nil {
+            streak.store(0, ordering: .relaxed)
+        } else if streak.load(ordering: .relaxed) < Self.needed {
+            streak.add(1, ordering: .relaxed)
+        }
     }
 }
