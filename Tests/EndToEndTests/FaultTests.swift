@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Messaging
 import PostgresNIO
+import ProviderStandIn
 import Synchronization
 import TestSupport
 import Testing
@@ -16,6 +17,23 @@ struct FaultTests {
         var requestID: String?
         /// Started after the killed node was back.
         var afterRestart: Bool
+    }
+
+    /// Calls that waited on a provider, recorded as they end, timed from the loss of their proxy.
+    final class Hung: Sendable {
+        private let state = Mutex<(killedAt: ContinuousClock.Instant?, ended: [(status: Int, seconds: Int64)])>(
+            (nil, []))
+
+        var results: [(status: Int, seconds: Int64)] { state.withLock { $0.ended } }
+
+        func killed() { state.withLock { $0.killedAt = .now } }
+
+        func record(_ status: Int) {
+            state.withLock { state in
+                let since = ContinuousClock.now - (state.killedAt ?? .now)
+                state.ended.append((status, since.components.seconds))
+            }
+        }
     }
 
     /// Calls of several clients, recorded as they end.
@@ -45,6 +63,11 @@ struct FaultTests {
         }
     }
 
+    /// A call to a provider that never answers.
+    static var hang: [String: Any] {
+        ["model": "openai/hang", "messages": [["role": "user", "content": "wait"]]]
+    }
+
     static var chat: [String: Any] {
         ["model": "openai/gpt-4o-mini", "messages": [["role": "user", "content": "still there?"]]]
     }
@@ -67,7 +90,7 @@ struct FaultTests {
     }
 
     @Test(
-        "the NATS node of a proxy killed under load and restarted: calls it was serving fail within seconds with a 503 (its heartbeats stopped), none past 5 s; the other proxy serves; every call answered 200 metered once, every key release audited once"
+        "the NATS node of a proxy killed under load and restarted: 200s or fast 503s, none past 5 s, every call answered 200 metered once, every key release audited once; then the proxy killed with calls in flight: they fail with a 503 within seconds (its heartbeats stopped)"
     )
     func proxyNodeLost() async throws {
         try await ProxyHarness.run(
@@ -79,6 +102,43 @@ struct FaultTests {
             } recover: {
                 try await victim.restart()
             }
+
+            // Calls to a provider that never answers, spread over both proxies (whose heartbeats
+            // keep the gateways waiting), and the first proxy killed (SIGKILL) while it holds some:
+            // nothing tells a gateway, but its heartbeats stop, so those calls fail with a 503 within
+            // seconds (without heartbeats they would wait for GATEWAY_PROXY_TIMEOUT_MS); the second
+            // proxy's go on waiting. (A node lost does not lose these calls: a proxy reconnects to
+            // another node and what it sent meanwhile goes out then.)
+            let gateways = harness.gateway.instances
+            let ended = Hung()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        let response = try await gateways[index % 2].post(
+                            "/v1/chat/completions", json: Self.hang, headers: harness.auth)
+                        ended.record(response.status)
+                    }
+                }
+                var waited = 0
+                while harness.standIn.requests.filter({ $0.json["model"] as? String == "hang" }).count < 12 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    waited += 1
+                    try #require(waited < 600, "the stand-in got every hanging call")
+                }
+                try await Task.sleep(for: .seconds(4))
+                #expect(ended.results.isEmpty, "the heartbeats kept every call open past the 3 s of silence")
+                ended.killed()
+                await harness.proxy.kill()
+                for _ in 0..<200 where ended.results.isEmpty {  // counted: 10 s at most when idle
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Task.sleep(for: .milliseconds(500))  // the others of that proxy end together
+                group.cancelAll()
+            }
+            let results = ended.results
+            #expect(!results.isEmpty, "the calls the lost proxy held ended")
+            #expect(results.allSatisfy { $0.status == 503 }, "\(results)")
+            #expect(results.allSatisfy { $0.seconds < 5 }, "within seconds of the loss: \(results)")
         }
     }
 
@@ -194,6 +254,18 @@ struct FaultTests {
         try await expectEveryReleaseAudited(harness)
     }
 
+    /// Every record in `AUDIT` (each message holds a batch of them).
+    static func auditRecords(_ consumer: PullConsumer) async throws -> [CredentialReleased] {
+        var records: [CredentialReleased] = []
+        while true {
+            let messages = try await consumer.fetch(batch: 100, timeout: .seconds(1))
+            if messages.isEmpty { return records }
+            for message in messages {
+                records += try JSONDecoder.iso.decode(CredentialReleaseBatch.self, from: Data(message.payload)).records
+            }
+        }
+    }
+
     /// Every release the vault answered has its record in the `AUDIT` stream, once: as many records
     /// as releases that succeeded, at most as many as were asked for (a release whose record was
     /// stored but whose answer was lost is audited though it failed), no record id twice.
@@ -210,17 +282,19 @@ struct FaultTests {
             answered += requests - (resolve?["num_errors"] as? Int ?? 0)
         }
         #expect(answered > 0, "the vault released keys")
-        try await auditor.jetStream.ensureConsumer(stream: "AUDIT", ConsumerConfig(durableName: "fault-auditor"))
-        let consumer = try await auditor.jetStream.pullConsumer(
-            stream: "AUDIT", durable: "fault-auditor", subject: "audit.>")
-        var records: [CredentialReleased] = []
-        while true {
-            let messages = try await consumer.fetch(batch: 100, timeout: .seconds(1))
-            if messages.isEmpty { break }
-            for message in messages {
-                records += try JSONDecoder.iso.decode(CredentialReleaseBatch.self, from: Data(message.payload)).records
+        // Right after a node came back JetStream's API may take a few seconds to answer: ask again.
+        var consumer: PullConsumer?
+        for attempt in 1...10 where consumer == nil {
+            do {
+                try await auditor.jetStream.ensureConsumer(
+                    stream: "AUDIT", ConsumerConfig(durableName: "fault-auditor"))
+                consumer = try await auditor.jetStream.pullConsumer(
+                    stream: "AUDIT", durable: "fault-auditor", subject: "audit.>")
+            } catch let error as NatsError where error.code == .timeout && attempt < 10 {
+                continue
             }
         }
+        let records = try await Self.auditRecords(try #require(consumer))
         #expect(Set(records.map(\.id)).count == records.count, "no release audited twice")
         #expect(
             records.count >= answered && records.count <= asked,
