@@ -1,4 +1,5 @@
 import Foundation
+import Messaging
 import TestSupport
 import Testing
 
@@ -129,8 +130,10 @@ struct EdgeTests {
     @Test("over the per-key rate limit: 429 with Retry-After; other keys are unaffected")
     func rateLimit() async throws {
         try await TestGateway.run(environment: ["RATE_LIMIT_PER_MINUTE": "5"]) { gateway in
-            try await awayFromMinuteEnd()
+            // No usage service runs here, so no limits ledger: each instance counts on its own, a
+            // bucket of 5 that gains a request every 12 s (ClusterRateLimit's fallback).
             let tenant = try await gateway.createTenant()
+            let started = ContinuousClock.now
             let other = try await gateway.createKey("readonly", adminKey: tenant.key)
             var statuses: [Int] = []
             var retryAfter: String?
@@ -139,9 +142,13 @@ struct EdgeTests {
                 statuses.append(response.status)
                 if response.status == 429 { retryAfter = response.header("retry-after") }
             }
-            // One request of the budget went to creating the key.
-            #expect(statuses.filter { $0 == 200 }.count == 4, "\(statuses)")
-            #expect(statuses.suffix(3) == [429, 429, 429])
+            // One request of the budget went to creating the key; a slow machine may have earned
+            // the bucket more since.
+            let refills = Int((ContinuousClock.now - started).seconds / 12)
+            let answered = statuses.filter { $0 == 200 }.count
+            #expect(answered >= 4 && answered <= 4 + refills, "\(statuses) in \(refills * 12)+ s")
+            #expect(statuses.prefix(4) == [200, 200, 200, 200])
+            #expect(statuses.filter { $0 == 429 }.count == 7 - answered, "\(statuses)")
             #expect(Int(retryAfter ?? "") ?? 0 >= 1)
             #expect(try await gateway.http.get("/auth/me", headers: ["x-api-key": other.key]).status == 200)
         }

@@ -6,16 +6,20 @@ import Testing
 
 @Suite("Connection")
 struct ConnectionTests {
+    /// A service answering `echo` with what it was sent.
+    static func echo(on connection: NatsConnection) -> MicroService {
+        MicroService(
+            connection: connection, identity: .init(name: "echo", version: "1.0.0", description: "echo"),
+            endpoints: [.request("echo", subject: "echo", queueGroup: "echo") { Reply(payload: $0.payload) }],
+            logger: .init(label: "test"))
+    }
+
     @Test("the client reconnects after nats-server restarts and works again")
     func reconnects() async throws {
         let server = try await NatsServer.start()
         let responderConnection = try await server.connect(name: "responder")
         let requester = try await server.connect(name: "requester")
-        let service = MicroService(
-            connection: responderConnection,
-            identity: .init(name: "echo", version: "1.0.0", description: "echo"),
-            endpoints: [.request("echo", subject: "echo", queueGroup: "echo") { Reply(payload: $0.payload) }],
-            logger: .init(label: "test"))
+        let service = Self.echo(on: responderConnection)
         try await withRunningService(service) {
             #expect(try await requester.request("echo", payload: Array("before".utf8)).string == "before")
 
@@ -64,11 +68,7 @@ struct ConnectionTests {
         #expect(ContinuousClock.now - started < .seconds(30), "failed on the drop, long before its 60 s deadline")
 
         try await server.restart()
-        let service = MicroService(
-            connection: responderConnection,
-            identity: .init(name: "echo", version: "1.0.0", description: "echo"),
-            endpoints: [.request("echo", subject: "echo", queueGroup: "echo") { Reply(payload: $0.payload) }],
-            logger: .init(label: "test"))
+        let service = Self.echo(on: responderConnection)
         try await withRunningService(service) {
             var reply: NatsMessage?
             for _ in 0..<200 where reply == nil {
