@@ -91,7 +91,9 @@ extension NatsConnection {
     /// later a gap longer than `idleTimeout`), `.streamInterrupted` (a message lost), or the
     /// ``ServiceError`` the end marker carries; the rest throws the same once the head came. A
     /// task cancelled while it waits for the head, or while it iterates the rest, and
-    /// ``StreamedReply/stop()``, tell the responder to stop.
+    /// ``StreamedReply/stop()``, tell the responder to stop. With `heartbeat`, a responder that
+    /// knows heartbeats sends one after that much silence and each moves the deadline like a
+    /// message: the timeouts can then be a few heartbeats long, however slow the answer.
     public func streamRequest(
         _ subject: String, payload: some ContiguousBytes = [UInt8](), headers: MessageHeaders = [:],
         firstTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), heartbeat: Duration? = nil,
