@@ -7,7 +7,8 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// Faults of the engines underneath: a NATS node lost, a stream leader lost, PostgreSQL restarted.
+/// Faults of the engines underneath: a NATS node lost (the gateways', a proxy's), a proxy killed
+/// mid-call, a stream leader lost, PostgreSQL restarted.
 @Suite("Infrastructure faults")
 struct FaultTests {
     /// One call as the client saw it.
