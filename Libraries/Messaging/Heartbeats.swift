@@ -7,7 +7,7 @@ import Synchronization
 /// can then tell a responder still working on a slow answer from a request or an answer lost
 /// inside the cluster (a node gone), which otherwise look alike until the request's deadline.
 /// A stream that answers within its interval costs a table entry and nothing on the wire. The
-/// timer ticks a few times an interval while some stream is registered and sleeps when none is.
+/// timer ticks every 100 ms while some stream is registered and sleeps when none is.
 final class Heartbeats: Sendable {
     private struct Beat {
         var subject: String
@@ -29,9 +29,9 @@ final class Heartbeats: Sendable {
     /// Publishes one heartbeat to a stream channel (set by the connection once it exists).
     let send = Mutex<(@Sendable (String) -> Void)?>(nil)
 
-    init(tick: Duration = .milliseconds(100)) {
+    init() {
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "messaging.heartbeats"))
-        timer.schedule(deadline: .now() + tick.dispatch, repeating: tick.dispatch, leeway: .milliseconds(20))
+        timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100), leeway: .milliseconds(20))
         timer.setEventHandler { [weak self] in self?.beat(now: DispatchTime.now().uptimeNanoseconds) }
     }
 
@@ -81,8 +81,4 @@ final class Heartbeats: Sendable {
         guard !due.isEmpty, let send = send.withLock({ $0 }) else { return }
         for subject in due { send(subject) }
     }
-}
-
-extension Duration {
-    fileprivate var dispatch: DispatchTimeInterval { .nanoseconds(Int(nanoseconds)) }
 }

@@ -221,9 +221,9 @@ final class ReplyInbox: Sendable {
 
     /// Fails every waiter for a reply with `error` (the connection dropped); the inbox stays open,
     /// and the streams this connection answers keep listening for their cancels. The waiters are
-    /// taken at once and told on `queue`: this runs on libnats's callback thread, which a waiter's
-    /// code (a stream publishing its cancel) must not hold up.
-    func failAll(_ error: NatsError, on queue: DispatchQueue = .global()) {
+    /// taken at once and told on a Dispatch thread: this runs on libnats's callback thread, which a
+    /// waiter's code (a stream publishing its cancel) must not hold up.
+    func failAll(_ error: NatsError) {
         let waiters = state.withLock { state -> [Waiter] in
             var failed: [Waiter] = []
             for (token, entry) in state.entries {
@@ -234,7 +234,7 @@ final class ReplyInbox: Sendable {
             return failed
         }
         guard !waiters.isEmpty else { return }
-        queue.async { for waiter in waiters { Self.fail(waiter, error) } }
+        DispatchQueue.global().async { for waiter in waiters { Self.fail(waiter, error) } }
     }
 
     /// Fails every waiter: the connection is gone.

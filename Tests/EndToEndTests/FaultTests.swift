@@ -22,17 +22,17 @@ struct FaultTests {
 
     /// Calls that waited on a provider, recorded as they end, timed from the loss of their proxy.
     final class Hung: Sendable {
-        private let state = Mutex<(killedAt: ContinuousClock.Instant?, ended: [(status: Int, seconds: Int64)])>(
+        private let state = Mutex<(killedAt: ContinuousClock.Instant?, ended: [(status: Int, seconds: Double)])>(
             (nil, []))
 
-        var results: [(status: Int, seconds: Int64)] { state.withLock { $0.ended } }
+        var results: [(status: Int, seconds: Double)] { state.withLock { $0.ended } }
 
         func killed() { state.withLock { $0.killedAt = .now } }
 
         func record(_ status: Int) {
             state.withLock { state in
                 let since = ContinuousClock.now - (state.killedAt ?? .now)
-                state.ended.append((status, since.components.seconds))
+                state.ended.append((status, since.seconds))
             }
         }
     }
@@ -213,8 +213,7 @@ struct FaultTests {
                         let elapsed = ContinuousClock.now - started
                         let call = Call(
                             status: response?.status ?? 0,
-                            seconds: Double(elapsed.components.seconds)
-                                + Double(elapsed.components.attoseconds) / 1e18,
+                            seconds: elapsed.seconds,
                             requestID: response?.header("x-request-id"), afterRestart: afterRestart)
                         load.calls.withLock { $0.append(call) }
                         index += 1

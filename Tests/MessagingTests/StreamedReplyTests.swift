@@ -202,6 +202,28 @@ struct StreamedReplyTests {
         try silent.unsubscribe()
     }
 
+    @Test(
+        "a heartbeat interval asked for out of range is clamped (100 ms to 60 s); one that is not a number asks for none; the answer is the same"
+    )
+    func heartbeatAsks() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        try await withRunningService(Self.counter(connection)) {
+            let asks: [(headers: MessageHeaders, announced: String?)] = [
+                ([StreamHeader.heartbeat: "5"], "100"), ([StreamHeader.heartbeat: "86400000"], "60000"),
+                ([StreamHeader.heartbeat: "-1"], "100"), ([StreamHeader.heartbeat: "soon"], nil),
+            ]
+            for (headers, announced) in asks {
+                var received: [String] = []
+                let reply = try await connection.streamRequest(
+                    "counter.count", payload: Array("2".utf8), headers: headers)
+                #expect(reply.head.headers[StreamHeader.heartbeat] == announced, "\(headers)")
+                for try await message in reply { received.append(message.string) }
+                #expect(received == ["chunk-1", "chunk-2", "end"])
+            }
+        }
+    }
+
     @Test("a stream to nobody fails with no responders")
     func noResponders() async throws {
         let server = try await NatsServer.start()

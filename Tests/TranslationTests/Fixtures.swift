@@ -43,14 +43,14 @@ enum Fixture {
         Array(events.map { name, data in (name.map { "event: \($0)\n" } ?? "") + "data: \(data)\n\n" }.joined().utf8)
     }
 
-    /// Feeds `bytes` to a fresh stream translation in pieces of `size` bytes (1: every byte
-    /// boundary), then ends it.
     /// A translated stream's text with its `"created"` timestamps blanked (two translations may start
     /// in different seconds).
     static func withoutCreated(_ bytes: [UInt8]) -> String {
         String(decoding: bytes, as: UTF8.self).replacing(/"created":[0-9]+/, with: "\"created\":0")
     }
 
+    /// Feeds `bytes` to a fresh stream translation in pieces of `size` bytes (1: every byte
+    /// boundary), then ends it.
     static func translate(
         _ bytes: [UInt8], _ translator: Translator, request: ChatRequest, estimatedInputTokens: Int = 50, size: Int
     ) -> [UInt8] {

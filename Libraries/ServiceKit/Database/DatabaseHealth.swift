@@ -108,12 +108,7 @@ public final class DatabaseHealth: MicroService.Dependency, Service {
         guard let address else { return true }
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(
-                    .nanoseconds(
-                        Int64(
-                            timeout.components.seconds * 1_000_000_000
-                                + timeout.components.attoseconds / 1_000_000_000))
-                )
+                .connectTimeout(.nanoseconds(timeout.nanoseconds))
                 .connect(host: address.host, port: address.port).get()
             try? await channel.close()
             return true

@@ -176,7 +176,7 @@ struct ProxyController: Sendable {
             try ticket(
                 context, service: call.service?.service, credential: call.service.map { _ in call.credential }))
         // A proxy that announces heartbeats beats every second while a call is quiet: silence for
-        // three of them means the call or its answer was lost (a NATS node gone), a 504 now.
+        // three of them means the call or its answer was lost (a NATS node or the proxy gone): a 503 now.
         let trusted = heartbeats.trusted
         let silence = trusted ? HeartbeatTrust.silence : timeout
         do {
