@@ -181,6 +181,7 @@ echo "parts with nothing of the product's own: Tools/chain-floor), wrk -t1, ${se
 echo "CPU: all processes of the chain (services, nats-server, PostgreSQL) or of the floor (its two and nats-server)."
 echo "| connections | stand-in req/s | floor req/s | chain req/s | added p50 floor | added p50 chain | chain p99 | CPU µs/req floor | CPU µs/req chain | chain/floor CPU | non-2xx |"
 echo "|-------------|----------------|-------------|-------------|-----------------|-----------------|-----------|------------------|------------------|-----------------|---------|"
+against_floor=""
 for clients in 1 16 64; do
   IFS='|' read -r d_rps d_p50 d_p99 d_n d_cpu d_err <<<"$(measure "$stand_in/v1/chat/completions" "$clients" no_pids)"
   IFS='|' read -r f_rps f_p50 f_p99 f_n f_cpu f_err <<<"$(measure "$floor/v1/chat/completions" "$clients" floor_pids)"
@@ -198,6 +199,7 @@ print(f"| {c:>11} | {float(d_rps):14.0f} | {float(f_rps):11.0f} | {float(c_rps):
       f"| {(us(f_p50) - us(d_p50)) / 1000:13.3f}ms | {(us(c_p50) - us(d_p50)) / 1000:13.3f}ms | {c_p99:>9} "
       f"| {f_cpu:16.0f} | {c_cpu:16.0f} | {c_cpu / max(f_cpu, 1):14.2f}× | {errors:>7} |")
 PY
+  against_floor+="$clients|$d_p50|$f_rps|$f_p50|$f_n|$f_cpu|$c_rps|$c_p50|$c_n|$c_cpu"$'\n'
 done
 streamed_pids() { echo "$streamed_front $floor_back"; cat "$STRONGBOX_DATA/nats/nats-server.pid"; }
 echo
@@ -210,6 +212,8 @@ for clients in 1 64; do
   python3 -c 'import sys; c, pr, sr, pp, sp, pn, pc, sn, sc = sys.argv[1:]; print(f"| {c:>11} | {float(pr):11.0f} | {float(sr):14.0f} | {pp:>9} | {sp:>12} | {int(pc) * 10_000 / max(int(pn), 1):16.0f} | {int(sc) * 10_000 / max(int(sn), 1):19.0f} |")' \
     "$clients" "$p_rps" "$s_rps" "$p_p50" "$s_p50" "$p_n" "$p_cpu" "$s_n" "$s_cpu"
 done
+stream_body='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}'
+floor_first=$(python3 "$ROOT/scripts/bench_first_event.py" "http://127.0.0.1:$streamed_port/v1/chat/completions" "$stream_body" 50)
 kill "$floor_front" "$streamed_front" "$floor_back" 2>/dev/null || true
 
 # Limits on the hot path: a second tenant with a non-binding tenant request limit, a token limit on
@@ -294,15 +298,15 @@ for clients in 1 64; do
     "$base/v1/chat/completions" "$STRONGBOX_DATA/bench-route.lua"
 done
 
-direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" \
-  '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' 50)
-chain_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$base/v1/chat/completions" \
-  '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}' 50 "x-api-key:$key")
+direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" "$stream_body" 50)
+chain_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$base/v1/chat/completions" "$stream_body" 50 "x-api-key:$key")
 echo
-echo "Streaming: median time to the first data: event over 50 sequential requests"
-echo "| stand-in alone | through the chain | added |"
-echo "|----------------|-------------------|-------|"
-python3 -c "import sys; d, c = float(sys.argv[1]), float(sys.argv[2]); print(f'| {d:11.3f} ms | {c:14.3f} ms | {c - d:.3f} ms |')" "$direct_first" "$chain_first"
+echo "Streaming: median time to the first data: event over 50 sequential requests (the floor streams each chunk as one"
+echo "message, as the proxy does)"
+echo "| stand-in alone | through the floor | through the chain | added by the floor | added by the chain |"
+echo "|----------------|-------------------|-------------------|--------------------|--------------------|"
+python3 -c "import sys; d, f, c = map(float, sys.argv[1:]); print(f'| {d:11.3f} ms | {f:14.3f} ms | {c:14.3f} ms | {f - d:15.3f} ms | {c - d:15.3f} ms |')" \
+  "$direct_first" "$floor_first" "$chain_first"
 
 echo
 echo "Memory: each service idle after start and after the proxy load above (target: ≤ 50 MB resident idle). Resident"
@@ -318,6 +322,44 @@ print("|---------|------------------|----------------------|-------------------|
 for name, (rss, pss, anon) in idle.items():
     after = loaded.get(name, [0, 0, 0])
     print(f"| {name:7} | {rss:16.1f} | {pss:20.1f} | {anon:17.1f} | {after[0]:22.1f} | {after[2]:23.1f} | {'met' if rss <= 50 else 'OVER'} |")
+PY
+
+echo
+echo "The hot path against the floor (issue 20's targets), each figure against its baseline of this run: the chain"
+echo "with a non-binding tenant request limit, a key token limit and a budget (the limits table), the usage event"
+echo "stored for every call."
+python3 - "$against_floor" "$limited_runs" "$direct_first" "$floor_first" "$chain_first" "$rss_idle" <<'PY'
+import statistics, sys
+def us(text):
+    value = float(text[:-2] if text.endswith(("us", "ms")) else text[:-1])
+    return value * (1000 if text.endswith("ms") else 1 if text.endswith("us") else 1_000_000)
+rows = {line.split("|")[0]: line.split("|") for line in sys.argv[1].strip().splitlines()}
+limited = [line.split("|") for line in sys.argv[2].strip().splitlines() if line]
+direct_first, floor_first, chain_first = map(float, sys.argv[3:6])
+rss = {line.split()[0]: int(line.split()[1]) / 1024 for line in sys.argv[6].strip().splitlines()}
+_, _, f_rps, _, f_n, f_ticks, _, _, _, _ = rows["64"]
+floor_rps, floor_cpu = float(f_rps), int(f_ticks) * 10_000 / max(int(f_n), 1)
+chain_rps = statistics.median(float(row[0]) for row in limited)
+chain_cpu = statistics.median(int(row[4]) * 10_000 / max(int(row[3]), 1) for row in limited)
+_, d_p50, _, f_p50, _, _, _, c_p50, _, _ = rows["1"]
+floor_added, chain_added = (us(f_p50) - us(d_p50)) / 1000, (us(c_p50) - us(d_p50)) / 1000
+floor_stream, chain_stream = floor_first - direct_first, chain_first - direct_first
+largest = max(rss, key=rss.get)
+lines = [
+    ("requests/s, 64 connections", f"{floor_rps:.0f}", f"{chain_rps:.0f}", f"{chain_rps / floor_rps:.2f}×", "≥ 0.6×",
+     chain_rps / floor_rps >= 0.6),
+    ("added p50, 1 connection", f"{floor_added:.3f} ms", f"{chain_added:.3f} ms", f"{chain_added - floor_added:+.3f} ms",
+     "≤ +0.15 ms", chain_added - floor_added <= 0.15),
+    ("added to the first streamed event", f"{floor_stream:.3f} ms", f"{chain_stream:.3f} ms",
+     f"{chain_stream - floor_stream:+.3f} ms", "≤ +0.3 ms", chain_stream - floor_stream <= 0.3),
+    ("CPU µs per call, 64 connections", f"{floor_cpu:.0f}", f"{chain_cpu:.0f}", f"{chain_cpu / floor_cpu:.2f}×", "≤ 1.6×",
+     chain_cpu / floor_cpu <= 1.6),
+    ("largest resident set idle", "", f"{rss[largest]:.1f} MB ({largest})", "", "≤ 50 MB", rss[largest] <= 50),
+]
+print("| measure | floor | chain | chain against floor | target | met |")
+print("|---------|-------|-------|---------------------|--------|-----|")
+for name, floor, chain, versus, target, met in lines:
+    print(f"| {name} | {floor} | {chain} | {versus} | {target} | {'yes' if met else 'no'} |")
 PY
 fi
 

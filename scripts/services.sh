@@ -80,7 +80,8 @@ service_env() {
   true
 }
 
-bin_dir() {
+bin_dir() { # STRONGBOX_BIN: run binaries from elsewhere (another commit's, to compare them in one cluster)
+  if [ -n "${STRONGBOX_BIN:-}" ]; then echo "$STRONGBOX_BIN"; return; fi
   (cd "$ROOT" && swift build -c "$CONFIG" --show-bin-path)
 }
 

@@ -7,8 +7,30 @@ public final class OneShot<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?
         var nextWaiter = 0
-        var waiters: [Int: CheckedContinuation<Value?, Never>] = [:]
+        var waiters = Waiters()
         var actions: [@Sendable (Value) -> Void] = []
+    }
+
+    /// The tasks waiting: almost always one or none, held without allocating.
+    private struct Waiters {
+        typealias Continuation = CheckedContinuation<Value?, Never>
+        var first: (id: Int, continuation: Continuation)?
+        var more: [Int: Continuation] = [:]
+
+        mutating func add(_ id: Int, _ continuation: Continuation) {
+            if first == nil { first = (id, continuation) } else { more[id] = continuation }
+        }
+
+        mutating func remove(_ id: Int) -> Continuation? {
+            guard let waiter = first, waiter.id == id else { return more.removeValue(forKey: id) }
+            first = nil
+            return waiter.continuation
+        }
+
+        func resumeAll(returning value: Value) {
+            first?.continuation.resume(returning: value)
+            for continuation in more.values { continuation.resume(returning: value) }
+        }
     }
 
     private let state = Mutex(State())
@@ -19,18 +41,17 @@ public final class OneShot<Value: Sendable>: Sendable {
     /// call sets it: it returns false, changing nothing, when the value was set already.
     @discardableResult
     public func set(_ value: Value) -> Bool {
-        let woken = state.withLock {
-            state -> (waiters: [CheckedContinuation<Value?, Never>], actions: [@Sendable (Value) -> Void])? in
+        let woken = state.withLock { state -> (waiters: Waiters, actions: [@Sendable (Value) -> Void])? in
             guard state.value == nil else { return nil }
             state.value = value
             defer {
-                state.waiters = [:]
+                state.waiters = Waiters()
                 state.actions = []
             }
-            return (Array(state.waiters.values), state.actions)
+            return (state.waiters, state.actions)
         }
         guard let woken else { return false }
-        for waiter in woken.waiters { waiter.resume(returning: value) }
+        woken.waiters.resumeAll(returning: value)
         for action in woken.actions { action(value) }
         return true
     }
@@ -56,7 +77,7 @@ public final class OneShot<Value: Sendable>: Sendable {
             let now = state.withLock { state -> Value? in
                 if let value = state.value { return value }
                 state.nextWaiter += 1
-                state.waiters[state.nextWaiter] = continuation
+                state.waiters.add(state.nextWaiter, continuation)
                 return nil
             }
             if let now { continuation.resume(returning: now) }
@@ -77,13 +98,13 @@ public final class OneShot<Value: Sendable>: Sendable {
                 let now = state.withLock { state -> Value?? in
                     if let value = state.value { return .some(value) }
                     if Task.isCancelled { return .some(nil) }
-                    state.waiters[id] = continuation
+                    state.waiters.add(id, continuation)
                     return .none
                 }
                 if case .some(let result) = now { continuation.resume(returning: result) }
             }
         } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
+            state.withLock { $0.waiters.remove(id) }?.resume(returning: nil)
         }
     }
 }

@@ -186,13 +186,15 @@ extension NatsConnection {
         if NatsMessage.isInbox(subject) { try? publish(subject) }
     }
 
-    /// Answers a streamed request: runs `body` with a writer, ends the stream when `body`
-    /// returns (or with its ``ServiceError`` when it throws one). When the requester cancels,
-    /// `body` is cancelled; with `cancelsHandler: false` it is not, and watches
-    /// ``StreamWriter/waitForCancellation()`` itself (to finish work of its own first).
-    /// Returns the error the stream ended with, if any (for the endpoint's statistics).
+    /// Answers a streamed request: runs `body` with a writer, in the calling task, and ends the
+    /// stream when `body` returns (or with its ``ServiceError`` when it throws one). When the
+    /// requester cancels, the calling task is cancelled, so it must be a task of this request's
+    /// own (``MicroService`` gives each streamed request one); with `cancelsHandler: false` it is
+    /// not, and `body` watches ``StreamWriter/waitForCancellation()`` itself (to finish work of
+    /// its own first). Returns the error the stream ended with, if any (for the endpoint's
+    /// statistics).
     @discardableResult
-    public func respondStream(
+    func respondStream(
         to request: NatsMessage, cancelsHandler: Bool = true,
         _ body: @escaping @Sendable (StreamWriter) async throws -> Void
     ) async -> ServiceError? {
@@ -201,10 +203,6 @@ extension NatsConnection {
         let streamTo = request.headers[StreamHeader.reply].flatMap { named in
             StreamHeader.streamSubject(replyTo: replyTo) == named ? named : nil
         }
-        let token = inbox.makeToken()
-        let cancellation = OneShot<Void>()
-        inbox.register(token, .cancel(fire: { cancellation.set(()) }), timeout: nil)
-        defer { inbox.remove(token) }
         // Heartbeats, if the requester asked for them and named a stream channel to carry them.
         let heartbeat = streamTo.flatMap { streamTo in
             request.headers[StreamHeader.heartbeat].flatMap(Int.init).map { asked in
@@ -213,47 +211,69 @@ extension NatsConnection {
             }
         }
         defer { if let heartbeat { heartbeats.stop(heartbeat.id) } }
+        let canceller = cancelsHandler ? TaskCanceller() : nil
         let writer = StreamWriter(
-            connection: self, replyTo: replyTo, streamTo: streamTo ?? replyTo,
-            cancelSubject: inbox.cancelSubject(for: token), cancellation: cancellation, heartbeat: heartbeat)
+            connection: self, replyTo: replyTo, streamTo: streamTo ?? replyTo, canceller: canceller,
+            heartbeat: heartbeat)
+        defer { writer.stopListening() }
 
-        // The handler runs in a child task; this task waits for whichever comes first: the
-        // handler's end or the requester's cancel (without a second task to wait for the cancel).
-        let race = OneShot<StreamOutcome>()
-        if cancelsHandler { cancellation.onSet { race.set(.cancelled) } }
-        let outcome = await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                let outcome: StreamOutcome
-                do {
-                    try await body(writer)
-                    outcome = .finished
-                } catch let error as ServiceError {
-                    outcome = .failed(error)
-                } catch is CancellationError {
-                    outcome = .cancelled
-                } catch {
-                    self.logger.error(
-                        "stream handler failed: \(error)", metadata: ["nats.subject": "\(request.subject)"])
-                    outcome = .failed(.internalError)
-                }
-                race.set(outcome)
-            }
-            // Cancelling this task cancels the handler, which then settles the race itself:
-            // whatever it ends with (a finished answer, an error) still goes to the requester.
-            let first = await race.value()
-            group.cancelAll()
-            return first
+        let outcome: StreamOutcome
+        do {
+            try await body(writer)
+            outcome = .finished
+        } catch let error as ServiceError {
+            outcome = .failed(error)
+        } catch is CancellationError {
+            outcome = .cancelled
+        } catch {
+            logger.error("stream handler failed: \(error)", metadata: ["nats.subject": "\(request.subject)"])
+            outcome = .failed(.internalError)
         }
-        cancellation.set(())
+        // A requester that cancelled first hears nothing more, whatever the handler ended with.
+        let cancelled = canceller?.disarm() ?? false
+        writer.ended()
         switch outcome {
-        case .finished:
+        case .finished where !cancelled:
             try? writer.finish()
             return nil
-        case .failed(let error):
+        case .failed(let error) where !cancelled:
             try? writer.finish(error: error)
             return error
-        case .cancelled:
+        default:
             return nil
+        }
+    }
+}
+
+/// Cancels the task that created it when the requester of the stream it serves cancels, until
+/// disarmed (the task must not be touched once the stream is over).
+final class TaskCanceller: @unchecked Sendable {
+    private struct State {
+        var task: UnsafeCurrentTask?
+        var fired = false
+    }
+
+    /// Guards `state`, which holds the task (not `Sendable`): it is cancelled under the lock, and
+    /// dropped under it before the task goes on.
+    private let lock = Mutex(())
+    private var state: State
+
+    init() {
+        state = State(task: withUnsafeCurrentTask { $0 })
+    }
+
+    func fire() {
+        lock.withLock { _ in
+            state.fired = true
+            state.task?.cancel()
+        }
+    }
+
+    /// Stops cancelling; returns whether it did.
+    func disarm() -> Bool {
+        lock.withLock { _ in
+            state.task = nil
+            return state.fired
         }
     }
 }
@@ -265,26 +285,47 @@ private enum StreamOutcome: Sendable {
 
 /// Sends the messages of one streamed reply: the first to the request's reply subject, the
 /// rest to its stream channel.
+///
+/// A reply whose first message is also its last (a whole answer at once, an error) names no
+/// cancel subject: the requester has nothing left to cancel, and the responder listens for none.
+/// Otherwise the writer starts listening for the requester's cancel before the first message goes.
 public final class StreamWriter: Sendable {
+    private struct State {
+        var sequence = 0
+        var ended = false
+        /// The inbox token of the cancel subject, once the writer listens on it.
+        var listening: UInt64?
+    }
+
     private let connection: NatsConnection
     private let replyTo: String
     private let streamTo: String
-    private let cancelSubject: String
-    private let state = Mutex<(sequence: Int, ended: Bool)>((0, false))
-    private let cancellation: OneShot<Void>
+    private let state = Mutex(State())
+    /// Set when the requester cancels or the stream is over.
+    private let cancellation = OneShot<Void>()
+    private let canceller: TaskCanceller?
     /// The stream's entry in its connection's ``Heartbeats`` and their interval in milliseconds.
     private let heartbeat: (id: UInt64, interval: Int)?
 
     init(
-        connection: NatsConnection, replyTo: String, streamTo: String, cancelSubject: String,
-        cancellation: OneShot<Void>, heartbeat: (id: UInt64, interval: Int)?
+        connection: NatsConnection, replyTo: String, streamTo: String, canceller: TaskCanceller?,
+        heartbeat: (id: UInt64, interval: Int)?
     ) {
         self.connection = connection
         self.replyTo = replyTo
         self.streamTo = streamTo
-        self.cancelSubject = cancelSubject
-        self.cancellation = cancellation
+        self.canceller = canceller
         self.heartbeat = heartbeat
+    }
+
+    /// The handler is done: a waiter for the cancellation stops waiting.
+    func ended() {
+        cancellation.set(())
+    }
+
+    /// Stops listening for the requester's cancel (the stream is over).
+    func stopListening() {
+        if let token = state.withLock({ $0.listening }) { connection.inbox.remove(token) }
     }
 
     /// True once the requester has cancelled (or the stream ended).
@@ -321,7 +362,18 @@ public final class StreamWriter: Sendable {
         var headers = headers
         headers[StreamHeader.sequence] = String(sequence)
         if sequence == 1 {
-            headers[StreamHeader.cancel] = cancelSubject
+            if !end {
+                let token = connection.inbox.makeToken()
+                let (cancellation, canceller) = (cancellation, canceller)
+                connection.inbox.register(
+                    token,
+                    .cancel(fire: {
+                        cancellation.set(())
+                        canceller?.fire()
+                    }), timeout: nil)
+                state.withLock { $0.listening = token }
+                headers[StreamHeader.cancel] = connection.inbox.cancelSubject(for: token)
+            }
             if let heartbeat { headers[StreamHeader.heartbeat] = String(heartbeat.interval) }
         }
         if end { headers[StreamHeader.end] = "1" }

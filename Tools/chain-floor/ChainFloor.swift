@@ -13,13 +13,16 @@ import UnixSignals
 /// for `make bench`. Two processes and the same parts as the real chain: an HTTP front (Hummingbird)
 /// that sends the body over NATS (the Messaging library on libnats) to a back end, which posts it
 /// to the provider with AsyncHTTPClient and replies with the answer. No authentication, no
-/// credential, no usage event, no logging, no streaming: what is left is the floor.
+/// credential, no usage event, no logging: what is left is the floor.
 ///
 ///     chain-floor front --nats-url URL --user U --password P --port N [--streamed]
 ///     chain-floor back  --nats-url URL --user U --password P --upstream URL
 ///
 /// With `--streamed` the front asks with the streamed-reply protocol the gateway uses for every
-/// proxied call (`streamRequest`/`respondStream`), to measure what that protocol costs.
+/// proxied call (`streamRequest`/`respondStream`), to measure what that protocol costs; a
+/// request with `"stream":true` is then streamed as the gateway and the proxy stream it (each
+/// chunk of the provider's answer one message, written to the client as it comes), for the time
+/// to a stream's first event.
 @main
 struct ChainFloor {
     static let subject = "floor.call"
@@ -60,17 +63,27 @@ struct ChainFloor {
         let router = Router()
         router.post("/v1/chat/completions") { request, context -> Response in
             let payload = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
-            var answer: [UInt8] = []
-            if streamed {
-                let replies = try await nats.streamRequest(
-                    streamSubject, payload: payload, firstTimeout: .seconds(30), idleTimeout: .seconds(30))
-                for try await message in replies { answer += message.payload }
-            } else {
-                answer = try await nats.request(subject, payload: payload, timeout: .seconds(30)).payload
+            guard streamed else {
+                let answer = try await nats.request(subject, payload: payload, timeout: .seconds(30)).payload
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+            }
+            let reply = try await nats.streamRequest(
+                streamSubject, payload: payload, firstTimeout: .seconds(30), idleTimeout: .seconds(30))
+            if reply.head.isEndOfStream {
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: reply.head.payload)))
             }
             return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+                status: .ok, headers: [.contentType: "text/event-stream"],
+                body: ResponseBody { writer in
+                    for try await message in reply where !message.payload.isEmpty {
+                        try await writer.write(ByteBuffer(bytes: message.payload))
+                    }
+                    try await writer.finish(nil)
+                })
         }
         return Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
@@ -84,14 +97,17 @@ struct ChainFloor {
         configuration.tracing.tracer = nil
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let url = upstream + "/v1/chat/completions"
-        @Sendable func call(_ payload: [UInt8]) async throws -> [UInt8] {
+        @Sendable func send(_ payload: [UInt8]) async throws -> HTTPClientResponse {
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: payload))
-            let response = try await client.execute(request, timeout: .seconds(30), logger: logger)
-            return Array(try await response.body.collect(upTo: 8 << 20).readableBytesView)
+            return try await client.execute(request, timeout: .seconds(30), logger: logger)
         }
+        @Sendable func call(_ payload: [UInt8]) async throws -> [UInt8] {
+            Array(try await send(payload).body.collect(upTo: 8 << 20).readableBytesView)
+        }
+        let streamMarker = Array(#""stream":true"#.utf8)
         return MicroService(
             connection: nats,
             identity: .init(name: "floor", version: "1.0.0", description: "the chain's floor, for make bench"),
@@ -101,7 +117,14 @@ struct ChainFloor {
                 },
                 .stream("call-stream", subject: streamSubject, queueGroup: "floor", maxConcurrency: 1024) {
                     message, writer in
-                    try writer.finish(try await call(message.payload))
+                    guard message.payload.firstRange(of: streamMarker) != nil else {
+                        try writer.finish(try await call(message.payload))
+                        return
+                    }
+                    for try await chunk in try await send(message.payload).body {
+                        try writer.send(Array(chunk.readableBytesView))
+                    }
+                    try writer.finish()
                 },
             ],
             logger: logger)
