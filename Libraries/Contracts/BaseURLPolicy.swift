@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Which upstream base URLs a credential may name: the operator's allow-list
 /// (`PROXY_ALLOWED_BASE_URLS`) plus each provider's official hosts. Keeps credentials from
@@ -12,6 +13,9 @@ public struct BaseURLPolicy: Sendable {
     }
 
     let prefixes: [Prefix]
+    /// Verdicts given already: a credential's base URL is checked on every call it serves, and
+    /// parsing it (`URLComponents`) is not free. Forgotten all at once past 1,024 URLs.
+    private let verdicts = Verdicts()
 
     /// Parses the comma-separated prefixes `scheme://host[:port][/path]`; nil entry → the error text.
     public init(allowList: [String]) throws(BaseURLError) {
@@ -27,6 +31,17 @@ public struct BaseURLPolicy: Sendable {
 
     /// Nil when `url` is allowed for `provider`, else why not.
     public func rejection(of url: String, for provider: ProviderID) -> String? {
+        let key = Verdicts.Key(url: url, provider: provider)
+        if let known = verdicts.state.withLock({ $0[key] }) { return known }
+        let verdict = check(url, for: provider)
+        verdicts.state.withLock { known in
+            if known.count >= 1024 { known.removeAll() }
+            known[key] = verdict
+        }
+        return verdict
+    }
+
+    private func check(_ url: String, for provider: ProviderID) -> String? {
         guard let candidate = Self.parse(url) else {
             return "must be an absolute http(s) URL without query or fragment"
         }
@@ -67,6 +82,16 @@ public struct BaseURLPolicy: Sendable {
     static func path(_ path: String, isUnder prefix: String) -> Bool {
         prefix.isEmpty || path == prefix || path.hasPrefix(prefix + "/")
     }
+}
+
+/// ``BaseURLPolicy``'s verdicts by URL and provider (nil inside: allowed).
+private final class Verdicts: Sendable {
+    struct Key: Hashable {
+        var url: String
+        var provider: ProviderID
+    }
+
+    let state = Mutex<[Key: String?]>([:])
 }
 
 public struct BaseURLError: Error, Sendable, CustomStringConvertible {

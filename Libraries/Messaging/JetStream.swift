@@ -100,6 +100,38 @@ public struct JetStream: Sendable {
         if let messageID { headers["Nats-Msg-Id"] = messageID }
         let reply = try await connection.request(
             subject, payload: payload, headers: headers, timeout: timeout ?? apiTimeout)
+        return try Self.ack(reply, subject: subject)
+    }
+
+    /// One message to publish with ``publish(_:timeout:)``.
+    public struct Publication: Sendable {
+        public var subject: String
+        public var payload: [UInt8]
+        public var messageID: String?
+
+        public init(subject: String, payload: [UInt8], messageID: String? = nil) {
+            self.subject = subject
+            self.payload = payload
+            self.messageID = messageID
+        }
+    }
+
+    /// Publishes many messages at once and awaits their acks together: each one's ack or error,
+    /// in order, as ``publish(_:payload:headers:messageID:timeout:)`` gives them one at a time.
+    public func publish(_ batch: [Publication], timeout: Duration? = nil) async -> [Result<PublishAck, any Error>] {
+        let outgoing = batch.map { publication in
+            NatsConnection.Outgoing(
+                subject: publication.subject, payload: publication.payload,
+                headers: publication.messageID.map { ["Nats-Msg-Id": $0] } ?? [:])
+        }
+        let replies = await connection.requests(outgoing, timeout: timeout ?? apiTimeout)
+        return zip(batch, replies).map { publication, reply in
+            Result { try Self.ack(try reply.get(), subject: publication.subject) }
+        }
+    }
+
+    /// The ack in a publish's reply, or the error it names.
+    private static func ack(_ reply: NatsMessage, subject: String) throws -> PublishAck {
         if let ack = PublishAck(fastParsing: reply.payload) { return ack }
         if let error = try? JSONDecoder().decode(JetStreamAPIResponse.self, from: Data(reply.payload)).error {
             throw Self.error(error, "publishing on \(subject)")

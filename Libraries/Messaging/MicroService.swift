@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// A reply to a request: payload and headers.
 public struct Reply: Sendable {
@@ -132,32 +131,25 @@ public final class MicroService: Service, Sendable {
         logger.info("stopped serving", metadata: ["service.id": "\(id)"])
     }
 
-    /// `maxConcurrency` workers share a request endpoint's subscription: a request goes straight
-    /// to an idle worker, so it costs one thread hop from libnats's delivery thread. A streamed
-    /// request gets a task of its own (up to `maxConcurrency` at once), which its requester's
-    /// cancel cancels (``NatsConnection/respondStream(to:cancelsHandler:_:)``).
+    /// `maxConcurrency` workers share the endpoint's subscription: a request goes straight to an
+    /// idle worker, so it costs one thread hop from libnats's delivery thread. A streamed request
+    /// runs in its worker's task, which the requester's cancel cancels
+    /// (``NatsConnection/respondStream(to:cancelsHandler:_:)``): that worker then ends, and a
+    /// fresh one takes its place.
     private func serve(_ endpoint: Endpoint, _ subscription: Subscription) async {
         let metrics = EndpointMetrics(service: identity.name, endpoint: endpoint.name)
-        if case .stream = endpoint.handler {
-            let slots = TaskSlots(endpoint.maxConcurrency)
-            await withDiscardingTaskGroup { group in
-                while let message = await subscription.next() {
-                    await slots.take()
-                    group.addTask {
-                        await self.handle(message, endpoint, metrics)
-                        slots.free()
-                    }
-                }
+        /// Serves until the subscription ends (false) or a requester's cancel cancelled it (true).
+        let work: @Sendable () async -> Bool = {
+            while let message = await subscription.next() {
+                await self.handle(message, endpoint, metrics)
+                if Task.isCancelled { return true }
             }
-            return
+            return false
         }
-        await withDiscardingTaskGroup { group in
-            for _ in 0..<endpoint.maxConcurrency {
-                group.addTask {
-                    while let message = await subscription.next() {
-                        await self.handle(message, endpoint, metrics)
-                    }
-                }
+        await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<endpoint.maxConcurrency { group.addTask(operation: work) }
+            for await cancelled in group where cancelled && !Task.isCancelled {
+                group.addTask(operation: work)
             }
         }
     }
@@ -351,53 +343,5 @@ private struct EndpointMetrics: Sendable {
 
     private static func dimensions(_ service: String, _ endpoint: String, _ outcome: String) -> [(String, String)] {
         [("service", service), ("endpoint", endpoint), ("outcome", outcome)]
-    }
-}
-
-/// At most `count` tasks at once: ``take()`` waits for a free slot (one waiter, the loop that
-/// starts the tasks).
-private final class TaskSlots: Sendable {
-    private struct State {
-        var free: Int
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-
-    private let state: Mutex<State>
-
-    init(_ count: Int) {
-        state = Mutex(State(free: max(count, 1)))
-    }
-
-    func take() async {
-        let taken = state.withLock { state in
-            guard state.free > 0 else { return false }
-            state.free -= 1
-            return true
-        }
-        if taken { return }
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state in
-                guard state.free > 0 else {
-                    state.waiter = continuation
-                    return false
-                }
-                state.free -= 1
-                return true
-            }
-            if now { continuation.resume() }
-        }
-    }
-
-    /// Frees a slot, or hands it to the waiter.
-    func free() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let waiter = state.waiter else {
-                state.free += 1
-                return nil
-            }
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
     }
 }

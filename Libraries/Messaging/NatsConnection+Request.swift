@@ -31,3 +31,47 @@ extension NatsConnection {
         return reply
     }
 }
+
+extension NatsConnection {
+    /// One message to send as a request.
+    public struct Outgoing: Sendable {
+        public var subject: String
+        public var payload: [UInt8]
+        public var headers: MessageHeaders
+
+        public init(subject: String, payload: [UInt8], headers: MessageHeaders = [:]) {
+            self.subject = subject
+            self.payload = payload
+            self.headers = headers
+        }
+    }
+
+    /// Sends many requests at once and waits for all their replies: what ``request(_:payload:headers:timeout:)``
+    /// gives each, in order, for one wait in all (no task per request). Each ends with its reply
+    /// or its timeout; cancelling the waiting task does not shorten the wait.
+    public func requests(_ batch: [Outgoing], timeout: Duration = .seconds(5)) async -> [Result<NatsMessage, any Error>]
+    {
+        guard !batch.isEmpty else { return [] }
+        let replies = ReplyBatch(count: batch.count)
+        for (index, outgoing) in batch.enumerated() {
+            let token = inbox.makeToken()
+            inbox.register(token, .member(replies, index: index), timeout: timeout)
+            do {
+                try publish(
+                    outgoing.subject, payload: outgoing.payload, headers: outgoing.headers,
+                    replyTo: inbox.subject(for: token))
+            } catch {
+                inbox.fail(token, error)
+            }
+        }
+        return await replies.outcomes().map { outcome in
+            switch outcome {
+            case .success(let reply):
+                if let error = ServiceError(headers: reply.headers) { return .failure(error) }
+                return .success(reply)
+            case .failure(let error):
+                return .failure(error)
+            }
+        }
+    }
+}

@@ -29,10 +29,12 @@ final class ReplyInbox: Sendable {
         case stream(deliver: @Sendable (NatsMessage) -> Void, fail: @Sendable (NatsError) -> Void, idle: UInt64?)
         /// A stream this connection answers: `fire` runs when the requester cancels.
         case cancel(fire: @Sendable () -> Void)
+        /// One of many requests answered together: one reply ends it.
+        case member(ReplyBatch, index: Int)
 
         func listens(on channel: Channel) -> Bool {
             switch (self, channel) {
-            case (.single, .reply), (.stream, .reply), (.stream, .stream), (.cancel, .cancel): true
+            case (.single, .reply), (.stream, .reply), (.stream, .stream), (.cancel, .cancel), (.member, .reply): true
             default: false
             }
         }
@@ -152,6 +154,8 @@ final class ReplyInbox: Sendable {
         switch entry.waiter {
         case .single(let continuation): continuation.resume(throwing: error)
         case .stream(_, let fail, _): fail(error as? NatsError ?? NatsError(.client, "\(error)"))
+        case .member(let batch, let index):
+            batch.set(index, .failure(error as? NatsError ?? NatsError(.client, "\(error)")))
         case .cancel: break
         }
     }
@@ -184,7 +188,7 @@ final class ReplyInbox: Sendable {
         let waiter = state.withLock { state -> Waiter? in
             guard var entry = state.entries[token], entry.waiter.listens(on: channel) else { return nil }
             switch entry.waiter {
-            case .single:
+            case .single, .member:
                 state.entries[token] = nil
             case .stream(_, _, let idle?):
                 entry.deadline = DispatchTime.now().uptimeNanoseconds &+ idle
@@ -214,6 +218,8 @@ final class ReplyInbox: Sendable {
             }
         case .cancel(let fire)?:
             fire()
+        case .member(let batch, let index)?:
+            batch.set(index, message.isNoResponders ? .failure(.noResponders) : .success(message))
         case nil:
             break
         }
@@ -275,6 +281,7 @@ final class ReplyInbox: Sendable {
         switch waiter {
         case .single(let continuation): continuation.resume(throwing: error)
         case .stream(_, let fail, _): fail(error)
+        case .member(let batch, let index): batch.set(index, .failure(error))
         case .cancel: break
         }
     }
@@ -284,5 +291,48 @@ final class ReplyInbox: Sendable {
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
         return String(
             decoding: (0..<22).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }, as: UTF8.self)
+    }
+}
+
+/// The replies to requests sent together (``NatsConnection/requests(_:timeout:)``): each
+/// member's outcome in order, and one wait for them all.
+final class ReplyBatch: Sendable {
+    private struct State {
+        var outcomes: [Result<NatsMessage, NatsError>?]
+        var remaining: Int
+        var waiter: CheckedContinuation<[Result<NatsMessage, NatsError>], Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int) {
+        state = Mutex(State(outcomes: Array(repeating: nil, count: count), remaining: count))
+    }
+
+    /// A member's outcome (only its first counts).
+    func set(_ index: Int, _ outcome: Result<NatsMessage, NatsError>) {
+        let done = state.withLock {
+            state -> (CheckedContinuation<[Result<NatsMessage, NatsError>], Never>, [Result<NatsMessage, NatsError>])?
+            in
+            guard state.outcomes[index] == nil else { return nil }
+            state.outcomes[index] = outcome
+            state.remaining -= 1
+            guard state.remaining == 0, let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return (waiter, state.outcomes.map { $0! })
+        }
+        if let (waiter, outcomes) = done { waiter.resume(returning: outcomes) }
+    }
+
+    /// Every member's outcome, once each has one.
+    func outcomes() async -> [Result<NatsMessage, NatsError>] {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> [Result<NatsMessage, NatsError>]? in
+                guard state.remaining > 0 else { return state.outcomes.map { $0! } }
+                state.waiter = continuation
+                return nil
+            }
+            if let now { continuation.resume(returning: now) }
+        }
     }
 }

@@ -188,11 +188,11 @@ extension NatsConnection {
 
     /// Answers a streamed request: runs `body` with a writer, in the calling task, and ends the
     /// stream when `body` returns (or with its ``ServiceError`` when it throws one). When the
-    /// requester cancels, the calling task is cancelled, so it must be a task of this request's
-    /// own (``MicroService`` gives each streamed request one); with `cancelsHandler: false` it is
-    /// not, and `body` watches ``StreamWriter/waitForCancellation()`` itself (to finish work of
-    /// its own first). Returns the error the stream ended with, if any (for the endpoint's
-    /// statistics).
+    /// requester cancels, the calling task is cancelled (so the caller ends that task, or stops
+    /// using it, once this returns: ``MicroService``'s worker then makes way for a fresh one);
+    /// with `cancelsHandler: false` it is not, and `body` watches
+    /// ``StreamWriter/waitForCancellation()`` itself (to finish work of its own first). Returns the
+    /// error the stream ended with, if any (for the endpoint's statistics).
     @discardableResult
     func respondStream(
         to request: NatsMessage, cancelsHandler: Bool = true,

@@ -101,6 +101,39 @@ struct JetStreamTests {
         #expect(seen == ["5", "6", "7", "8", "9", "10"])
     }
 
+    @Test("a batch of publishes: each one's ack in order, one that fails leaves the others stored")
+    func batch() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let js = connection.jetStream
+        try await js.ensureStream(stream)
+        let acks = await js.publish(
+            [
+                .init(subject: "events.a", payload: Array("one".utf8), messageID: "b-1"),
+                .init(subject: "nowhere.at.all", payload: Array("lost".utf8), messageID: "b-2"),
+                .init(subject: "events.b", payload: Array("two".utf8), messageID: "b-3"),
+                .init(subject: "events.a", payload: Array("one again".utf8), messageID: "b-1"),
+            ], timeout: .seconds(5))
+        #expect(acks.count == 4)
+        let first = try acks[0].get()
+        if case .failure(let error) = acks[1] {
+            #expect((error as? NatsError)?.code == .noResponders)
+        } else {
+            Issue.record("a publish no stream captures was acked")
+        }
+        let third = try acks[2].get()
+        let repeated = try acks[3].get()
+        #expect(!first.isDuplicate && third.seq == first.seq + 1)
+        #expect(repeated.isDuplicate && repeated.seq == first.seq)
+        #expect(await js.publish([], timeout: .seconds(1)).isEmpty)
+
+        try await js.ensureConsumer(stream: "EVENTS", ConsumerConfig(durableName: "batch-reader"))
+        let consumer = try await js.pullConsumer(stream: "EVENTS", durable: "batch-reader", subject: "events.>")
+        let messages = try await consumer.fetch(batch: 10, timeout: .milliseconds(500))
+        #expect(messages.map { String(decoding: $0.payload, as: UTF8.self) } == ["one", "two"])
+        for message in messages { try message.ack() }
+    }
+
     @Test("publishing to a subject no stream captures fails with no responders")
     func publishWithoutStream() async throws {
         let server = try await NatsServer.start()

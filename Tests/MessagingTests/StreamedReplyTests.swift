@@ -51,12 +51,15 @@ struct StreamedReplyTests {
             let reply = try await connection.streamRequest("counter.count", payload: Array("3".utf8))
             #expect(reply.head.string == "chunk-1" && reply.head.headers["X-Index"] == "1")
             #expect(!reply.head.isEndOfStream)
+            #expect(reply.head.headers[StreamHeader.cancel]?.hasPrefix("_INBOX.") == true)
             var rest: [String] = []
             for try await message in reply.rest { rest.append(message.string) }
             #expect(rest == ["chunk-2", "chunk-3", "end"])
 
             let whole = try await connection.streamRequest("counter.count", payload: Array("0".utf8))
             #expect(whole.head.isEndOfStream && whole.head.string == "end")
+            // A whole answer in one message leaves nothing to cancel: the responder names no subject.
+            #expect(whole.head.headers[StreamHeader.cancel] == nil)
             var after = 0
             for try await _ in whole.rest { after += 1 }
             #expect(after == 0)
@@ -127,6 +130,50 @@ struct StreamedReplyTests {
             let afterCancel = sent.load(ordering: .relaxed)
             try await Task.sleep(for: .milliseconds(100))
             #expect(sent.load(ordering: .relaxed) == afterCancel, "nothing is sent after the cancel")
+        }
+    }
+
+    @Test("a worker whose requester cancelled makes way for a fresh one, which is not cancelled")
+    func workerReplaced() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let handlerCancelled = Atomic<Int>(0)
+        let service = MicroService(
+            connection: connection,
+            identity: .init(name: "single", version: "1.0.0", description: "one worker"),
+            endpoints: [
+                .stream("work", subject: "single.work", queueGroup: "single", maxConcurrency: 1) { request, writer in
+                    guard request.string == "endless" else {
+                        try writer.finish(Array((Task.isCancelled ? "cancelled" : "done").utf8))
+                        return
+                    }
+                    do {
+                        while true {
+                            try writer.send(Array("tick".utf8))
+                            try await Task.sleep(for: .milliseconds(5))
+                        }
+                    } catch is CancellationError {
+                        handlerCancelled.add(1, ordering: .relaxed)
+                        throw CancellationError()
+                    }
+                }
+            ],
+            logger: .init(label: "test"))
+        try await withRunningService(service) {
+            for round in 1...3 {
+                var seen = 0
+                for try await _ in try await connection.streamRequest("single.work", payload: Array("endless".utf8)) {
+                    seen += 1
+                    if seen == 3 { break }
+                }
+                // Counted, not timed: until the handler saw its cancel (the test's limit ends a hang).
+                while handlerCancelled.load(ordering: .relaxed) < round { try await Task.sleep(for: .milliseconds(5)) }
+                // The endpoint's only worker was cancelled; the next request still gets an answer,
+                // from a worker that is not cancelled.
+                let next = try await connection.streamRequest(
+                    "single.work", payload: Array("once".utf8), firstTimeout: .seconds(5))
+                #expect(next.head.string == "done")
+            }
         }
     }
 

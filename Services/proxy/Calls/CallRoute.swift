@@ -55,8 +55,11 @@ struct CallRoute: Sendable {
             provider = provider ?? (api == .anthropic ? .anthropic : .openAI)
         }
         guard let provider else { throw ServiceError.badRequest("no service named") }
+        // A path the caller named is checked (the provider's own default needs no check).
+        if let path = headers.path, let problem = URLPathRules.providerPathProblem(path) {
+            throw ServiceError.badRequest("`path` \(problem)")
+        }
         let path = headers.path ?? provider.facts.defaultPath
-        if let problem = URLPathRules.providerPathProblem(path) { throw ServiceError.badRequest("`path` \(problem)") }
         self.provider = provider
         self.adapter = provider.adapter
         self.model = model

@@ -8,7 +8,7 @@ import ServiceLifecycle
 
 /// Publishes one usage event per call to JetStream (`usage.events.<tenant>`, `Nats-Msg-Id` = the
 /// request id), off the calls' path: a call hands its event over and is done; this service
-/// publishes the events waiting, many at once, and awaits their acks. An event JetStream does
+/// publishes the events waiting, many at once, and awaits their acks together. An event JetStream does
 /// not take goes to the `proxy.usage_outbox` table, which ``OutboxRelay`` publishes later. On
 /// shutdown it stops after the endpoints and publishes everything handed over before it ends:
 /// a call is never left unmetered.
@@ -43,36 +43,39 @@ final class UsagePublisher: Service, Sendable {
         }
     }
 
-    /// Publishes a batch concurrently (each with its own ack); what fails goes to the outbox.
+    /// Publishes a batch at once and awaits the acks together; what fails goes to the outbox.
     private func publish(_ batch: [UsageEvent]) async {
+        let publications = batch.map { event in
+            JetStream.Publication(
+                subject: UsageSubjects.event(tenant: event.tenantId), payload: event.jsonBytes, messageID: event.id)
+        }
+        let acks = await jetStream.publish(publications, timeout: .seconds(2))
+        let failed = zip(zip(batch, publications), acks).compactMap { pair, ack -> (UsageEvent, [UInt8], any Error)? in
+            guard case .failure(let error) = ack else { return nil }
+            return (pair.0, pair.1.payload, error)
+        }
+        guard !failed.isEmpty else { return }
         await withTaskGroup(of: Void.self) { group in
-            for event in batch {
-                group.addTask { await self.publish(event) }
+            for (event, payload, error) in failed {
+                group.addTask { await self.keep(event, payload: payload, error: error) }
             }
         }
     }
 
-    private func publish(_ event: UsageEvent) async {
-        let payload = event.jsonBytes
+    /// Keeps an event JetStream did not take in the outbox.
+    private func keep(_ event: UsageEvent, payload: [UInt8], error: any Error) async {
+        logger.warning("usage event kept in the outbox", metadata: ["request.id": "\(event.id)", "error": "\(error)"])
         do {
-            try await jetStream.publish(
-                UsageSubjects.event(tenant: event.tenantId), payload: payload, messageID: event.id, timeout: .seconds(2)
-            )
+            let json = try JSONDecoder().decode(JSONValue.self, from: Data(payload))
+            try await database.query(
+                """
+                INSERT INTO proxy.usage_outbox (id, tenant_id, event) VALUES (\(event.id), \(event.tenantId), \(json))
+                ON CONFLICT (id) DO NOTHING
+                """, logger: logger)
         } catch {
-            logger.warning(
-                "usage event kept in the outbox", metadata: ["request.id": "\(event.id)", "error": "\(error)"])
-            do {
-                let json = try JSONDecoder().decode(JSONValue.self, from: Data(payload))
-                try await database.query(
-                    """
-                    INSERT INTO proxy.usage_outbox (id, tenant_id, event) VALUES (\(event.id), \(event.tenantId), \(json))
-                    ON CONFLICT (id) DO NOTHING
-                    """, logger: logger)
-            } catch {
-                logger.critical(
-                    "usage event lost: neither JetStream nor the outbox took it",
-                    metadata: ["request.id": "\(event.id)", "error": "\(String(reflecting: error))"])
-            }
+            logger.critical(
+                "usage event lost: neither JetStream nor the outbox took it",
+                metadata: ["request.id": "\(event.id)", "error": "\(String(reflecting: error))"])
         }
     }
 }
