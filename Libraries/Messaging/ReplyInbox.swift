@@ -26,7 +26,7 @@ final class ReplyInbox: Sendable {
         case single(CheckedContinuation<NatsMessage, any Error>)
         /// A streamed reply: every message (first on the reply channel, then on the stream
         /// channel) is handed on until the waiter is removed.
-        case stream(deliver: @Sendable (NatsMessage) -> Void, fail: @Sendable (NatsError) -> Void, idle: UInt64?)
+        case stream(any StreamWaiter, idle: UInt64?)
         /// A stream this connection answers: `fire` runs when the requester cancels.
         case cancel(fire: @Sendable () -> Void)
         /// One of many requests answered together: one reply ends it.
@@ -153,7 +153,7 @@ final class ReplyInbox: Sendable {
         guard let entry = state.withLock({ $0.entries.removeValue(forKey: token) }) else { return }
         switch entry.waiter {
         case .single(let continuation): continuation.resume(throwing: error)
-        case .stream(_, let fail, _): fail(error as? NatsError ?? NatsError(.client, "\(error)"))
+        case .stream(let waiter, _): waiter.fail(error)
         case .member(let batch, let index):
             batch.set(index, .failure(error as? NatsError ?? NatsError(.client, "\(error)")))
         case .cancel: break
@@ -190,7 +190,7 @@ final class ReplyInbox: Sendable {
             switch entry.waiter {
             case .single, .member:
                 state.entries[token] = nil
-            case .stream(_, _, let idle?):
+            case .stream(_, let idle?):
                 entry.deadline = DispatchTime.now().uptimeNanoseconds &+ idle
                 if entry.deadline < entry.scheduled {
                     entry.scheduled = entry.deadline
@@ -209,12 +209,12 @@ final class ReplyInbox: Sendable {
             } else {
                 continuation.resume(returning: message)
             }
-        case .stream(let deliver, let fail, _)?:
+        case .stream(let waiter, _)?:
             if message.isNoResponders {
                 remove(token)
-                fail(.noResponders)
+                waiter.fail(NatsError.noResponders)
             } else {
-                deliver(message)
+                waiter.deliver(message)
             }
         case .cancel(let fire)?:
             fire()
@@ -280,7 +280,7 @@ final class ReplyInbox: Sendable {
     private static func fail(_ waiter: Waiter, _ error: NatsError) {
         switch waiter {
         case .single(let continuation): continuation.resume(throwing: error)
-        case .stream(_, let fail, _): fail(error)
+        case .stream(let waiter, _): waiter.fail(error)
         case .member(let batch, let index): batch.set(index, .failure(error))
         case .cancel: break
         }
@@ -292,6 +292,14 @@ final class ReplyInbox: Sendable {
         return String(
             decoding: (0..<22).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }, as: UTF8.self)
     }
+}
+
+/// Who takes a streamed reply's messages (``StreamReceiver``).
+protocol StreamWaiter: AnyObject, Sendable {
+    /// A message on the reply's channels (on a delivery thread).
+    func deliver(_ message: NatsMessage)
+    /// The reply failed (timed out, no responders, connection lost).
+    func fail(_ error: any Error)
 }
 
 /// The replies to requests sent together (``NatsConnection/requests(_:timeout:)``): each

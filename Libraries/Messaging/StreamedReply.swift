@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Logging
 import Synchronization
@@ -55,19 +56,50 @@ extension NatsMessage {
 public struct StreamedReply: AsyncSequence, Sendable {
     public let head: NatsMessage
     /// The messages after the head, in order, the end marker included (none when the head is
-    /// the end marker). It throws what ``NatsConnection/streamRequest(_:payload:headers:firstTimeout:idleTimeout:bufferSize:)``
+    /// the end marker). It throws what ``NatsConnection/streamRequest(_:payload:headers:firstTimeout:idleTimeout:heartbeat:bufferSize:)``
     /// says; cancelling its iteration, or ``stop()``, tells the responder to stop.
-    public let rest: AsyncThrowingStream<NatsMessage, any Error>
-    let cancel: @Sendable () -> Void
+    public let rest: Rest
+    let receiver: StreamReceiver
 
-    /// Tells the responder to stop (a client that went away): the rest ends.
+    /// Tells the responder to stop (a client that went away): the rest ends after what it holds.
     public func stop() {
-        cancel()
+        receiver.stop()
+    }
+
+    /// The messages after the head.
+    public struct Rest: AsyncSequence, Sendable {
+        let receiver: StreamReceiver
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let iteration: Iteration
+
+            public mutating func next() async throws -> NatsMessage? {
+                try await iteration.receiver.next()
+            }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(iteration: Iteration(receiver: receiver))
+        }
+
+        /// An iteration that is given up (a `break` out of the loop, an error thrown in it) stops
+        /// the stream, as a cancelled one does; after the end this changes nothing.
+        final class Iteration: Sendable {
+            let receiver: StreamReceiver
+
+            init(receiver: StreamReceiver) {
+                self.receiver = receiver
+            }
+
+            deinit {
+                receiver.stop()
+            }
+        }
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var head: NatsMessage?
-        var rest: AsyncThrowingStream<NatsMessage, any Error>.AsyncIterator
+        var rest: Rest.AsyncIterator
 
         public mutating func next() async throws -> NatsMessage? {
             if let head {
@@ -99,90 +131,34 @@ extension NatsConnection {
         firstTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), heartbeat: Duration? = nil,
         bufferSize: Int = 1024
     ) async throws -> StreamedReply {
-        let (rest, continuation) = AsyncThrowingStream.makeStream(
-            of: NatsMessage.self, bufferingPolicy: .bufferingOldest(bufferSize))
-        let head = OneShot<Result<NatsMessage, any Error>>()
         let token = inbox.makeToken()
-        let progress = StreamProgress()
-        let inbox = self.inbox
-
-        /// The head's failure if it has not come, else the rest's.
-        let finish: @Sendable ((any Error)?) -> Void = { error in
-            if let error, head.set(.failure(error)) {
-                continuation.finish()
-            } else {
-                continuation.finish(throwing: error)
-            }
-        }
-        let deliver: @Sendable (NatsMessage) -> Void = { [weak self] message in
-            switch progress.accept(message) {
-            case .inOrder:
-                if !head.set(.success(message)), case .dropped = continuation.yield(message) {
-                    inbox.remove(token)
-                    self?.cancelStream(progress)
-                    finish(NatsError(.streamInterrupted, "stream consumer fell behind"))
-                }
-            case .end:
-                inbox.remove(token)
-                if let error = ServiceError(headers: message.headers) {
-                    finish(error)
-                } else {
-                    if !head.set(.success(message)) { continuation.yield(message) }
-                    finish(nil)
-                }
-            case .gap(let expected):
-                inbox.remove(token)
-                self?.cancelStream(progress)
-                finish(NatsError(.streamInterrupted, "stream message \(expected) never arrived"))
-            case .cancel(let subject):
-                inbox.remove(token)
-                self?.publishCancel(subject)
-            case .ignore:
-                break
-            }
-        }
-        let fail: @Sendable (NatsError) -> Void = { [weak self] error in
-            self?.cancelStream(progress)
-            finish(error)
-        }
-        let cancel: @Sendable () -> Void = { [weak self] in
-            // Keep listening until the responder says where to cancel, if it has not yet.
-            if progress.requestCancel().map({ self?.publishCancel($0) }) != nil { inbox.remove(token) }
-        }
-        continuation.onTermination = { termination in
-            if case .cancelled = termination { cancel() }
-        }
-
-        inbox.register(
-            token, .stream(deliver: deliver, fail: fail, idle: UInt64(idleTimeout.nanoseconds)), timeout: firstTimeout)
+        let receiver = StreamReceiver(connection: self, token: token, bufferSize: bufferSize)
         var headers = headers
         headers[StreamHeader.reply] = inbox.streamSubject(for: token)
         if let heartbeat { headers[StreamHeader.heartbeat] = String(heartbeat.milliseconds) }
-        do {
-            try publish(subject, payload: payload, headers: headers, replyTo: inbox.subject(for: token))
-        } catch {
-            inbox.fail(token, error)
+        let head = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NatsMessage, any Error>) in
+                receiver.waitForHead(continuation)
+                inbox.register(
+                    token, .stream(receiver, idle: UInt64(max(idleTimeout.nanoseconds, 0))), timeout: firstTimeout)
+                if Task.isCancelled {
+                    receiver.fail(CancellationError())
+                    return
+                }
+                do {
+                    try publish(subject, payload: payload, headers: headers, replyTo: inbox.subject(for: token))
+                } catch {
+                    inbox.fail(token, error)
+                }
+            }
+        } onCancel: {
+            receiver.fail(CancellationError())
         }
-        guard let first = await head.wait() else {
-            cancel()
-            throw CancellationError()
-        }
-        return StreamedReply(
-            head: try first.get(), rest: rest,
-            cancel: {
-                cancel()
-                continuation.finish()
-            })
-    }
-
-    /// Tells the responder to stop, once, if it has said where to.
-    private func cancelStream(_ progress: StreamProgress) {
-        guard let subject = progress.requestCancel() else { return }
-        publishCancel(subject)
+        return StreamedReply(head: head, rest: .init(receiver: receiver), receiver: receiver)
     }
 
     /// A cancel goes only to an inbox: a responder cannot make the requester publish elsewhere.
-    private func publishCancel(_ subject: String) {
+    fileprivate func publishCancel(_ subject: String) {
         if NatsMessage.isInbox(subject) { try? publish(subject) }
     }
 
@@ -382,46 +358,205 @@ public final class StreamWriter: Sendable {
     }
 }
 
-/// The requester's view of a stream: the next expected number and where to cancel.
-final class StreamProgress: Sendable {
-    enum Verdict { case inOrder, end, gap(expected: Int), cancel(subject: String), ignore }
+/// The requester's side of one streamed reply: the inbox hands it every message on the reply's
+/// channels; it checks their numbers, hands the head to the task waiting for it and keeps the rest
+/// (up to `bufferSize`) for its iterator, and tells the responder to stop when asked to.
+final class StreamReceiver: StreamWaiter {
+    private enum Ending {
+        case open
+        case finished
+        case failed(any Error)
+    }
 
     private struct State {
+        /// The number the next message must carry.
         var expected = 1
+        /// Where the responder listens for a cancel, once it said so.
         var cancelSubject: String?
         var cancelRequested = false
         var cancelSent = false
+        /// The task waiting for the head, until it is told.
+        var headWaiter: CheckedContinuation<NatsMessage, any Error>?
+        var headTold = false
+        /// The messages after the head not yet taken, and the task waiting for the next one.
+        var buffer = Deque<NatsMessage>()
+        var restWaiter: CheckedContinuation<NatsMessage?, any Error>?
+        /// How the rest ends once its buffer is taken.
+        var ending = Ending.open
+        /// Whether the inbox still hands messages here.
+        var listening = true
     }
 
+    /// What to do once the lock is released.
+    private struct Effects {
+        var head: (CheckedContinuation<NatsMessage, any Error>, Result<NatsMessage, any Error>)?
+        var rest: (CheckedContinuation<NatsMessage?, any Error>, Result<NatsMessage?, any Error>)?
+        var cancel: String?
+        var stopListening = false
+    }
+
+    private let connection: NatsConnection
+    private let token: UInt64
+    private let bufferSize: Int
     private let state = Mutex(State())
 
-    func accept(_ message: NatsMessage) -> Verdict {
+    init(connection: NatsConnection, token: UInt64, bufferSize: Int) {
+        self.connection = connection
+        self.token = token
+        self.bufferSize = bufferSize
+    }
+
+    func waitForHead(_ continuation: CheckedContinuation<NatsMessage, any Error>) {
+        state.withLock { $0.headWaiter = continuation }
+    }
+
+    /// A message on the reply's channels (called by the inbox, on a delivery thread).
+    func deliver(_ message: NatsMessage) {
         let sequence = message.headers[StreamHeader.sequence].flatMap { Int($0) }
         // A heartbeat only kept the stream's deadline moving (ReplyInbox).
-        if sequence == nil, message.headers[StreamHeader.heartbeat] == "beat" { return .ignore }
-        return state.withLock { state in
+        if sequence == nil, message.headers[StreamHeader.heartbeat] == "beat" { return }
+        let isEnd = message.isEndOfStream
+        let effects = state.withLock { state -> Effects in
+            var effects = Effects()
             if state.cancelSubject == nil, let cancel = message.headers[StreamHeader.cancel] {
                 state.cancelSubject = cancel
             }
             if state.cancelRequested {
-                guard !state.cancelSent, let subject = state.cancelSubject else { return .ignore }
-                state.cancelSent = true
-                return .cancel(subject: subject)
+                // Stopped before the responder named where to cancel: this message names it (or
+                // ends the stream, leaving nothing to cancel).
+                if !state.cancelSent, let subject = state.cancelSubject {
+                    state.cancelSent = true
+                    effects.cancel = subject
+                    effects.stopListening = Self.stopListening(&state)
+                } else if isEnd {
+                    effects.stopListening = Self.stopListening(&state)
+                }
+                return effects
             }
-            guard sequence == state.expected else { return .gap(expected: state.expected) }
+            guard sequence == state.expected else {
+                let error = NatsError(.streamInterrupted, "stream message \(state.expected) never arrived")
+                Self.end(&state, .failed(error), tellResponder: true, &effects)
+                return effects
+            }
             state.expected += 1
-            return message.isEndOfStream ? .end : .inOrder
+            if isEnd, let error = ServiceError(headers: message.headers) {
+                Self.end(&state, .failed(error), tellResponder: false, &effects)
+                return effects
+            }
+            if !state.headTold {
+                state.headTold = true
+                effects.head = state.headWaiter.take().map { ($0, .success(message)) }
+            } else if let waiter = state.restWaiter.take() {
+                effects.rest = (waiter, .success(message))
+            } else if state.buffer.count < bufferSize {
+                state.buffer.append(message)
+            } else {
+                let error = NatsError(.streamInterrupted, "stream consumer fell behind")
+                Self.end(&state, .failed(error), tellResponder: true, &effects)
+                return effects
+            }
+            if isEnd { Self.end(&state, .finished, tellResponder: false, &effects) }
+            return effects
+        }
+        perform(effects)
+    }
+
+    /// The stream failed (timeout, no responders, connection lost, a task cancelled before the
+    /// head): the head's failure if it has not come, else the rest's.
+    func fail(_ error: any Error) {
+        let effects = state.withLock { state -> Effects in
+            var effects = Effects()
+            Self.end(&state, .failed(error), tellResponder: true, &effects)
+            return effects
+        }
+        perform(effects)
+    }
+
+    /// The requester stops: the rest ends after what it holds.
+    func stop() {
+        let effects = state.withLock { state -> Effects in
+            var effects = Effects()
+            Self.end(&state, .finished, tellResponder: true, &effects)
+            return effects
+        }
+        perform(effects)
+    }
+
+    /// The next message after the head; nil once the rest ended (it throws its failure once).
+    /// An iterating task that is cancelled ends the rest, and tells the responder to stop.
+    func next() async throws -> NatsMessage? {
+        if let ready = state.withLock({ Self.take(&$0) }) { return try ready.get() }
+        if Task.isCancelled {
+            stop()
+            return nil
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NatsMessage?, any Error>) in
+                // A cancel since the check above has ended the rest: take() says so.
+                let ready = state.withLock { state -> Result<NatsMessage?, any Error>? in
+                    if let ready = Self.take(&state) { return ready }
+                    state.restWaiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        } onCancel: {
+            stop()
         }
     }
 
-    /// Asks for a cancel: the subject to publish to if it is known now (once only); otherwise
-    /// the next message that names it triggers the cancel.
-    func requestCancel() -> String? {
-        state.withLock { state in
-            state.cancelRequested = true
-            guard !state.cancelSent, let subject = state.cancelSubject else { return nil }
-            state.cancelSent = true
-            return subject
+    /// A buffered message, or the rest's end (told once; nil after), or nil to wait.
+    private static func take(_ state: inout State) -> Result<NatsMessage?, any Error>? {
+        if let message = state.buffer.popFirst() { return .success(message) }
+        switch state.ending {
+        case .open:
+            return nil
+        case .finished:
+            return .success(nil)
+        case .failed(let error):
+            state.ending = .finished
+            return .failure(error)
         }
+    }
+
+    /// Ends the stream (the first ending counts): tells the head's waiter if the head has not
+    /// come, else the rest's. With `tellResponder` (a failure, a gap, a requester that stops) the
+    /// responder is told to stop: at once if it named where, else when a message names it.
+    private static func end(_ state: inout State, _ ending: Ending, tellResponder: Bool, _ effects: inout Effects) {
+        guard case .open = state.ending else { return }
+        if !state.headTold {
+            state.headTold = true
+            if let waiter = state.headWaiter.take() {
+                let error: any Error = if case .failed(let error) = ending { error } else { CancellationError() }
+                effects.head = (waiter, .failure(error))
+            }
+            state.ending = .finished
+        } else {
+            state.ending = ending
+            if let waiter = state.restWaiter.take(), let result = take(&state) { effects.rest = (waiter, result) }
+        }
+        guard tellResponder else {
+            effects.stopListening = stopListening(&state)
+            return
+        }
+        state.cancelRequested = true
+        if let subject = state.cancelSubject, !state.cancelSent {
+            state.cancelSent = true
+            effects.cancel = subject
+            effects.stopListening = stopListening(&state)
+        }
+    }
+
+    /// Stops listening; true the first time.
+    private static func stopListening(_ state: inout State) -> Bool {
+        defer { state.listening = false }
+        return state.listening
+    }
+
+    private func perform(_ effects: Effects) {
+        if effects.stopListening { connection.inbox.remove(token) }
+        if let subject = effects.cancel { connection.publishCancel(subject) }
+        if let (waiter, result) = effects.head { waiter.resume(with: result) }
+        if let (waiter, result) = effects.rest { waiter.resume(with: result) }
     }
 }

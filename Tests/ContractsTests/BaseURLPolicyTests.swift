@@ -25,6 +25,22 @@ struct BaseURLPolicyTests {
         }
     }
 
+    @Test("a verdict asked for again is the same, for each provider on its own, past the remembered count")
+    func remembered() throws {
+        let policy = try BaseURLPolicy(allowList: ["https://llm.internal:8443/v1"])
+        for _ in 0..<3 {
+            #expect(policy.rejection(of: "https://llm.internal:8443/v1", for: openai) == nil)
+            #expect(policy.rejection(of: "https://api.openai.com/v1", for: openai) == nil)
+            #expect(policy.rejection(of: "https://api.openai.com/v1", for: azure) != nil)
+            #expect(policy.rejection(of: "http://169.254.169.254/latest", for: openai) != nil)
+        }
+        // More URLs than it remembers: the verdicts stay right after it forgets.
+        for index in 0..<1_100 {
+            #expect(policy.rejection(of: "https://llm.internal:8443/v1/\(index)", for: openai) == nil)
+        }
+        #expect(policy.rejection(of: "http://169.254.169.254/latest", for: openai) != nil)
+    }
+
     @Test("the providers' official endpoints are always allowed, only over https")
     func official() throws {
         let policy = try BaseURLPolicy(allowList: [])

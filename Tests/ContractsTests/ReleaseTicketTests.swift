@@ -6,6 +6,19 @@ import Testing
 struct ReleaseTicketTests {
     let keys = ReleaseTicketKeys(secret: "ticket-unit-secret-0123456789abcdef0123")
 
+    @Test("base64url is Foundation's base64 with - and _ and no padding, and reads back, for every length")
+    func base64URL() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<70 {
+            let bytes = Data((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            let expected = bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(bytes.base64URLEncodedString == expected, "\(length) bytes")
+            #expect(Data(base64URLEncoded: bytes.base64URLEncodedString) == bytes)
+        }
+        #expect(Data([0xFB, 0xFF, 0xBF]).base64URLEncodedString == "-_-_")
+    }
+
     @Test("a signed ticket reads back as it was, whatever its fields hold")
     func roundTrip() throws {
         let tenant = UUID()

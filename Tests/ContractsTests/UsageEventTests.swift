@@ -5,6 +5,22 @@ import Testing
 
 @Suite("Usage event JSON")
 struct UsageEventJSONTests {
+    @Test("UUIDv7 ids: version 7, RFC variant, ordered by their millisecond, random after it")
+    func uuidV7() {
+        let earlier = Date(timeIntervalSince1970: 1_700_000_000)
+        let ids = (0..<200).map { UUID.v7(now: earlier + Double($0 / 2) / 1000) }
+        for id in ids {
+            let text = id.uuidString.lowercased()
+            #expect(Array(text)[14] == "7", "version nibble of \(text)")
+            #expect("89ab".contains(Array(text)[19]), "variant of \(text)")
+        }
+        #expect(Set(ids).count == ids.count, "no id twice")
+        for (a, b) in zip(ids, ids.dropFirst()) where a.uuidString.prefix(13) != b.uuidString.prefix(13) {
+            #expect(a.uuidString < b.uuidString, "a later millisecond sorts later")
+        }
+        #expect(ids[0].uuidString.lowercased().hasPrefix("018bcfe5-6800"), "48 bits of Unix milliseconds")
+    }
+
     @Test("the hand-written encoding decodes to the same event as Codable's")
     func roundTrip() throws {
         let event = UsageEvent(

@@ -29,7 +29,7 @@ struct ReplyInboxTests {
 
         // A waiter without a deadline does not wake it.
         let token = inbox.makeToken()
-        inbox.register(token, .stream(deliver: { _ in }, fail: { _ in }, idle: nil), timeout: nil)
+        inbox.register(token, .stream(Recorder(), idle: nil), timeout: nil)
         #expect(!inbox.isTicking)
         inbox.remove(token)
     }
@@ -68,18 +68,14 @@ struct ReplyInboxChannelTests {
     @Test("a stream takes its reply and stream channels; a cancel waiter only its cancel channel")
     func streamAndCancel() {
         let inbox = ReplyInbox(prefix: "_INBOX.proxy")
-        let received = Mutex<[String]>([])
+        let received = Recorder()
         let stream = inbox.makeToken()
-        inbox.register(
-            stream,
-            .stream(
-                deliver: { message in received.withLock { $0.append(message.subject) } }, fail: { _ in }, idle: nil),
-            timeout: nil)
+        inbox.register(stream, .stream(received, idle: nil), timeout: nil)
         for subject in [inbox.subject(for: stream), inbox.streamSubject(for: stream), inbox.cancelSubject(for: stream)]
         {
             inbox.deliver(message(subject))
         }
-        #expect(received.withLock { $0 } == [inbox.subject(for: stream), inbox.streamSubject(for: stream)])
+        #expect(received.subjects == [inbox.subject(for: stream), inbox.streamSubject(for: stream)])
 
         let fired = Mutex(0)
         let cancel = inbox.makeToken()
@@ -92,4 +88,17 @@ struct ReplyInboxChannelTests {
         inbox.remove(stream)
         inbox.remove(cancel)
     }
+}
+
+/// A stream waiter that keeps the subjects of what it was handed.
+private final class Recorder: StreamWaiter {
+    private let received = Mutex<[String]>([])
+
+    var subjects: [String] { received.withLock { $0 } }
+
+    func deliver(_ message: NatsMessage) {
+        received.withLock { $0.append(message.subject) }
+    }
+
+    func fail(_ error: any Error) {}
 }

@@ -19,11 +19,15 @@ struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         let id = request.headers[Self.header].flatMap { Self.isValid($0) ? $0 : nil } ?? Self.makeID()
         context.requestID = id
-        context.logger[metadataKey: "request.id"] = .string(id)
         if let incoming = request.headers[Self.traceParent].flatMap(TraceContext.init(header:)) {
             context.trace = incoming.child()
         }
-        context.logger[metadataKey: "trace.id"] = .string(context.trace.traceID)
+        // Both keys in one change of the logger (each change copies its storage and metadata).
+        var metadata = context.logger.handler.metadata
+        metadata.reserveCapacity(metadata.count + 2)
+        metadata["request.id"] = .string(id)
+        metadata["trace.id"] = .string(context.trace.traceID)
+        context.logger.handler.metadata = metadata
         var response = try await next(request, context)
         response.headers[Self.header] = id
         return response
