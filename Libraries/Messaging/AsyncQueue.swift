@@ -7,7 +7,10 @@ import Synchronization
 ///
 /// Unlike `AsyncStream`, several tasks may wait on it at once: an element goes straight to a
 /// waiting task (one thread hop), or into the buffer when all are busy; when the buffer is full
-/// the element is dropped and counted, as NATS does for a slow consumer.
+/// the element is dropped and counted, as NATS does for a slow consumer. The task that waited
+/// last gets the next element: of a service's many workers, the few a load needs do the work and
+/// the others stay idle (a task keeps the memory its deepest call needed until it ends, so
+/// handing elements round the whole pool would grow every worker's).
 package final class AsyncQueue<Element: Sendable>: Sendable {
     private struct Waiter {
         var id: UInt64
@@ -31,12 +34,15 @@ package final class AsyncQueue<Element: Sendable>: Sendable {
 
     package var droppedCount: Int { state.withLock { $0.dropped } }
 
+    /// How many tasks wait for an element (for tests).
+    package var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Hands an element over, never waiting (on a libnats delivery thread, say); dropped once
     /// the queue has finished.
     package func deliver(_ message: Element) {
         let waiter = state.withLock { state -> Waiter? in
             guard !state.finished else { return nil }
-            if let waiter = state.waiters.popFirst() { return waiter }
+            if let waiter = state.waiters.popLast() { return waiter }
             if state.buffer.count < capacity {
                 state.buffer.append(message)
             } else {

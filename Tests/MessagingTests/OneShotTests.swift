@@ -80,4 +80,21 @@ struct AsyncQueueTests {
         #expect(await queue.next() == 7, "what was buffered before the finish still comes")
         #expect(await queue.next() == nil)
     }
+
+    @Test("of several waiting tasks, the one that waited last gets the next element")
+    func lastWaiterFirst() async {
+        let queue = AsyncQueue<Int>(capacity: 8)
+        var waiters: [Task<Int?, Never>] = []
+        for index in 0..<3 {
+            waiters.append(Task { await queue.next() })
+            // Counted, not timed: until this task waits too.
+            while queue.waiterCount < index + 1 { await Task.yield() }
+        }
+        queue.deliver(1)
+        #expect(await waiters[2].value == 1)
+        queue.deliver(2)
+        #expect(await waiters[1].value == 2)
+        queue.deliver(3)
+        #expect(await waiters[0].value == 3)
+    }
 }
