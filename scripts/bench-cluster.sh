@@ -212,9 +212,6 @@ for clients in 1 64; do
   python3 -c 'import sys; c, pr, sr, pp, sp, pn, pc, sn, sc = sys.argv[1:]; print(f"| {c:>11} | {float(pr):11.0f} | {float(sr):14.0f} | {pp:>9} | {sp:>12} | {int(pc) * 10_000 / max(int(pn), 1):16.0f} | {int(sc) * 10_000 / max(int(sn), 1):19.0f} |")' \
     "$clients" "$p_rps" "$s_rps" "$p_p50" "$s_p50" "$p_n" "$p_cpu" "$s_n" "$s_cpu"
 done
-stream_body='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}'
-floor_first=$(python3 "$ROOT/scripts/bench_first_event.py" "http://127.0.0.1:$streamed_port/v1/chat/completions" "$stream_body" 50)
-kill "$floor_front" "$streamed_front" "$floor_back" 2>/dev/null || true
 
 # Limits on the hot path: a second tenant with a non-binding tenant request limit, a token limit on
 # its key and a budget, against the first tenant (none), in alternating runs at 64 connections.
@@ -230,12 +227,15 @@ for limit in '{"requests":1000000000,"window":"minute"}' \
 done
 round_trips() { curl -fsS "http://127.0.0.1:$PROXY_OPS_PORT/metrics" | awk '/^strongbox_limits_ledger_round_trips_total/ {s += $2} END {print s + 0}'; }
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $limited" "$base/v1/chat/completions" >/dev/null
-plain_runs="" limited_runs=""
+# The floor runs in the same rounds: the targets' table compares the chain with limits against it.
+plain_runs="" limited_runs="" floor_runs=""
 for ((round = 0; round < rounds; round++)); do
+  floor_runs+=$(measure "$floor/v1/chat/completions" 64 floor_pids)$'\n'
   plain_runs+=$(measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'
   before=$(round_trips)
   limited_runs+="$(measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $limited")|$(( $(round_trips) - before ))"$'\n'
 done
+kill "$floor_front" 2>/dev/null || true
 echo
 echo "Limits on the hot path: the chain for a tenant with a non-binding tenant request limit, a key token"
 echo "limit and a budget against a tenant with none, 64 connections, medians of $rounds alternating runs."
@@ -298,11 +298,22 @@ for clients in 1 64; do
     "$base/v1/chat/completions" "$STRONGBOX_DATA/bench-route.lua"
 done
 
-direct_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$stand_in/v1/chat/completions" "$stream_body" 50)
-chain_first=$(python3 "$ROOT/scripts/bench_first_event.py" "$base/v1/chat/completions" "$stream_body" 50 "x-api-key:$key")
+# The time to a stream's first event: the stand-in alone, through the floor and through the chain, in
+# alternating rounds of 50 sequential requests (the medians of the rounds' medians).
+stream_body='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}'
+first_event() { python3 "$ROOT/scripts/bench_first_event.py" "$1" "$stream_body" 50 ${2:+"$2"}; }
+direct_firsts="" floor_firsts="" chain_firsts=""
+for ((round = 0; round < rounds; round++)); do
+  direct_firsts+="$(first_event "$stand_in/v1/chat/completions") "
+  floor_firsts+="$(first_event "http://127.0.0.1:$streamed_port/v1/chat/completions") "
+  chain_firsts+="$(first_event "$base/v1/chat/completions" "x-api-key:$key") "
+done
+kill "$streamed_front" "$floor_back" 2>/dev/null || true
+middle() { python3 -c 'import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))' $1; }
+direct_first=$(middle "$direct_firsts") floor_first=$(middle "$floor_firsts") chain_first=$(middle "$chain_firsts")
 echo
-echo "Streaming: median time to the first data: event over 50 sequential requests (the floor streams each chunk as one"
-echo "message, as the proxy does)"
+echo "Streaming: median time to the first data: event, $rounds alternating rounds of 50 sequential requests (the floor"
+echo "streams each chunk as one message, as the proxy does)"
 echo "| stand-in alone | through the floor | through the chain | added by the floor | added by the chain |"
 echo "|----------------|-------------------|-------------------|--------------------|--------------------|"
 python3 -c "import sys; d, f, c = map(float, sys.argv[1:]); print(f'| {d:11.3f} ms | {f:14.3f} ms | {c:14.3f} ms | {f - d:15.3f} ms | {c - d:15.3f} ms |')" \
@@ -325,10 +336,10 @@ for name, (rss, pss, anon) in idle.items():
 PY
 
 echo
-echo "The hot path against the floor (issue 20's targets), each figure against its baseline of this run: the chain"
-echo "with a non-binding tenant request limit, a key token limit and a budget (the limits table), the usage event"
-echo "stored for every call."
-python3 - "$against_floor" "$limited_runs" "$direct_first" "$floor_first" "$chain_first" "$rss_idle" <<'PY'
+echo "The hot path against the floor (issue 20's targets), each figure against its baseline of this run: at 64"
+echo "connections the chain with a non-binding tenant request limit, a key token limit and a budget (the limits"
+echo "table) against the floor in the same alternating rounds (medians), the usage event stored for every call."
+python3 - "$against_floor" "$limited_runs" "$direct_first" "$floor_first" "$chain_first" "$rss_idle" "$floor_runs" <<'PY'
 import statistics, sys
 def us(text):
     value = float(text[:-2] if text.endswith(("us", "ms")) else text[:-1])
@@ -337,8 +348,9 @@ rows = {line.split("|")[0]: line.split("|") for line in sys.argv[1].strip().spli
 limited = [line.split("|") for line in sys.argv[2].strip().splitlines() if line]
 direct_first, floor_first, chain_first = map(float, sys.argv[3:6])
 rss = {line.split()[0]: int(line.split()[1]) / 1024 for line in sys.argv[6].strip().splitlines()}
-_, _, f_rps, _, f_n, f_ticks, _, _, _, _ = rows["64"]
-floor_rps, floor_cpu = float(f_rps), int(f_ticks) * 10_000 / max(int(f_n), 1)
+floor_runs = [line.split("|") for line in sys.argv[7].strip().splitlines() if line]
+floor_rps = statistics.median(float(row[0]) for row in floor_runs)
+floor_cpu = statistics.median(int(row[4]) * 10_000 / max(int(row[3]), 1) for row in floor_runs)
 chain_rps = statistics.median(float(row[0]) for row in limited)
 chain_cpu = statistics.median(int(row[4]) * 10_000 / max(int(row[3]), 1) for row in limited)
 _, d_p50, _, f_p50, _, _, _, c_p50, _, _ = rows["1"]
