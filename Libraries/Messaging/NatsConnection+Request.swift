@@ -13,16 +13,9 @@ extension NatsConnection {
         let token = inbox.makeToken()
         let reply = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NatsMessage, any Error>) in
-                inbox.register(token, .single(continuation), timeout: timeout)
-                if Task.isCancelled {
-                    inbox.fail(token, CancellationError())
-                    return
-                }
-                do {
-                    try publish(subject, payload: payload, headers: headers, replyTo: inbox.subject(for: token))
-                } catch {
-                    inbox.fail(token, error)
-                }
+                send(
+                    subject, payload: payload, headers: headers, token: token, waiter: .single(continuation),
+                    timeout: timeout)
             }
         } onCancel: {
             inbox.fail(token, CancellationError())
@@ -54,15 +47,9 @@ extension NatsConnection {
         guard !batch.isEmpty else { return [] }
         let replies = ReplyBatch(count: batch.count)
         for (index, outgoing) in batch.enumerated() {
-            let token = inbox.makeToken()
-            inbox.register(token, .member(replies, index: index), timeout: timeout)
-            do {
-                try publish(
-                    outgoing.subject, payload: outgoing.payload, headers: outgoing.headers,
-                    replyTo: inbox.subject(for: token))
-            } catch {
-                inbox.fail(token, error)
-            }
+            send(
+                outgoing.subject, payload: outgoing.payload, headers: outgoing.headers, token: inbox.makeToken(),
+                waiter: .member(replies, index: index), timeout: timeout)
         }
         return await replies.outcomes().map { outcome in
             switch outcome {
@@ -72,6 +59,26 @@ extension NatsConnection {
             case .failure(let error):
                 return .failure(error)
             }
+        }
+    }
+}
+
+extension NatsConnection {
+    /// Sends a request whose answer `waiter` waits for under `token`: a task cancelled already, or
+    /// a publish that fails, fails the waiter at once.
+    func send(
+        _ subject: String, payload: some ContiguousBytes, headers: MessageHeaders, token: UInt64,
+        waiter: ReplyInbox.Waiter, timeout: Duration?
+    ) {
+        inbox.register(token, waiter, timeout: timeout)
+        if Task.isCancelled {
+            inbox.fail(token, CancellationError())
+            return
+        }
+        do {
+            try publish(subject, payload: payload, headers: headers, replyTo: inbox.subject(for: token))
+        } catch {
+            inbox.fail(token, error)
         }
     }
 }

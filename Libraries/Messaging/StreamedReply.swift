@@ -139,17 +139,9 @@ extension NatsConnection {
         let head = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NatsMessage, any Error>) in
                 receiver.waitForHead(continuation)
-                inbox.register(
-                    token, .stream(receiver, idle: UInt64(max(idleTimeout.nanoseconds, 0))), timeout: firstTimeout)
-                if Task.isCancelled {
-                    receiver.fail(CancellationError())
-                    return
-                }
-                do {
-                    try publish(subject, payload: payload, headers: headers, replyTo: inbox.subject(for: token))
-                } catch {
-                    inbox.fail(token, error)
-                }
+                send(
+                    subject, payload: payload, headers: headers, token: token,
+                    waiter: .stream(receiver, idle: UInt64(max(idleTimeout.nanoseconds, 0))), timeout: firstTimeout)
             }
         } onCancel: {
             receiver.fail(CancellationError())
