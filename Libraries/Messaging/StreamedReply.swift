@@ -370,6 +370,9 @@ final class StreamReceiver: StreamWaiter {
         /// The task waiting for the head, until it is told.
         var headWaiter: CheckedContinuation<NatsMessage, any Error>?
         var headTold = false
+        /// How the stream failed if it did before the task waited for its head (its task was
+        /// cancelled already when it asked): told when it waits.
+        var headFailure: (any Error)?
         /// The messages after the head not yet taken, and the task waiting for the next one.
         var buffer = Deque<NatsMessage>()
         var restWaiter: CheckedContinuation<NatsMessage?, any Error>?
@@ -399,7 +402,14 @@ final class StreamReceiver: StreamWaiter {
     }
 
     func waitForHead(_ continuation: CheckedContinuation<NatsMessage, any Error>) {
-        state.withLock { $0.headWaiter = continuation }
+        let failure = state.withLock { state -> (any Error)? in
+            guard state.headTold else {
+                state.headWaiter = continuation
+                return nil
+            }
+            return state.headFailure ?? CancellationError()
+        }
+        if let failure { continuation.resume(throwing: failure) }
     }
 
     /// A message on the reply's channels (called by the inbox, on a delivery thread).
@@ -518,9 +528,11 @@ final class StreamReceiver: StreamWaiter {
         guard case .open = state.ending else { return }
         if !state.headTold {
             state.headTold = true
+            let error: any Error = if case .failed(let error) = ending { error } else { CancellationError() }
             if let waiter = state.headWaiter.take() {
-                let error: any Error = if case .failed(let error) = ending { error } else { CancellationError() }
                 effects.head = (waiter, .failure(error))
+            } else {
+                state.headFailure = error
             }
             state.ending = .finished
         } else {

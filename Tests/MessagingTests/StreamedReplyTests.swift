@@ -177,6 +177,40 @@ struct StreamedReplyTests {
         }
     }
 
+    @Test(
+        "a stream asked for by a task cancelled already ends at once with CancellationError, and so does one cancelled while it waits for its head",
+        .timeLimit(.minutes(1)))
+    func cancelledBeforeTheHead() async throws {
+        let server = try await NatsServer.start()
+        let connection = try await server.connect()
+        let service = MicroService(
+            connection: connection,
+            identity: .init(name: "silent", version: "1.0.0", description: "answers late"),
+            endpoints: [
+                .stream("late", subject: "silent.late", queueGroup: "silent") { request, writer in
+                    if request.string == "late" { try await Task.sleep(for: .seconds(2)) }
+                    try writer.finish(Array("done".utf8))
+                }
+            ],
+            logger: .init(label: "test"))
+        try await withRunningService(service) {
+            let already = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await connection.streamRequest("silent.late", payload: Array("now".utf8))
+            }
+            await #expect(throws: CancellationError.self) { try await already.value }
+
+            let waiting = Task { try await connection.streamRequest("silent.late", payload: Array("late".utf8)) }
+            try await Task.sleep(for: .milliseconds(50))
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { try await waiting.value }
+
+            // The connection still serves streams.
+            let after = try await connection.streamRequest("silent.late", payload: Array("now".utf8))
+            #expect(after.head.string == "done")
+        }
+    }
+
     @Test("a stream that goes quiet fails with a timeout")
     func idleTimeout() async throws {
         let server = try await NatsServer.start()
