@@ -18,26 +18,19 @@ final class Heartbeats: Sendable {
     private struct State {
         var beats: [UInt64: Beat] = [:]
         var next: UInt64 = 0
-        var ticking = false
     }
 
     /// The shortest and longest interval a requester may ask for.
     static let intervals: ClosedRange<Int> = 100...60_000
 
     private let state = Mutex(State())
-    private let timer: any DispatchSourceTimer
+    /// Asleep while no stream is registered.
+    private let timer = IdleTimer(label: "messaging.heartbeats", every: .milliseconds(100), leeway: .milliseconds(20))
     /// Publishes one heartbeat to a stream channel (set by the connection once it exists).
     let send = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     init() {
-        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "messaging.heartbeats"))
-        timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100), leeway: .milliseconds(20))
-        timer.setEventHandler { [weak self] in self?.beat(now: DispatchTime.now().uptimeNanoseconds) }
-    }
-
-    deinit {
-        timer.cancel()
-        if !state.withLock({ $0.ticking }) { timer.resume() }
+        timer.onTick { [weak self] in self?.beat(now: DispatchTime.now().uptimeNanoseconds) }
     }
 
     /// Starts beating on `subject` every `interval` of silence; returns the id ``wrote(_:)`` and
@@ -47,10 +40,7 @@ final class Heartbeats: Sendable {
         return state.withLock { state in
             state.next &+= 1
             state.beats[state.next] = Beat(subject: subject, interval: UInt64(interval.nanoseconds), last: now)
-            if !state.ticking {
-                state.ticking = true
-                timer.resume()
-            }
+            timer.wake()
             return state.next
         }
     }
@@ -72,10 +62,7 @@ final class Heartbeats: Sendable {
                 state.beats[id]?.last = now
                 due.append(beat.subject)
             }
-            if state.beats.isEmpty && state.ticking {
-                state.ticking = false
-                timer.suspend()
-            }
+            if state.beats.isEmpty { timer.sleep() }
             return due
         }
         guard !due.isEmpty, let send = send.withLock({ $0 }) else { return }

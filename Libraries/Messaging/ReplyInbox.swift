@@ -62,40 +62,28 @@ final class ReplyInbox: Sendable {
         var entries: [UInt64: Entry] = [:]
         var deadlines = Heap<Deadline>()
         var closed = false
-        /// Whether the timer ticks (it starts inactive and is suspended while `deadlines` is empty).
-        var ticking = false
     }
 
     /// `<inbox prefix>.<random>.`: every subject of this connection's inbox starts with it.
     let root: String
     private let state = Mutex(State())
-    private let timer: any DispatchSourceTimer
+    /// Asleep while `deadlines` is empty.
+    private let timer = IdleTimer(label: "messaging.inbox-timer", every: .milliseconds(10), leeway: .milliseconds(5))
 
     /// `prefix`: the connection's inbox prefix (`_INBOX`, or `_INBOX.<service>` where NATS
     /// permissions give each service its own).
     init(prefix: String = "_INBOX") {
         root = "\(prefix).\(Self.randomToken())."
-        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "messaging.inbox-timer"))
-        timer.schedule(deadline: .now() + .milliseconds(10), repeating: .milliseconds(10), leeway: .milliseconds(5))
-        timer.setEventHandler { [weak self] in self?.expire(now: DispatchTime.now().uptimeNanoseconds) }
-    }
-
-    deinit {
-        timer.cancel()
-        // Dispatch requires an inactive or suspended source to be resumed before it goes.
-        if !state.withLock({ $0.ticking }) { timer.resume() }
+        timer.onTick { [weak self] in self?.expire(now: DispatchTime.now().uptimeNanoseconds) }
     }
 
     /// Whether the timer ticks (for tests).
-    var isTicking: Bool { state.withLock { $0.ticking } }
+    var isTicking: Bool { timer.isTicking }
 
     /// Adds a deadline, waking the timer if it sleeps.
     private func schedule(_ deadline: Deadline, _ state: inout State) {
         state.deadlines.insert(deadline)
-        if !state.ticking {
-            state.ticking = true
-            timer.resume()
-        }
+        timer.wake()
     }
 
     var wildcardSubject: String { root + ">" }
@@ -269,10 +257,7 @@ final class ReplyInbox: Sendable {
                     expired.append(entry.waiter)
                 }
             }
-            if state.deadlines.isEmpty && state.ticking {
-                state.ticking = false
-                timer.suspend()
-            }
+            if state.deadlines.isEmpty { timer.sleep() }
         }
         for waiter in expired { Self.fail(waiter, .timeout) }
     }

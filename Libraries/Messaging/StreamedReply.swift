@@ -354,6 +354,15 @@ public final class StreamWriter: Sendable {
 /// channels; it checks their numbers, hands the head to the task waiting for it and keeps the rest
 /// (up to `bufferSize`) for its iterator, and tells the responder to stop when asked to.
 final class StreamReceiver: StreamWaiter {
+    private enum Head {
+        /// Not come yet; the task waiting for it, once it waits.
+        case pending(CheckedContinuation<NatsMessage, any Error>?)
+        /// Came (or the stream ended) before its task waited: told when it does (a task cancelled
+        /// already when it asked has its cancel handler run first).
+        case ready(Result<NatsMessage, any Error>)
+        case told
+    }
+
     private enum Ending {
         case open
         case finished
@@ -367,12 +376,7 @@ final class StreamReceiver: StreamWaiter {
         var cancelSubject: String?
         var cancelRequested = false
         var cancelSent = false
-        /// The task waiting for the head, until it is told.
-        var headWaiter: CheckedContinuation<NatsMessage, any Error>?
-        var headTold = false
-        /// How the stream failed if it did before the task waited for its head (its task was
-        /// cancelled already when it asked): told when it waits.
-        var headFailure: (any Error)?
+        var head = Head.pending(nil)
         /// The messages after the head not yet taken, and the task waiting for the next one.
         var buffer = Deque<NatsMessage>()
         var restWaiter: CheckedContinuation<NatsMessage?, any Error>?
@@ -402,14 +406,15 @@ final class StreamReceiver: StreamWaiter {
     }
 
     func waitForHead(_ continuation: CheckedContinuation<NatsMessage, any Error>) {
-        let failure = state.withLock { state -> (any Error)? in
-            guard state.headTold else {
-                state.headWaiter = continuation
+        let ready = state.withLock { state -> Result<NatsMessage, any Error>? in
+            guard case .ready(let result) = state.head else {
+                state.head = .pending(continuation)
                 return nil
             }
-            return state.headFailure ?? CancellationError()
+            state.head = .told
+            return result
         }
-        if let failure { continuation.resume(throwing: failure) }
+        if let ready { continuation.resume(with: ready) }
     }
 
     /// A message on the reply's channels (called by the inbox, on a delivery thread).
@@ -445,9 +450,8 @@ final class StreamReceiver: StreamWaiter {
                 Self.end(&state, .failed(error), tellResponder: false, &effects)
                 return effects
             }
-            if !state.headTold {
-                state.headTold = true
-                effects.head = state.headWaiter.take().map { ($0, .success(message)) }
+            if case .pending = state.head {
+                Self.tellHead(.success(message), &state, &effects)
             } else if let waiter = state.restWaiter.take() {
                 effects.rest = (waiter, .success(message))
             } else if state.buffer.count < bufferSize {
@@ -466,19 +470,19 @@ final class StreamReceiver: StreamWaiter {
     /// The stream failed (timeout, no responders, connection lost, a task cancelled before the
     /// head): the head's failure if it has not come, else the rest's.
     func fail(_ error: any Error) {
-        let effects = state.withLock { state -> Effects in
-            var effects = Effects()
-            Self.end(&state, .failed(error), tellResponder: true, &effects)
-            return effects
-        }
-        perform(effects)
+        end(.failed(error))
     }
 
     /// The requester stops: the rest ends after what it holds.
     func stop() {
+        end(.finished)
+    }
+
+    /// Ends the stream from the requester's side, telling the responder to stop.
+    private func end(_ ending: Ending) {
         let effects = state.withLock { state -> Effects in
             var effects = Effects()
-            Self.end(&state, .finished, tellResponder: true, &effects)
+            Self.end(&state, ending, tellResponder: true, &effects)
             return effects
         }
         perform(effects)
@@ -526,14 +530,9 @@ final class StreamReceiver: StreamWaiter {
     /// responder is told to stop: at once if it named where, else when a message names it.
     private static func end(_ state: inout State, _ ending: Ending, tellResponder: Bool, _ effects: inout Effects) {
         guard case .open = state.ending else { return }
-        if !state.headTold {
-            state.headTold = true
+        if case .pending = state.head {
             let error: any Error = if case .failed(let error) = ending { error } else { CancellationError() }
-            if let waiter = state.headWaiter.take() {
-                effects.head = (waiter, .failure(error))
-            } else {
-                state.headFailure = error
-            }
+            tellHead(.failure(error), &state, &effects)
             state.ending = .finished
         } else {
             state.ending = ending
@@ -548,6 +547,19 @@ final class StreamReceiver: StreamWaiter {
             state.cancelSent = true
             effects.cancel = subject
             effects.stopListening = stopListening(&state)
+        }
+    }
+
+    /// The head's outcome, to its waiter or kept for it.
+    private static func tellHead(
+        _ result: Result<NatsMessage, any Error>, _ state: inout State, _ effects: inout Effects
+    ) {
+        guard case .pending(let waiter) = state.head else { return }
+        if let waiter {
+            effects.head = (waiter, result)
+            state.head = .told
+        } else {
+            state.head = .ready(result)
         }
     }
 
