@@ -57,45 +57,48 @@ struct TestGateway: Sendable {
         let gatewayDatabase = PostgresClient(
             configuration: try DatabaseSettings.from(environment).configuration, backgroundLogger: logger)
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.run() }
-            group.addTask { await gatewayDatabase.run() }
-            try await MigrationRunner(schema: "gateway", migrations: GatewayMigrations.all).run(
-                on: gatewayDatabase, logger: logger)
-            var clients: [HTTPTestClient] = []
-            var connections: [NatsConnection] = []
-            // The gateways' parts run in tasks of their own, stopped below: one that does not end
-            // when cancelled fails the test by name instead of holding the whole run.
-            var parts: [(name: String, task: Task<Void, any Error>)] = []
-            defer { for part in parts { part.task.cancel() } }
-            for _ in 0..<count {
-                // Each instance as the gateway's executable builds it, on a port of its own.
-                let nats = try await cluster.connect(as: "gateway")
-                connections.append(nats)
-                let context = ServiceContext(
-                    name: .gateway, logger: logger, nats: nats, database: gatewayDatabase, environment: environment)
-                let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-                let definition = try await buildGateway(configuration, context) { port in portContinuation.yield(port) }
-                for part in definition.dependencies + definition.services {
-                    parts.append((String(describing: type(of: part)), Task { try await part.run() }))
+        // Each client stopped within 10 s (PostgresClient.whileRunning): its warning goes to the
+        // test's output rather than the whole run waiting.
+        let stderrLogger = Logger(label: "test-database") { StreamLogHandler.standardError(label: $0) }
+        try await database.whileRunning(stopWithin: .seconds(10), logger: stderrLogger) { database in
+            try await gatewayDatabase.whileRunning(stopWithin: .seconds(10), logger: stderrLogger) { gatewayDatabase in
+                try await MigrationRunner(schema: "gateway", migrations: GatewayMigrations.all).run(
+                    on: gatewayDatabase, logger: logger)
+                var clients: [HTTPTestClient] = []
+                var connections: [NatsConnection] = []
+                // The gateways' parts run in tasks of their own, stopped below: one that does not end
+                // when cancelled fails the test by name instead of holding the whole run.
+                var parts: [(name: String, task: Task<Void, any Error>)] = []
+                defer { for part in parts { part.task.cancel() } }
+                for _ in 0..<count {
+                    // Each instance as the gateway's executable builds it, on a port of its own.
+                    let nats = try await cluster.connect(as: "gateway")
+                    connections.append(nats)
+                    let context = ServiceContext(
+                        name: .gateway, logger: logger, nats: nats, database: gatewayDatabase, environment: environment)
+                    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+                    let definition = try await buildGateway(configuration, context) { port in
+                        portContinuation.yield(port)
+                    }
+                    for part in definition.dependencies + definition.services {
+                        parts.append((String(describing: type(of: part)), Task { try await part.run() }))
+                    }
+                    var iterator = ports.makeAsyncIterator()
+                    guard let port = await iterator.next() else {
+                        throw TestInfrastructureError("the gateway did not start")
+                    }
+                    clients.append(HTTPTestClient(baseURL: "http://127.0.0.1:\(port)"))
                 }
-                var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next() else {
-                    throw TestInfrastructureError("the gateway did not start")
+                let gateway = TestGateway(
+                    cluster: cluster, instances: clients, database: database, logs: logs, natsConnections: connections)
+                do {
+                    try await body(gateway)
+                } catch {
+                    await Self.stop(parts)
+                    throw error
                 }
-                clients.append(HTTPTestClient(baseURL: "http://127.0.0.1:\(port)"))
-            }
-            let gateway = TestGateway(
-                cluster: cluster, instances: clients, database: database, logs: logs, natsConnections: connections)
-            do {
-                try await body(gateway)
-            } catch {
                 await Self.stop(parts)
-                group.cancelAll()
-                throw error
             }
-            await Self.stop(parts)
-            group.cancelAll()
         }
     }
 

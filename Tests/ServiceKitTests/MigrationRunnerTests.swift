@@ -93,12 +93,5 @@ func withClient<T: Sendable>(url: String? = nil, _ body: @Sendable (PostgresClie
     let url = if let url { url } else { try await PostgresServer.shared.createDatabase() }
     let settings = try DatabaseSettings.from(Environment(["DATABASE_URL": url]))
     let client = PostgresClient(configuration: settings.configuration, backgroundLogger: logger)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            await client.run()
-            return nil
-        }
-        defer { group.cancelAll() }
-        return try await body(client)
-    }
+    return try await client.whileRunning(stopWithin: .seconds(10), logger: logger) { try await body($0) }
 }

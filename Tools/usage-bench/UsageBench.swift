@@ -38,12 +38,10 @@ struct UsageBench {
             logger: logger)
         let settings = try DatabaseSettings.from(Environment())
         let client = PostgresClient(configuration: settings.configuration, backgroundLogger: logger)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await client.run() }
+        try await client.whileRunning(logger: logger) { client in
             let bench = UsageBench(connection: connection, database: client, logger: logger)
             try await bench.burst(size: burstSize)
             try await bench.sustained(rate: rate, seconds: seconds)
-            group.cancelAll()
         }
     }
 

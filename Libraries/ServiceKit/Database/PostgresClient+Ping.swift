@@ -7,7 +7,7 @@ extension PostgresClient {
     @discardableResult
     public func ping(timeout: Duration = .seconds(2), logger: Logger) async throws -> Duration {
         let started = ContinuousClock.now
-        try await withTimeout(timeout) { try await self.query("SELECT 1", logger: logger) }
+        _ = try await withTimeout(timeout) { try await self.query("SELECT 1", logger: logger) }
         return ContinuousClock.now - started
     }
 }

@@ -38,14 +38,9 @@ public struct ServiceRuntime: Sendable {
         build: @Sendable (ServiceContext) async throws -> ServiceDefinition
     ) async throws {
         let client = PostgresClient(configuration: database.configuration, backgroundLogger: logger)
-        let clientRun = await start(client)
-        do {
+        try await client.whileRunning(logger: logger) { client in
             try await run(client, signals: signals, build: build)
-        } catch {
-            await stop(client: clientRun)
-            throw error
         }
-        await stop(client: clientRun)
     }
 
     /// The service's parts, until they stop.
@@ -104,54 +99,9 @@ public struct ServiceRuntime: Sendable {
     /// Applies the schema's migrations and returns (`<service> migrate`).
     public func migrateOnly() async throws {
         let client = PostgresClient(configuration: database.configuration, backgroundLogger: logger)
-        try await withThrowingDiscardingTaskGroup { group in
-            await start(client, in: &group)
-            defer { group.cancelAll() }
+        try await client.whileRunning(logger: logger) { client in
             if let migrations { try await migrate(migrations, client) }
         }
-    }
-
-    /// Runs the client in a task of its own and returns it once the client's `run()` is underway
-    /// (queries made before that wait, and PostgresNIO warns about them), with a value set when
-    /// `run()` returns.
-    private func start(_ client: PostgresClient) async -> (task: Task<Void, Never>, ended: OneShot<Void>) {
-        let (started, signal) = AsyncStream.makeStream(of: Void.self)
-        let ended = OneShot<Void>()
-        let task = Task {
-            signal.finish()
-            await client.run()
-            ended.set(())
-        }
-        for await _ in started {}
-        return (task, ended)
-    }
-
-    /// Stops the database client, waiting for it at most five seconds: its `run()` waits for every
-    /// connection lent out to come back, and one that never does (seen once in a while after a load,
-    /// every part of the service stopped) must not keep the process from exiting.
-    private func stop(client run: (task: Task<Void, Never>, ended: OneShot<Void>)) async {
-        run.task.cancel()
-        let closed = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await run.ended.wait() != nil }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(5))
-                return false
-            }
-            defer { group.cancelAll() }
-            return await group.next() ?? false
-        }
-        if !closed { logger.warning("the database client did not close within 5 s; stopping without it") }
-    }
-
-    /// Runs the client in `group` and returns once its `run()` is underway (queries made
-    /// before that wait, and PostgresNIO warns about them).
-    private func start(_ client: PostgresClient, in group: inout ThrowingDiscardingTaskGroup<any Error>) async {
-        let (started, signal) = AsyncStream.makeStream(of: Void.self)
-        group.addTask {
-            signal.finish()
-            await client.run()
-        }
-        for await _ in started {}
     }
 
     /// Migrates, retrying while the database is not reachable yet (it may start after us).

@@ -47,7 +47,7 @@ struct MailOutboxLog: Service {
         let subscription = try nats.subscribe(Subjects.mailingListConfirmEvents)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             for await message in subscription {
                 guard let mail = try? decoder.decode(ConfirmationMail.self, from: Data(message.payload)) else {
                     continue
