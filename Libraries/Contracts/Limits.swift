@@ -205,10 +205,15 @@ public struct AllowanceExchange: Codable, Sendable {
         }
     }
 
+    /// Names the exchange for the ledger, which applies it once and answers a repeat with the
+    /// grants it gave the first time: an instance that got no answer sends the same exchange
+    /// again. Nil (instances older than this field): applied each time it arrives.
+    public var id: UUID?
     public var adjustments: [Adjustment]
     public var borrows: [Borrow]
 
-    public init(adjustments: [Adjustment] = [], borrows: [Borrow] = []) {
+    public init(id: UUID? = nil, adjustments: [Adjustment] = [], borrows: [Borrow] = []) {
+        self.id = id
         self.adjustments = adjustments
         self.borrows = borrows
     }

@@ -250,6 +250,44 @@ struct LimitsTests {
         }
     }
 
+    @Test("the ledger applies an exchange sent twice under one id once, and answers the repeat with the same grants")
+    func exchangeRepeated() async throws {
+        try await TestGateway.run { gateway in
+            _ = try await gateway.launch("usage")
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            let key = "\(UUID().uuidString.lowercased())/requests"
+            func exchange(_ exchange: AllowanceExchange) async throws -> [AllowanceExchange.Grant] {
+                let encoder = JSONEncoder()
+                encoder.dateEncodingStrategy = .iso8601
+                let reply = try await proxy.request(LimitSubjects.exchange, payload: try encoder.encode(exchange))
+                return try JSONDecoder().decode(AllowanceGrants.self, from: Data(reply.payload)).grants
+            }
+            let borrow = AllowanceExchange.Borrow(
+                key: key, window: 1, resetsAt: nil, tenant: nil, capacity: 100, need: 10, want: 10)
+            let first = try await exchange(AllowanceExchange(id: UUID(), borrows: [borrow]))
+            #expect(first.map(\.granted) == [10])
+
+            // Spend 4 of the slice and borrow again, twice under one id.
+            let id = UUID()
+            let second = AllowanceExchange(
+                id: id, adjustments: [.init(key: key, window: 1, lent: -4, used: 4)], borrows: [borrow])
+            let answer = try await exchange(second)
+            let repeated = try await exchange(second)
+            #expect(answer == repeated, "the repeat gets the first answer")
+            #expect(answer.map(\.granted) == [10] && answer.first?.lent == 16)
+            #expect(
+                try await gateway.count(
+                    "SELECT (lent * 1000 + used)::int FROM usage.limit_counters WHERE key = '\(key)'")
+                    == 16_004, "lent 16 and used 4: applied once")
+
+            // Without an id (an instance older than ids), each arrival is applied.
+            _ = try await exchange(AllowanceExchange(borrows: [borrow]))
+            _ = try await exchange(AllowanceExchange(borrows: [borrow]))
+            #expect(
+                try await gateway.count("SELECT lent::int FROM usage.limit_counters WHERE key = '\(key)'") == 36)
+        }
+    }
+
     @Test(
         "the Limits API: validation, a platform limit the tenant sees and cannot change, another tenant's limit is 404")
     func limitsAPI() async throws {

@@ -15,10 +15,16 @@ struct AllowancesTests {
         struct Count { var used: Int64 = 0, held: Int64 = 0, lent: Int64 = 0 }
         let counts = Mutex<[String: Count]>([:])
         let exchanges = Mutex(0)
+        /// The grants each exchange id got: a repeat gets them again and changes nothing.
+        let answered = Mutex<[UUID: [AllowanceExchange.Grant]]>([:])
+        /// Ids in the order they came, repeats included.
+        let ids = Mutex<[UUID?]>([])
 
         func exchange(_ exchange: AllowanceExchange) -> [AllowanceExchange.Grant] {
             defer { exchanges.withLock { $0 += 1 } }
-            return counts.withLock { counts in
+            ids.withLock { $0.append(exchange.id) }
+            if let id = exchange.id, let grants = answered.withLock({ $0[id] }) { return grants }
+            let grants: [AllowanceExchange.Grant] = counts.withLock { counts in
                 for adjustment in exchange.adjustments {
                     counts[adjustment.key, default: Count()].lent += adjustment.lent
                     counts[adjustment.key, default: Count()].held += adjustment.held
@@ -36,6 +42,8 @@ struct AllowancesTests {
                         lent: count.lent)
                 }
             }
+            if let id = exchange.id { answered.withLock { $0[id] = grants } }
+            return grants
         }
 
         func count(_ key: String) -> Count { counts.withLock { $0[key, default: Count()] } }
@@ -94,5 +102,58 @@ struct AllowancesTests {
         #expect(count.used == 20)
         #expect(count.held == 0)
         #expect(count.used + count.held + count.lent <= 100)
+    }
+
+    /// The ledger applied the exchange, but its answer was lost `lost` times.
+    static func losingAnswers(_ lost: Int, on ledger: Ledger) -> Allowances {
+        let remaining = Mutex(lost)
+        return Allowances(
+            exchange: { exchange in
+                let grants = ledger.exchange(exchange)
+                if remaining.withLock({ count in
+                    defer { count -= 1 }
+                    return count > 0
+                }) {
+                    throw CancellationError()
+                }
+                return grants
+            }, logger: Logger(label: "test"))
+    }
+
+    @Test(
+        "an exchange whose answer was lost is sent again under its id: the call is admitted, the ledger counts it once")
+    func lostAnswerRepeated() async throws {
+        let ledger = Ledger()
+        let allowances = Self.losingAnswers(1, on: ledger)
+        let taken = try await allowances.take([Self.spend(40)])
+        #expect(taken.first?.amount == 40)
+        // The borrow (sent twice), then the prefetch it starts in a task of its own.
+        for _ in 0..<10_000 where ledger.exchangeCount < 3 { await Task.yield() }
+        let ids = ledger.ids.withLock { $0 }
+        #expect(ids.count == 3 && ids[0] != nil && ids[0] == ids[1] && ids[1] != ids[2], "\(ids)")
+        // The borrow's 40 counted once (the prefetch reported them held), and the prefetch got
+        // half of the 60 left.
+        #expect(ledger.count("budget/spend").held == 40)
+        #expect(ledger.count("budget/spend").lent == 30)
+    }
+
+    @Test("an exchange that never got an answer is sent again with the next tick, and what it borrowed comes back once")
+    func unansweredRepeatedByTheTick() async throws {
+        let ledger = Ledger()
+        let allowances = Self.losingAnswers(2, on: ledger)
+        do {
+            _ = try await allowances.take([Self.spend(40)])
+            Issue.record("admitted with no answer from the ledger")
+        } catch {
+            #expect(error == .unavailable)
+        }
+        #expect(ledger.count("budget/spend").lent == 40, "the ledger applied the borrow (once)")
+        // The tick sends it again; its grant comes to the meter, which spent nothing: the same
+        // tick hands it back.
+        await allowances.settle(date: Date())
+        let ids = ledger.ids.withLock { $0 }
+        #expect(ids.count == 4 && Set(ids.prefix(3)).count == 1 && ids[3] != ids[0], "\(ids)")
+        #expect(ledger.count("budget/spend").lent == 0, "nothing lent is left with this instance")
+        #expect(ledger.count("budget/spend").used == 0 && ledger.count("budget/spend").held == 0)
     }
 }

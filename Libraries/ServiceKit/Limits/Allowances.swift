@@ -134,6 +134,9 @@ public final class Allowances: Sendable {
         /// The last exchange failed, at this instant: until one succeeds (a tick tries), calls
         /// that need a borrow fail at once rather than each wait for the ledger.
         var unreachableAt: ContinuousClock.Instant?
+        /// Exchanges that got no answer, oldest first: the ledger may have applied them or not,
+        /// so each is sent again as it was (its id tells the ledger to apply it once).
+        var unanswered: [(exchange: AllowanceExchange, since: ContinuousClock.Instant)] = []
     }
 
     private let exchange: Exchange
@@ -147,8 +150,11 @@ public final class Allowances: Sendable {
     static let asksAgain = 3
     /// An unreachable ledger is not asked again on a call's behalf for this long.
     static let unreachableFor = Duration.seconds(1)
-    /// At most this many changes wait for a ledger that cannot be reached.
+    /// At most this many changes and borrows wait for a ledger that cannot be reached.
     static let maximumPending = 100_000
+    /// An exchange without an answer is sent again for this long (the ledger remembers exchange
+    /// ids for an hour); then what it carried is given up, counted as the ledger last knew it.
+    static let repeatedFor = Duration.seconds(1800)
 
     public init(exchange: @escaping Exchange, tick: Duration = .milliseconds(250), logger: Logger) {
         self.exchange = exchange
@@ -394,8 +400,26 @@ public final class Allowances: Sendable {
         return .granted(short: short, lentElsewhere: lentElsewhere)
     }
 
-    /// One round trip; nil when the ledger could not be reached (the changes are kept for the next).
+    /// Sends `exchange` under an id of its own, and once more if no answer came (the ledger
+    /// applies it once either way); nil when the ledger could not be reached: the exchange is
+    /// kept as it is, and a tick sends it again (``repeatUnanswered()``).
     private func send(_ exchange: AllowanceExchange) async -> [AllowanceExchange.Grant]? {
+        var exchange = exchange
+        exchange.id = exchange.id ?? UUID.v7()
+        // The first failure does not yet count as the ledger unreachable (which would refuse
+        // other calls at once): on a loaded machine an answer can miss the timeout.
+        if let grants = await roundTrip(exchange, isLastTry: false) { return grants }
+        if let grants = await roundTrip(exchange) { return grants }
+        state.withLock { state in
+            let pending = state.unanswered.reduce(exchange.size) { $0 + $1.exchange.size }
+            if pending <= Self.maximumPending { state.unanswered.append((exchange, ContinuousClock.now)) }
+        }
+        return nil
+    }
+
+    /// One exchange with the ledger; nil when it could not be reached (then, on the last try,
+    /// calls that need a borrow are refused at once for ``unreachableFor``).
+    private func roundTrip(_ exchange: AllowanceExchange, isLastTry: Bool = true) async -> [AllowanceExchange.Grant]? {
         Self.roundTripCount.increment()
         let started = ContinuousClock.now
         do {
@@ -406,17 +430,45 @@ public final class Allowances: Sendable {
             }
             return grants
         } catch {
+            guard isLastTry else { return nil }
             let first = state.withLock { state in
                 defer { state.unreachableAt = ContinuousClock.now }
                 return state.unreachableAt == nil
             }
             if first { logger.warning("the limits ledger cannot be reached", metadata: ["error": "\(error)"]) }
+            return nil
+        }
+    }
+
+    /// Sends again, oldest first, the exchanges that got no answer, until one again gets none.
+    /// The grants of their borrows go to the meters they were for, if those still count the same
+    /// window (else straight back); callers waiting for them were told the ledger was unreachable.
+    func repeatUnanswered() async {
+        let now = ContinuousClock.now
+        while let (exchange, since) = state.withLock({ state in
+            state.unanswered.isEmpty ? nil : state.unanswered.removeFirst()
+        }) {
+            guard now - since < Self.repeatedFor else {
+                logger.warning(
+                    "gave up an exchange with the limits ledger that never got an answer",
+                    metadata: ["changes": "\(exchange.adjustments.count)", "borrows": "\(exchange.borrows.count)"])
+                continue
+            }
+            guard let grants = await roundTrip(exchange) else {
+                state.withLock { $0.unanswered.insert((exchange, since), at: 0) }
+                return
+            }
             state.withLock { state in
-                if state.adjustments.count + exchange.adjustments.count <= Self.maximumPending {
-                    state.adjustments = exchange.adjustments + state.adjustments
+                for (borrow, grant) in zip(exchange.borrows, grants) where grant.granted > 0 {
+                    if var meter = state.meters[borrow.key], meter.window == borrow.window {
+                        meter.available += grant.granted
+                        meter.left = grant.left
+                        state.meters[borrow.key] = meter
+                    } else {
+                        state.adjustments.append(.init(key: borrow.key, window: borrow.window, lent: -grant.granted))
+                    }
                 }
             }
-            return nil
         }
     }
 
@@ -484,6 +536,7 @@ public final class Allowances: Sendable {
 
     /// One tick's work.
     func settle(date: Date) async {
+        await repeatUnanswered()
         var renewals: [(AllowanceExchange.Borrow, OneShot<Round>)] = []
         let adjustments: [AllowanceExchange.Adjustment] = state.withLock { state in
             var adjustments = state.adjustments
@@ -537,6 +590,7 @@ public final class Allowances: Sendable {
 
     /// Everything held goes back (on shutdown).
     func handBackEverything() async {
+        await repeatUnanswered()
         let adjustments: [AllowanceExchange.Adjustment] = state.withLock { state in
             var adjustments = state.adjustments
             for (key, meter) in state.meters { retire(meter, key: key, into: &adjustments) }
@@ -560,6 +614,10 @@ public struct AllowanceTicker: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown { await allowances.run() }
     }
+}
+
+extension AllowanceExchange {
+    fileprivate var size: Int { adjustments.count + borrows.count }
 }
 
 extension JSONEncoder {

@@ -12,6 +12,9 @@ struct AllowanceLedger: Sendable {
     let client: PostgresClient
     let logger: Logger
 
+    /// How long the ledger remembers an exchange's id (``Allowances/repeatedFor`` is shorter).
+    static let exchangesKept = Duration.seconds(3600)
+
     /// A budget's spend reached 80 % (bit 1) or 100 % (bit 2) of it for the first time in a period.
     struct Crossing: Sendable, Equatable {
         var key: String
@@ -22,22 +25,50 @@ struct AllowanceLedger: Sendable {
         var thresholds: Int
     }
 
-    /// Applies the changes, then borrows: what comes back is there to borrow in the same exchange.
-    /// Returns the grants, and the budgets the changes took past a threshold.
+    /// Applies the changes, then borrows (what comes back is there to borrow in the same
+    /// exchange), in one transaction. Returns the grants, and the budgets the changes took past a
+    /// threshold. An exchange with an id is applied once: a repeat (its sender got no answer)
+    /// gets the grants of the first, and no crossings (the first announced them).
     func exchange(_ exchange: AllowanceExchange) async throws -> (
         grants: [AllowanceExchange.Grant], crossings: [Crossing]
     ) {
-        let crossings = exchange.adjustments.isEmpty ? [] : try await apply(exchange.adjustments)
-        var grants: [AllowanceExchange.Grant] = []
-        grants.reserveCapacity(exchange.borrows.count)
-        for borrow in exchange.borrows { grants.append(try await self.borrow(borrow)) }
-        return (grants, crossings)
+        try await client.withTransaction(logger: logger) { connection in
+            if let id = exchange.id {
+                // A repeat arriving while the first is still being applied waits here for its commit.
+                let fresh = try await connection.query(
+                    "INSERT INTO usage.limit_exchanges (id) VALUES (\(id)) ON CONFLICT (id) DO NOTHING RETURNING id",
+                    logger: logger
+                ).decode(UUID.self).collectAll()
+                if fresh.isEmpty { return (try await grants(of: id, on: connection), []) }
+            }
+            let crossings = exchange.adjustments.isEmpty ? [] : try await apply(exchange.adjustments, on: connection)
+            var grants: [AllowanceExchange.Grant] = []
+            grants.reserveCapacity(exchange.borrows.count)
+            for borrow in exchange.borrows { grants.append(try await self.borrow(borrow, on: connection)) }
+            if let id = exchange.id {
+                let encoded = String(decoding: try JSONEncoder().encode(grants), as: UTF8.self)
+                try await connection.query(
+                    "UPDATE usage.limit_exchanges SET grants = \(encoded) WHERE id = \(id)", logger: logger)
+            }
+            return (grants, crossings)
+        }
+    }
+
+    /// The grants an exchange applied before got.
+    private func grants(of id: UUID, on connection: PostgresConnection) async throws -> [AllowanceExchange.Grant] {
+        let rows = try await connection.query(
+            "SELECT grants FROM usage.limit_exchanges WHERE id = \(id)", logger: logger
+        ).decode(String?.self).collectAll()
+        guard let text = rows.first ?? nil else { return [] }
+        return try JSONDecoder().decode([AllowanceExchange.Grant].self, from: Data(text.utf8))
     }
 
     /// Signed changes, summed per window (they commute). A budget whose `used` reaches 80 % or
     /// 100 % of it is marked in the same statement, so each threshold is announced once a period.
-    private func apply(_ changes: [AllowanceExchange.Adjustment]) async throws -> [Crossing] {
-        let rows = try await client.query(
+    private func apply(_ changes: [AllowanceExchange.Adjustment], on connection: PostgresConnection) async throws
+        -> [Crossing]
+    {
+        let rows = try await connection.query(
             """
             UPDATE usage.limit_counters c SET lent = c.lent + a.lent, held = c.held + a.held, used = c.used + a.used,
                 notified = c.notified | usage.budget_thresholds(c.used + a.used, c.capacity, c.key LIKE '%/spend'),
@@ -68,10 +99,12 @@ struct AllowanceLedger: Sendable {
 
     /// One atomic statement: the window's row is created or locked, the grant computed from what
     /// is left under the capacity, added to `held`, and returned.
-    private func borrow(_ borrow: AllowanceExchange.Borrow) async throws -> AllowanceExchange.Grant {
+    private func borrow(_ borrow: AllowanceExchange.Borrow, on connection: PostgresConnection) async throws
+        -> AllowanceExchange.Grant
+    {
         let need = max(0, borrow.need)
         let want = max(need, borrow.want)
-        let rows = try await client.query(
+        let rows = try await connection.query(
             """
             INSERT INTO usage.limit_counters AS c (key, window_start, tenant_id, capacity, resets_at, lent, last_grant)
             SELECT \(borrow.key), \(borrow.window), \(borrow.tenant), \(borrow.capacity), \(borrow.resetsAt), g, g
@@ -87,11 +120,15 @@ struct AllowanceLedger: Sendable {
         return .init(key: borrow.key, window: borrow.window, granted: granted, left: left, lent: lent)
     }
 
-    /// Drops the counts of windows that ended more than a day ago, and those of limits deleted
-    /// (a borrow in flight when its limit was deleted can have made one again).
+    /// Drops the counts of windows that ended more than a day ago, those of limits deleted (a
+    /// borrow in flight when its limit was deleted can have made one again), and the ids of
+    /// exchanges older than ``exchangesKept`` (instances give up repeating theirs sooner).
     func dropEnded() async throws {
         try await client.query(
             "DELETE FROM usage.limit_counters WHERE resets_at < now() - interval '1 day'", logger: logger)
+        try await client.query(
+            "DELETE FROM usage.limit_exchanges WHERE at < now() - make_interval(secs => \(Double(Self.exchangesKept.components.seconds)))",
+            logger: logger)
         try await client.query(
             """
             DELETE FROM usage.limit_counters c WHERE c.tenant_id IS NOT NULL
@@ -100,7 +137,7 @@ struct AllowanceLedger: Sendable {
     }
 }
 
-/// Drops the ledger's ended windows once an hour.
+/// Drops the ledger's ended windows and old exchange ids every ten minutes.
 struct LedgerJanitor: Service {
     let ledger: AllowanceLedger
     let logger: Logger
@@ -113,7 +150,7 @@ struct LedgerJanitor: Service {
                 } catch  where !Task.isCancelled {
                     logger.warning("dropping ended limit windows failed", metadata: ["error": "\(error)"])
                 } catch {}
-                try? await Task.sleep(for: .seconds(3600))
+                try? await Task.sleep(for: .seconds(600))
             }
         }
     }
