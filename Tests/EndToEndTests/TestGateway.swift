@@ -59,7 +59,9 @@ struct TestGateway: Sendable {
 
         // Each client stopped within 10 s (PostgresClient.whileRunning): its warning goes to the
         // test's output rather than the whole run waiting.
-        let stderrLogger = Logger(label: "test-database") { StreamLogHandler.standardError(label: $0) }
+        let stderrLogger = Logger(label: "database of \"\(Test.current?.name ?? "?")\"") {
+            StreamLogHandler.standardError(label: $0)
+        }
         try await database.whileRunning(stopWithin: .seconds(10), logger: stderrLogger) { database in
             try await gatewayDatabase.whileRunning(stopWithin: .seconds(10), logger: stderrLogger) { gatewayDatabase in
                 try await MigrationRunner(schema: "gateway", migrations: GatewayMigrations.all).run(
