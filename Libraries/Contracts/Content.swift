@@ -71,7 +71,7 @@ public enum ContentSubjects {
 /// Contact form submissions, for a notifier: JetStream stream `CONTACT`.
 public enum ContactEvents {
     /// ``ContactReceived``, `Nats-Msg-Id` = the message id, on a subject ending in the tenant's id.
-    public static func received(tenant: UUID) -> String { "contact.events.received.\(tenant.uuidString.lowercased())" }
+    public static func received(tenant: UUID) -> String { "contact.events.received.\(tenant.lowercasedString)" }
     public static let allReceived = "contact.events.received.*"
     public static let stream = StreamConfig(
         name: "CONTACT", subjects: ["contact.events.>"], maxAge: .seconds(30 * 24 * 3600))

@@ -19,11 +19,11 @@ public enum LimitSubjects {
     public static let exchange = "usage.limits.exchange"
 
     /// A tenant's limits changed: instances that cached its rules drop them (core NATS).
-    public static func changed(tenant: UUID) -> String { "limits.changed.\(tenant.uuidString.lowercased())" }
+    public static func changed(tenant: UUID) -> String { "limits.changed.\(tenant.lowercasedString)" }
     public static let changedAll = "limits.changed.*"
 
     /// `budget.threshold` events for billing systems (JetStream stream `LIMITS`).
-    public static func events(tenant: UUID) -> String { "limits.events.\(tenant.uuidString.lowercased())" }
+    public static func events(tenant: UUID) -> String { "limits.events.\(tenant.lowercasedString)" }
     public static let events = "limits.events.>"
     public static let stream = StreamConfig(
         name: "LIMITS", subjects: [events], maxAge: .seconds(90 * 24 * 3600), duplicateWindow: .seconds(600))
@@ -70,7 +70,7 @@ public enum LimitKind: String, Codable, Sendable, CaseIterable {
     case requests, tokens, spend
 
     /// The ledger key of a limit's count of this kind.
-    public func key(_ limit: UUID) -> String { "\(limit.uuidString.lowercased())/\(rawValue)" }
+    public func key(_ limit: UUID) -> String { "\(limit.lowercasedString)/\(rawValue)" }
 }
 
 /// A limit as the proxy matches calls against it: who and what it covers, and its counts.
@@ -255,7 +255,7 @@ public struct BudgetThresholdEvent: Codable, Sendable, Equatable {
     /// The JetStream message id: one event per limit, threshold and period, however often it is
     /// published.
     public var messageID: String {
-        "budget.threshold.\(limitId.uuidString.lowercased()).\(Int64(period.timeIntervalSince1970)).\(percent)"
+        "budget.threshold.\(limitId.lowercasedString).\(Int64(period.timeIntervalSince1970)).\(percent)"
     }
 }
 

@@ -34,7 +34,7 @@ public enum PageCursor {
     public static let header = "Next-Cursor"
 
     public static func encode(_ id: UUID) -> String {
-        Data("v1:\(id.uuidString)".utf8).base64URLEncodedString
+        Data("v1:\(id.uppercasedString)".utf8).base64URLEncodedString
     }
 
     /// The id in a cursor this API issued; nil for anything else.
@@ -42,7 +42,7 @@ public enum PageCursor {
         guard let data = Data(base64URLEncoded: cursor), let text = String(data: data, encoding: .utf8),
             text.hasPrefix("v1:")
         else { return nil }
-        return UUID(uuidString: String(text.dropFirst(3)))
+        return UUID(parsing: String(text.dropFirst(3)))
     }
 
     /// Turns up to `limit + 1` fetched rows into a page.

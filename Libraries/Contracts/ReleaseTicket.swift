@@ -41,7 +41,7 @@ public struct ReleaseTicket: Sendable, Equatable {
 
     fileprivate var payload: [UInt8] {
         var bytes: [UInt8] = []
-        for field in [tenant.uuidString.lowercased(), String(expires), requestID, service ?? "", credential ?? ""] {
+        for field in [tenant.lowercasedString, String(expires), requestID, service ?? "", credential ?? ""] {
             bytes += Array("\(field.utf8.count):".utf8) + Array(field.utf8)
         }
         bytes += Array("\(service == nil ? 0 : 1)\(credential == nil ? 0 : 1)".utf8)
@@ -60,7 +60,7 @@ public struct ReleaseTicket: Sendable, Equatable {
             index = colon + 1 + count
         }
         let flags = Array(bytes[index...])
-        guard flags.count == 2, let tenant = UUID(uuidString: fields[0]), let expires = Int(fields[1]) else {
+        guard flags.count == 2, let tenant = UUID(parsing: fields[0]), let expires = Int(fields[1]) else {
             return nil
         }
         self.tenant = tenant

@@ -15,17 +15,17 @@ public enum RouteSubjects {
 
     /// A tenant's routes changed: every proxy instance drops the ones it cached.
     public static func changed(tenant: UUID) -> String {
-        "proxy.events.routes.changed.\(tenant.uuidString.lowercased())"
+        "proxy.events.routes.changed.\(tenant.lowercasedString)"
     }
     public static let changedAll = "proxy.events.routes.changed.*"
 
     /// A target cools down (``TargetCooldown``): every proxy instance skips it until then.
-    public static func cooldown(tenant: UUID) -> String { "proxy.events.cooldowns.\(tenant.uuidString.lowercased())" }
+    public static func cooldown(tenant: UUID) -> String { "proxy.events.cooldowns.\(tenant.lowercasedString)" }
     public static let cooldownAll = "proxy.events.cooldowns.*"
 
     /// A credential a provider refused with 401/403 (``CredentialFailingEvent``).
     public static func credentialFailing(tenant: UUID) -> String {
-        "proxy.events.credentials.failing.\(tenant.uuidString.lowercased())"
+        "proxy.events.credentials.failing.\(tenant.lowercasedString)"
     }
     public static let credentialFailingAll = "proxy.events.credentials.failing.*"
 }

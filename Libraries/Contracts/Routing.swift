@@ -24,8 +24,8 @@ public enum Caller: Sendable, Equatable {
     public var auditName: String? {
         switch self {
         case .platformAdmin: Kind.platformAdmin.rawValue
-        case .apiKey(let id, _): "\(Kind.apiKey.rawValue):\(id.uuidString.lowercased())"
-        case .user(let id, _): "\(Kind.user.rawValue):\(id.uuidString.lowercased())"
+        case .apiKey(let id, _): "\(Kind.apiKey.rawValue):\(id.lowercasedString)"
+        case .user(let id, _): "\(Kind.user.rawValue):\(id.lowercasedString)"
         case .anonymous: nil
         }
     }
@@ -125,7 +125,7 @@ public struct Routing: Sendable, Equatable {
     public var headers: MessageHeaders {
         var headers: MessageHeaders = [Header.requestID: requestID]
         if let trace { headers.add(Header.traceParent, trace.header) }
-        if let tenant { headers.add(Header.tenantID, tenant.uuidString.lowercased()) }
+        if let tenant { headers.add(Header.tenantID, tenant.lowercasedString) }
         let principal: (kind: Caller.Kind, id: UUID?, role: String?)? =
             switch caller {
             case .platformAdmin: (.platformAdmin, nil, nil)
@@ -135,10 +135,10 @@ public struct Routing: Sendable, Equatable {
             }
         if let principal {
             headers.add(Header.principalKind, principal.kind.rawValue)
-            if let id = principal.id { headers.add(Header.principalID, id.uuidString.lowercased()) }
+            if let id = principal.id { headers.add(Header.principalID, id.lowercasedString) }
             if let role = principal.role { headers.add(Header.principalRole, role) }
         }
-        if let resourceID { headers.add(Header.resourceID, resourceID.uuidString.lowercased()) }
+        if let resourceID { headers.add(Header.resourceID, resourceID.lowercasedString) }
         if let callerInstance { headers.add(Header.callerInstance, callerInstance) }
         return headers
     }
@@ -175,7 +175,7 @@ public struct Routing: Sendable, Equatable {
 
     private static func uuid(_ headers: MessageHeaders, _ name: String) throws(MalformedHeader) -> UUID? {
         guard let text = headers[name] else { return nil }
-        guard let id = UUID(uuidString: text) else { throw MalformedHeader(name, "is not a UUID") }
+        guard let id = UUID(parsing: text) else { throw MalformedHeader(name, "is not a UUID") }
         return id
     }
 }

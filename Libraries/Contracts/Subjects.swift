@@ -21,11 +21,11 @@ public enum Subjects {
     public static let mailEvents = "mail.events.>"
     /// A password reset, from the gateway.
     public static func passwordResetEvent(tenant: UUID) -> String {
-        "mail.events.password-reset.\(tenant.uuidString.lowercased())"
+        "mail.events.password-reset.\(tenant.lowercasedString)"
     }
     /// A mailing-list subscription to confirm (double opt-in), from the content service.
     public static func mailingListConfirmEvent(tenant: UUID) -> String {
-        "mail.events.mailing-list-confirm.\(tenant.uuidString.lowercased())"
+        "mail.events.mailing-list-confirm.\(tenant.lowercasedString)"
     }
     public static let mailingListConfirmEvents = "mail.events.mailing-list-confirm.*"
     /// The stream that keeps mail events for a mailer.
@@ -34,7 +34,7 @@ public enum Subjects {
     /// Where a tenant's events wait in JetStream: (stream, subject filter) pairs the gateway purges
     /// when the tenant is deleted. `AUDIT` is not among them: release records outlive a tenant.
     public static func tenantEvents(_ tenant: UUID) -> [(stream: String, subject: String)] {
-        let id = tenant.uuidString.lowercased()
+        let id = tenant.lowercasedString
         return [
             (UsageStream.config.name, UsageSubjects.event(tenant: tenant)),
             (mailStream.name, "mail.events.*.\(id)"),

@@ -84,7 +84,7 @@ public struct UsageEvent: Codable, Sendable, Equatable {
 }
 
 public enum UsageSubjects {
-    public static func event(tenant: UUID) -> String { "usage.events.\(tenant.uuidString.lowercased())" }
+    public static func event(tenant: UUID) -> String { "usage.events.\(tenant.lowercasedString)" }
     public static let events = "usage.events.>"
 }
 

@@ -7,9 +7,9 @@ extension UsageEvent {
         var json = JSONWriter()
         json.field("id", string: id)
         if let requestId { json.field("requestId", string: requestId) }
-        json.field("tenantId", string: tenantId.uuidString)
-        if let apiKeyId { json.field("apiKeyId", string: apiKeyId.uuidString) }
-        if let userId { json.field("userId", string: userId.uuidString) }
+        json.field("tenantId", string: tenantId.uppercasedString)
+        if let apiKeyId { json.field("apiKeyId", string: apiKeyId.uppercasedString) }
+        if let userId { json.field("userId", string: userId.uppercasedString) }
         json.field("service", string: service)
         if let model { json.field("model", string: model) }
         json.field("endpoint", string: endpoint)
@@ -48,7 +48,7 @@ extension UsageEvent {
             else { return nil }
             return fields.int(key)
         }
-        func uuid(_ key: String) -> UUID? { fields.string(key).flatMap(UUID.init(uuidString:)) }
+        func uuid(_ key: String) -> UUID? { fields.string(key).flatMap(UUID.init(parsing:)) }
         guard let id = fields.string("id"), let tenantId = uuid("tenantId"), let service = fields.string("service"),
             let endpoint = fields.string("endpoint"), let status = integer("status"),
             let latencyMs = integer("latencyMs"), let promptTokens = integer("promptTokens"),

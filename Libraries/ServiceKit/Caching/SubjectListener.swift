@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Messaging
 import ServiceLifecycle
@@ -36,7 +37,7 @@ public struct SubjectListener: Service {
         on subject: String, nats: NatsConnection, handle: @escaping @Sendable (UUID) -> Void
     ) -> SubjectListener {
         SubjectListener(nats: nats, subjects: [subject]) { message in
-            if let tenant = message.subject.split(separator: ".").last.flatMap({ UUID(uuidString: String($0)) }) {
+            if let tenant = message.subject.split(separator: ".").last.flatMap({ UUID(parsing: String($0)) }) {
                 handle(tenant)
             }
         }

@@ -53,7 +53,7 @@ struct ContactHandlers: Sendable {
             category: message.category, message: message.message, createdAt: message.createdAt)
         do {
             try await jetStream.publish(
-                ContactEvents.received(tenant: event.tenantId), event: event, messageID: message.id.uuidString)
+                ContactEvents.received(tenant: event.tenantId), event: event, messageID: message.id.uppercasedString)
         } catch {
             logger.warning(
                 "could not publish the contact event", metadata: ["error": "\(error)", "id": "\(message.id)"])

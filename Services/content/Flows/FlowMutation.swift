@@ -66,7 +66,7 @@ struct FlowMutation: Sendable {
     /// `key` as a UUID (chart and node type ids); nil when absent.
     func uuidKey() throws -> UUID? {
         guard let key else { return nil }
-        guard let id = UUID(uuidString: key) else { throw ServiceError.badRequest("`\(path).key` must be a UUID") }
+        guard let id = UUID(parsing: key) else { throw ServiceError.badRequest("`\(path).key` must be a UUID") }
         return id
     }
 

@@ -46,14 +46,16 @@ struct FlowMutationBatch: Sendable {
                     throw ServiceError.unprocessable("\(mutation.path): refers to a node that is not in its chart")
                 }
             }
-            for chart in state.changed.subtracting(state.created).sorted(by: { $0.uuidString < $1.uuidString }) {
+            for chart in state.changed.subtracting(state.created).sorted(by: {
+                $0.uppercasedString < $1.uppercasedString
+            }) {
                 try await store.touch(chart, connection)
             }
             for chart in state.changed {
                 let counts = try await store.counts(chart: chart, connection)
                 guard counts.nodes <= FlowRules.maxNodes, counts.edges <= FlowRules.maxEdges else {
                     throw ServiceError.badRequest(
-                        "chart \(chart.uuidString.lowercased()) would hold \(counts.nodes) nodes and \(counts.edges) edges; at most \(FlowRules.maxNodes) and \(FlowRules.maxEdges)"
+                        "chart \(chart.lowercasedString) would hold \(counts.nodes) nodes and \(counts.edges) edges; at most \(FlowRules.maxNodes) and \(FlowRules.maxEdges)"
                     )
                 }
             }
@@ -96,7 +98,7 @@ struct FlowMutationBatch: Sendable {
             state.created.insert(id)
             state.nextNodeOrd[id] = 0
             state.nextEdgeOrd[id] = 0
-            return result(mutation, key: id.uuidString, try await store.chart(id, tenant: tenant, connection))
+            return result(mutation, key: id.uppercasedString, try await store.chart(id, tenant: tenant, connection))
         case .update:
             let id = try mutation.uuidKey()!
             let reader = try mutation.reader(allowed: ["name"])
@@ -106,7 +108,7 @@ struct FlowMutationBatch: Sendable {
                 try await store.rename(chart: id, name: name, connection)
             }
             state.changed.insert(id)
-            return result(mutation, key: id.uuidString, try await store.chart(id, tenant: tenant, connection))
+            return result(mutation, key: id.uppercasedString, try await store.chart(id, tenant: tenant, connection))
         case .remove:
             let id = try mutation.uuidKey()!
             _ = try mutation.reader(allowed: [])
@@ -119,7 +121,7 @@ struct FlowMutationBatch: Sendable {
             state.nextNodeOrd[id] = nil
             state.nextEdgeOrd[id] = nil
             state.knownNodes[id] = nil
-            return result(mutation, key: id.uuidString, nil)
+            return result(mutation, key: id.uppercasedString, nil)
         }
     }
 
@@ -128,7 +130,7 @@ struct FlowMutationBatch: Sendable {
     private func lock(_ id: UUID, _ state: inout State, _ connection: PostgresConnection) async throws -> Author {
         if let author = state.charts[id] { return author }
         guard let chart = try await store.lockChart(id, tenant: tenant, connection) else {
-            throw ServiceError.notFound("no chart \(id.uuidString.lowercased())")
+            throw ServiceError.notFound("no chart \(id.lowercasedString)")
         }
         state.charts[id] = chart.author
         return chart.author
@@ -139,7 +141,7 @@ struct FlowMutationBatch: Sendable {
         async throws -> UUID
     {
         let text = try reader.requiredString("chartId")
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(parsing: text) else {
             throw ServiceError.badRequest("`\(reader.path("chartId"))` must be a UUID")
         }
         _ = try await lock(id, &state, connection)
@@ -279,7 +281,7 @@ struct FlowMutationBatch: Sendable {
         let existing = state.knownNodes[chart, default: []]
         for (field, node) in [("source", edge.source), ("target", edge.target)] where !existing.contains(node) {
             throw ServiceError.unprocessable(
-                "`\(path).\(field)`: `\(node)` is not a node of chart \(chart.uuidString.lowercased()); an edge joins nodes of its own chart"
+                "`\(path).\(field)`: `\(node)` is not a node of chart \(chart.lowercasedString); an edge joins nodes of its own chart"
             )
         }
     }
@@ -298,7 +300,7 @@ struct FlowMutationBatch: Sendable {
                 description: try reader.string("description"))
             let type = try await store.insertType(
                 tenant: tenant, id: try mutation.uuidKey() ?? UUID.v7(), body, connection)
-            return result(mutation, key: type.id.uuidString, type)
+            return result(mutation, key: type.id.uppercasedString, type)
         case .update:
             let id = try mutation.uuidKey()!
             let reader = try mutation.reader(allowed: ["name", "label", "description"])
@@ -316,11 +318,11 @@ struct FlowMutationBatch: Sendable {
                 let type = try await store.updateType(
                     tenant: tenant, id: id, label: label, description: description, connection)
             else { throw ServiceError.notFound("no such node type") }
-            return result(mutation, key: id.uuidString, type)
+            return result(mutation, key: id.uppercasedString, type)
         case .remove:
             let id = try mutation.uuidKey()!
             try await store.removeType(tenant: tenant, id: id, connection)
-            return result(mutation, key: id.uuidString, nil)
+            return result(mutation, key: id.uppercasedString, nil)
         }
     }
 }

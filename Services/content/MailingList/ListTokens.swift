@@ -28,8 +28,8 @@ struct ListTokens: Sendable {
     func make(_ claims: Claims) -> String {
         let payload = Data(
             [
-                "v1", claims.purpose.rawValue, claims.tenant.uuidString.lowercased(),
-                claims.subscriber.uuidString.lowercased(), claims.nonce, String(claims.expires),
+                "v1", claims.purpose.rawValue, claims.tenant.lowercasedString,
+                claims.subscriber.lowercasedString, claims.nonce, String(claims.expires),
             ].joined(separator: ".").utf8)
         let signature = HMAC<SHA256>.authenticationCode(for: payload, using: key)
         return payload.base64URLEncodedString + "." + Data(signature).base64URLEncodedString
@@ -46,8 +46,8 @@ struct ListTokens: Sendable {
         else { return nil }
         let fields = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 6, fields[0] == "v1", fields[1] == purpose.rawValue,
-            let tokenTenant = UUID(uuidString: fields[2]), tokenTenant == tenant,
-            let subscriber = UUID(uuidString: fields[3]), let expires = Int(fields[5]),
+            let tokenTenant = UUID(parsing: fields[2]), tokenTenant == tenant,
+            let subscriber = UUID(parsing: fields[3]), let expires = Int(fields[5]),
             expires == 0 || Double(expires) > now.timeIntervalSince1970
         else { return nil }
         return Claims(purpose: purpose, tenant: tenant, subscriber: subscriber, nonce: fields[4], expires: expires)

@@ -94,7 +94,8 @@ struct MailingListHandlers: Sendable {
             expiresAt: expires)
         do {
             try await jetStream.publish(
-                Subjects.mailingListConfirmEvent(tenant: mail.tenantId), event: mail, messageID: mail.id.uuidString)
+                Subjects.mailingListConfirmEvent(tenant: mail.tenantId), event: mail,
+                messageID: mail.id.uppercasedString)
         } catch {
             logger.warning("could not publish the confirmation mail event", metadata: ["error": "\(error)"])
         }

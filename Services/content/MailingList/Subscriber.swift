@@ -40,7 +40,7 @@ struct Subscriber: Encodable, Sendable {
 
     var csvLine: String {
         CSV.line([
-            id.uuidString.lowercased(), email, status.rawValue, source ?? "", createdAt.formatted(.iso8601),
+            id.lowercasedString, email, status.rawValue, source ?? "", createdAt.formatted(.iso8601),
             confirmedAt?.formatted(.iso8601) ?? "", unsubscribedAt?.formatted(.iso8601) ?? "",
         ])
     }

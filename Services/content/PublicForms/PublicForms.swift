@@ -15,7 +15,7 @@ struct PublicForms: Sendable {
     /// the address used up its minute. A transaction-scoped advisory lock on the tenant and
     /// address makes concurrent submissions count one after another, so the limit is exact.
     func admit(tenant: UUID, address: String, _ connection: PostgresConnection) async throws {
-        let key = "\(tenant.uuidString)|\(address)"
+        let key = "\(tenant.uppercasedString)|\(address)"
         _ = try await connection.query(
             "SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
         _ = try await connection.query(

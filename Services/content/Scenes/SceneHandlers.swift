@@ -72,7 +72,7 @@ struct SceneHandlers: Sendable {
     }
 
     private func publicScene(_ request: ContentRequest) async throws -> Scene {
-        guard let id = UUID(uuidString: try request.key()),
+        guard let id = UUID(parsing: try request.key()),
             let scene = try await store.getPublic(tenant: request.tenant, id: id)
         else { throw ServiceError.notFound("no such scene") }
         return scene

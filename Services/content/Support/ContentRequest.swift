@@ -102,7 +102,7 @@ struct ContentRequest: Sendable {
 
     func uuid(_ name: String) throws -> UUID? {
         guard let text = string(name) else { return nil }
-        guard let id = UUID(uuidString: text) else { throw ServiceError.badRequest("`\(name)` must be a UUID") }
+        guard let id = UUID(parsing: text) else { throw ServiceError.badRequest("`\(name)` must be a UUID") }
         return id
     }
 

@@ -22,7 +22,7 @@ struct TypeHandlers: Sendable {
 
     func getByName(_ request: ContentRequest) async throws -> Reply {
         let name = try request.key()
-        guard UUID(uuidString: name) == nil else { throw ServiceError.notFound("no content type named `\(name)`") }
+        guard UUID(parsing: name) == nil else { throw ServiceError.notFound("no content type named `\(name)`") }
         return try .json(try await types.find(tenant: request.tenant, nameOrID: name))
     }
 

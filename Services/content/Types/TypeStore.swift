@@ -66,7 +66,7 @@ final class TypeStore: Sendable {
 
     /// A type by name or id (what `POST /content` takes as `type`).
     func find(tenant: UUID, nameOrID: String) async throws -> ContentType {
-        if let id = UUID(uuidString: nameOrID) { return try await get(tenant: tenant, id: id) }
+        if let id = UUID(parsing: nameOrID) { return try await get(tenant: tenant, id: id) }
         if ContentType.builtinNames.contains(nameOrID) { try await seedBuiltins(tenant) }
         let rows = try await client.query(
             "SELECT \(unescaped: Self.columns) FROM content.types WHERE tenant_id = \(tenant) AND name = \(nameOrID)",

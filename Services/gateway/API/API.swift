@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -36,7 +37,7 @@ final class API {
             var context = context
             context.principal = try await requestGuard.admit(request, context: context, access: access)
             if let tenant = context.principal?.tenant {
-                context.logger[metadataKey: "tenant.id"] = .string(tenant.id.uuidString.lowercased())
+                context.logger[metadataKey: "tenant.id"] = .string(tenant.id.lowercasedString)
             }
             return try await handler(request, context)
         }

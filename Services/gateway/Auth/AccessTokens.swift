@@ -38,10 +38,10 @@ struct AccessTokens: Sendable {
     func issue(user: UUID, tenant: UUID, session: UUID, role: UserRole, modules: [Module]?) async throws -> String {
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let claims = Claims(
-            sub: .init(value: user.uuidString.lowercased()),
+            sub: .init(value: user.lowercasedString),
             exp: .init(value: now.addingTimeInterval(Double(lifetime.components.seconds))),
-            iat: .init(value: now), iss: .init(value: Self.issuer), tid: tenant.uuidString.lowercased(),
-            sid: session.uuidString.lowercased(), role: role, mods: modules)
+            iat: .init(value: now), iss: .init(value: Self.issuer), tid: tenant.lowercasedString,
+            sid: session.lowercasedString, role: role, mods: modules)
         return try await keys.sign(claims)
     }
 

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -51,8 +52,8 @@ struct Authenticator: Sendable {
     }
 
     private func user(_ token: String) async throws -> Principal {
-        guard let claims = await tokens.verify(token), let user = UUID(uuidString: claims.sub.value),
-            let tenantID = UUID(uuidString: claims.tid), let session = UUID(uuidString: claims.sid)
+        guard let claims = await tokens.verify(token), let user = UUID(parsing: claims.sub.value),
+            let tenantID = UUID(parsing: claims.tid), let session = UUID(parsing: claims.sid)
         else {
             throw Problem.unauthorized("invalid or expired access token")
         }

@@ -28,7 +28,7 @@ struct MailEvents: Sendable {
 
     func passwordReset(_ event: PasswordReset) async throws {
         try await jetStream.publish(
-            Subjects.passwordResetEvent(tenant: event.tenantId), event: event, messageID: event.id.uuidString)
+            Subjects.passwordResetEvent(tenant: event.tenantId), event: event, messageID: event.id.uppercasedString)
         if logToOutbox {
             logger.notice(
                 "MAIL_OUTBOX_LOG: password reset for \(event.email) in \(event.tenantSlug): token \(event.token)")

@@ -85,7 +85,7 @@ struct ScenesController: Sendable {
         ) { request, context in
             try await content.serve(
                 request, context, module: .scenes, subject: ContentSubjects.publicScene,
-                key: try context.parameters.id().uuidString.lowercased())
+                key: try context.parameters.id().lowercasedString)
         }
         api.add(
             Operation(
@@ -98,7 +98,7 @@ struct ScenesController: Sendable {
         ) { request, context in
             try await content.serve(
                 request, context, module: .scenes, subject: ContentSubjects.publicSceneGLTF,
-                key: try context.parameters.id().uuidString.lowercased())
+                key: try context.parameters.id().lowercasedString)
         }
     }
 }

@@ -25,7 +25,7 @@ struct ClusterRateLimit: Sendable {
         guard limitPerMinute > 0 else { return nil }
         let name =
             switch caller {
-            case .principal(let id): "principal/\(id.uuidString.lowercased())"
+            case .principal(let id): "principal/\(id.lowercasedString)"
             case .client(let address): "address/\(address)"
             }
         do {

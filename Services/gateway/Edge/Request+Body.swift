@@ -30,7 +30,7 @@ extension KeyedDecodingContainer {
 extension Parameters {
     /// A UUID path parameter; a malformed one cannot name anything, so it is a 404.
     func id(_ name: String = "id") throws -> UUID {
-        guard let text = get(name), let id = UUID(uuidString: text) else { throw Problem.notFound() }
+        guard let text = get(name), let id = UUID(parsing: text) else { throw Problem.notFound() }
         return id
     }
 }

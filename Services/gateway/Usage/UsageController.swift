@@ -120,7 +120,7 @@ struct UsageController: Sendable {
         if let from, let to, from > to { throw Problem.badRequest("`from` must not be after `to`") }
         var apiKeyID: UUID?
         if let text = query["apiKeyId"].map(String.init) {
-            guard let id = UUID(uuidString: text) else { throw Problem.badRequest("`apiKeyId` must be a UUID") }
+            guard let id = UUID(parsing: text) else { throw Problem.badRequest("`apiKeyId` must be a UUID") }
             apiKeyID = id
         }
         return UsageFilter(

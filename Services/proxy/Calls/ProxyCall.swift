@@ -20,7 +20,7 @@ struct CallRequest: Sendable {
     init(_ request: NatsMessage) throws(ServiceError) {
         routing = try request.routing()
         tenant = try routing.requireTenant()
-        requestID = routing.requestID.isEmpty ? UUID().uuidString : routing.requestID
+        requestID = routing.requestID.isEmpty ? UUID().uppercasedString : routing.requestID
         trace = (routing.trace ?? .root()).child()
         do {
             headers = try ProxyCallHeaders(headers: request.headers)
@@ -56,7 +56,7 @@ struct ProxyCall: Sendable {
     /// Which attempt of which route this is, when the call is routed.
     let attempt: RouteAttempt?
     /// The usage event's id: minted here, since a client may choose its request id.
-    let eventID = UUID.v7().uuidString.lowercased()
+    let eventID = UUID.v7().lowercasedString
 
     var routing: Routing { request.routing }
     var tenant: UUID { request.tenant }

@@ -176,7 +176,7 @@ struct LimitGate: Sendable {
     }
 
     private static func refusal(_ rule: LimitRule, _ kind: LimitKind, retryAfter: Int?) -> ServiceError {
-        let name = "limit \(rule.id.uuidString.lowercased())"
+        let name = "limit \(rule.id.lowercasedString)"
         switch kind {
         case .requests:
             return .rateLimited(

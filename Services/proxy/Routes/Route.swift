@@ -189,7 +189,7 @@ struct RouteRecord: Encodable {
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(route.id.uuidString.lowercased(), forKey: .id)
+        try container.encode(route.id.lowercasedString, forKey: .id)
         try container.encode(route.name, forKey: .name)
         try container.encode(route.strategy.rawValue, forKey: .strategy)
         try container.encode(

@@ -51,7 +51,7 @@ struct RouteHandlers: Sendable {
         let routing = try request.routing()
         let id = try routing.requireResource()
         guard let route = try await store.find(id, tenant: try routing.requireTenant()) else {
-            throw ServiceError.notFound("no route \(id.uuidString.lowercased())")
+            throw ServiceError.notFound("no route \(id.lowercasedString)")
         }
         return route
     }

@@ -61,8 +61,8 @@ struct UsageStore: Sendable {
             let event = row.event
             ids.append(event.id)
             tenants.append(event.tenantId)
-            keys.append(event.apiKeyId?.uuidString ?? "")
-            users.append(event.userId?.uuidString ?? "")
+            keys.append(event.apiKeyId?.uppercasedString ?? "")
+            users.append(event.userId?.uppercasedString ?? "")
             services.append(event.service)
             models.append(event.model ?? "")
             endpoints.append(event.endpoint)

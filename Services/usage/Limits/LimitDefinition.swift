@@ -154,10 +154,10 @@ struct LimitRecord: Encodable {
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(limit.id.uuidString.lowercased(), forKey: .id)
+        try container.encode(limit.id.lowercasedString, forKey: .id)
         try container.encode(limit.name, forKey: .name)
-        try container.encode(limit.apiKeyId?.uuidString.lowercased(), forKey: .apiKeyId)
-        try container.encode(limit.userId?.uuidString.lowercased(), forKey: .userId)
+        try container.encode(limit.apiKeyId?.lowercasedString, forKey: .apiKeyId)
+        try container.encode(limit.userId?.lowercasedString, forKey: .userId)
         try container.encode(limit.service, forKey: .service)
         try container.encode(limit.model, forKey: .model)
         try container.encode(limit.window?.rawValue, forKey: .window)

@@ -72,7 +72,7 @@ struct LimitHandlers: Sendable {
         let routing = try request.routing()
         let id = try routing.requireResource()
         guard let limit = try await store.find(id, tenant: try routing.requireTenant()) else {
-            throw ServiceError.notFound("no limit \(id.uuidString.lowercased())")
+            throw ServiceError.notFound("no limit \(id.lowercasedString)")
         }
         if mayChange && limit.owner == .platform && routing.caller != .platformAdmin {
             throw ServiceError.forbidden("this limit is set by the platform operator; only they can change it")
@@ -87,7 +87,7 @@ struct LimitHandlers: Sendable {
         encoder.dateEncodingStrategy = .iso8601
         for crossing in crossings {
             guard let slash = crossing.key.firstIndex(of: "/"),
-                let limit = UUID(uuidString: String(crossing.key[..<slash]))
+                let limit = UUID(parsing: String(crossing.key[..<slash]))
             else { continue }
             for (bit, percent) in [(1, 80), (2, 100)] where crossing.thresholds & bit != 0 {
                 let event = BudgetThresholdEvent(

@@ -67,7 +67,7 @@ struct LimitStore: Sendable {
 
     /// Deletes the limit and its counts.
     func delete(_ limit: LimitDefinition) async throws {
-        let prefix = limit.id.uuidString.lowercased() + "/"
+        let prefix = limit.id.lowercasedString + "/"
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query(
                 "DELETE FROM usage.limits WHERE id = \(limit.id) AND tenant_id = \(limit.tenant)", logger: logger)

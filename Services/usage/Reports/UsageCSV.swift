@@ -15,8 +15,8 @@ enum UsageCSV {
             event.id, event.requestId ?? "", event.at.formatted(.iso8601), event.service, event.model ?? "",
             event.endpoint, String(event.status), String(event.promptTokens), String(event.completionTokens),
             String(event.totalTokens), String(event.cachedTokens), priced.costMicroUsd.map(String.init) ?? "",
-            priced.priceVersion ?? "", event.apiKeyId?.uuidString.lowercased() ?? "",
-            event.userId?.uuidString.lowercased() ?? "", String(event.latencyMs), String(event.streamed),
+            priced.priceVersion ?? "", event.apiKeyId?.lowercasedString ?? "",
+            event.userId?.lowercasedString ?? "", String(event.latencyMs), String(event.streamed),
             String(event.estimated), String(event.clientDisconnected), String(event.translated ?? false),
             event.route ?? "", event.attempt.map(String.init) ?? "",
         ])

@@ -1,3 +1,4 @@
+import Contracts
 import Crypto
 import Foundation
 import Synchronization
@@ -123,12 +124,12 @@ final class CredentialCipher: Sendable {
     }
 
     private static func tenantScope(_ tenant: UUID) -> String {
-        "tenant:" + tenant.uuidString.lowercased()
+        "tenant:" + tenant.lowercasedString
     }
 
     private static func associatedData(tenant: UUID, credential: UUID, service: String) -> [UInt8] {
         Array(
-            "strongbox.vault.credential.v1\u{0}\(tenant.uuidString.lowercased())\u{0}\(credential.uuidString.lowercased())\u{0}\(service)"
+            "strongbox.vault.credential.v1\u{0}\(tenant.lowercasedString)\u{0}\(credential.lowercasedString)\u{0}\(service)"
                 .utf8)
     }
 }

@@ -56,7 +56,8 @@ final class AuditLog: Sendable {
                 let encoder = JSONEncoder()
                 encoder.dateEncodingStrategy = .iso8601
                 try await jetStream.publish(
-                    VaultSubjects.auditReleased, payload: try encoder.encode(message), messageID: message.id.uuidString)
+                    VaultSubjects.auditReleased, payload: try encoder.encode(message),
+                    messageID: message.id.uppercasedString)
                 for pending in batch { pending.outcome.set(.success(())) }
             } catch {
                 logger.error("audit records not written", metadata: ["records": "\(batch.count)", "error": "\(error)"])
