@@ -45,7 +45,9 @@ public struct MessageHeaders: Sendable, Equatable, ExpressibleByDictionaryLitera
 
 extension String {
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        utf8.count == other.utf8.count
+        // Names are almost always looked up as they were sent: equal small strings compare as two words.
+        self == other
+            || utf8.count == other.utf8.count
             && zip(utf8, other.utf8).allSatisfy { a, b in
                 a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A)
             }
