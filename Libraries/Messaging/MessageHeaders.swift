@@ -48,8 +48,8 @@ extension String {
         // Names are almost always looked up as they were sent: equal small strings compare as two words.
         self == other
             || utf8.count == other.utf8.count
-            && zip(utf8, other.utf8).allSatisfy { a, b in
-                a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A)
-            }
+                && zip(utf8, other.utf8).allSatisfy { a, b in
+                    a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A)
+                }
     }
 }
