@@ -30,6 +30,9 @@ struct ConfigurationTests {
         #expect(settings.configuration.username == "app")
         #expect(settings.configuration.password == "s@cret")
         #expect(settings.configuration.database == "strongbox")
+        #expect(
+            settings.configuration.options.keepAliveBehavior == nil,
+            "no keep-alive queries: with them the pool sometimes never finishes closing")
         for bad in ["", "mysql://x/y", "postgres://host-only", "postgres://h/db?sslmode=sometimes"] {
             #expect(throws: ConfigurationError.self) { try DatabaseSettings.from(Environment(["DATABASE_URL": bad])) }
         }

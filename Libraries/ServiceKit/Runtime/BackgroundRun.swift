@@ -31,9 +31,9 @@ public struct BackgroundRun: Sendable {
 extension PostgresClient {
     /// Runs the client for the length of `body`, then stops it, waiting at most `timeout`.
     ///
-    /// PostgresNIO 1.33's `run()` now and then never returns after its cancellation: reproduced
-    /// about once in 600 pools cancelled after bursts of queries, with idle timeouts and
-    /// keep-alives of tens of milliseconds (docs/operations.md, "Stopping and restarting").
+    /// PostgresNIO 1.33's `run()` now and then never returns after its cancellation, when its
+    /// keep-alive queries are on (``DatabaseSettings`` turns them off; docs/operations.md,
+    /// "Stopping and restarting").
     /// Such a client is left behind, with a warning, rather than keep a service from exiting or a
     /// test from ending.
     public func whileRunning<T>(
