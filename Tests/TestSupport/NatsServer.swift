@@ -58,29 +58,7 @@ public final class NatsServer: Sendable {
         nodes: Int, configuration: String = "", files: [String: String] = [:], environment: [String: String] = [:],
         probe: @Sendable ([NatsServer]) async throws -> NatsConnection
     ) async throws -> [NatsServer] {
-        let name = "strongbox-\(UUID().uuidString.prefix(8))"
-        let routePorts = (0..<nodes).map { _ in Loopback.freePort() }
-        let servers = try await withThrowingTaskGroup(of: (Int, NatsServer).self) { group in
-            for node in 0..<nodes {
-                let routes = routePorts.enumerated().filter { $0.offset != node }
-                    .map { "nats-route://127.0.0.1:\($0.element)" }
-                let clustered = """
-                    server_name: \(name)-\(node)
-                    cluster {
-                      name: \(name)
-                      listen: 127.0.0.1:\(routePorts[node])
-                      routes: [\(routes.joined(separator: ", "))]
-                    }
-                    \(configuration)
-                    """
-                group.addTask {
-                    (node, try await start(configuration: clustered, files: files, environment: environment))
-                }
-            }
-            var servers: [Int: NatsServer] = [:]
-            for try await (node, server) in group { servers[node] = server }
-            return (0..<nodes).map { servers[$0]! }
-        }
+        let servers = try await startNodes(nodes, configuration: configuration, files: files, environment: environment)
         // A clustered JetStream answers once its nodes have elected a meta leader.
         let connection = try await probe(servers)
         let deadline = ContinuousClock.now + .seconds(60)
@@ -96,6 +74,46 @@ public final class NatsServer: Sendable {
         }
         await connection.close()
         return servers
+    }
+
+    /// The cluster's servers, on route ports picked free beforehand. A port can be taken between
+    /// the pick and the server's bind (by any process's outgoing connection): then the cluster is
+    /// started again on other ports, up to three times.
+    private static func startNodes(
+        _ nodes: Int, configuration: String, files: [String: String], environment: [String: String]
+    ) async throws -> [NatsServer] {
+        var attempt = 1
+        while true {
+            let name = "strongbox-\(UUID().uuidString.prefix(8))"
+            let routePorts = (0..<nodes).map { _ in Loopback.freePort() }
+            do {
+                return try await withThrowingTaskGroup(of: (Int, NatsServer).self) { group in
+                    for node in 0..<nodes {
+                        let routes = routePorts.enumerated().filter { $0.offset != node }
+                            .map { "nats-route://127.0.0.1:\($0.element)" }
+                        let clustered = """
+                            server_name: \(name)-\(node)
+                            cluster {
+                              name: \(name)
+                              listen: 127.0.0.1:\(routePorts[node])
+                              routes: [\(routes.joined(separator: ", "))]
+                            }
+                            \(configuration)
+                            """
+                        group.addTask {
+                            (node, try await start(configuration: clustered, files: files, environment: environment))
+                        }
+                    }
+                    var servers: [Int: NatsServer] = [:]
+                    for try await (node, server) in group { servers[node] = server }
+                    return (0..<nodes).map { servers[$0]! }
+                }
+            } catch let error as TestInfrastructureError
+                where attempt < 3 && error.description.contains("address already in use")
+            {
+                attempt += 1
+            }
+        }
     }
 
     private static func readPort(_ directory: URL) -> Int? {
