@@ -95,33 +95,10 @@ curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'cont
   -d "{\"service\":\"openai\",\"name\":\"bench\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
 curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
   -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
-wrk_script() { # file, JSON body, [API key]: a wrk script that POSTs the body
-  {
-    echo 'wrk.method = "POST"'
-    echo "wrk.body = '$2'"
-    echo 'wrk.headers["Content-Type"] = "application/json"'
-    [ -z "${3:-}" ] || echo "wrk.headers[\"x-api-key\"] = \"$3\""
-  } >"$1"
-}
 wrk_script "$STRONGBOX_DATA/post.lua" '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}'
-chain_pids() { # the chain's processes: the services, nats-server, PostgreSQL and its backends
-  cat "$STRONGBOX_DATA"/run/*.pid "$STRONGBOX_DATA/nats/nats-server.pid" 2>/dev/null
-  local postmaster
-  for postmaster in $(pgrep -f "postgres -D $STRONGBOX_DATA" 2>/dev/null); do
-    echo "$postmaster"
-    pgrep -P "$postmaster" || true
-  done
-}
 floor_pids() { # the floor's processes (Tools/chain-floor) and nats-server
   echo "$floor_front $floor_back"
   cat "$STRONGBOX_DATA/nats/nats-server.pid"
-}
-cpu_ticks() { # pid-listing function -> user + system time of those processes and their reaped children, in clock ticks
-  local total=0 pid
-  for pid in $($1); do
-    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")))
-  done
-  echo "$total"
 }
 measure() { # url, connections, pid-listing function, [header], [wrk script] -> rps|p50|p99|requests|cpu ticks|non-2xx
   local before after output args=(-t1 -c"$2" -d"${seconds}s" --latency -s "${5:-$STRONGBOX_DATA/post.lua}")

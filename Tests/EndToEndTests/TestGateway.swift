@@ -66,31 +66,9 @@ struct TestGateway: Sendable {
             try await gatewayDatabase.whileRunning(stopWithin: .seconds(10), logger: stderrLogger) { gatewayDatabase in
                 try await MigrationRunner(schema: "gateway", migrations: GatewayMigrations.all).run(
                     on: gatewayDatabase, logger: logger)
-                var clients: [HTTPTestClient] = []
-                var connections: [NatsConnection] = []
-                // The gateways' parts run in tasks of their own, stopped below: one that does not end
-                // when cancelled fails the test by name instead of holding the whole run.
-                var parts: [(name: String, task: Task<Void, any Error>)] = []
-                defer { for part in parts { part.task.cancel() } }
-                for _ in 0..<count {
-                    // Each instance as the gateway's executable builds it, on a port of its own.
-                    let nats = try await cluster.connect(as: "gateway")
-                    connections.append(nats)
-                    let context = ServiceContext(
-                        name: .gateway, logger: logger, nats: nats, database: gatewayDatabase, environment: environment)
-                    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-                    let definition = try await buildGateway(configuration, context) { port in
-                        portContinuation.yield(port)
-                    }
-                    for part in definition.dependencies + definition.services {
-                        parts.append((String(describing: type(of: part)), Task { try await part.run() }))
-                    }
-                    var iterator = ports.makeAsyncIterator()
-                    guard let port = await iterator.next() else {
-                        throw TestInfrastructureError("the gateway did not start")
-                    }
-                    clients.append(HTTPTestClient(baseURL: "http://127.0.0.1:\(port)"))
-                }
+                let (clients, connections, parts) = try await startInstances(
+                    count, cluster: cluster, configuration: configuration, environment: environment, logger: logger,
+                    database: gatewayDatabase)
                 let gateway = TestGateway(
                     cluster: cluster, instances: clients, database: database, logs: logs, natsConnections: connections)
                 do {
@@ -102,6 +80,42 @@ struct TestGateway: Sendable {
                 await Self.stop(parts)
             }
         }
+    }
+
+    /// `count` gateway instances as the gateway's executable builds them, each on a port of its
+    /// own. Their parts run in tasks of their own, stopped by the caller (``stop(_:)``): one that
+    /// does not end when cancelled fails the test by name instead of holding the whole run.
+    private static func startInstances(
+        _ count: Int, cluster: TestCluster, configuration: GatewayConfiguration, environment: ServiceKit.Environment,
+        logger: Logger, database: PostgresClient
+    ) async throws -> (
+        clients: [HTTPTestClient], connections: [NatsConnection], parts: [(name: String, task: Task<Void, any Error>)]
+    ) {
+        var clients: [HTTPTestClient] = []
+        var connections: [NatsConnection] = []
+        var parts: [(name: String, task: Task<Void, any Error>)] = []
+        do {
+            for _ in 0..<count {
+                let nats = try await cluster.connect(as: "gateway")
+                connections.append(nats)
+                let context = ServiceContext(
+                    name: .gateway, logger: logger, nats: nats, database: database, environment: environment)
+                let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+                let definition = try await buildGateway(configuration, context) { port in portContinuation.yield(port) }
+                for part in definition.dependencies + definition.services {
+                    parts.append((String(describing: type(of: part)), Task { try await part.run() }))
+                }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else {
+                    throw TestInfrastructureError("the gateway did not start")
+                }
+                clients.append(HTTPTestClient(baseURL: "http://127.0.0.1:\(port)"))
+            }
+        } catch {
+            await stop(parts)
+            throw error
+        }
+        return (clients, connections, parts)
     }
 
     /// Cancels the gateways' parts and waits for each to end, at most a minute.

@@ -114,11 +114,13 @@ struct AllowancesTests {
                     defer { count -= 1 }
                     return count > 0
                 }) {
-                    throw CancellationError()
+                    throw LostAnswer()
                 }
                 return grants
             }, logger: Logger(label: "test"))
     }
+
+    struct LostAnswer: Error {}
 
     @Test(
         "an exchange whose answer was lost is sent again under its id: the call is admitted, the ledger counts it once")

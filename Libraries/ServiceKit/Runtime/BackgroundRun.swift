@@ -33,9 +33,8 @@ extension PostgresClient {
     ///
     /// PostgresNIO 1.33's `run()` now and then never returns after its cancellation, when its
     /// keep-alive queries are on (``DatabaseSettings`` turns them off; docs/operations.md,
-    /// "Stopping and restarting").
-    /// Such a client is left behind, with a warning, rather than keep a service from exiting or a
-    /// test from ending.
+    /// "Stopping and restarting"). Such a client is left behind, with a warning, rather than keep a
+    /// service from exiting or a test from ending.
     public func whileRunning<T>(
         stopWithin timeout: Duration = .seconds(5), logger: Logger, isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresClient) async throws -> T

@@ -46,9 +46,8 @@ struct FlowMutationBatch: Sendable {
                     throw ServiceError.unprocessable("\(mutation.path): refers to a node that is not in its chart")
                 }
             }
-            for chart in state.changed.subtracting(state.created).sorted(by: {
-                $0.uppercasedString < $1.uppercasedString
-            }) {
+            // In one order for every batch (UUID's own), so two batches lock charts alike.
+            for chart in state.changed.subtracting(state.created).sorted() {
                 try await store.touch(chart, connection)
             }
             for chart in state.changed {
