@@ -33,8 +33,10 @@ free_port() {
   echo "$port"
 }
 
+# Below Linux's ephemeral range (32768–60999): a port there can be taken for a moment by any
+# outgoing connection between this check and the server's bind (seen once: 55432).
 nats_port=$(free_port 4222)
-postgres_port=$(free_port 55432)
+postgres_port=$(free_port 15432)
 server_port=$(free_port 5860)
 db_password=$(random_hex 16)
 
