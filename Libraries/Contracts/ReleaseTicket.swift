@@ -40,11 +40,19 @@ public struct ReleaseTicket: Sendable, Equatable {
     }
 
     fileprivate var payload: [UInt8] {
+        let tenant = tenant.lowercasedString, expires = String(expires)
+        let service = service ?? "", credential = credential ?? ""
         var bytes: [UInt8] = []
-        for field in [tenant.lowercasedString, String(expires), requestID, service ?? "", credential ?? ""] {
-            bytes += Array("\(field.utf8.count):".utf8) + Array(field.utf8)
+        bytes.reserveCapacity(
+            16 + tenant.utf8.count + expires.utf8.count + requestID.utf8.count + service.utf8.count
+                + credential.utf8.count)
+        for field in [tenant, expires, requestID, service, credential] {
+            bytes.append(contentsOf: String(field.utf8.count).utf8)
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: field.utf8)
         }
-        bytes += Array("\(service == nil ? 0 : 1)\(credential == nil ? 0 : 1)".utf8)
+        bytes.append(self.service == nil ? UInt8(ascii: "0") : UInt8(ascii: "1"))
+        bytes.append(self.credential == nil ? UInt8(ascii: "0") : UInt8(ascii: "1"))
         return bytes
     }
 
@@ -91,7 +99,7 @@ public struct ReleaseTicketKeys: Sendable {
         var hmac = signer
         hmac.update(data: payload)
         let mac = hmac.finalize()
-        return "v1." + Data(payload).base64URLEncodedString + "." + Data(mac).base64URLEncodedString
+        return mac.withUnsafeBytes { mac in "v1." + Base64URL.encode(payload) + "." + Base64URL.encode(mac) }
     }
 
     /// Why `text` is no valid ticket at `now`, or the ticket.

@@ -19,6 +19,18 @@ struct ReleaseTicketTests {
         #expect(Data([0xFB, 0xFF, 0xBF]).base64URLEncodedString == "-_-_")
     }
 
+    @Test("the wire form is the documented one: `<length>:<text>` fields, two scope flags, HMAC-SHA256, base64url")
+    func wireForm() throws {
+        // Computed independently (Python's hmac and base64) from the format in ReleaseTicket's doc.
+        let ticket = ReleaseTicket(
+            tenant: try #require(UUID(uuidString: "0193A1F2-7C4E-7D2A-9B1E-3F5A6C7D8E9F")), requestID: "req-1",
+            service: "openai", credential: nil, expires: Date(timeIntervalSince1970: 1_767_225_600))
+        #expect(
+            keys.sign(ticket)
+                == "v1.MzY6MDE5M2ExZjItN2M0ZS03ZDJhLTliMWUtM2Y1YTZjN2Q4ZTlmMTA6MTc2NzIyNTYwMDU6cmVxLTE2Om9wZW5haTA6MTA"
+                + ".S2A_ij727n_QE_nMQpaYS1vxljZROr4wD9EHK_c494U")
+    }
+
     @Test("a signed ticket reads back as it was, whatever its fields hold")
     func roundTrip() throws {
         let tenant = UUID()
