@@ -210,9 +210,10 @@ struct RoutesTests {
         arguments: [("429", 429), ("500", 500), ("hang", 504), ("connect", 502)])
     func fallback(trigger: String, firstStatus: Int) async throws {
         // Only the hanging provider needs a short timeout; the others keep the default, so a loaded
-        // machine's slow answer is never taken for a timeout (4 s: thousands of times the
-        // stand-in's answer, a few seconds of waiting for the test).
-        let timeouts = trigger == "hang" ? ["PROXY_TIMEOUT_MS": "4000", "PROXY_READ_TIMEOUT_MS": "4000"] : [:]
+        // machine's slow answer is never taken for a timeout. The second target has the same
+        // timeout: 10 s, since 4 s was once too short for its answer while the whole suite
+        // started (the call got the second attempt's 504).
+        let timeouts = trigger == "hang" ? ["PROXY_TIMEOUT_MS": "10000", "PROXY_READ_TIMEOUT_MS": "10000"] : [:]
         try await ProxyHarness.run(standIns: 2, proxyEnvironment: timeouts) { harness in
             let second = try #require(harness.secondStandIn)
             let failing: [String: Any] =
