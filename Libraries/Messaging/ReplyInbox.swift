@@ -101,8 +101,8 @@ final class ReplyInbox: Sendable {
         }
     }
 
-    /// `count` tokens from the system's CSPRNG in one call (glibc's `arc4random_buf`: ChaCha20
-    /// seeded by the kernel, no system call per token).
+    /// `count` tokens from the kernel's CSPRNG in one call (glibc 2.36's `arc4random_buf` makes a
+    /// `getrandom` call per draw: one for 64 tokens).
     private static func randomTokens(_ count: Int) -> [UInt64] {
         var tokens = [UInt64](repeating: 0, count: count)
         tokens.withUnsafeMutableBytes { buffer in arc4random_buf(buffer.baseAddress!, buffer.count) }

@@ -21,6 +21,21 @@ struct UsageEventJSONTests {
         #expect(ids[0].uuidString.lowercased().hasPrefix("018bcfe5-6800"), "48 bits of Unix milliseconds")
     }
 
+    @Test("UUIDv7's random bits come from a pool refilled past its end: drawn from many threads, never repeated")
+    func uuidV7Pool() async {
+        // 4 × 2,000 ids draw 80 KB of random bits: the 4 KiB pool is refilled about twenty times.
+        let ids = await withTaskGroup(of: [UUID].self) { group in
+            for _ in 0..<4 { group.addTask { (0..<2_000).map { _ in UUID.v7() } } }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 8_000, "no id twice")
+        // Bytes 9–15 (all random) take every value, about equally often.
+        let randomBytes = ids.flatMap { id in withUnsafeBytes(of: id.uuid) { Array($0[9...]) } }
+        #expect(Set(randomBytes).count == 256)
+        let zeros = randomBytes.filter { $0 == 0 }.count
+        #expect((150...290).contains(zeros), "≈ 219 of 56,000 bytes are zero (σ ≈ 15), not \(zeros)")
+    }
+
     @Test("the hand-written encoding decodes to the same event as Codable's")
     func roundTrip() throws {
         let event = UsageEvent(

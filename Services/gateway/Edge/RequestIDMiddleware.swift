@@ -46,8 +46,8 @@ struct RequestIDMiddleware: RouterMiddleware {
             }
     }
 
-    /// A version 7 UUID: ordered by time, and two getrandom calls (Foundation's `UUID()` opens,
-    /// reads and closes /dev/urandom each time).
+    /// A version 7 UUID: ordered by time, and no system call (Foundation's `UUID()` opens, reads
+    /// and closes /dev/urandom each time).
     static func makeID() -> String {
         UUID.v7().lowercasedString
     }
