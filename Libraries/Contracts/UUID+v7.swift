@@ -43,7 +43,8 @@ final class RandomPool: Sendable {
                 state.used = 0
             }
             state.bytes.withUnsafeBytes { pool in
-                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: pool[state.used..<(state.used + buffer.count)]))
+                buffer.copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: pool[state.used..<(state.used + buffer.count)]))
             }
             state.used += buffer.count
         }

@@ -85,7 +85,7 @@ struct Gateway {
                 bodyLimit: configuration.maxBodyBytes, corsOrigins: configuration.corsOrigins,
                 trustedProxyHops: configuration.trustedProxyHops))
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: HTTPMetricsMiddleware())
 
         let api = API(router: router, requestGuard: requestGuard)
         OperationsController(readiness: Readiness(context: context, timeout: configuration.readinessTimeout))
