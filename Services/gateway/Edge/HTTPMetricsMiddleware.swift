@@ -5,7 +5,7 @@ import Metrics
 import Synchronization
 
 /// The gateway's per-route HTTP series, as Hummingbird's `MetricsMiddleware` names them (`hb_requests`,
-/// `hb_request_errors`, `http_server_request_duration_seconds`, `http_server_active_requests`),
+/// `hb_request_errors`, `http_server_request_duration`, `http_server_active_requests`),
 /// without its cost on every answer: Hummingbird's middleware wraps each body in a closure to
 /// time the write, which turns a whole answer (head, body and end written and flushed at once)
 /// into three writes. An answer of known length is timed when it is ready; a streamed one (no
