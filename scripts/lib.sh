@@ -65,16 +65,29 @@ running_pid() {
 
 # Sends SIGTERM to the process in pid file $1, waits up to $2 seconds, then SIGKILL.
 stop_pid_file() {
-  local file=$1 seconds=${2:-20} pid i
-  if pid=$(running_pid "$file"); then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < seconds * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$file"
+  stop_pid_files "${2:-20}" "$1"
+}
+
+# SIGTERM to the processes of all the pid files at once, then waits until each has exited (SIGKILL
+# after `seconds`); the files go.
+stop_pid_files() {
+  local seconds=$1 file pid i
+  shift
+  local pids=()
+  for file in "$@"; do
+    if pid=$(running_pid "$file"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  for ((i = 0; i < seconds * 10; i++)); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null; done
+  rm -f "$@"
 }
 
 # Runs a command as the postgres user when we are root (PostgreSQL refuses to run as root).

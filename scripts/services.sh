@@ -120,11 +120,12 @@ start() {
 }
 
 stop() {
-  local index
-  # Gateway first, so no new requests arrive while the others drain.
-  for ((index = ${#SERVICES[@]} - 1; index >= 0; index--)); do
-    stop_pid_file "$run/${SERVICES[$index]}.pid" 20
-  done
+  # The gateway first, so no new requests arrive while the others drain; then the proxy (its calls
+  # in flight still reach the vault, and it hands its limit slices back to the usage service) and
+  # the content service; then the vault and the usage service. Each step stops its services at once.
+  stop_pid_files 20 "$run/gateway.pid"
+  stop_pid_files 20 "$run/proxy.pid" "$run/content.pid"
+  stop_pid_files 20 "$run/vault.pid" "$run/usage.pid"
 }
 
 case "${1:-start}" in
