@@ -26,20 +26,12 @@ curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'cont
 wrk_script "$STRONGBOX_DATA/post.lua" '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}' "$key"
 
 processes=(gateway proxy vault usage content nats-server postgres)
+service_pid() { cat "$STRONGBOX_DATA/run/$1.pid"; }
+nats_pid() { cat "$STRONGBOX_DATA/nats/nats-server.pid"; }
 process_ticks() { # one number per entry of `processes`: its CPU time so far, in clock ticks
-  local service pid postmaster total
-  for service in gateway proxy vault usage content; do
-    pid=$(cat "$STRONGBOX_DATA/run/$service.pid")
-    awk '{printf "%d ", $14 + $15}' "/proc/$pid/stat"
-  done
-  awk '{printf "%d ", $14 + $15}' "/proc/$(cat "$STRONGBOX_DATA/nats/nats-server.pid")/stat"
-  total=0
-  for postmaster in $(pgrep -f "postgres -D $STRONGBOX_DATA"); do
-    for pid in $postmaster $(pgrep -P "$postmaster"); do
-      [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")))
-    done
-  done
-  echo "$total"
+  local service
+  for service in gateway proxy vault usage content; do printf '%s ' "$(cpu_ticks "service_pid $service")"; done
+  echo "$(cpu_ticks nats_pid) $(cpu_ticks postgres_pids)"
 }
 
 turn() { # build directory -> "req/s µs-per-call-of-each-process..."

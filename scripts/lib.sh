@@ -63,13 +63,8 @@ running_pid() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-# Sends SIGTERM to the process in pid file $1, waits up to $2 seconds, then SIGKILL.
-stop_pid_file() {
-  stop_pid_files "${2:-20}" "$1"
-}
-
-# SIGTERM to the processes of all the pid files at once, then waits until each has exited (SIGKILL
-# after `seconds`); the files go.
+# stop_pid_files SECONDS FILE...: SIGTERM to the processes of all the pid files at once, then waits
+# until each has exited (SIGKILL after SECONDS); the files go.
 stop_pid_files() {
   local seconds=$1 file pid i
   shift

@@ -69,7 +69,7 @@ start() {
 stop() {
   local file
   for file in "$DATA"/nats/nats-server.pid "$DATA"/nats/node-*/nats-server.pid; do
-    [ -f "$file" ] && stop_pid_file "$file" 10
+    [ -f "$file" ] && stop_pid_files 10 "$file"
   done
   return 0
 }

@@ -58,15 +58,18 @@ wrk_script() { # file, JSON body, [API key]: a wrk script that POSTs the body
     [ -z "${3:-}" ] || echo "wrk.headers[\"x-api-key\"] = \"$3\""
   } >"$1"
 }
-chain_pids() { # the chain's processes: the services, nats-server, PostgreSQL and its backends
-  cat "$STRONGBOX_DATA"/run/*.pid "$STRONGBOX_DATA/nats/nats-server.pid" 2>/dev/null
+postgres_pids() { # the private PostgreSQL: its postmaster and backends
   local postmaster
   for postmaster in $(pgrep -f "postgres -D $STRONGBOX_DATA" 2>/dev/null); do
     echo "$postmaster"
     pgrep -P "$postmaster" || true
   done
 }
-cpu_ticks() { # pid-listing function -> user + system time of those processes and their reaped children, in clock ticks
+chain_pids() { # the chain's processes: the services, nats-server, PostgreSQL and its backends
+  cat "$STRONGBOX_DATA"/run/*.pid "$STRONGBOX_DATA/nats/nats-server.pid" 2>/dev/null
+  postgres_pids
+}
+cpu_ticks() { # pid-listing command -> user + system time of those processes and their reaped children, in clock ticks
   local total=0 pid
   for pid in $($1); do
     [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")))

@@ -46,11 +46,20 @@ struct ObservabilityTests {
                 }
             }
             // The gateway's per-route HTTP series: requests and their durations, answers written
-            // whole (its own /healthz and /readyz) timed too.
+            // whole (its own /readyz, asked once above) counted and timed too.
             let gatewayNames = families["\(gateway.http.baseURL)/metrics"] ?? []
             #expect(gatewayNames.contains("hb_requests"), "\(gatewayNames)")
             #expect(gatewayNames.contains("http_server_request_duration"), "\(gatewayNames)")
             #expect(gatewayNames.contains("http_server_active_requests"), "\(gatewayNames)")
+            let text = try await gateway.http.get("/metrics").text
+            func readyz(_ series: String) -> Double? {
+                text.split(separator: "\n").first {
+                    $0.hasPrefix(series + "{") && $0.contains("http_route=\"/readyz\"")
+                        && $0.contains("http_response_status_code=\"200\"")
+                }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+            }
+            #expect((readyz("hb_requests") ?? 0) >= 1, "\(text)")
+            #expect((readyz("http_server_request_duration_count") ?? 0) >= 1, "\(text)")
         }
     }
 }

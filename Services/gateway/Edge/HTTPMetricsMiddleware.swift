@@ -87,10 +87,9 @@ private final class HTTPSeries: Sendable {
 
     func route(_ path: String, _ method: HTTPRequest.Method, _ status: HTTPResponse.Status) -> Route {
         let key = Key(path: path, method: method, status: status.code)
-        if let found = routes.withLock({ $0[key] }) { return found }
-        let made = Route(key)
         return routes.withLock { routes in
             if let found = routes[key] { return found }
+            let made = Route(key)
             routes[key] = made
             return made
         }
