@@ -29,6 +29,11 @@ public struct MessageHeaders: Sendable, Equatable, ExpressibleByDictionaryLitera
         fields.append((name: name, value: value))
     }
 
+    /// Replaces the value of the last field (a folded header line continuing it).
+    mutating func replaceLastValue(_ value: String) {
+        fields[fields.count - 1].value = value
+    }
+
     /// Appends another set's fields (names this one does not have: nothing is looked up or replaced).
     public mutating func add(contentsOf other: MessageHeaders) {
         fields += other.fields

@@ -58,10 +58,11 @@ extension NatsMessage {
         } else {
             payload = []
         }
-        headers = Self.copyHeaders(msg)
+        headers = HeaderBlock.read(msg) ?? Self.copyHeaders(msg)
     }
 
-    private static func copyHeaders(_ msg: OpaquePointer) -> MessageHeaders {
+    /// Reads the headers through libnats's header functions (where ``HeaderBlock`` cannot).
+    static func copyHeaders(_ msg: OpaquePointer) -> MessageHeaders {
         var headers = MessageHeaders()
         var keys: UnsafeMutablePointer<UnsafePointer<CChar>?>?
         var count: Int32 = 0
@@ -85,22 +86,24 @@ extension NatsMessage {
     static func makeNative(
         subject: String, reply: String?, headers: MessageHeaders, payload: UnsafeRawBufferPointer
     ) throws(NatsError) -> OpaquePointer {
+        if HeaderBlock.layoutKnown {
+            return try HeaderBlock.makeNative(subject: subject, reply: reply, headers: headers, payload: payload)
+        }
+        return try makeNativeWithHeaderMap(subject: subject, reply: reply, headers: headers, payload: payload)
+    }
+
+    /// Builds a libnats message with libnats's header functions (where ``HeaderBlock`` cannot).
+    static func makeNativeWithHeaderMap(
+        subject: String, reply: String?, headers: MessageHeaders, payload: UnsafeRawBufferPointer
+    ) throws(NatsError) -> OpaquePointer {
+        _ = try HeaderBlock.count(headers)  // refuses what would break the block, as on the other path
         var msg: OpaquePointer?
         let status = payload.withMemoryRebound(to: CChar.self) { bytes in
             natsMsg_Create(&msg, subject, reply, bytes.baseAddress, Int32(bytes.count))
         }
         try check(status, "creating a message for \(subject)")
         guard let msg else { throw NatsError(.client, "creating a message for \(subject)") }
-        // An empty value is sent as no header: libnats 3.4.1 reads the line after `Name: ` as its
-        // value, so the next header would be lost (readers take a missing header as empty).
         for field in headers.fields where !field.value.isEmpty {
-            // A line break would end the header block early and let a value write headers of its own.
-            guard !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 }),
-                !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 })
-            else {
-                destroyNative(msg)
-                throw NatsError(.client, "header \(field.name.debugDescription) holds a line break or a colon")
-            }
             let status = natsMsgHeader_Add(msg, field.name, field.value)
             guard status == NATS_OK else {
                 destroyNative(msg)
