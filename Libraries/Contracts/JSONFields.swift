@@ -18,7 +18,7 @@ public struct JSONFields: Sendable {
     /// Nil when `bytes` is not a JSON object.
     public init?(_ bytes: [UInt8]) {
         var scanner = Scanner(bytes: bytes)
-        guard let (fields, end) = scanner.object(), scanner.atEnd() else { return nil }
+        guard let (fields, end) = scanner.object(collecting: true), scanner.atEnd() else { return nil }
         self.bytes = bytes
         self.fields = fields
         self.end = end
@@ -39,11 +39,10 @@ public struct JSONFields: Sendable {
 
     public func bool(_ key: String) -> Bool? {
         guard let range = field(key)?.value else { return nil }
-        switch Array(bytes[range]) {
-        case Array("true".utf8): return true
-        case Array("false".utf8): return false
-        default: return nil
-        }
+        let value = bytes[range]
+        if value.elementsEqual("true".utf8) { return true }
+        if value.elementsEqual("false".utf8) { return false }
+        return nil
     }
 
     /// The value of `key` if it is a JSON number, as an integer (a fraction is dropped).
@@ -98,8 +97,10 @@ public struct JSONFields: Sendable {
         let bytes: [UInt8]
         var index = 0
 
+        static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
         mutating func skipSpace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, Self.isSpace(bytes[index]) { index += 1 }
         }
 
         mutating func atEnd() -> Bool {
@@ -107,12 +108,14 @@ public struct JSONFields: Sendable {
             return index == bytes.count
         }
 
-        /// The fields of the object at `index` and the index of its closing brace.
-        mutating func object() -> ([Field], Int)? {
+        /// The fields of the object at `index` (none unless `collecting`: a nested object is only
+        /// skipped) and the index of its closing brace.
+        mutating func object(collecting: Bool) -> ([Field], Int)? {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
             index += 1
             var fields: [Field] = []
+            if collecting { fields.reserveCapacity(8) }
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -127,8 +130,11 @@ public struct JSONFields: Sendable {
                 skipSpace()
                 let start = index
                 guard value() else { return nil }
-                let key = String(decoding: bytes[(keyRange.lowerBound + 1)..<(keyRange.upperBound - 1)], as: UTF8.self)
-                fields.append(Field(key: key, value: start..<index))
+                if collecting {
+                    let key = String(
+                        decoding: bytes[(keyRange.lowerBound + 1)..<(keyRange.upperBound - 1)], as: UTF8.self)
+                    fields.append(Field(key: key, value: start..<index))
+                }
                 skipSpace()
                 guard index < bytes.count else { return nil }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -146,7 +152,7 @@ public struct JSONFields: Sendable {
             guard index < bytes.count else { return false }
             switch bytes[index] {
             case UInt8(ascii: "\""): return string() != nil
-            case UInt8(ascii: "{"): return object() != nil
+            case UInt8(ascii: "{"): return object(collecting: false) != nil
             case UInt8(ascii: "["): return array()
             default: return literal()
             }
@@ -193,9 +199,8 @@ public struct JSONFields: Sendable {
         /// Numbers, `true`, `false`, `null`.
         mutating func literal() -> Bool {
             let start = index
-            while index < bytes.count,
-                !([UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D].contains(
-                    bytes[index]))
+            while index < bytes.count, !Self.isSpace(bytes[index]),
+                bytes[index] != UInt8(ascii: ","), bytes[index] != UInt8(ascii: "}"), bytes[index] != UInt8(ascii: "]")
             {
                 index += 1
             }
@@ -204,7 +209,11 @@ public struct JSONFields: Sendable {
             if text.elementsEqual("true".utf8) || text.elementsEqual("false".utf8) || text.elementsEqual("null".utf8) {
                 return true
             }
-            return text.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || "+-.eE".utf8.contains($0) }
+            return text.allSatisfy {
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "+")
+                    || $0 == UInt8(ascii: "-")
+                    || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
+            }
         }
     }
 }

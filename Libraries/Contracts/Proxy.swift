@@ -84,7 +84,9 @@ public struct ProxyCallHeaders: Sendable, Equatable {
     }
 
     public var headers: MessageHeaders {
-        var headers: MessageHeaders = [Header.api: api.rawValue]
+        var headers = MessageHeaders()
+        headers.reserveCapacity(8)
+        headers.add(Header.api, api.rawValue)
         if let service { headers.add(Header.service, service.service) }
         if let path { headers.add(Header.path, path) }
         if stream { headers.add(Header.stream, "1") }

@@ -123,7 +123,9 @@ public struct Routing: Sendable, Equatable {
 
     /// The headers that carry this routing.
     public var headers: MessageHeaders {
-        var headers: MessageHeaders = [Header.requestID: requestID]
+        var headers = MessageHeaders()
+        headers.reserveCapacity(16)  // the routing headers and what a caller adds (a proxied call: eight more)
+        headers.add(Header.requestID, requestID)
         if let trace { headers.add(Header.traceParent, trace.header) }
         if let tenant { headers.add(Header.tenantID, tenant.lowercasedString) }
         let principal: (kind: Caller.Kind, id: UUID?, role: String?)? =

@@ -64,15 +64,19 @@ public struct TraceContext: Sendable, Equatable {
         return value == 0 ? 1 : value
     }
 
-    private static func hex(_ values: UInt64...) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(values.count * 16)
-        for value in values {
-            for shift in stride(from: 60, through: 0, by: -4) {
-                bytes.append(digits[Int((value >> UInt64(shift)) & 0xF)])
+    /// 16 lowercase hex digits per value, written straight into the string.
+    private static func hex(_ first: UInt64, _ second: UInt64? = nil) -> String {
+        let count = second == nil ? 16 : 32
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            func write(_ value: UInt64, at offset: Int) {
+                for index in 0..<16 {
+                    let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF
+                    buffer[offset + index] = nibble < 10 ? 48 + nibble : 87 + nibble
+                }
             }
+            write(first, at: 0)
+            if let second { write(second, at: 16) }
+            return count
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -137,6 +137,8 @@ enum HeaderBlock {
         guard let statusEnd = lineEnd(from: prefix) else { return nil }
         let statusLine = text(prefix..<statusEnd)
         var headers = MessageHeaders()
+        // One field a line (the status line and the blank line end aside), with room for a status.
+        headers.reserveCapacity(block.indices.dropFirst().count { block[$0 - 1] == 13 && block[$0] == 10 })
         var position = statusEnd + 2
         while true {
             guard let end = lineEnd(from: position) else { return nil }

@@ -29,6 +29,10 @@ public struct MessageHeaders: Sendable, Equatable, ExpressibleByDictionaryLitera
         fields.append((name: name, value: value))
     }
 
+    public mutating func reserveCapacity(_ count: Int) {
+        fields.reserveCapacity(count)
+    }
+
     /// Replaces the value of the last field (a folded header line continuing it).
     mutating func replaceLastValue(_ value: String) {
         fields[fields.count - 1].value = value

@@ -42,3 +42,34 @@ struct JSONFieldsTests {
         #expect(fields.setting([]) == fields.bytes)
     }
 }
+
+@Suite("JSON fields scanning")
+struct JSONFieldsScanningTests {
+    @Test("only the top level's members are fields; nested objects and arrays are spanned whole")
+    func topLevelOnly() throws {
+        let text =
+            #"{ "model" : "gpt-4o", "usage": {"prompt_tokens": 9, "nested": {"model": "inner"}},"#
+            + "\n\t"
+            + #""choices": [ {"index": 0}, [true, false, null], -1.5e2 ], "stream": true }"#
+        let fields = try #require(JSONFields(Array(text.utf8)))
+        #expect(fields.fields.map(\.key) == ["model", "usage", "choices", "stream"])
+        #expect(fields.string("model") == "gpt-4o")
+        #expect(fields.bool("stream") == true)
+        #expect(fields.object("usage")?.int("prompt_tokens") == 9)
+        #expect(fields.object("usage")?.object("nested")?.string("model") == "inner")
+        let choices = try #require(fields.field("choices"))
+        #expect(
+            String(decoding: fields.bytes[choices.value], as: UTF8.self)
+                == #"[ {"index": 0}, [true, false, null], -1.5e2 ]"#)
+    }
+
+    @Test(
+        "malformed documents, nested ones too, are not objects",
+        arguments: [
+            #"{"a": {"b": 1}"#, #"{"a": {"b" 1}}"#, #"{"a": [1, 2}"#, #"{"a": tru}"#, #"{"a": 1,}"#, #"[1]"#,
+            #"{"a": 1} x"#, #"{"a": {"b": nul}}"#,
+        ])
+    func malformed(text: String) {
+        #expect(JSONFields(Array(text.utf8)) == nil)
+    }
+}

@@ -31,7 +31,8 @@ struct HeaderBlockTests {
         #expect(HeaderBlock.layoutKnown)
     }
 
-    @Test("a message's headers are read back in order, values with spaces and UTF-8 intact, by Messaging and by libnats")
+    @Test(
+        "a message's headers are read back in order, values with spaces and UTF-8 intact, by Messaging and by libnats")
     func roundTrip() throws {
         var headers: MessageHeaders = ["Strongbox-Tenant": "5f0c2a1e-8f43-4e55-9d1a-6e2f0c7d9b10"]
         headers.add("X-Multi", "one")
@@ -86,17 +87,21 @@ struct HeaderBlockTests {
         #expect(NatsMessage(subject: "x", headers: parse("NATS/1.0 503\r\n\r\n")!).isNoResponders)
     }
 
-    @Test("malformed blocks are refused", arguments: [
-        "HTTP/1.1\r\nA: b\r\n\r\n", "NATS/1.0\r\nA: b\r\n", "NATS/1.0\r\nno colon\r\n\r\n",
-        "NATS/1.0\r\n folded first\r\n\r\n", "NATS/1.0\r\nA: b\r\n\r\nextra", "NATS/1.0",
-    ])
+    @Test(
+        "malformed blocks are refused",
+        arguments: [
+            "HTTP/1.1\r\nA: b\r\n\r\n", "NATS/1.0\r\nA: b\r\n", "NATS/1.0\r\nno colon\r\n\r\n",
+            "NATS/1.0\r\n folded first\r\n\r\n", "NATS/1.0\r\nA: b\r\n\r\nextra", "NATS/1.0",
+        ])
     func malformed(block: String) {
         #expect(parse(block) == nil)
     }
 
     @Test("names and values that would break the block are refused before anything is sent")
     func refused() {
-        for headers: MessageHeaders in [["Bad: name": "v"], ["Name": "line\r\nInjected: yes"], ["Lf": "a\nb"], ["": "v"]] {
+        for headers: MessageHeaders in [
+            ["Bad: name": "v"], ["Name": "line\r\nInjected: yes"], ["Lf": "a\nb"], ["": "v"],
+        ] {
             #expect(throws: NatsError.self) {
                 try [UInt8]().withUnsafeBytes {
                     try NatsMessage.makeNative(subject: "a", reply: nil, headers: headers, payload: $0)
