@@ -200,7 +200,7 @@ public struct UpstreamHead: Sendable, Equatable {
     public init(status: Int, responseHeaders: [(name: String, value: String)]) {
         self.status = status
         passed = responseHeaders.compactMap { header in
-            let name = header.name.lowercased()
+            let name = header.name.utf8.contains { (65...90).contains($0) } ? header.name.lowercased() : header.name
             return Self.isPassedOn(name) ? Field(name: name, value: header.value) : nil
         }
     }
@@ -236,9 +236,12 @@ public struct UpstreamHead: Sendable, Equatable {
     /// The provider's response headers the client gets: the content type, request ids, retry and
     /// rate-limit information.
     public static func isPassedOn(_ name: String) -> Bool {
-        ["content-type", "request-id", "x-request-id", "retry-after", "openai-processing-ms", "openai-version"]
-            .contains(name)
-            || name.hasPrefix("x-ratelimit-") || name.hasPrefix("anthropic-ratelimit-") || name.hasPrefix("ratelimit-")
+        switch name {
+        case "content-type", "request-id", "x-request-id", "retry-after", "openai-processing-ms", "openai-version":
+            true
+        default:
+            name.hasPrefix("x-ratelimit-") || name.hasPrefix("anthropic-ratelimit-") || name.hasPrefix("ratelimit-")
+        }
     }
 }
 

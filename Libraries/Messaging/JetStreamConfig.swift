@@ -96,27 +96,29 @@ extension PublishAck {
     /// decoder then reads.
     init?(fastParsing bytes: [UInt8]) {
         guard Self.range(of: "\"error\"", in: bytes) == nil, Self.range(of: "\"domain\"", in: bytes) == nil,
-            let stream = Self.value(of: "stream", in: bytes), stream.count >= 2, stream.first == UInt8(ascii: "\""),
+            let stream = Self.value(of: "\"stream\"", in: bytes), stream.count >= 2, stream.first == UInt8(ascii: "\""),
             !stream.contains(UInt8(ascii: "\\")),
-            let seqText = Self.value(of: "seq", in: bytes), let seq = UInt64(String(decoding: seqText, as: UTF8.self))
+            let seqText = Self.value(of: "\"seq\"", in: bytes),
+            let seq = UInt64(String(decoding: seqText, as: UTF8.self))
         else { return nil }
-        let duplicate = Self.value(of: "duplicate", in: bytes).map { $0.elementsEqual("true".utf8) }
+        let duplicate = Self.value(of: "\"duplicate\"", in: bytes).map { $0.elementsEqual("true".utf8) }
         self.init(
             stream: String(decoding: stream.dropFirst().dropLast(), as: UTF8.self), seq: seq, duplicate: duplicate)
     }
 
     private static func range(of needle: String, in bytes: [UInt8]) -> Range<Int>? {
-        let needle = Array(needle.utf8)
-        guard bytes.count >= needle.count else { return nil }
-        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+        let needle = needle.utf8
+        guard let first = needle.first, bytes.count >= needle.count else { return nil }
+        for start in 0...(bytes.count - needle.count) where bytes[start] == first {
             if bytes[start..<(start + needle.count)].elementsEqual(needle) { return start..<(start + needle.count) }
         }
         return nil
     }
 
-    /// The raw value of `"key":` (a quoted string or a bare literal), spaces trimmed.
-    private static func value(of key: String, in bytes: [UInt8]) -> ArraySlice<UInt8>? {
-        guard var index = range(of: "\"\(key)\"", in: bytes)?.upperBound else { return nil }
+    /// The raw value of the member named `quotedKey` (`"seq"`): a quoted string or a bare literal,
+    /// spaces trimmed.
+    private static func value(of quotedKey: String, in bytes: [UInt8]) -> ArraySlice<UInt8>? {
+        guard var index = range(of: quotedKey, in: bytes)?.upperBound else { return nil }
         while index < bytes.count, bytes[index] == 0x20 { index += 1 }
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
         index += 1
@@ -126,7 +128,11 @@ extension PublishAck {
             guard let close = bytes[(index + 1)...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
             return bytes[start...close]
         }
-        while index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), 0x20].contains(bytes[index]) { index += 1 }
+        while index < bytes.count, bytes[index] != UInt8(ascii: ","), bytes[index] != UInt8(ascii: "}"),
+            bytes[index] != 0x20
+        {
+            index += 1
+        }
         return index > start ? bytes[start..<index] : nil
     }
 }
