@@ -159,9 +159,22 @@ public struct UpstreamHead: Sendable, Equatable {
 
         /// `requests 30 29 12s;tokens 1000 900 -`.
         var header: String {
-            [("requests", requests), ("tokens", tokens)].compactMap { name, count in
-                count.map { "\(name) \($0.limit) \($0.remaining) \($0.reset ?? "-")" }
-            }.joined(separator: ";")
+            var header = ""
+            header.reserveCapacity(96)
+            func append(_ name: String, _ count: Count?) {
+                guard let count else { return }
+                if !header.isEmpty { header += ";" }
+                header += name
+                header += " "
+                header += String(count.limit)
+                header += " "
+                header += String(count.remaining)
+                header += " "
+                header += count.reset ?? "-"
+            }
+            append("requests", requests)
+            append("tokens", tokens)
+            return header
         }
 
         /// Reads ``header``; nil when it is not that.

@@ -53,6 +53,19 @@ struct ProxyWireTests {
         #expect(throws: MalformedHeader.self) { try UpstreamHead(headers: [:]) }
         #expect(throws: MalformedHeader.self) { try UpstreamHead(headers: ["Upstream-Status": "7000"]) }
     }
+
+    @Test("the tightest request and token counts ride in one header and read back")
+    func rateLimitsHead() throws {
+        var head = UpstreamHead(status: 200)
+        head.rateLimits = .init(
+            requests: .init(limit: 30, remaining: 29, reset: "12s"),
+            tokens: .init(limit: 1000, remaining: 900, reset: nil))
+        #expect(head.headers["Upstream-Rate-Limits"] == "requests 30 29 12s;tokens 1000 900 -")
+        #expect(try UpstreamHead(headers: head.headers) == head)
+        head.rateLimits = .init(tokens: .init(limit: 5, remaining: 0, reset: "1m0s"))
+        #expect(head.headers["Upstream-Rate-Limits"] == "tokens 5 0 1m0s")
+        #expect(try UpstreamHead(headers: head.headers) == head)
+    }
 }
 
 @Suite("Providers")
