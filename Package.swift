@@ -248,6 +248,7 @@ let package = Package(
             name: "ChainFloor",
             dependencies: [
                 "Messaging",
+                "ServiceKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,6 +6,7 @@ import Messaging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceKit
 import ServiceLifecycle
 import UnixSignals
 
@@ -29,7 +30,8 @@ struct ChainFloor {
     static let streamSubject = "floor.call.stream"
 
     static func main() async throws {
-        // As the services do (ServiceMain): tasks on NIO's event loops.
+        // As the services do (ServiceMain): tasks on NIO's event loops, preferring them as their
+        // task executor (below).
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let arguments = Array(CommandLine.arguments.dropFirst())
         func option(_ name: String) -> String? {
@@ -55,7 +57,7 @@ struct ChainFloor {
         let group = ServiceGroup(
             services: [NatsConnectionService(connection: nats), service], gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
-        try await group.run()
+        try await withTaskExecutorPreference(EventLoopTaskExecutor.shared) { try await group.run() }
     }
 
     /// `POST /v1/chat/completions`: the body to the back end over NATS, its answer back.

@@ -48,10 +48,14 @@ public enum ServiceMain {
         }
 
         do {
-            if CommandLine.arguments.dropFirst().first == "migrate" {
-                try await runtime.migrateOnly()
-            } else {
-                try await runtime.run { context in try await build(configuration, context) }
+            // Every task of the service (its structured children) prefers the event loops as its
+            // executor: see EventLoopTaskExecutor.
+            try await withTaskExecutorPreference(EventLoopTaskExecutor.shared) {
+                if CommandLine.arguments.dropFirst().first == "migrate" {
+                    try await runtime.migrateOnly()
+                } else {
+                    try await runtime.run { context in try await build(configuration, context) }
+                }
             }
             exit(0)
         } catch let error as ConfigurationError {
