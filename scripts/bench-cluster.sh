@@ -136,16 +136,14 @@ PY
 
 # The floor: an HTTP front and a NATS back end calling the stand-in, with nothing of the product's
 # own (no authentication, credential, usage event or logging): what this architecture costs at least.
-any_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 floor_port=$(any_free_port)
-floor_args=(--nats-url "$NATS_URL" --user operator --password "$NATS_OPERATOR_PASSWORD")
-"$bin/chain-floor" back "${floor_args[@]}" --upstream "$stand_in" >"$STRONGBOX_DATA/logs/floor-back.log" 2>&1 &
+floor_part back --upstream "$stand_in" >"$STRONGBOX_DATA/logs/floor-back.log" 2>&1 &
 floor_back=$!
-"$bin/chain-floor" front "${floor_args[@]}" --port "$floor_port" >"$STRONGBOX_DATA/logs/floor-front.log" 2>&1 &
+floor_part front --port "$floor_port" >"$STRONGBOX_DATA/logs/floor-front.log" 2>&1 &
 floor_front=$!
 # A second front asks with the streamed-reply protocol the gateway uses for every proxied call.
 streamed_port=$(any_free_port)
-"$bin/chain-floor" front "${floor_args[@]}" --port "$streamed_port" --streamed >"$STRONGBOX_DATA/logs/floor-streamed.log" 2>&1 &
+floor_part front --port "$streamed_port" --streamed >"$STRONGBOX_DATA/logs/floor-streamed.log" 2>&1 &
 streamed_front=$!
 wait_for_port "$floor_port" 30
 wait_for_port "$streamed_port" 30

@@ -9,6 +9,8 @@ STRONGBOX_DATA=$(mktemp -d /tmp/strongbox-bench-XXXXXX)
 export STRONGBOX_DATA STRONGBOX_ENV="$STRONGBOX_DATA/.env"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+any_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 [ "$(id -u)" = 0 ] && chmod 755 "$STRONGBOX_DATA"
 cleanup() {
   if [ -n "${BENCH_DEBUG:-}" ]; then
@@ -33,7 +35,7 @@ stand_in_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$STRONGBOX_DATA/stand-in.log" 2>/dev/null && break; sleep 0.1; done
 stand_in="http://127.0.0.1:$(sed -n 's/listening on //p' "$STRONGBOX_DATA/stand-in.log")"
 
-PROXY_OPS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PROXY_OPS_PORT=$(any_free_port)
 export PROXY_OPS_PORT CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 RATE_LIMIT_ANONYMOUS_PER_MINUTE=0 LOG_LEVEL=warning PROXY_ALLOWED_BASE_URLS="$stand_in"
 "$ROOT/scripts/nats.sh" start >/dev/null
 "$ROOT/scripts/postgres.sh" start >/dev/null
@@ -49,6 +51,10 @@ service_rss() { # one line per running service: its name, resident set, proporti
     pid=$(running_pid "$DATA/run/$service.pid") &&
       echo "$service $(awk '/^(Rss|Pss|Anonymous):/ {printf "%s ", $2}' "/proc/$pid/smaps_rollup")"
   done
+}
+floor_part() { # front|back, then its options: a part of the floor (Tools/chain-floor) on the private NATS;
+  # run it in the background (`floor_part back ... &`): it execs, so `$!` is the floor's pid.
+  exec "$bin/chain-floor" "$1" --nats-url "$NATS_URL" --user operator --password "$NATS_OPERATOR_PASSWORD" "${@:2}"
 }
 wrk_script() { # file, JSON body, [API key]: a wrk script that POSTs the body
   {

@@ -9,6 +9,7 @@ struct GatewayApp {
             .gateway,
             description: "Public REST API: authentication, tenants, and routing to the other services",
             migrations: MigrationRunner(schema: "gateway", migrations: GatewayMigrations.all),
+            prefersEventLoopTaskExecutor: true,
             configuration: GatewayConfiguration.init,
             build: buildGateway)
     }

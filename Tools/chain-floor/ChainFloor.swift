@@ -30,8 +30,7 @@ struct ChainFloor {
     static let streamSubject = "floor.call.stream"
 
     static func main() async throws {
-        // As the services do (ServiceMain): tasks on NIO's event loops, preferring them as their
-        // task executor (below).
+        // As the services do (ServiceMain): tasks on NIO's event loops.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let arguments = Array(CommandLine.arguments.dropFirst())
         func option(_ name: String) -> String? {
@@ -57,7 +56,10 @@ struct ChainFloor {
         let group = ServiceGroup(
             services: [NatsConnectionService(connection: nats), service], gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
-        try await withTaskExecutorPreference(EventLoopTaskExecutor.shared) { try await group.run() }
+        // The front, like the gateway, prefers the event loops as its tasks' executor; the back end, like the proxy, does not.
+        try await withTaskExecutorPreference(role == "front" ? EventLoopTaskExecutor.shared : nil) {
+            try await group.run()
+        }
     }
 
     /// `POST /v1/chat/completions`: the body to the back end over NATS, its answer back.

@@ -15,12 +15,14 @@ public enum ServiceMain {
     /// Reads the environment (stopping with one line naming a bad variable), installs logging and
     /// metrics, then runs the service until SIGTERM/SIGINT. Exits non-zero when it fails.
     /// `batchesNatsWrites`: see ``NatsConfiguration/sendAsap`` (for a service whose replies are
-    /// not latency-sensitive and that publishes many acks).
+    /// not latency-sensitive and that publishes many acks). `prefersEventLoopTaskExecutor`: see
+    /// ``EventLoopTaskExecutor`` (for a service answering HTTP).
     public static func run<Configuration: Sendable>(
         _ name: ServiceName,
         description: String,
         migrations: MigrationRunner?,
         batchesNatsWrites: Bool = false,
+        prefersEventLoopTaskExecutor: Bool = false,
         configuration parse: (Environment) throws(ConfigurationError) -> Configuration,
         build: @escaping @Sendable (Configuration, ServiceContext) async throws -> ServiceDefinition
     ) async -> Never {
@@ -48,9 +50,9 @@ public enum ServiceMain {
         }
 
         do {
-            // Every task of the service (its structured children) prefers the event loops as its
-            // executor: see EventLoopTaskExecutor.
-            try await withTaskExecutorPreference(EventLoopTaskExecutor.shared) {
+            // The service's tasks (its structured children) prefer the event loops as their executor,
+            // if asked: see EventLoopTaskExecutor.
+            try await withTaskExecutorPreference(prefersEventLoopTaskExecutor ? EventLoopTaskExecutor.shared : nil) {
                 if CommandLine.arguments.dropFirst().first == "migrate" {
                     try await runtime.migrateOnly()
                 } else {
