@@ -43,13 +43,15 @@ enum HeaderBlock {
         var count = 0
         for field in headers.fields where !field.value.isEmpty {
             // A line break would end the header block early and let a value write headers of its own;
-            // a name starting with a space would continue the previous line.
+            // a name starting with a space would continue the previous line; a NUL would cut the
+            // value short for libnats's reader.
             guard !field.name.isEmpty,
-                !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 }),
-                !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 || $0 == 32 || $0 == 9 })
+                !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }),
+                !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 || $0 == 58 || $0 == 32 || $0 == 9 })
             else {
                 throw NatsError(
-                    .client, "header \(field.name.debugDescription) holds a line break, or its name a colon or a space")
+                    .client,
+                    "header \(field.name.debugDescription) holds a line break or a NUL, or its name a colon or a space")
             }
             count += field.name.utf8.count + 2 + field.value.utf8.count + 2
         }

@@ -100,7 +100,7 @@ struct HeaderBlockTests {
     @Test("names and values that would break the block are refused before anything is sent")
     func refused() {
         for headers: MessageHeaders in [
-            ["Bad: name": "v"], ["Name": "line\r\nInjected: yes"], ["Lf": "a\nb"], ["": "v"],
+            ["Bad: name": "v"], ["Name": "line\r\nInjected: yes"], ["Lf": "a\nb"], ["Nul": "a\u{0}b"], ["": "v"],
         ] {
             #expect(throws: NatsError.self) {
                 try [UInt8]().withUnsafeBytes {
