@@ -21,9 +21,8 @@ before_dir=$(cd "$1" && pwd)
 after_dir=$(cd "$2" && pwd)
 . "$(dirname "$0")/private-cluster.sh"
 
-curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
-  -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
-wrk_script "$STRONGBOX_DATA/post.lua" '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}' "$key"
+stand_in_credential
+wrk_script "$STRONGBOX_DATA/post.lua" "$chat_body" "$key"
 
 processes=(gateway proxy vault usage content nats-server postgres)
 service_pid() { cat "$STRONGBOX_DATA/run/$1.pid"; }

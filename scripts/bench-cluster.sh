@@ -93,9 +93,8 @@ if want proxy; then
 # The proxy: the whole chain against the stand-in alone.
 curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
   -d "{\"service\":\"openai\",\"name\":\"bench\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
-curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
-  -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
-wrk_script "$STRONGBOX_DATA/post.lua" '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}'
+stand_in_credential
+wrk_script "$STRONGBOX_DATA/post.lua" "$chat_body"
 floor_pids() { # the floor's processes (Tools/chain-floor) and nats-server
   echo "$floor_front $floor_back"
   cat "$STRONGBOX_DATA/nats/nats-server.pid"
@@ -193,8 +192,7 @@ done
 limited=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
   -d '{"name":"Bench limits"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
 limited_key_id=$(curl -fsS "$base/auth/me" -H "x-api-key: $limited" | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"]["id"])')
-curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $limited" -H 'content-type: application/json' \
-  -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
+stand_in_credential "$limited"
 for limit in '{"requests":1000000000,"window":"minute"}' \
     "{\"apiKeyId\":\"$limited_key_id\",\"tokens\":1000000000000,\"window\":\"hour\"}" \
     '{"budgetMicroUsd":1000000000000,"period":"month"}'; do

@@ -18,31 +18,32 @@ command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-per
 libc=$(ldconfig -p | awk '/libc.so.6 .*x86-64/ {path = $NF} END {print path}')
 concurrency=$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/linux/libswift_Concurrency.so
 added=()
-probe() { # library, function: a uprobe named probe_<library>:<function>, added unless there
-  local event="probe_$(basename "$1" | sed 's/\.so.*//; s/[^A-Za-z0-9_]/_/g'):$2"
+events=raw_syscalls:sys_enter,context-switches,task-clock
+probe() { # library, function: the uprobe probe_<library>:<function> (added unless there) joins $events
+  local event
+  event="probe_$(basename "$1" | sed 's/\.so.*//; s/[^A-Za-z0-9_]/_/g'):$2"
   if ! perf list 2>/dev/null | grep -q "$event"; then
     perf probe -q -x "$1" --add "$2"
     added+=("$event")
   fi
-  echo "$event"
+  events="$event,$events"
 }
-events="$(probe "$libc" malloc),$(probe "$concurrency" swift_task_enqueue),raw_syscalls:sys_enter,context-switches,task-clock"
+probe "$libc" malloc
+probe "$concurrency" swift_task_enqueue
 remove_probes() { for event in "${added[@]}"; do perf probe -q -d "$event" || true; done; }
-trap 'remove_probes; cleanup' EXIT
+trap 'kill ${floor_front:-} ${floor_back:-} 2>/dev/null; remove_probes; cleanup' EXIT
 
-curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \
-  -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
-wrk_script "$STRONGBOX_DATA/post.lua" '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}'
+stand_in_credential
+wrk_script "$STRONGBOX_DATA/post.lua" "$chat_body"
 floor_port=$(any_free_port)
 floor_part back --upstream "$stand_in" >"$STRONGBOX_DATA/logs/floor-back.log" 2>&1 &
 floor_back=$!
 floor_part front --port "$floor_port" >"$STRONGBOX_DATA/logs/floor-front.log" 2>&1 &
 floor_front=$!
-trap 'kill $floor_front $floor_back 2>/dev/null; remove_probes; cleanup' EXIT
 wait_for_port "$floor_port" 30
 
 count() { # URL, API key or "", then name=pid pairs: one table row per process
-  local url=$1 header=() name pid calls
+  local url=$1 header=() name calls
   [ -n "$2" ] && header=(-H "x-api-key: $2")
   shift 2
   wrk -t1 -c16 -d1s -s "$STRONGBOX_DATA/post.lua" "${header[@]}" "$url" >/dev/null
@@ -70,4 +71,4 @@ echo "|--------------|-------------|---------------|--------------|-------------
 count "$base/v1/chat/completions" "$key" gateway="$(cat "$STRONGBOX_DATA/run/gateway.pid")" proxy="$(cat "$STRONGBOX_DATA/run/proxy.pid")" \
   usage="$(cat "$STRONGBOX_DATA/run/usage.pid")" nats-server="$(cat "$STRONGBOX_DATA/nats/nats-server.pid")"
 count "http://127.0.0.1:$floor_port/v1/chat/completions" "" floor-front="$floor_front" floor-back="$floor_back" \
-  nats-server="$(cat "$STRONGBOX_DATA/nats/nats-server.pid")"
+  nats-floor="$(cat "$STRONGBOX_DATA/nats/nats-server.pid")"

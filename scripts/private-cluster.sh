@@ -56,6 +56,11 @@ floor_part() { # front|back, then its options: a part of the floor (Tools/chain-
   # run it in the background (`floor_part back ... &`): it execs, so `$!` is the floor's pid.
   exec "$bin/chain-floor" "$1" --nats-url "$NATS_URL" --user operator --password "$NATS_OPERATOR_PASSWORD" "${@:2}"
 }
+stand_in_credential() { # [API key, the tenant's by default]: an OpenAI credential (the default one) at the stand-in
+  curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: ${1:-$key}" -H 'content-type: application/json' \
+    -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
+}
+chat_body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}' # the chain's small chat call
 wrk_script() { # file, JSON body, [API key]: a wrk script that POSTs the body
   {
     echo 'wrk.method = "POST"'

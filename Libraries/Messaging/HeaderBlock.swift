@@ -1,5 +1,9 @@
 import CNats
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A message's NATS header block, written and read by Messaging itself: `NATS/1.0[ status[
 /// description]]\r\n`, then `Name: value\r\n` lines, then `\r\n`.
 ///
@@ -102,12 +106,20 @@ enum HeaderBlock {
     }
 
     /// A received message's headers read from its block as it came; nil where libnats has to read
-    /// them (a layout not known, or a block libnats has parsed already, which leaves NULs in it).
+    /// them (a layout not known, a message whose headers are in libnats's map, or a block libnats
+    /// has parsed already, which leaves NULs in it).
     static func read(_ msg: OpaquePointer) -> MessageHeaders? {
         let count = Int(natsMsgHeader_encodedLen(msg))
         guard count > 0 else { return MessageHeaders() }
-        guard layoutKnown, count >= versionLine.count, let data = natsMsg_GetData(msg) else { return nil }
-        let block = UnsafeRawBufferPointer(start: UnsafeRawPointer(data) - 1 - count, count: count)
+        guard layoutKnown, count >= versionLine.count, let data = natsMsg_GetData(msg),
+            let subject = natsMsg_GetSubject(msg)
+        else { return nil }
+        // The block lies between the subject (and reply) and the payload, each followed by a NUL;
+        // a message without one there (its headers added to libnats's map) is not read from memory.
+        let last = natsMsg_GetReply(msg) ?? subject
+        let start = UnsafeRawPointer(last) + strlen(last) + 1
+        guard start + count + 1 == UnsafeRawPointer(data) else { return nil }
+        let block = UnsafeRawBufferPointer(start: start, count: count)
         guard !block.contains(0) else { return nil }
         return parse(block) ?? MessageHeaders()
     }

@@ -79,6 +79,27 @@ struct HeaderBlockTests {
         #expect(NatsMessage(copying: msg).string == "body")
     }
 
+    @Test("a message built with libnats's header functions (for a libnats laid out otherwise) reads back the same")
+    func headerMapPath() throws {
+        var headers: MessageHeaders = ["Request-Id": "r-1", "X-Empty": ""]
+        headers.add("X-Multi", "one")
+        headers.add("X-Multi", "two")
+        let msg = try Array("p".utf8).withUnsafeBytes {
+            try NatsMessage.makeNativeWithHeaderMap(subject: "a", reply: "_INBOX.y", headers: headers, payload: $0)
+        }
+        defer { destroyNative(msg) }
+        #expect(HeaderBlock.read(msg) == nil, "its headers are in libnats's map, not in a block in the message")
+        let copied = NatsMessage(copying: msg)
+        #expect(Set(fields(copied.headers)) == ["Request-Id=r-1", "X-Multi=one", "X-Multi=two"])
+        #expect(copied.string == "p" && copied.replyTo == "_INBOX.y")
+        #expect(throws: NatsError.self) {
+            try [UInt8]().withUnsafeBytes {
+                try NatsMessage.makeNativeWithHeaderMap(
+                    subject: "a", reply: nil, headers: ["A": "x\r\nB: y"], payload: $0)
+            }
+        }
+    }
+
     @Test("status lines: a code alone, and no status")
     func statusLines() {
         #expect(parse("NATS/1.0 503\r\n\r\n").map(fields) == ["Status=503"])

@@ -69,11 +69,7 @@ private final class HTTPSeries: Sendable {
             duration = Timer(
                 label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds)
             errors = Counter(
-                label: "hb.request.errors",
-                dimensions: [
-                    ("http.route", key.path), ("http.request.method", key.method.rawValue),
-                    ("error.type", String(key.status)),
-                ])
+                label: "hb.request.errors", dimensions: dimensions.dropLast() + [("error.type", String(key.status))])
         }
 
         func record(since start: UInt64) {
