@@ -28,7 +28,9 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
     let leases = CredentialLeases(
         nats: context.nats, lifetime: configuration.leaseLifetime, instanceID: MicroService.makeInstanceID(),
         logger: context.logger)
-    let usage = UsagePublisher(jetStream: context.nats.jetStream, database: context.database, logger: context.logger)
+    let usage = UsagePublisher(
+        jetStream: context.nats.jetStream, database: context.database, logger: context.logger,
+        linger: configuration.usageLinger)
     let allowances = Allowances(nats: context.nats, logger: context.logger)
     let limits = LimitGate(
         rules: TenantCache(lifetime: configuration.limitRulesLifetime) { tenant in

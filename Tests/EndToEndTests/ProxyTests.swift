@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Messaging
 import ProviderStandIn
 import TestSupport
 import Testing
@@ -357,6 +358,37 @@ struct ProxyTests {
             let response = try await harness.http.post("/proxy/openai", json: ["payload": chat], headers: harness.auth)
             #expect(response.status == 200)
             #expect(harness.standIn.requests.filter { $0.json["model"] as? String == "flaky" }.count == 2)
+        }
+    }
+
+    @Test("usage events wait PROXY_USAGE_LINGER_MS for company before they are published, and none is lost")
+    func usageLinger() async throws {
+        try await ProxyHarness.run(proxyEnvironment: ["PROXY_USAGE_LINGER_MS": "600"]) { harness in
+            try await harness.store("openai", key: "sk-provider-openai-secret")
+            let sent = Date()
+            for id in ["linger-1", "linger-2", "linger-3"] {
+                let response = try await harness.http.post(
+                    "/proxy/openai", json: ["payload": Self.chat],
+                    headers: harness.auth.merging(["x-request-id": id]) { $1 })
+                #expect(response.status == 200)
+            }
+            var stored: [(requestID: String?, at: Date)] = []
+            for _ in 0..<20 where stored.count < 3 {
+                for message in try await harness.usage.fetch(batch: 3 - stored.count, timeout: .milliseconds(500)) {
+                    let event = try #require(UsageEvent(json: message.payload))
+                    let at = Date(timeIntervalSince1970: Double(message.metadata.timestamp) / 1e9)
+                    stored.append((event.requestId, at))
+                    try message.ack()
+                }
+            }
+            #expect(stored.compactMap(\.requestID).sorted() == ["linger-1", "linger-2", "linger-3"])
+            // Each event's batch waited the linger after its first event came in: JetStream stored
+            // none sooner than that after the calls began.
+            for event in stored {
+                #expect(
+                    event.at.timeIntervalSince(sent) >= 0.595,
+                    "\(event.requestID ?? "") after \(event.at.timeIntervalSince(sent)) s")
+            }
         }
     }
 

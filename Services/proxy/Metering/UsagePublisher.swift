@@ -8,7 +8,9 @@ import ServiceLifecycle
 
 /// Publishes one usage event per call to JetStream (`usage.events.<tenant>`, `Nats-Msg-Id` = the
 /// request id), off the calls' path: a call hands its event over and is done; this service
-/// publishes the events waiting, many at once, and awaits their acks together. An event JetStream does
+/// publishes the events waiting, many at once, and awaits their acks together. A batch that is not
+/// full waits `linger` for more first: at low rates one publish and one wake-up for the acks per
+/// batch, not per call, which kept the next call waiting. An event JetStream does
 /// not take goes to the `proxy.usage_outbox` table, which ``OutboxRelay`` publishes later. On
 /// shutdown it stops after the endpoints and publishes everything handed over before it ends:
 /// a call is never left unmetered.
@@ -17,13 +19,15 @@ final class UsagePublisher: Service, Sendable {
     private let database: PostgresClient
     private let logger: Logger
     private let batchSize: Int
+    private let linger: Duration
     /// Unbounded: an event is never dropped here (its call is done; the outbox is the fallback).
     private let queue = AsyncQueue<UsageEvent>(capacity: .max)
 
-    init(jetStream: JetStream, database: PostgresClient, logger: Logger, batchSize: Int = 256) {
+    init(jetStream: JetStream, database: PostgresClient, logger: Logger, linger: Duration, batchSize: Int = 256) {
         self.jetStream = jetStream
         self.database = database
         self.logger = logger
+        self.linger = linger
         self.batchSize = batchSize
     }
 
@@ -36,7 +40,13 @@ final class UsagePublisher: Service, Sendable {
         await withGracefulShutdownHandler {
             // Until shut down and every event handed over before is published.
             while let first = await queue.next() {
-                await publish([first] + queue.take(upTo: batchSize - 1))
+                var batch = [first] + queue.take(upTo: batchSize - 1)
+                if batch.count < batchSize && linger > .zero {
+                    // Not cancelled by a shutdown: what comes in meanwhile goes out with this batch.
+                    try? await Task.sleep(for: linger)
+                    batch += queue.take(upTo: batchSize - batch.count)
+                }
+                await publish(batch)
             }
         } onGracefulShutdown: {
             self.queue.finish()
