@@ -65,6 +65,23 @@ struct ProxyWireTests {
         head.rateLimits = .init(tokens: .init(limit: 5, remaining: 0, reset: "1m0s"))
         #expect(head.headers["Upstream-Rate-Limits"] == "tokens 5 0 1m0s")
         #expect(try UpstreamHead(headers: head.headers) == head)
+
+        func read(_ header: String) throws -> UpstreamHead.RateLimits? {
+            try UpstreamHead(headers: ["Upstream-Status": "200", "Upstream-Rate-Limits": header]).rateLimits
+        }
+        #expect(
+            try read(" tokens  7 -2 3s ;; requests 1 0 - ")
+                == .init(
+                    requests: .init(limit: 1, remaining: 0, reset: nil),
+                    tokens: .init(limit: 7, remaining: -2, reset: "3s")
+                ))
+        for malformed in [
+            "requests 30 29", "requests 30 29 12s 4", "requests x 29 12s", "requests 30 2-9 12s", "requests - 29 12s",
+            "calls 30 29 12s", "requests 30 29 12s;tokens", "requests 9223372036854775808 0 -",
+        ] {
+            #expect(try read(malformed) == nil, "\(malformed)")
+        }
+        #expect(try read("tokens 9223372036854775807 0 -")?.tokens?.limit == .max)
     }
 }
 
