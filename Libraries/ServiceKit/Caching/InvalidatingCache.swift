@@ -7,24 +7,34 @@ import Synchronization
 /// At `capacity` entries, new keys are cached only as old ones expire: a full cache looks for
 /// expired entries (a pass over all of them) only once one can have expired, and at most once per
 /// `min(lifetime, 1 s)`, so a stream of one-off keys costs a lookup each, not a pass each.
+///
+/// The lookups are inlinable: specialized in the caller's module for its key and value types,
+/// a hit is a hash and a compare, not generic metadata lookups (it sits on every proxied call).
 public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private struct Entry {
-        var value: Value
-        var expires: ContinuousClock.Instant
+    @usableFromInline struct Entry {
+        @usableFromInline var value: Value
+        @usableFromInline var expires: ContinuousClock.Instant
+
+        @usableFromInline init(value: Value, expires: ContinuousClock.Instant) {
+            self.value = value
+            self.expires = expires
+        }
     }
 
-    private struct State {
-        var entries: [Key: Entry] = [:]
-        var generation: UInt64 = 0
+    @usableFromInline struct State {
+        @usableFromInline var entries: [Key: Entry] = [:]
+        @usableFromInline var generation: UInt64 = 0
         /// No entry expires before this (entries evicted since may have expired later).
-        var earliestExpiry: ContinuousClock.Instant?
+        @usableFromInline var earliestExpiry: ContinuousClock.Instant?
         var lastSweep: ContinuousClock.Instant?
         var sweeps = 0
+
+        @usableFromInline init() {}
     }
 
-    private let lifetime: Duration
-    private let capacity: Int
-    private let state = Mutex(State())
+    @usableFromInline let lifetime: Duration
+    @usableFromInline let capacity: Int
+    @usableFromInline let state = Mutex(State())
 
     public init(lifetime: Duration, capacity: Int = 100_000) {
         self.lifetime = lifetime
@@ -32,7 +42,7 @@ public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>:
     }
 
     /// The cached value, if fresh.
-    public func value(_ key: Key) -> Value? {
+    @inlinable public func value(_ key: Key) -> Value? {
         let now = ContinuousClock.now
         return state.withLock { state in
             guard let entry = state.entries[key], entry.expires > now else { return nil }
@@ -41,7 +51,7 @@ public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>:
     }
 
     /// The cached value, or the one `load` returns (cached unless something was evicted while loading).
-    public func value(_ key: Key, load: () async throws -> Value?) async throws -> Value? {
+    @inlinable public func value(_ key: Key, load: () async throws -> Value?) async throws -> Value? {
         if let value = value(key) { return value }
         let generation = state.withLock { $0.generation }
         guard let value = try await load() else { return nil }
@@ -61,7 +71,7 @@ public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>:
 
     /// Drops expired entries if some can have expired and the last pass is not too recent; true if
     /// that made room.
-    private func sweep(_ state: inout State) -> Bool {
+    @usableFromInline func sweep(_ state: inout State) -> Bool {
         let now = ContinuousClock.now
         guard let earliest = state.earliestExpiry, earliest <= now,
             state.lastSweep.map({ now - $0 >= min(lifetime, .seconds(1)) }) ?? true
@@ -83,7 +93,7 @@ public final class InvalidatingCache<Key: Hashable & Sendable, Value: Sendable>:
         }
     }
 
-    public func evictAll(where shouldEvict: (Key, Value) -> Bool) {
+    public func evictAll(where shouldEvict: @Sendable (Key, Value) -> Bool) {
         state.withLock { state in
             state.generation &+= 1
             state.entries = state.entries.filter { !shouldEvict($0.key, $0.value.value) }
