@@ -84,16 +84,48 @@ struct UsageStore: Sendable {
             routes.append(event.route ?? "")
             attempts.append(event.attempt ?? 0)
         }
-        let result = try await client.query(
-            """
+        var bindings = PostgresBindings(capacity: 24)
+        bindings.append(ids)
+        bindings.append(tenants)
+        bindings.append(keys)
+        bindings.append(users)
+        bindings.append(services)
+        bindings.append(models)
+        bindings.append(endpoints)
+        bindings.append(statuses)
+        bindings.append(latencies)
+        bindings.append(ttfbs)
+        bindings.append(prompts)
+        bindings.append(completions)
+        bindings.append(totals)
+        bindings.append(cached)
+        bindings.append(estimated)
+        bindings.append(streamed)
+        bindings.append(disconnected)
+        bindings.append(times)
+        bindings.append(costs)
+        bindings.append(versions)
+        bindings.append(requestIDs)
+        bindings.append(translated)
+        bindings.append(routes)
+        bindings.append(attempts)
+        return try await client.execute(Ingest(bindings: bindings), logger: logger).collectAll().first ?? 0
+    }
+
+    /// The batch's statement, prepared once per connection: parsing and planning it took about
+    /// 0.6 ms of PostgreSQL's time per batch, as much as storing 50 events (a batch holds what came
+    /// in during `USAGE_LINGER_MS`: about 70 events at 3,500 calls/s).
+    private struct Ingest: PostgresPreparedStatement {
+        static let name = "usage.ingest"
+        static let sql = """
             WITH batch AS (
                 SELECT * FROM unnest(
-                    \(ids)::text[], \(tenants)::uuid[], \(keys)::text[], \(users)::text[], \(services)::text[],
-                    \(models)::text[], \(endpoints)::text[], \(statuses)::int[], \(latencies)::int[], \(ttfbs)::int[],
-                    \(prompts)::bigint[], \(completions)::bigint[], \(totals)::bigint[], \(cached)::bigint[],
-                    \(estimated)::bool[], \(streamed)::bool[], \(disconnected)::bool[], \(times)::timestamptz[],
-                    \(costs)::bigint[], \(versions)::text[], \(requestIDs)::text[], \(translated)::bool[],
-                    \(routes)::text[], \(attempts)::int[]
+                    $1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+                    $6::text[], $7::text[], $8::int[], $9::int[], $10::int[],
+                    $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[],
+                    $15::bool[], $16::bool[], $17::bool[], $18::timestamptz[],
+                    $19::bigint[], $20::text[], $21::text[], $22::bool[],
+                    $23::text[], $24::int[]
                 ) AS b(id, tenant_id, api_key_id, user_id, service, model, endpoint, status, latency_ms, ttfb_ms,
                        prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated, streamed,
                        client_disconnected, at, cost, price_version, request_id, translated, route, attempt)
@@ -133,7 +165,16 @@ struct UsageStore: Sendable {
                     cost_micro_usd = r.cost_micro_usd + EXCLUDED.cost_micro_usd, unpriced = r.unpriced + EXCLUDED.unpriced
             )
             SELECT count(*)::integer FROM inserted
-            """, logger: logger)
-        return try await result.decode(Int.self).collectAll().first ?? 0
+            """
+        /// As the arrays are sent (Swift's `Int` as int8[]); the statement casts them to the columns' types.
+        static let bindingDataTypes: [PostgresDataType] = [
+            .textArray, .uuidArray, .textArray, .textArray, .textArray, .textArray, .textArray, .int8Array,
+            .int8Array, .int8Array, .int8Array, .int8Array, .int8Array, .int8Array, .boolArray, .boolArray,
+            .boolArray, .timestamptzArray, .int8Array, .textArray, .textArray, .boolArray, .textArray, .int8Array,
+        ]
+        var bindings: PostgresBindings
+
+        func makeBindings() -> PostgresBindings { bindings }
+        func decodeRow(_ row: PostgresRow) throws -> Int { try row.decode(Int.self) }
     }
 }
