@@ -99,7 +99,8 @@ struct LimitGate: Sendable {
         case target
 
         func includes(_ rule: LimitRule) -> Bool {
-            let namesService = rule.service != nil || rule.model?.contains("/") == true
+            // Bytes, not Foundation's `contains` (a locale-aware search): this runs per rule and call.
+            let namesService = rule.service != nil || rule.model?.utf8.contains(UInt8(ascii: "/")) == true
             switch self {
             case .all: return true
             case .call: return !namesService
@@ -201,7 +202,7 @@ struct LimitGate: Sendable {
         let prompt = call.payload.bytes.count / 4
         let completion =
             call.payload.maxTokens.map { max(0, $0) }
-            ?? (call.route.path.contains("embeddings") ? 0 : Self.defaultMaxTokens)
+            ?? (call.route.path.utf8.firstRange(of: "embeddings".utf8) != nil ? 0 : Self.defaultMaxTokens)
         return (prompt, completion, max(1, prompt + completion))
     }
 
