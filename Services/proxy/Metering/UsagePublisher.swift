@@ -7,7 +7,7 @@ import ServiceKit
 import ServiceLifecycle
 
 /// Publishes one usage event per call to JetStream (`usage.events.<tenant>`, `Nats-Msg-Id` = the
-/// request id), off the calls' path: a call hands its event over and is done; this service
+/// event's id), off the calls' path: a call hands its event over and is done; this service
 /// publishes the events waiting, many at once, and awaits their acks together. A batch that is not
 /// full waits `linger` for more first: at low rates one publish and one wake-up for the acks per
 /// batch, not per call, which kept the next call waiting. An event JetStream does
