@@ -201,12 +201,17 @@ done
 round_trips() { curl -fsS "http://127.0.0.1:$PROXY_OPS_PORT/metrics" | awk '/^strongbox_limits_ledger_round_trips_total/ {s += $2} END {print s + 0}'; }
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $limited" "$base/v1/chat/completions" >/dev/null
 # The floor runs in the same rounds: the targets' table compares the chain with limits against it.
+# The two tenants take turns going first (a fixed order favours one side; see docs/benchmarks.md).
 plain_runs="" limited_runs="" floor_runs=""
-for ((round = 0; round < rounds; round++)); do
-  floor_runs+=$(measure "$floor/v1/chat/completions" 64 floor_pids)$'\n'
-  plain_runs+=$(measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'
+plain_run() { plain_runs+=$(measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'; }
+limited_run() {
+  local before
   before=$(round_trips)
   limited_runs+="$(measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $limited")|$(( $(round_trips) - before ))"$'\n'
+}
+for ((round = 0; round < rounds; round++)); do
+  floor_runs+=$(measure "$floor/v1/chat/completions" 64 floor_pids)$'\n'
+  if ((round % 2 == 0)); then plain_run; limited_run; else limited_run; plain_run; fi
 done
 kill "$floor_front" 2>/dev/null || true
 echo
