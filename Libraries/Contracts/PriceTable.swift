@@ -22,10 +22,30 @@ public struct PriceTable: Codable, Sendable, Equatable {
     public let version: String
     /// By `service/model`.
     public let prices: [String: Price]
+    /// The same by service, then model: an exact lookup without building the `service/model` key
+    /// (a budget prices every call twice, the usage service every event).
+    private let byService: [String: [String: Price]]
+
+    private enum CodingKeys: String, CodingKey {
+        case version, prices
+    }
 
     public init(version: String, prices: [String: Price]) {
         self.version = version
         self.prices = prices
+        var byService: [String: [String: Price]] = [:]
+        for (key, price) in prices {
+            guard let slash = key.firstIndex(of: "/") else { continue }
+            byService[String(key[..<slash]), default: [:]][String(key[key.index(after: slash)...])] = price
+        }
+        self.byService = byService
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            version: try container.decode(String.self, forKey: .version),
+            prices: try container.decode([String: Price].self, forKey: .prices))
     }
 
     /// The cost of an event in micro-USD, or nil when the model has no price (never 0 for "unknown").
@@ -50,8 +70,8 @@ public struct PriceTable: Codable, Sendable, Equatable {
     /// The exact model, else the longest known model that prefixes it (a dated version such as
     /// `gpt-4o-mini-2024-07-18` takes `gpt-4o-mini`'s price).
     public func price(service: String, model: String) -> Price? {
+        if let price = byService[service]?[model] { return price }
         let key = "\(service)/\(model)"
-        if let price = prices[key] { return price }
         let candidates = prices.keys.filter {
             key.hasPrefix($0 + "-") || key.hasPrefix($0 + "@") || key.hasPrefix($0 + ":")
         }

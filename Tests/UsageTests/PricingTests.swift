@@ -15,6 +15,7 @@ struct PricingTests {
             "openai/gpt-4o-mini": .init(input: 150, output: 600, cachedInput: 75),
             "openai/gpt-4o": .init(input: 2_500, output: 10_000, cachedInput: 1_250),
             "anthropic/claude-3-5-haiku": .init(input: 800, output: 4_000, cachedInput: 80),
+            "openrouter/meta-llama/llama-3.1-8b": .init(input: 20, output: 50, cachedInput: 20),
         ])
 
     @Test("a cost in whole micro-USD, computed in integers and rounded once")
@@ -44,6 +45,19 @@ struct PricingTests {
         #expect(Self.table.price(service: "anthropic", model: "claude-3-5-haiku@20241022")?.input == 800)
         #expect(Self.table.price(service: "openai", model: "gpt-4") == nil, "a prefix of a known model is not it")
         #expect(Self.table.price(service: "groq", model: "gpt-4o-mini") == nil, "prices are per service")
+        #expect(Self.table.price(service: "openrouter", model: "meta-llama/llama-3.1-8b")?.input == 20)
+        #expect(Self.table.price(service: "openrouter/meta-llama", model: "llama-3.1-8b") == nil)
+    }
+
+    @Test("a table sent over NATS reads back the same and prices the same")
+    func wire() throws {
+        let data = try JSONEncoder().encode(Self.table)
+        let keys = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]).keys
+        #expect(Set(keys) == ["version", "prices"], "only the table itself is sent")
+        let read = try JSONDecoder().decode(PriceTable.self, from: data)
+        #expect(read == Self.table)
+        #expect(read.price(service: "openai", model: "gpt-4o-mini")?.output == 600)
+        #expect(read.price(service: "openai", model: "gpt-4o-mini-2024-07-18")?.output == 600)
     }
 
     @Test("no price is unknown, never zero; so is a cost that would overflow")
