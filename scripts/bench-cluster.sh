@@ -135,16 +135,11 @@ PY
 
 # The floor: an HTTP front and a NATS back end calling the stand-in, with nothing of the product's
 # own (no authentication, credential, usage event or logging): what this architecture costs at least.
-floor_port=$(any_free_port)
-floor_part back --upstream "$stand_in" >"$STRONGBOX_DATA/logs/floor-back.log" 2>&1 &
-floor_back=$!
-floor_part front --port "$floor_port" >"$STRONGBOX_DATA/logs/floor-front.log" 2>&1 &
-floor_front=$!
+start_floor
 # A second front asks with the streamed-reply protocol the gateway uses for every proxied call.
 streamed_port=$(any_free_port)
 floor_part front --port "$streamed_port" --streamed >"$STRONGBOX_DATA/logs/floor-streamed.log" 2>&1 &
 streamed_front=$!
-wait_for_port "$floor_port" 30
 wait_for_port "$streamed_port" 30
 floor="http://127.0.0.1:$floor_port"
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" "$floor/v1/chat/completions" >/dev/null

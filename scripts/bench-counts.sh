@@ -35,12 +35,7 @@ trap 'kill ${floor_front:-} ${floor_back:-} 2>/dev/null; remove_probes; cleanup'
 
 stand_in_credential
 wrk_script "$STRONGBOX_DATA/post.lua" "$chat_body"
-floor_port=$(any_free_port)
-floor_part back --upstream "$stand_in" >"$STRONGBOX_DATA/logs/floor-back.log" 2>&1 &
-floor_back=$!
-floor_part front --port "$floor_port" >"$STRONGBOX_DATA/logs/floor-front.log" 2>&1 &
-floor_front=$!
-wait_for_port "$floor_port" 30
+start_floor
 
 count() { # URL, API key or "", then name=pid pairs: one table row per process
   local url=$1 header=() name calls

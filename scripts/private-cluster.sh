@@ -56,6 +56,14 @@ floor_part() { # front|back, then its options: a part of the floor (Tools/chain-
   # run it in the background (`floor_part back ... &`): it execs, so `$!` is the floor's pid.
   exec "$bin/chain-floor" "$1" --nats-url "$NATS_URL" --user operator --password "$NATS_OPERATOR_PASSWORD" "${@:2}"
 }
+start_floor() { # the floor's back end (calling the stand-in) and its front; sets floor_back, floor_front, floor_port
+  floor_port=$(any_free_port)
+  floor_part back --upstream "$stand_in" >"$STRONGBOX_DATA/logs/floor-back.log" 2>&1 &
+  floor_back=$!
+  floor_part front --port "$floor_port" >"$STRONGBOX_DATA/logs/floor-front.log" 2>&1 &
+  floor_front=$!
+  wait_for_port "$floor_port" 30
+}
 stand_in_credential() { # [API key, the tenant's by default]: an OpenAI credential (the default one) at the stand-in
   curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: ${1:-$key}" -H 'content-type: application/json' \
     -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"

@@ -22,7 +22,7 @@ public struct PriceTable: Codable, Sendable, Equatable {
     public let version: String
     /// By `service/model`.
     public let prices: [String: Price]
-    /// The same by service, then model: an exact lookup without building the `service/model` key
+    /// The same by service, then model, which lookups use: no `service/model` key built per lookup
     /// (a budget prices every call twice, the usage service every event).
     private let byService: [String: [String: Price]]
 
@@ -70,11 +70,10 @@ public struct PriceTable: Codable, Sendable, Equatable {
     /// The exact model, else the longest known model that prefixes it (a dated version such as
     /// `gpt-4o-mini-2024-07-18` takes `gpt-4o-mini`'s price).
     public func price(service: String, model: String) -> Price? {
-        if let price = byService[service]?[model] { return price }
-        let key = "\(service)/\(model)"
-        let candidates = prices.keys.filter {
-            key.hasPrefix($0 + "-") || key.hasPrefix($0 + "@") || key.hasPrefix($0 + ":")
-        }
-        return candidates.max { $0.count < $1.count }.flatMap { prices[$0] }
+        guard let models = byService[service] else { return nil }
+        if let price = models[model] { return price }
+        return models.filter { known, _ in
+            model.hasPrefix(known + "-") || model.hasPrefix(known + "@") || model.hasPrefix(known + ":")
+        }.max { $0.key.count < $1.key.count }?.value
     }
 }

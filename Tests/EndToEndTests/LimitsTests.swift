@@ -64,14 +64,17 @@ struct LimitsTests {
     func limitsHoldAcrossReplicas() async throws {
         try await ProxyHarness.run(gateways: 3, proxies: 2, chunkDelay: .milliseconds(1)) { harness in
             try await harness.store("openai", key: "sk-limits")
-            // Each phase counts in one UTC minute: a run that straddled two is repeated afresh
-            // (its limit deleted, or on new keys).
+            // Each phase counts in one UTC minute: a run that straddled two is repeated afresh, its
+            // limit replaced (or on new keys).
             var previous: String?
-            let (tenantLimit, responses) = try await inOneMinute {
+            func phaseLimit(_ body: [String: Any]) async throws -> String {
                 if let previous { _ = try await harness.http.delete("/limits/\(previous)", headers: harness.auth) }
-                let limit = try await Self.createLimit(
-                    harness, ["name": "tenant rate", "requests": 30, "window": "minute"])
+                let limit = try await Self.createLimit(harness, body)
                 previous = limit
+                return limit
+            }
+            let (tenantLimit, responses) = try await inOneMinute {
+                let limit = try await phaseLimit(["name": "tenant rate", "requests": 30, "window": "minute"])
                 return (limit, try await Self.burst(harness, 90))
             }
             let admitted = responses.filter { $0.status == 200 }
@@ -107,11 +110,9 @@ struct LimitsTests {
             #expect(byFree.allSatisfy { $0.header("x-ratelimit-limit-requests") != "10" })
 
             // A limit on one model leaves the others alone.
-            previous = nil
+            previous = nil  // deleted above
             let onModel = try await inOneMinute {
-                if let previous { _ = try await harness.http.delete("/limits/\(previous)", headers: harness.auth) }
-                previous = try await Self.createLimit(
-                    harness, ["model": "openai/gpt-4.1", "requests": 5, "window": "minute"])
+                _ = try await phaseLimit(["model": "openai/gpt-4.1", "requests": 5, "window": "minute"])
                 return try await Self.burst(harness, 12, model: "gpt-4.1", key: free.key)
             }
             #expect(onModel.filter { $0.status == 200 }.count == 5, "\(onModel.map(\.status))")

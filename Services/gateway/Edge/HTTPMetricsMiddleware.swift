@@ -61,15 +61,12 @@ private final class HTTPSeries: Sendable {
         let errors: Counter
 
         init(_ key: Key) {
-            let dimensions = [
-                ("http.route", key.path), ("http.request.method", key.method.rawValue),
-                ("http.response.status_code", String(key.status)),
-            ]
+            let route = [("http.route", key.path), ("http.request.method", key.method.rawValue)]
+            let dimensions = route + [("http.response.status_code", String(key.status))]
             requests = Counter(label: "hb.requests", dimensions: dimensions)
             duration = Timer(
                 label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds)
-            errors = Counter(
-                label: "hb.request.errors", dimensions: dimensions.dropLast() + [("error.type", String(key.status))])
+            errors = Counter(label: "hb.request.errors", dimensions: route + [("error.type", String(key.status))])
         }
 
         func record(since start: UInt64) {
