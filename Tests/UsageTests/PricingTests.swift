@@ -117,3 +117,15 @@ struct UsageReportTests {
         )
     }
 }
+
+@Suite("Usage settings")
+struct UsageConfigurationTests {
+    @Test("the batch linger defaults to 50 ms; a value out of range stops the start, naming it")
+    func linger() throws {
+        #expect(try UsageConfiguration(Environment([:])).linger == .milliseconds(50))
+        let error = #expect(throws: ConfigurationError.self) {
+            try UsageConfiguration(Environment(["USAGE_LINGER_MS": "5000"]))
+        }
+        #expect(error?.variable == "USAGE_LINGER_MS")
+    }
+}
