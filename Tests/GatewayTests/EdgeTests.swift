@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Messaging
 import Testing
 
@@ -48,5 +49,21 @@ struct EdgeUnitTests {
             (.timeout, "timeout"), (.badGateway, "bad-gateway"),
         ]
         for (code, kind) in cases { #expect(ProblemMiddleware.kind(of: code) == kind) }
+    }
+
+    @Test("a header read without the join answers what HTTPTypes' subscript does: missing, once, repeated, cookies")
+    func headerValues() {
+        let key = HTTPField.Name("x-api-key")!
+        var headers: HTTPFields = [.contentType: "application/json", key: "tnnt_a"]
+        #expect(headers.value(key) == "tnnt_a")
+        #expect(headers.value(.contentLength) == nil)
+        headers.append(HTTPField(name: key, value: "tnnt_b"))
+        headers.append(HTTPField(name: .cookie, value: "a=1"))
+        headers.append(HTTPField(name: .cookie, value: "b=2"))
+        for name in [key, .contentType, .contentLength, .cookie] {
+            #expect(headers.value(name) == headers[name], "\(name)")
+        }
+        #expect(headers.value(key) == "tnnt_a, tnnt_b")
+        #expect(headers.value(.cookie) == "a=1; b=2")
     }
 }

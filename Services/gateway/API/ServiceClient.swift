@@ -55,7 +55,7 @@ extension Request {
     /// The body as it came (413 past the limit), for the proxy routes: it goes to the provider.
     /// Every route reads its body through here, so this is where a body that is not JSON gets 415.
     func rawBodyBytes(context: GatewayRequestContext) async throws -> [UInt8] {
-        if hasBody, !JSONText.isJSONMediaType(headers[.contentType]) {
+        if hasBody, !JSONText.isJSONMediaType(headers.value(.contentType)) {
             let given = headers[.contentType].map { "`\($0.prefix(100))`" } ?? "none"
             throw Problem(
                 .unsupportedMediaType, "send the body as application/json (Content-Type: \(given))",
@@ -68,8 +68,8 @@ extension Request {
 
     /// Whether the request comes with a body (a length above 0, or a chunked one).
     var hasBody: Bool {
-        if let length = headers[.contentLength].flatMap(Int.init) { return length > 0 }
-        return headers[.transferEncoding] != nil
+        if let length = headers.value(.contentLength).flatMap(Int.init) { return length > 0 }
+        return headers.value(.transferEncoding) != nil
     }
 }
 

@@ -21,16 +21,16 @@ struct Authenticator: Sendable {
     /// The caller, or nil when the request carries no credentials at all.
     /// - Throws: a 401 problem for credentials that are present but wrong.
     func authenticate(_ request: Request) async throws -> Principal? {
-        if let adminKey = request.headers[Self.adminKeyHeader] {
+        if let adminKey = request.headers.value(Self.adminKeyHeader) {
             guard Secrets.constantTimeEquals(adminKey, adminAPIKey) else {
                 throw Problem.unauthorized("invalid admin key")
             }
             return .platformAdmin
         }
-        if let key = request.headers[Self.apiKeyHeader] {
+        if let key = request.headers.value(Self.apiKeyHeader) {
             return try await apiKey(key)
         }
-        guard let authorization = request.headers[.authorization] else { return nil }
+        guard let authorization = request.headers.value(.authorization) else { return nil }
         guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
             throw Problem.unauthorized("the Authorization header must be `Bearer <token>`")
         }

@@ -32,7 +32,7 @@ struct EdgeMiddleware: RouterMiddleware {
         {
             context.clientAddress = address
         }
-        let origin = request.headers[.origin].flatMap { allows($0) ? $0 : nil }
+        let origin = request.headers.value(.origin).flatMap { allows($0) ? $0 : nil }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             var response = Response(status: .noContent)
             if let origin {
@@ -47,7 +47,7 @@ struct EdgeMiddleware: RouterMiddleware {
         if Self.containsEncodedNUL(request.uri.description) {
             response = Problem.badRequest("the URL contains a NUL character (%00)").response(
                 requestID: context.requestID)
-        } else if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
+        } else if let length = request.headers.value(.contentLength).flatMap(Int.init), length > bodyLimit {
             // Refused before a byte of the body is read (a chunked body is refused when it passes the limit).
             response = Problem(.contentTooLarge, "the body is larger than \(bodyLimit) bytes", kind: "too-large")
                 .response(requestID: context.requestID, path: request.uri.path)

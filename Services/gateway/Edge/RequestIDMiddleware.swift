@@ -17,9 +17,9 @@ struct RequestIDMiddleware: RouterMiddleware {
         -> Response
     {
         var context = context
-        let id = request.headers[Self.header].flatMap { Self.isValid($0) ? $0 : nil } ?? Self.makeID()
+        let id = request.headers.value(Self.header).flatMap { Self.isValid($0) ? $0 : nil } ?? Self.makeID()
         context.requestID = id
-        if let incoming = request.headers[Self.traceParent].flatMap(TraceContext.init(header:)) {
+        if let incoming = request.headers.value(Self.traceParent).flatMap(TraceContext.init(header:)) {
             context.trace = incoming.child()
         }
         // Both keys in one change of the logger (each change copies its storage and metadata).

@@ -202,7 +202,7 @@ struct LimitGate: Sendable {
         let prompt = call.payload.bytes.count / 4
         let completion =
             call.payload.maxTokens.map { max(0, $0) }
-            ?? (call.route.path.utf8.firstRange(of: "embeddings".utf8) != nil ? 0 : Self.defaultMaxTokens)
+            ?? (call.route.path.utf8.contains(utf8: "embeddings") ? 0 : Self.defaultMaxTokens)
         return (prompt, completion, max(1, prompt + completion))
     }
 

@@ -94,16 +94,7 @@ enum UsageFormat: Sendable {
 
     /// A cheap filter before parsing a chunk's JSON: only events that can carry usage.
     private static func mayCarryUsage(_ data: [UInt8]) -> Bool {
-        contains(data, "usage") || contains(data, "message_start") || contains(data, "billed_units")
-            || contains(data, "usageMetadata")
-    }
-
-    private static func contains(_ data: [UInt8], _ needle: String) -> Bool {
-        let needle = Array(needle.utf8)
-        guard data.count >= needle.count else { return false }
-        for start in 0...(data.count - needle.count) where data[start] == needle[0] {
-            if data[start..<(start + needle.count)].elementsEqual(needle) { return true }
-        }
-        return false
+        // `usage` also finds Gemini's `usageMetadata`.
+        data.contains(utf8: "usage") || data.contains(utf8: "message_start") || data.contains(utf8: "billed_units")
     }
 }
