@@ -5,10 +5,10 @@ import Testing
 
 @Suite("Reply inbox")
 struct ReplyInboxTests {
-    @Test("the timer ticks only while a deadline is pending, and still fails waiters that time out")
+    @Test("the timer is armed only while a deadline is pending, and fails waiters that time out")
     func timerSleepsWhenIdle() async throws {
         let inbox = ReplyInbox()
-        #expect(!inbox.isTicking, "a new inbox has nothing to time")
+        #expect(inbox.armedAt == nil, "a new inbox has nothing to time")
 
         for round in 0..<2 {
             let token = inbox.makeToken()
@@ -17,21 +17,58 @@ struct ReplyInboxTests {
                 _ = try await withCheckedThrowingContinuation {
                     (continuation: CheckedContinuation<NatsMessage, any Error>) in
                     inbox.register(token, .single(continuation), timeout: .milliseconds(50))
-                    #expect(inbox.isTicking)
+                    #expect(inbox.armedAt != nil)
                 }
             }
             #expect(ContinuousClock.now - started >= .milliseconds(50))
-            // The expired deadline was the only one: the timer goes back to sleep.
-            let deadline = ContinuousClock.now + .seconds(2)
-            while inbox.isTicking && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-            #expect(!inbox.isTicking)
+            // The expired deadline was the only one: the timer is disarmed as it fails the waiter.
+            #expect(inbox.armedAt == nil)
         }
 
-        // A waiter without a deadline does not wake it.
+        // A waiter without a deadline does not arm it.
         let token = inbox.makeToken()
         inbox.register(token, .stream(Recorder(), idle: nil), timeout: nil)
-        #expect(!inbox.isTicking)
+        #expect(inbox.armedAt == nil)
         inbox.remove(token)
+    }
+
+    @Test("the timer is armed for the earliest deadline of a waiter still waiting, not for answered ones")
+    func armedForEarliestLiveDeadline() async throws {
+        let inbox = ReplyInbox()
+        // A hundred requests answered at once: their 10-second deadlines are stale.
+        for _ in 0..<100 {
+            let token = inbox.makeToken()
+            _ = try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<NatsMessage, any Error>) in
+                inbox.register(token, .single(continuation), timeout: .seconds(10))
+                inbox.deliver(NatsMessage(subject: inbox.subject(for: token), replyTo: nil, headers: [:], payload: []))
+            }
+        }
+        let stale = try #require(inbox.armedAt)
+        // A waiter with an earlier deadline arms the timer for it.
+        let slow = inbox.makeToken()
+        let slowReply = Task {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NatsMessage, any Error>) in
+                inbox.register(slow, .single(continuation), timeout: .seconds(5))
+            }
+        }
+        while (inbox.armedAt ?? .max) >= stale { try await Task.sleep(for: .milliseconds(1)) }
+        let slowDeadline = try #require(inbox.armedAt)
+        // One with a shorter deadline still arms it earlier, and times out on it alone.
+        let fast = inbox.makeToken()
+        await #expect(throws: NatsError.self) {
+            _ = try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<NatsMessage, any Error>) in
+                inbox.register(fast, .single(continuation), timeout: .milliseconds(50))
+                #expect((inbox.armedAt ?? .max) < slowDeadline)
+            }
+        }
+        // The answered requests' deadlines were dropped: the timer waits for the slow waiter's,
+        // which is still waiting, and gets its reply.
+        #expect(inbox.armedAt == slowDeadline)
+        inbox.deliver(
+            NatsMessage(subject: inbox.subject(for: slow), replyTo: nil, headers: [:], payload: Array("ok".utf8)))
+        #expect(try await slowReply.value.payload == Array("ok".utf8))
     }
 }
 
