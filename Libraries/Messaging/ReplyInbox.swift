@@ -73,7 +73,7 @@ final class ReplyInbox: Sendable {
     /// `<inbox prefix>.<random>.`: every subject of this connection's inbox starts with it.
     let root: String
     private let state = Mutex(State())
-    /// Asleep while `deadlines` is empty.
+    /// Armed for the earliest deadline that may still fall due (`State.armedAt`).
     private let timer = DeadlineTimer(label: "messaging.inbox-timer", leeway: .milliseconds(5))
 
     /// `prefix`: the connection's inbox prefix (`_INBOX`, or `_INBOX.<service>` where NATS
@@ -93,8 +93,8 @@ final class ReplyInbox: Sendable {
         if deadline.at < state.armedAt ?? .max { arm(deadline.at, &state) }
     }
 
-    /// Drops the deadlines at the top of the heap whose waiters are gone or have a later one: each
-    /// is dropped once, and the top is a deadline that may still fall due.
+    /// Drops the deadlines at the top of the heap whose waiters are gone (answered) or were
+    /// rescheduled: each is dropped once, and the top is a deadline that may still fall due.
     private static func dropStale(_ state: inout State) {
         while let first = state.deadlines.min, state.entries[first.token]?.scheduled != first.at {
             _ = state.deadlines.removeMin()
