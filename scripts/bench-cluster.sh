@@ -46,8 +46,12 @@ run() { # name, path, [header], [wrk script] -> name|rps|p50|p99|non-2xx
   echo "$1|$rps|$p50|$p99|${errors:-0}"
 }
 # Cases are run ROUNDS times, alternating, and each one's median run is kept, so a burst of
-# noise on this shared machine does not decide the ratio.
-rounds=${BENCH_ROUNDS:-3}
+# noise on this shared machine does not decide the ratio. An even number (an odd BENCH_ROUNDS is
+# rounded up), so each of a pair goes first as often as the other: six rounds of floor, then the
+# two tenants of the limits table, measured the run right after the floor's ~20 µs per call
+# cheaper (docs/benchmarks.md), and with three rounds one side had that place twice.
+rounds=${BENCH_ROUNDS:-4}
+rounds=$((rounds + rounds % 2))
 median() { grep . | sort -t'|' -k2 -g | sed -n "$(((rounds + 1) / 2))p"; }
 ratio_table() { # title, then each case's runs (the first is the baseline): the medians as a table
   local title=$1 base_rps="" runs name rps p50 p99 errors ratio
