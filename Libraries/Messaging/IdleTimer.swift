@@ -54,16 +54,17 @@ final class DeadlineTimer: Sendable {
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: label))
         self.leeway = leeway
         timer.schedule(deadline: .distantFuture, leeway: leeway)
+        // Active from the start (Dispatch must not release an inactive source), disarmed.
+        timer.activate()
     }
 
     deinit {
         timer.cancel()
     }
 
-    /// What it runs when it fires (set once, before the first ``arm(at:)``).
+    /// What it runs when it fires (set before the first ``arm(at:)``).
     func onFire(_ handler: @escaping @Sendable () -> Void) {
         timer.setEventHandler(handler: handler)
-        timer.activate()
     }
 
     /// Fires at `instant` (at once if it has passed), in place of any instant armed before.
