@@ -119,13 +119,19 @@ struct LimitGate: Sendable {
                     providerModel: call.route.model)
         }
         guard !covering.isEmpty else { return nil }
+        // Each count's demand, what it counts, and which of `covering` it belongs to (for a refusal).
+        let counts = covering.reduce(0) { $0 + $1.meters.count }
         var demands: [Allowances.Demand] = []
-        var kinds: [(LimitRule, LimitKind)] = []
+        var kinds: [LimitKind] = []
+        var owners: [Int] = []
+        demands.reserveCapacity(counts)
+        kinds.reserveCapacity(counts)
+        owners.reserveCapacity(counts)
         // Worked out once a call, and only if a count needs them.
         let tokens = estimate(call)
         var prices: PriceTable?
         var cost: Int64 = 0
-        for limit in covering {
+        for (owner, limit) in covering.enumerated() {
             for meter in limit.meters {
                 let amount: Int64
                 switch meter.kind {
@@ -143,7 +149,8 @@ struct LimitGate: Sendable {
                     .init(
                         key: meter.key, unit: meter.unit, capacity: meter.capacity, amount: amount,
                         final: meter.kind == .requests, tenant: call.tenant))
-                kinds.append((limit.rule, meter.kind))
+                kinds.append(meter.kind)
+                owners.append(owner)
             }
         }
         let taken: [Allowances.Taken]
@@ -155,13 +162,13 @@ struct LimitGate: Sendable {
                 Self.metrics.unavailable.increment()
                 throw ServiceError.unavailable("the limits cannot be checked right now: their ledger is unreachable")
             case .exhausted(let index, let retryAfter):
-                let (rule, kind) = kinds[index]
+                let (rule, kind) = (covering[owners[index]].rule, kinds[index])
                 Self.metrics.refused(kind)
                 throw Self.refusal(rule, kind, retryAfter: retryAfter)
             }
         }
-        for (_, kind) in kinds { Self.metrics.admitted(kind) }
-        return Admission(taken: taken, kinds: kinds.map(\.1), prices: prices)
+        for kind in kinds { Self.metrics.admitted(kind) }
+        return Admission(taken: taken, kinds: kinds, prices: prices)
     }
 
     /// Settles what the call reserved with what its usage events say it used.
