@@ -247,6 +247,7 @@ let package = Package(
         .executableTarget(
             name: "ChainFloor",
             dependencies: [
+                "Contracts",
                 "Messaging",
                 "ServiceKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -111,15 +112,6 @@ struct ChainFloor {
         @Sendable func call(_ payload: [UInt8]) async throws -> [UInt8] {
             Array(try await send(payload).body.collect(upTo: 8 << 20).readableBytesView)
         }
-        // A plain scan, not `firstRange(of:)` (generic, a table built per search): the floor's own work stays small.
-        let streamMarker = Array(#""stream":true"#.utf8)
-        @Sendable func asksToStream(_ payload: [UInt8]) -> Bool {
-            guard payload.count >= streamMarker.count else { return false }
-            return (0...(payload.count - streamMarker.count)).contains { start in
-                payload[start] == streamMarker[0]
-                    && payload[start..<(start + streamMarker.count)].elementsEqual(streamMarker)
-            }
-        }
         return MicroService(
             connection: nats,
             identity: .init(name: "floor", version: "1.0.0", description: "the chain's floor, for make bench"),
@@ -129,7 +121,8 @@ struct ChainFloor {
                 },
                 .stream("call-stream", subject: streamSubject, queueGroup: "floor", maxConcurrency: 1024) {
                     message, writer in
-                    guard asksToStream(message.payload) else {
+                    // The proxy's byte search, not `firstRange(of:)` (generic, a table built per search).
+                    guard message.payload.contains(utf8: #""stream":true"#) else {
                         try writer.finish(try await call(message.payload))
                         return
                     }
