@@ -53,6 +53,16 @@ def check(condition, message):
         raise AssertionError(message)
 
 
+def wait_until(page, script, what, seconds=30):
+    """Polls `script` (a function) with page.evaluate until it is true. Not wait_for_function: when
+    its first check fails it polls through eval, which the console's CSP (script-src 'self')
+    refuses, so it failed whenever the page was not ready at once."""
+    deadline = time.time() + seconds
+    while not page.evaluate(script):
+        check(time.time() < deadline, f"{what} within {seconds} s")
+        time.sleep(0.1)
+
+
 def shot(page, name):
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
@@ -238,7 +248,9 @@ def main():
             check(time.time() < deadline, f"the usage events were stored: {status} {events}")
             time.sleep(0.25)
         open_page(page, "overview")
-        page.wait_for_function("window.Chart && Chart.getChart('tokens-chart') && Chart.getChart('cost-chart')")
+        wait_until(
+            page, "() => !!(window.Chart && Chart.getChart('tokens-chart') && Chart.getChart('cost-chart'))",
+            "the overview's two charts")
         chart = page.evaluate(
             """() => { const c = Chart.getChart('tokens-chart');
                  return { labels: c.data.labels, prompt: c.data.datasets[0].data, completion: c.data.datasets[1].data }; }""")
