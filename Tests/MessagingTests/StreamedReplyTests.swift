@@ -249,7 +249,7 @@ struct StreamedReplyTests {
             identity: .init(name: "slow", version: "1.0.0", description: "slow"),
             endpoints: [
                 .stream("slow", subject: "slow.stream", queueGroup: "slow") { _, writer in
-                    try await Task.sleep(for: .milliseconds(1500))  // five silences long
+                    try await Task.sleep(for: .milliseconds(1500))  // three silences long (a silence: five beats, for a loaded machine)
                     try writer.send(Array("late".utf8))
                     try await Task.sleep(for: .milliseconds(1500))
                     try writer.finish(Array("end".utf8))
@@ -259,7 +259,7 @@ struct StreamedReplyTests {
         let silent = try connection.subscribe("silent.stream")  // takes requests, never answers
         try await withRunningService(service) {
             let reply = try await connection.streamRequest(
-                "slow.stream", firstTimeout: .milliseconds(300), idleTimeout: .milliseconds(300),
+                "slow.stream", firstTimeout: .milliseconds(500), idleTimeout: .milliseconds(500),
                 heartbeat: .milliseconds(100))
             #expect(reply.head.string == "late")
             #expect(reply.head.headers[StreamHeader.heartbeat] == "100", "the head announces the heartbeats")
@@ -269,14 +269,14 @@ struct StreamedReplyTests {
 
             let lost = await #expect(throws: NatsError.self) {
                 _ = try await connection.streamRequest(
-                    "silent.stream", firstTimeout: .milliseconds(300), idleTimeout: .milliseconds(300),
+                    "silent.stream", firstTimeout: .milliseconds(500), idleTimeout: .milliseconds(500),
                     heartbeat: .milliseconds(100))
             }
             #expect(lost?.code == .timeout)
             // Without heartbeats the same slow responder is taken for a lost one.
             let unasked = await #expect(throws: NatsError.self) {
                 _ = try await connection.streamRequest(
-                    "slow.stream", firstTimeout: .milliseconds(300), idleTimeout: .milliseconds(300))
+                    "slow.stream", firstTimeout: .milliseconds(500), idleTimeout: .milliseconds(500))
             }
             #expect(unasked?.code == .timeout)
         }
