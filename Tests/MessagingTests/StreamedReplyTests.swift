@@ -249,7 +249,8 @@ struct StreamedReplyTests {
             identity: .init(name: "slow", version: "1.0.0", description: "slow"),
             endpoints: [
                 .stream("slow", subject: "slow.stream", queueGroup: "slow") { _, writer in
-                    try await Task.sleep(for: .milliseconds(1500))  // three silences long (a silence: five beats, for a loaded machine)
+                    // Three silences long (a silence: five beats, for a loaded machine).
+                    try await Task.sleep(for: .milliseconds(1500))
                     try writer.send(Array("late".utf8))
                     try await Task.sleep(for: .milliseconds(1500))
                     try writer.finish(Array("end".utf8))
