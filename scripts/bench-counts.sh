@@ -22,7 +22,7 @@ events=raw_syscalls:sys_enter,context-switches,task-clock
 probe() { # library, function: the uprobe probe_<library>:<function> (added unless there) joins $events
   local event
   event="probe_$(basename "$1" | sed 's/\.so.*//; s/[^A-Za-z0-9_]/_/g'):$2"
-  if ! perf list 2>/dev/null | grep -q "$event"; then
+  if ! perf probe -l 2>/dev/null | grep -q "^ *$event "; then
     perf probe -q -x "$1" --add "$2"
     added+=("$event")
   fi
@@ -67,3 +67,8 @@ count "$base/v1/chat/completions" "$key" gateway="$(cat "$STRONGBOX_DATA/run/gat
   usage="$(cat "$STRONGBOX_DATA/run/usage.pid")" nats-server="$(cat "$STRONGBOX_DATA/nats/nats-server.pid")"
 count "http://127.0.0.1:$floor_port/v1/chat/completions" "" floor-front="$floor_front" floor-back="$floor_back" \
   nats-floor="$(cat "$STRONGBOX_DATA/nats/nats-server.pid")"
+# The same call from a tenant with three non-binding limits (issue 15's budget): what they add per call.
+limited_tenant
+count "$base/v1/chat/completions" "$limited" gateway-limits="$(cat "$STRONGBOX_DATA/run/gateway.pid")" \
+  proxy-limits="$(cat "$STRONGBOX_DATA/run/proxy.pid")" usage-limits="$(cat "$STRONGBOX_DATA/run/usage.pid")" \
+  nats-limits="$(cat "$STRONGBOX_DATA/nats/nats-server.pid")"

@@ -68,6 +68,19 @@ stand_in_credential() { # [API key, the tenant's by default]: an OpenAI credenti
   curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: ${1:-$key}" -H 'content-type: application/json' \
     -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
 }
+limited_tenant() { # a second tenant with a non-binding tenant request limit, a token limit on its key and a
+  # budget (what issue 15's budget is measured with), an OpenAI credential at the stand-in; sets limited (its key)
+  local key_id limit
+  limited=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
+    -d '{"name":"Bench limits"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+  key_id=$(curl -fsS "$base/auth/me" -H "x-api-key: $limited" | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"]["id"])')
+  stand_in_credential "$limited"
+  for limit in '{"requests":1000000000,"window":"minute"}' \
+      "{\"apiKeyId\":\"$key_id\",\"tokens\":1000000000000,\"window\":\"hour\"}" \
+      '{"budgetMicroUsd":1000000000000,"period":"month"}'; do
+    curl -fsS -o /dev/null -X POST "$base/limits" -H "x-api-key: $limited" -H 'content-type: application/json' -d "$limit"
+  done
+}
 chat_body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}' # the chain's small chat call
 wrk_script() { # file, JSON body, [API key]: a wrk script that POSTs the body
   {
