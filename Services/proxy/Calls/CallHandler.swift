@@ -133,7 +133,8 @@ struct CallHandler: Sendable {
         // whole call, settled with every attempt's use; a limit on a service or model covers each
         // attempt at it.
         defer { limits.settle(callAdmission, with: events) }
-        var lastFailure: any Error = ServiceError.badRequest("route \(route.name) has no targets")
+        // Made only when an attempt fails (building it for every call showed in the profile).
+        var lastFailure: (any Error)?
         for (index, target) in plan.enumerated() {
             let number = index + 1
             let isLast = number == plan.count
@@ -192,7 +193,7 @@ struct CallHandler: Sendable {
                 RouteMetrics.fallback(route: route.name, from: target.label)
             }
         }
-        throw lastFailure
+        throw lastFailure ?? ServiceError.badRequest("route \(route.name) has no targets")
     }
 
     // MARK: - The upstream call
