@@ -17,7 +17,7 @@ struct CallPayload: Sendable {
 
     init(_ fields: JSONFields, route: CallRoute, streamRequested: Bool) {
         var edits: [(key: String, json: String)] = []
-        if route.renamesModel, let model = route.model { edits.append(("model", Self.jsonString(model))) }
+        if route.renamesModel, let model = route.model { edits.append(("model", JSONString.literal(model))) }
         if route.api == .raw && streamRequested {
             edits.append(("stream", "true"))
             streaming = true
@@ -48,9 +48,5 @@ struct CallPayload: Sendable {
 
     private static func maxTokens(_ fields: JSONFields) -> Int? {
         ["max_completion_tokens", "max_tokens", "max_output_tokens"].lazy.compactMap(fields.int).first
-    }
-
-    static func jsonString(_ text: String) -> String {
-        (try? String(decoding: JSONEncoder().encode(text), as: UTF8.self)) ?? "\"\""
     }
 }
