@@ -49,10 +49,7 @@ enum HeaderBlock {
             // A line break would end the header block early and let a value write headers of its own;
             // a name starting with a space would continue the previous line; a NUL would cut the
             // value short for libnats's reader.
-            guard !field.name.isEmpty,
-                !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }),
-                !field.name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 || $0 == 58 || $0 == 32 || $0 == 9 })
-            else {
+            guard !field.name.isEmpty, isClean(field.value, name: false), isClean(field.name, name: true) else {
                 throw NatsError(
                     .client,
                     "header \(field.name.debugDescription) holds a line break or a NUL, or its name a colon or a space")
@@ -60,6 +57,21 @@ enum HeaderBlock {
             count += field.name.utf8.count + 2 + field.value.utf8.count + 2
         }
         return count == 0 ? 0 : versionLine.count + count + 2
+    }
+
+    /// No CR, LF or NUL in `text`, and in a name no colon, space or tab. A value's smallest byte is
+    /// found first, a loop that vectorizes: the test of each byte through `String.utf8` took ~1.5 µs
+    /// of a proxied call's request (a dozen headers, the release ticket among them).
+    private static func isClean(_ text: String, name: Bool) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            if !name {
+                var lowest = UInt8.max
+                for byte in bytes { lowest = min(lowest, byte) }
+                if lowest > 13 { return true }
+            }
+            return !bytes.contains { $0 == 13 || $0 == 10 || $0 == 0 || (name && ($0 == 58 || $0 == 32 || $0 == 9)) }
+        }
     }
 
     /// Writes the block of `count(headers)` bytes at `start`.

@@ -122,6 +122,7 @@ struct HeaderBlockTests {
     func refused() {
         for headers: MessageHeaders in [
             ["Bad: name": "v"], ["Name": "line\r\nInjected: yes"], ["Lf": "a\nb"], ["Nul": "a\u{0}b"], ["": "v"],
+            ["Tab\tName": "v"], ["Long": String(repeating: "x", count: 300) + "\r"],
         ] {
             #expect(throws: NatsError.self) {
                 try [UInt8]().withUnsafeBytes {
