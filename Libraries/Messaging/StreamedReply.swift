@@ -30,10 +30,14 @@ public enum StreamHeader {
     /// A heartbeat's headers.
     static let beat: MessageHeaders = [heartbeat: "beat"]
 
-    /// The stream channel that goes with a reply subject: `a.b.<token>` → `a.b.s.<token>`.
-    static func streamSubject(replyTo: String) -> String? {
-        guard let dot = replyTo.lastIndex(of: ".") else { return nil }
-        return replyTo[..<dot] + ".s" + replyTo[dot...]
+    /// Whether `subject` is the stream channel that goes with a reply subject: `a.b.<token>` →
+    /// `a.b.s.<token>`. Compared in place (building the channel's name took ~1 µs of each answer).
+    static func isStreamSubject(_ subject: String, of replyTo: String) -> Bool {
+        let reply = replyTo.utf8, named = subject.utf8
+        guard let dot = reply.lastIndex(of: UInt8(ascii: ".")) else { return false }
+        let (head, tail) = (reply[..<dot], reply[dot...])
+        return named.count == head.count + 2 + tail.count && named.starts(with: head)
+            && named.dropFirst(head.count).starts(with: ".s".utf8) && named.suffix(tail.count).elementsEqual(tail)
     }
 }
 
@@ -169,7 +173,7 @@ extension NatsConnection {
         guard let replyTo = request.replyTo, request.repliesToInbox else { return nil }
         // The stream channel the requester named, if it is its reply subject's sibling.
         let streamTo = request.headers[StreamHeader.reply].flatMap { named in
-            StreamHeader.streamSubject(replyTo: replyTo) == named ? named : nil
+            StreamHeader.isStreamSubject(named, of: replyTo) ? named : nil
         }
         // Heartbeats, if the requester asked for them and named a stream channel to carry them.
         let heartbeat = streamTo.flatMap { streamTo in

@@ -78,6 +78,23 @@ struct ReplyInboxChannelTests {
         NatsMessage(subject: subject, replyTo: nil, headers: [:], payload: Array("x".utf8))
     }
 
+    @Test("a responder takes as stream channel only its reply subject's sibling")
+    func streamChannelOfReply() {
+        let inbox = ReplyInbox(prefix: "_INBOX.gateway")
+        let (token, other) = (inbox.makeToken(), inbox.makeToken())
+        let reply = inbox.subject(for: token)
+        #expect(StreamHeader.isStreamSubject(inbox.streamSubject(for: token), of: reply))
+        for wrong in [
+            inbox.streamSubject(for: other), inbox.cancelSubject(for: token), reply,
+            "x" + inbox.streamSubject(for: token),
+            inbox.streamSubject(for: token) + "x", "events.s.1",
+        ] {
+            #expect(!StreamHeader.isStreamSubject(wrong, of: reply), "\(wrong)")
+        }
+        #expect(StreamHeader.isStreamSubject("a.b.s.7", of: "a.b.7"))
+        #expect(!StreamHeader.isStreamSubject("s.7", of: "7"), "a reply subject without a dot has no channel")
+    }
+
     @Test("a plain request takes its reply only from the reply channel, never from the stream or cancel channel")
     func channelsAreSeparate() async throws {
         let inbox = ReplyInbox(prefix: "_INBOX.gateway")

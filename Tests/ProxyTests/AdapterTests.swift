@@ -184,6 +184,13 @@ struct AdapterTests {
         #expect(gemini.format(for: .raw, path: "/v1beta/models/gemini-2.0-flash:generateContent") == .gemini)
         #expect(gemini.format(for: .raw, path: "/v1beta/openai/chat/completions") == .openAI)
         #expect(gemini.format(for: .openAI, path: "/v1/chat/completions") == .openAI)
+        let openAI = ProviderID.openAI.adapter
+        #expect(openAI.format(for: .openAI, path: "/v1/responses") == .openAIResponses)
+        #expect(openAI.format(for: .raw, path: "/v1/responses?stream=true") == .openAIResponses)
+        #expect(openAI.format(for: .raw, path: "/responses") == .openAIResponses)
+        #expect(openAI.format(for: .raw, path: "/v1/responses/resp_1") == .openAI)
+        #expect(openAI.format(for: .raw, path: "/v1/chat?next=/responses") == .openAI)
+        #expect(ProviderID.anthropic.adapter.format(for: .anthropic, path: "/v1/responses") == .anthropic)
         #expect(!ProviderID.mistral.adapter.acceptsStreamUsage && !ProviderID.cohere.adapter.acceptsStreamUsage)
         #expect(ProviderID.openAI.adapter.acceptsStreamUsage)
     }

@@ -81,8 +81,11 @@ extension ProviderAdapter {
             case .openAI: .openAI
             case .anthropic: .anthropic
             }
-        let endpoint = path.split(separator: "?", maxSplits: 1).first ?? ""
-        return format == .openAI && endpoint.hasSuffix("/responses") ? .openAIResponses : format
+        guard format == .openAI else { return format }
+        // The path before its query, compared as bytes (a split and a string suffix test took ~1 µs
+        // of every call).
+        let endpoint = path.utf8.prefix { $0 != UInt8(ascii: "?") }
+        return endpoint.count >= 10 && endpoint.suffix(10).elementsEqual("/responses".utf8) ? .openAIResponses : .openAI
     }
 
     /// The API root: the credential's `meta.baseUrl` if the policy allows it (422 otherwise),
