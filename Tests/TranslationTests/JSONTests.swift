@@ -21,6 +21,19 @@ struct JSONTests {
         #expect(value.text == #"{"s":"a\"b\\c/d\n\té😀\u0001"}"#)
     }
 
+    @Test("a string is written quoted, with quotes, backslashes and control characters escaped, and reads back")
+    func stringLiterals() throws {
+        #expect(JSON.string("gpt-4o-mini").text == #""gpt-4o-mini""#)
+        #expect(JSON.string("meta-llama/Llama-3.1").text == #""meta-llama/Llama-3.1""#)
+        #expect(JSON.string("a\"b\\c").text == #""a\"b\\c""#)
+        #expect(JSON.string("line\nbreak\r\ttab").text == #""line\nbreak\r\ttab""#)
+        #expect(JSON.string("nul\u{0}bell\u{7}").text == #""nul\u0000bell\u0007""#)
+        #expect(JSON.string("").text == #""""#)
+        for text in ["gpt-4o-mini", "a\"b\\c", "x\u{1}\u{1f}y", "modèle-été 模型 🚀", "</script>", ""] {
+            #expect(try JSON(parsing: Array(JSON.string(text).text.utf8)).string == text)
+        }
+    }
+
     @Test(
         "what is not JSON is refused with where reading stopped",
         arguments: [

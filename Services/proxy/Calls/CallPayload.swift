@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Translation
 
 /// What goes to the provider: the client's payload with the proxy's few edits, made in one pass
 /// (the model without its `service/` prefix; `stream: true` for `/proxy/{service}/stream`;
@@ -17,7 +18,7 @@ struct CallPayload: Sendable {
 
     init(_ fields: JSONFields, route: CallRoute, streamRequested: Bool) {
         var edits: [(key: String, json: String)] = []
-        if route.renamesModel, let model = route.model { edits.append(("model", JSONString.literal(model))) }
+        if route.renamesModel, let model = route.model { edits.append(("model", JSON.string(model).text)) }
         if route.api == .raw && streamRequested {
             edits.append(("stream", "true"))
             streaming = true

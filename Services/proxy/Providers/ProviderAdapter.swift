@@ -84,8 +84,8 @@ extension ProviderAdapter {
         guard format == .openAI else { return format }
         // The path before its query, compared as bytes (a split and a string suffix test took ~1 µs
         // of every call).
-        let endpoint = path.utf8.prefix { $0 != UInt8(ascii: "?") }
-        return endpoint.count >= 10 && endpoint.suffix(10).elementsEqual("/responses".utf8) ? .openAIResponses : .openAI
+        let endpoint = path.utf8.prefix { $0 != UInt8(ascii: "?") }, responses = "/responses".utf8
+        return endpoint.reversed().starts(with: responses.reversed()) ? .openAIResponses : .openAI
     }
 
     /// The API root: the credential's `meta.baseUrl` if the policy allows it (422 otherwise),
