@@ -13,7 +13,8 @@
 # prints, per process, the functions only the routed or the limited call ran, in µs per call.
 #
 #   scripts/bench-profile.sh           (root; needs perf: apt-get install linux-perf)
-#   BENCH_ROUNDS=2 BENCH_SECONDS=8     (the defaults)
+#   BENCH_ROUNDS=2 BENCH_SECONDS=8     (the defaults; BENCH_PROFILE_TOP=5: functions listed a row;
+#                                      BENCH_PROFILE_KEEP=DIR: the perf scripts kept there)
 #
 # It is a lower bound: work a feature adds inside functions every call runs (a longer message to
 # encode, say) is not in it. docs/benchmarks.md, "The features' own code", has the figures.
@@ -61,3 +62,4 @@ done
 echo "The features' own code per call (perf record -g at 2,999 Hz, $rounds rounds of ${seconds} s at 64 connections;"
 echo "the profiler's own cost is in every figure). Own: the functions only that call ran, with what they called."
 python3 "$ROOT/scripts/bench_profile.py" "$profiles" 2999
+if [ -n "${BENCH_PROFILE_KEEP:-}" ]; then mkdir -p "$BENCH_PROFILE_KEEP" && cp "$profiles"/* "$BENCH_PROFILE_KEEP"/; fi

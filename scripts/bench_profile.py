@@ -10,6 +10,7 @@ the product's functions it called); a sample with none of them is the plumbing e
 """
 
 import collections
+import os
 import pathlib
 import re
 import subprocess
@@ -57,6 +58,7 @@ def demangle(symbols):
 
 def main():
     directory, frequency = pathlib.Path(sys.argv[1]), float(sys.argv[2])
+    top = int(os.environ.get("BENCH_PROFILE_TOP", "5"))  # functions listed per row
     per_sample = 1_000_000 / frequency  # µs of CPU a sample stands for
     runs = collections.defaultdict(list)  # (process, variant) -> [(counts, samples, calls)]
     for text in sorted(directory.glob("*.txt")):
@@ -81,6 +83,7 @@ def main():
 
     print("| call | process | own code µs/call | process µs/call (this call / direct) | its largest functions (µs/call) |")
     print("|------|---------|------------------|--------------------------------------|---------------------------------|")
+    shared = []
     for variant in ("routed", "limited"):
         for process in ("gateway", "proxy"):
             if not runs[(process, variant)] or not runs[(process, "direct")]:
@@ -88,10 +91,18 @@ def main():
             base, base_total = per_call(process, "direct")
             this, total = per_call(process, variant)
             own = sorted(((value, name) for name, value in this.items() if name not in base), reverse=True)
-            largest = "; ".join(f"{name[:70]} {value:.2f}" for value, name in own[:5])
+            largest = "; ".join(f"{name[:90]} {value:.2f}" for value, name in own[:top])
             print(
                 f"| {variant} | {process} | {sum(value for value, _ in own):.1f} | {total:.0f} / {base_total:.0f} | {largest} |"
             )
+            grew = sorted(((value - base[name], name) for name, value in this.items() if name in base), reverse=True)
+            shared.append((variant, process, grew[:top]))
+    # Functions both calls ran, by how much more this call spent in them: work a feature adds inside
+    # shared functions shows here, among the run-to-run noise of every other function.
+    print()
+    print("Shared functions that grew most (µs/call more than the direct call; noisy):")
+    for variant, process, grew in shared:
+        print(f"- {variant} {process}: " + "; ".join(f"{name[:90]} {value:+.2f}" for value, name in grew))
 
 
 if __name__ == "__main__":

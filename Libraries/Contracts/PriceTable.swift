@@ -54,16 +54,16 @@ public struct PriceTable: Codable, Sendable, Equatable {
         let cachedTokens = Int64(min(max(cached, 0), prompt))
         let uncached = Int64(prompt) - cachedTokens
         // Counts are clamped when stored, but a price file can hold anything: overflow is "unknown".
+        // (Three steps written out: an array of the pairs was an allocation per event priced.)
         var nano: Int64 = 500
-        for (tokens, price) in [
-            (uncached, price.input), (cachedTokens, price.cachedInput), (Int64(completion), price.output),
-        ] {
+        func add(_ tokens: Int64, _ price: Int64) -> Bool {
             let (product, overflow) = tokens.multipliedReportingOverflow(by: price)
-            guard !overflow else { return nil }
             let (sum, overflowed) = nano.addingReportingOverflow(product)
-            guard !overflowed else { return nil }
             nano = sum
+            return !overflow && !overflowed
         }
+        guard add(uncached, price.input), add(cachedTokens, price.cachedInput), add(Int64(completion), price.output)
+        else { return nil }
         return nano / 1000
     }
 
@@ -72,8 +72,20 @@ public struct PriceTable: Codable, Sendable, Equatable {
     public func price(service: String, model: String) -> Price? {
         guard let models = byService[service] else { return nil }
         if let price = models[model] { return price }
-        return models.filter { known, _ in
-            model.hasPrefix(known + "-") || model.hasPrefix(known + "@") || model.hasPrefix(known + ":")
-        }.max { $0.key.count < $1.key.count }?.value
+        var longest: (length: Int, price: Price)?
+        for (known, price) in models where Self.isVersion(model, of: known) {
+            let length = known.utf8.count
+            if length > longest?.length ?? 0 { longest = (length, price) }
+        }
+        return longest?.price
+    }
+
+    /// `model` starts with `known` and `-`, `@` or `:` (compared as bytes, nothing built).
+    private static func isVersion(_ model: String, of known: String) -> Bool {
+        var rest = model.utf8[...]
+        guard rest.starts(with: known.utf8) else { return false }
+        rest = rest.dropFirst(known.utf8.count)
+        guard let separator = rest.first else { return false }
+        return separator == UInt8(ascii: "-") || separator == UInt8(ascii: "@") || separator == UInt8(ascii: ":")
     }
 }

@@ -159,22 +159,52 @@ public struct UpstreamHead: Sendable, Equatable {
 
         /// `requests 30 29 12s;tokens 1000 900 -`.
         var header: String {
-            var header = ""
-            header.reserveCapacity(96)
-            func append(_ name: String, _ count: Count?) {
-                guard let count else { return }
-                if !header.isEmpty { header += ";" }
-                header += name
-                header += " "
-                header += String(count.limit)
-                header += " "
-                header += String(count.remaining)
-                header += " "
-                header += count.reset ?? "-"
+            func room(_ count: Count?) -> Int {
+                count.map { 12 + 2 * ASCIIWriter.decimalCapacity + ($0.reset?.utf8.count ?? 1) } ?? 0
             }
-            append("requests", requests)
-            append("tokens", tokens)
-            return header
+            return ASCIIWriter.string(capacity: room(requests) + room(tokens)) { header in
+                func append(_ name: StaticString, _ count: Count?) {
+                    guard let count else { return }
+                    if header.count > 0 { header.append(UInt8(ascii: ";")) }
+                    header.append(name)
+                    header.append(UInt8(ascii: " "))
+                    header.append(decimal: count.limit)
+                    header.append(UInt8(ascii: " "))
+                    header.append(decimal: count.remaining)
+                    header.append(UInt8(ascii: " "))
+                    if let reset = count.reset { header.append(reset) } else { header.append(UInt8(ascii: "-")) }
+                }
+                append("requests", requests)
+                append("tokens", tokens)
+            }
+        }
+
+        /// How OpenAI writes the time until a window resets: `6m0s`, `12s`, `0.5s`.
+        public static func reset(in seconds: Double) -> String {
+            let seconds = max(0, seconds)
+            return ASCIIWriter.string(capacity: 3 * ASCIIWriter.decimalCapacity + 3) { text in
+                if seconds < 1 {
+                    let tenths = Int64((seconds * 10).rounded())
+                    text.append(decimal: tenths / 10)
+                    text.append(UInt8(ascii: "."))
+                    text.append(decimal: tenths % 10)
+                    text.append(UInt8(ascii: "s"))
+                    return
+                }
+                let whole = Int64(min(seconds.rounded(.up), 1e15))
+                let (hours, rest) = whole.quotientAndRemainder(dividingBy: 3600)
+                let (minutes, secs) = rest.quotientAndRemainder(dividingBy: 60)
+                if hours > 0 {
+                    text.append(decimal: hours)
+                    text.append(UInt8(ascii: "h"))
+                }
+                if hours > 0 || minutes > 0 {
+                    text.append(decimal: minutes)
+                    text.append(UInt8(ascii: "m"))
+                }
+                text.append(decimal: secs)
+                text.append(UInt8(ascii: "s"))
+            }
         }
 
         /// Reads ``header``; nil when it is not that. Every proxied answer carries one, so it is

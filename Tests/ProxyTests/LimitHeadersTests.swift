@@ -58,9 +58,15 @@ struct LimitHeadersTests {
 
     @Test("reset times as OpenAI writes them")
     func durations() {
-        #expect(LimitGate.Admission.openAIDuration(Date().addingTimeInterval(11.2)) == "12s")
-        #expect(LimitGate.Admission.openAIDuration(Date().addingTimeInterval(359.5)) == "6m0s")
-        #expect(LimitGate.Admission.openAIDuration(Date().addingTimeInterval(7300)) == "2h1m40s")
-        #expect(LimitGate.Admission.openAIDuration(Date().addingTimeInterval(-5)) == "0.0s")
+        let reset = UpstreamHead.RateLimits.reset(in:)
+        #expect(reset(11.2) == "12s")
+        #expect(reset(60) == "1m0s")
+        #expect(reset(359.5) == "6m0s")
+        #expect(reset(7300) == "2h1m40s")
+        #expect(reset(3600) == "1h0m0s")
+        #expect(reset(0.44) == "0.4s")
+        #expect(reset(0.96) == "1.0s")
+        #expect(reset(-5) == "0.0s")
+        #expect(reset(.infinity).hasSuffix("s"), "never a crash")
     }
 }

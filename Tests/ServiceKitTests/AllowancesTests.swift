@@ -158,4 +158,40 @@ struct AllowancesTests {
         #expect(ledger.count("budget/spend").lent == 0, "nothing lent is left with this instance")
         #expect(ledger.count("budget/spend").used == 0 && ledger.count("budget/spend").held == 0)
     }
+
+    static func request(_ key: String, capacity: Int64) -> Allowances.Demand {
+        .init(key: key, unit: .day, capacity: capacity, amount: 1, final: true, tenant: nil)
+    }
+
+    @Test("a call whose second count is spent takes nothing from the first: its slice is as it was")
+    func allOrNothing() async throws {
+        let ledger = Ledger()
+        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let wide = Self.request("wide", capacity: 100)
+        let narrow = Self.request("narrow", capacity: 1)
+        let first = try await allowances.take([wide, narrow])
+        #expect(first.map(\.amount) == [1, 1])
+        for _ in 0..<10_000 where ledger.exchangeCount < 3 { await Task.yield() }
+        // The wide count has a slice here; the narrow one none, and none left in the ledger.
+        for _ in 0..<3 {
+            do {
+                _ = try await allowances.take([wide, narrow])
+                Issue.record("admitted past a count of 1")
+            } catch {
+                #expect(error == .exhausted(index: 1, retryAfter: error.retryAfter))
+            }
+        }
+        // The wide count's slice still holds what it held: the refused calls spent none of it.
+        let taken = try await allowances.take([wide])
+        #expect(taken.first?.remaining == 98, "100 less the first call and this one")
+        await allowances.settle(date: Date())
+        #expect(ledger.count("wide").used == 2)
+        #expect(ledger.count("narrow").used == 1)
+    }
+}
+
+extension Allowances.Refusal {
+    fileprivate var retryAfter: Int? {
+        if case .exhausted(_, let retryAfter) = self { retryAfter } else { nil }
+    }
 }

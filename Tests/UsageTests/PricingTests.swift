@@ -43,6 +43,7 @@ struct PricingTests {
         #expect(Self.table.price(service: "openai", model: "gpt-4o-mini-2024-07-18")?.input == 150)
         #expect(Self.table.price(service: "openai", model: "gpt-4o-2024-08-06")?.input == 2_500)
         #expect(Self.table.price(service: "anthropic", model: "claude-3-5-haiku@20241022")?.input == 800)
+        #expect(Self.table.price(service: "openai", model: "gpt-4o-mini:ft-acme")?.input == 150)
         #expect(Self.table.price(service: "openai", model: "gpt-4") == nil, "a prefix of a known model is not it")
         #expect(Self.table.price(service: "groq", model: "gpt-4o-mini") == nil, "prices are per service")
         #expect(Self.table.price(service: "openrouter", model: "meta-llama/llama-3.1-8b")?.input == 20)

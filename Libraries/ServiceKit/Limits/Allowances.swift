@@ -195,19 +195,38 @@ public final class Allowances: Sendable {
     private func takeLocally(_ demands: [Demand], now: Date) -> [Taken]? {
         var prefetches: [(AllowanceExchange.Borrow, OneShot<Round>)] = []
         let taken: [Taken]? = state.withLock { state in
+            var taken: [Taken] = []
+            taken.reserveCapacity(demands.count)
+            // Each meter looked up once and changed in place (this runs for every call a limit covers).
             for demand in demands {
-                guard let meter = state.meters[demand.key], meter.available >= demand.amount,
-                    meter.resetsAt.map({ now < $0 }) ?? true
-                else { return nil }
-            }
-            return demands.map { demand in
-                let (taken, prefetch) = spend(demand, from: &state.meters[demand.key]!)
+                guard let index = state.meters.index(forKey: demand.key),
+                    state.meters.values[index].available >= demand.amount,
+                    state.meters.values[index].resetsAt.map({ now < $0 }) ?? true
+                else {
+                    // Seldom: the others go back into their slices (a prefetch started stays started).
+                    for item in taken { restore(item, in: &state.meters) }
+                    return nil
+                }
+                let (item, prefetch) = spend(demand, from: &state.meters.values[index])
                 if let prefetch { prefetches.append(prefetch) }
-                return taken
+                taken.append(item)
             }
+            return taken
         }
-        for (borrow, round) in prefetches { Task { await self.run(borrow, round: round) } }
+        if !prefetches.isEmpty { Task { await self.run(prefetches) } }
         return taken
+    }
+
+    /// Puts what `item` took back into its meter's slice, if it is not reported yet; false if it is.
+    @discardableResult
+    private func restore(_ item: Taken, in meters: inout [String: Meter]) -> Bool {
+        guard let index = meters.index(forKey: item.key), meters.values[index].window == item.window,
+            meters.values[index].unreported >= item.amount
+        else { return false }
+        meters.values[index].unreported -= item.amount
+        meters.values[index].available += item.amount
+        meters.values[index].spentThisTick = max(0, meters.values[index].spentThisTick - item.amount)
+        return true
     }
 
     /// Takes `demand` from a meter that has enough; when that leaves the slice low for the current
@@ -480,17 +499,8 @@ public final class Allowances: Sendable {
     public func settle(_ taken: [Taken], used: [Int64]) {
         state.withLock { state in
             for (item, actual) in zip(taken, used) where !item.final {
-                if var meter = state.meters[item.key], meter.window == item.window {
-                    // A call that used more than it reserved spends the difference from the slice
-                    // at once, as far as the slice goes: later calls are admitted against what
-                    // was really used, not against a reservation.
-                    let over = min(max(0, actual - item.amount), meter.available)
-                    meter.available -= over
-                    meter.unreported += over
-                    meter.spentThisTick += over
-                    meter.settledReserved += item.amount + over
-                    meter.settledUsed += actual
-                    state.meters[item.key] = meter
+                if let index = state.meters.index(forKey: item.key), state.meters.values[index].window == item.window {
+                    Self.settle(reserved: item.amount, used: actual, in: &state.meters.values[index])
                 } else {
                     state.adjustments.append(
                         .init(key: item.key, window: item.window, held: -item.amount, used: actual))
@@ -499,18 +509,25 @@ public final class Allowances: Sendable {
         }
     }
 
+    /// A call that used more than it reserved spends the difference from the slice at once, as far
+    /// as the slice goes: later calls are admitted against what was really used, not against a
+    /// reservation.
+    private static func settle(reserved: Int64, used: Int64, in meter: inout Meter) {
+        let over = min(max(0, used - reserved), meter.available)
+        meter.available -= over
+        meter.unreported += over
+        meter.spentThisTick += over
+        meter.settledReserved += reserved + over
+        meter.settledUsed += used
+    }
+
     /// Hands back what a refused call took of its other counts.
     public func giveBack(_ taken: [Taken]) {
         guard !taken.isEmpty else { return }
         state.withLock { state in
             for item in taken where item.amount > 0 {
-                if var meter = state.meters[item.key], meter.window == item.window, meter.unreported >= item.amount {
-                    // Not reported yet: back into the slice.
-                    meter.unreported -= item.amount
-                    meter.available += item.amount
-                    meter.spentThisTick = max(0, meter.spentThisTick - item.amount)
-                    state.meters[item.key] = meter
-                } else {
+                // Not reported yet: back into the slice.
+                if !restore(item, in: &state.meters) {
                     state.adjustments.append(
                         item.final
                             ? .init(key: item.key, window: item.window, used: -item.amount)

@@ -200,13 +200,18 @@ struct ProxyController: Sendable {
 
     /// OpenAI's `x-ratelimit-*` headers for the tenant's limits that covered the call.
     private static func write(_ limits: UpstreamHead.RateLimits, to headers: inout HTTPFields) {
-        for (count, names) in [(limits.requests, rateLimitNames.requests), (limits.tokens, rateLimitNames.tokens)] {
-            guard let count else { continue }
+        // Each count written where it is (a loop over an array of the two was an allocation a call).
+        func write(_ count: UpstreamHead.RateLimits.Count?, _ names: RateLimitNames) {
+            guard let count else { return }
             headers.append(HTTPField(name: names.limit, value: String(count.limit)))
             headers.append(HTTPField(name: names.remaining, value: String(count.remaining)))
             if let reset = count.reset { headers.append(HTTPField(name: names.reset, value: reset)) }
         }
+        write(limits.requests, rateLimitNames.requests)
+        write(limits.tokens, rateLimitNames.tokens)
     }
+
+    private typealias RateLimitNames = (limit: HTTPField.Name, remaining: HTTPField.Name, reset: HTTPField.Name)
 
     /// A routed answer's headers (docs/routes.md).
     private static let routeNames = (

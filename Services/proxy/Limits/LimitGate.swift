@@ -65,25 +65,15 @@ struct LimitGate: Sendable {
                 default: continue
                 }
             }
+            let now = Date()
             func count(_ taken: Allowances.Taken?) -> UpstreamHead.RateLimits.Count? {
                 taken.map {
                     .init(
                         limit: $0.capacity, remaining: max(0, $0.remaining),
-                        reset: $0.resetsAt.map(Self.openAIDuration))
+                        reset: $0.resetsAt.map { UpstreamHead.RateLimits.reset(in: $0.timeIntervalSince(now)) })
                 }
             }
             return UpstreamHead.RateLimits(requests: count(requests), tokens: count(tokens))
-        }
-
-        /// `6m0s`, `12s`, `0.5s`: how OpenAI writes a reset time.
-        static func openAIDuration(_ date: Date) -> String {
-            let seconds = max(0, date.timeIntervalSinceNow)
-            if seconds < 1 { return String(format: "%.1fs", seconds) }
-            let whole = Int(seconds.rounded(.up))
-            let (hours, rest) = whole.quotientAndRemainder(dividingBy: 3600)
-            let (minutes, secs) = rest.quotientAndRemainder(dividingBy: 60)
-            if hours > 0 { return "\(hours)h\(minutes)m\(secs)s" }
-            return minutes > 0 ? "\(minutes)m\(secs)s" : "\(secs)s"
         }
     }
 
@@ -111,27 +101,30 @@ struct LimitGate: Sendable {
 
     /// Nil when no limit covers the call.
     func admit(_ call: ProxyCall, scope: Scope = .all) async throws(ServiceError) -> Admission? {
-        let covering = try await rules.value(for: call.tenant).filter {
-            scope.includes($0.rule)
-                && $0.rule.covers(
-                    apiKey: call.routing.caller.apiKeyID, user: call.routing.caller.userID,
-                    service: call.route.provider.service, model: call.route.requestedModel,
-                    providerModel: call.route.model)
-        }
-        guard !covering.isEmpty else { return nil }
-        // Each count's demand, what it counts, and which of `covering` it belongs to (for a refusal).
-        let counts = covering.reduce(0) { $0 + $1.meters.count }
+        let limits = try await rules.value(for: call.tenant)
+        // Each covering limit's counts: the demand, what it counts, and which limit it belongs to
+        // (for a refusal). Built in one pass over the tenant's limits, no list of the covering ones.
         var demands: [Allowances.Demand] = []
         var kinds: [LimitKind] = []
         var owners: [Int] = []
-        demands.reserveCapacity(counts)
-        kinds.reserveCapacity(counts)
-        owners.reserveCapacity(counts)
         // Worked out once a call, and only if a count needs them.
-        let tokens = estimate(call)
+        var tokens = (prompt: 0, completion: 0, total: 0)
         var prices: PriceTable?
         var cost: Int64 = 0
-        for (owner, limit) in covering.enumerated() {
+        for (owner, limit) in limits.enumerated()
+        where scope.includes(limit.rule)
+            && limit.rule.covers(
+                apiKey: call.routing.caller.apiKeyID, user: call.routing.caller.userID,
+                service: call.route.provider.service, model: call.route.requestedModel,
+                providerModel: call.route.model)
+        {
+            if demands.isEmpty {
+                let counts = limits.reduce(0) { $0 + $1.meters.count }
+                demands.reserveCapacity(counts)
+                kinds.reserveCapacity(counts)
+                owners.reserveCapacity(counts)
+                tokens = estimate(call)
+            }
             for meter in limit.meters {
                 let amount: Int64
                 switch meter.kind {
@@ -153,6 +146,7 @@ struct LimitGate: Sendable {
                 owners.append(owner)
             }
         }
+        guard !demands.isEmpty else { return nil }
         let taken: [Allowances.Taken]
         do {
             taken = try await allowances.take(demands)
@@ -162,7 +156,7 @@ struct LimitGate: Sendable {
                 Self.metrics.unavailable.increment()
                 throw ServiceError.unavailable("the limits cannot be checked right now: their ledger is unreachable")
             case .exhausted(let index, let retryAfter):
-                let (rule, kind) = (covering[owners[index]].rule, kinds[index])
+                let (rule, kind) = (limits[owners[index]].rule, kinds[index])
                 Self.metrics.refused(kind)
                 throw Self.refusal(rule, kind, retryAfter: retryAfter)
             }
