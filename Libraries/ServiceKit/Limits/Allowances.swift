@@ -197,17 +197,16 @@ public final class Allowances: Sendable {
         let taken: [Taken]? = state.withLock { state in
             var taken: [Taken] = []
             taken.reserveCapacity(demands.count)
-            // Each meter looked up once and changed in place (this runs for every call a limit covers).
+            // Each meter looked up once and read and changed in place (this runs for every call a
+            // limit covers; reading a field through the dictionary's subscript copies the meter).
             for demand in demands {
                 guard let index = state.meters.index(forKey: demand.key),
-                    state.meters.values[index].available >= demand.amount,
-                    state.meters.values[index].resetsAt.map({ now < $0 }) ?? true
+                    let (item, prefetch) = spendIfThere(demand, now: now, from: &state.meters.values[index])
                 else {
                     // Seldom: the others go back into their slices (a prefetch started stays started).
                     for item in taken { restore(item, in: &state.meters) }
                     return nil
                 }
-                let (item, prefetch) = spend(demand, from: &state.meters.values[index])
                 if let prefetch { prefetches.append(prefetch) }
                 taken.append(item)
             }
@@ -217,15 +216,26 @@ public final class Allowances: Sendable {
         return taken
     }
 
+    /// ``spend(_:from:)`` if the slice holds enough and its window has not ended.
+    private func spendIfThere(_ demand: Demand, now: Date, from meter: inout Meter) -> (
+        Taken, (AllowanceExchange.Borrow, OneShot<Round>)?
+    )? {
+        guard meter.available >= demand.amount, meter.resetsAt.map({ now < $0 }) ?? true else { return nil }
+        return spend(demand, from: &meter)
+    }
+
     /// Puts what `item` took back into its meter's slice, if it is not reported yet; false if it is.
     @discardableResult
     private func restore(_ item: Taken, in meters: inout [String: Meter]) -> Bool {
-        guard let index = meters.index(forKey: item.key), meters.values[index].window == item.window,
-            meters.values[index].unreported >= item.amount
-        else { return false }
-        meters.values[index].unreported -= item.amount
-        meters.values[index].available += item.amount
-        meters.values[index].spentThisTick = max(0, meters.values[index].spentThisTick - item.amount)
+        guard let index = meters.index(forKey: item.key) else { return false }
+        return Self.restore(item, in: &meters.values[index])
+    }
+
+    private static func restore(_ item: Taken, in meter: inout Meter) -> Bool {
+        guard meter.window == item.window, meter.unreported >= item.amount else { return false }
+        meter.unreported -= item.amount
+        meter.available += item.amount
+        meter.spentThisTick = max(0, meter.spentThisTick - item.amount)
         return true
     }
 
@@ -300,6 +310,7 @@ public final class Allowances: Sendable {
             case .unavailable:
                 throw SingleRefusal(retryAfter: nil, unavailable: true)
             case .wait(let round):
+                Self.waitCount.increment()
                 outcome = await round.value()
                 state.withLock { state in
                     if let waiting = state.meters[demand.key]?.waiting {
@@ -307,6 +318,7 @@ public final class Allowances: Sendable {
                     }
                 }
             case .borrow(let borrow, let round):
+                Self.waitCount.increment()
                 await run(borrow, round: round)
                 outcome = await round.value()
             }
@@ -499,11 +511,12 @@ public final class Allowances: Sendable {
     public func settle(_ taken: [Taken], used: [Int64]) {
         state.withLock { state in
             for (item, actual) in zip(taken, used) where !item.final {
-                if let index = state.meters.index(forKey: item.key), state.meters.values[index].window == item.window {
-                    Self.settle(reserved: item.amount, used: actual, in: &state.meters.values[index])
-                } else {
+                guard let index = state.meters.index(forKey: item.key),
+                    Self.settle(item, used: actual, in: &state.meters.values[index])
+                else {
                     state.adjustments.append(
                         .init(key: item.key, window: item.window, held: -item.amount, used: actual))
+                    continue
                 }
             }
         }
@@ -512,13 +525,16 @@ public final class Allowances: Sendable {
     /// A call that used more than it reserved spends the difference from the slice at once, as far
     /// as the slice goes: later calls are admitted against what was really used, not against a
     /// reservation.
-    private static func settle(reserved: Int64, used: Int64, in meter: inout Meter) {
-        let over = min(max(0, used - reserved), meter.available)
+    /// False when the meter counts another window now.
+    private static func settle(_ item: Taken, used: Int64, in meter: inout Meter) -> Bool {
+        guard meter.window == item.window else { return false }
+        let over = min(max(0, used - item.amount), meter.available)
         meter.available -= over
         meter.unreported += over
         meter.spentThisTick += over
-        meter.settledReserved += reserved + over
+        meter.settledReserved += item.amount + over
         meter.settledUsed += used
+        return true
     }
 
     /// Hands back what a refused call took of its other counts.
@@ -618,6 +634,8 @@ public final class Allowances: Sendable {
     }
 
     private static let roundTripCount = Counter(label: "strongbox_limits_ledger_round_trips_total")
+    /// Counts a call waited for a borrow: its slice was spent before the next one came.
+    private static let waitCount = Counter(label: "strongbox_limits_waits_total")
     private static let ledgerTime = Timer(label: "strongbox_limits_ledger_seconds")
 }
 

@@ -19,12 +19,20 @@ struct LimitGate: Sendable {
     static let defaultMaxTokens = 1024
 
     /// What a call took, for its usage event and its answer's headers.
-    struct Admission: Sendable {
-        var taken: [Allowances.Taken]
+    /// A class: it travels with the call through several steps, and a copy of it was two
+    /// arrays' and a price table's references retained and released each time.
+    final class Admission: Sendable {
+        let taken: [Allowances.Taken]
         /// What each of `taken` counts.
-        var kinds: [LimitKind]
+        let kinds: [LimitKind]
         /// The usage service's prices, when a budget covers the call: its cost is settled with them.
-        var prices: PriceTable?
+        let prices: PriceTable?
+
+        init(taken: [Allowances.Taken], kinds: [LimitKind], prices: PriceTable?) {
+            self.taken = taken
+            self.kinds = kinds
+            self.prices = prices
+        }
 
         /// What the call really used of each count: its tokens, or its cost, as its usage events
         /// say (the cost priced like the usage service prices it; a routed call has one event per
