@@ -6,7 +6,8 @@ struct ASCIIWriterTests {
     @Test("decimals of any Int64, bytes and text, in one string")
     func decimals() {
         for value: Int64 in [0, 7, -7, 10, 1_000_000, .max, .min] {
-            #expect(ASCIIWriter.string(capacity: ASCIIWriter.decimalCapacity) { $0.append(decimal: value) } == "\(value)")
+            #expect(
+                ASCIIWriter.string(capacity: ASCIIWriter.decimalCapacity) { $0.append(decimal: value) } == "\(value)")
         }
         let text = ASCIIWriter.string(capacity: 32) { writer in
             writer.append("requests")

@@ -156,6 +156,7 @@ struct LimitsTests {
                 harness, ["model": "openai/gpt-4.1", "budgetMicroUsd": budget, "period": "day"])
             let wave = 3
             var stored = 1
+            var refusals = 0
             var refusal: HTTPTestClient.Response?
             for _ in 0..<10 where refusal == nil {
                 let responses = try await withThrowingTaskGroup(of: HTTPTestClient.Response.self) { group in
@@ -168,6 +169,7 @@ struct LimitsTests {
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
                 stored += responses.filter { $0.status == 200 }.count
+                refusals += responses.filter { $0.status == 429 }.count
                 refusal = responses.first { $0.status == 429 }
                 #expect(responses.allSatisfy { [200, 429].contains($0.status) }, "\(responses.map(\.text))")
                 // Counted: the next wave is admitted against the settled spend.
@@ -191,6 +193,17 @@ struct LimitsTests {
             #expect(
                 try await harness.http.post("/v1/chat/completions", json: Self.chat(), headers: harness.auth).status
                     == 200, "other models are not under the budget")
+
+            // The proxy's series: each admission and refusal by kind, and the exchanges with the ledger.
+            let metrics = try await harness.proxyOps[0].get("/metrics").text
+            func series(_ name: String) -> Int? {
+                metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+                    .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) }
+            }
+            #expect(series(#"strongbox_limits_calls_total{kind="spend",outcome="refused"}"#) == refusals + 1)
+            #expect(series(#"strongbox_limits_calls_total{kind="spend",outcome="admitted"}"#) == stored - 1)
+            #expect(series(#"strongbox_limits_calls_total{kind="tokens",outcome="admitted"}"#) == 2)
+            #expect(series("strongbox_limits_ledger_round_trips_total").map { $0 > 0 } == true, "\(metrics)")
 
             // A billing consumer hears 80 % and 100 % once each.
             var events: [BudgetThresholdEvent] = []

@@ -231,8 +231,9 @@ struct LimitGate: Sendable {
     private static let metrics = LimitMetrics()
 }
 
-/// A limit with its counts' ledger keys made once, when the tenant's limits are read.
-struct PreparedLimit: Sendable {
+/// A limit with its counts' ledger keys made once, when the tenant's limits are read. A class:
+/// every call walks its tenant's limits, and a copy of a rule is a dozen references retained.
+final class PreparedLimit: Sendable {
     struct Meter: Sendable {
         var kind: LimitKind
         var unit: LimitUnit
@@ -252,27 +253,35 @@ struct PreparedLimit: Sendable {
 }
 
 /// Admitted and refused calls per limit kind, and calls refused because the ledger was unreachable.
+/// A counter per kind in a property, chosen by a switch: a dictionary keyed by the kind hashed its
+/// name for each count of each call.
 struct LimitMetrics: Sendable {
-    private let admittedCounters = Dictionary(
-        uniqueKeysWithValues: LimitKind.allCases.map {
-            (
-                $0,
+    private struct PerKind: Sendable {
+        let requests: Counter, tokens: Counter, spend: Counter
+
+        init(outcome: String) {
+            func counter(_ kind: LimitKind) -> Counter {
                 Counter(
-                    label: "strongbox_limits_calls_total", dimensions: [("kind", $0.rawValue), ("outcome", "admitted")])
-            )
-        })
-    private let refusedCounters = Dictionary(
-        uniqueKeysWithValues: LimitKind.allCases.map {
-            (
-                $0,
-                Counter(
-                    label: "strongbox_limits_calls_total", dimensions: [("kind", $0.rawValue), ("outcome", "refused")])
-            )
-        })
+                    label: "strongbox_limits_calls_total", dimensions: [("kind", kind.rawValue), ("outcome", outcome)])
+            }
+            (requests, tokens, spend) = (counter(.requests), counter(.tokens), counter(.spend))
+        }
+
+        func callAsFunction(_ kind: LimitKind) -> Counter {
+            switch kind {
+            case .requests: requests
+            case .tokens: tokens
+            case .spend: spend
+            }
+        }
+    }
+
+    private let admittedCounters = PerKind(outcome: "admitted")
+    private let refusedCounters = PerKind(outcome: "refused")
     let unavailable = Counter(label: "strongbox_limits_unavailable_total")
 
-    func admitted(_ kind: LimitKind) { admittedCounters[kind]?.increment() }
-    func refused(_ kind: LimitKind) { refusedCounters[kind]?.increment() }
+    func admitted(_ kind: LimitKind) { admittedCounters(kind).increment() }
+    func refused(_ kind: LimitKind) { refusedCounters(kind).increment() }
 }
 
 /// A value per tenant (or one for all, keyed nil) read from the usage service: kept fresh for
