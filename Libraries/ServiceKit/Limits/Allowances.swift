@@ -251,8 +251,10 @@ public final class Allowances: Sendable {
         let taken = Taken(
             key: demand.key, window: meter.window, amount: demand.amount, final: demand.final,
             capacity: meter.capacity, remaining: meter.left + meter.available, resetsAt: meter.resetsAt)
+        // Below half a tick's rate: the tick tops a slice up to two ticks' worth, so at a steady
+        // rate this borrows only when calls come faster (each such borrow is an exchange of its own).
         guard meter.borrowing == nil, meter.emptyAt == nil, meter.left > 0,
-            meter.available < max(1, meter.predicted / 2)
+            meter.available < max(1, meter.predicted / 4)
         else { return (taken, nil) }
         let round = OneShot<Round>()
         meter.borrowing = round
