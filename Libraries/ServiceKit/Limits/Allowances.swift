@@ -251,7 +251,7 @@ public final class Allowances: Sendable {
         let taken = Taken(
             key: demand.key, window: meter.window, amount: demand.amount, final: demand.final,
             capacity: meter.capacity, remaining: meter.left + meter.available, resetsAt: meter.resetsAt)
-        // Below half a tick's rate: the tick tops a slice up to two ticks' worth, so at a steady
+        // Below half a tick's rate: the tick tops a slice up to at least two ticks' worth, so at a steady
         // rate this borrows only when calls come faster (each such borrow is an exchange of its own).
         guard meter.borrowing == nil, meter.emptyAt == nil, meter.left > 0,
             meter.available < max(1, meter.predicted / 4)
@@ -526,8 +526,7 @@ public final class Allowances: Sendable {
 
     /// A call that used more than it reserved spends the difference from the slice at once, as far
     /// as the slice goes: later calls are admitted against what was really used, not against a
-    /// reservation.
-    /// False when the meter counts another window now.
+    /// reservation. False, changing nothing, when the meter counts another window now.
     private static func settle(_ item: Taken, used: Int64, in meter: inout Meter) -> Bool {
         guard meter.window == item.window else { return false }
         let over = min(max(0, used - item.amount), meter.available)
