@@ -282,8 +282,10 @@ struct UsageTests {
             let usage = try await gateway.launch("usage", overrides: ["USAGE_BATCH_SIZE": "250"])
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await feed.publish(events) }
-                // Kill it once part of the burst is stored.
-                let deadline = ContinuousClock.now + .seconds(60)
+                // Kill it once part of the burst is stored: about a second alone, but with the whole
+                // suite running, a minute was once not enough (the deadline only stops a wait that
+                // would never end).
+                let deadline = ContinuousClock.now + .seconds(300)
                 while try await gateway.count("SELECT count(*) FROM usage.events") < 2_000
                     && ContinuousClock.now < deadline
                 {
@@ -295,8 +297,9 @@ struct UsageTests {
             let stored = try await gateway.count("SELECT count(*) FROM usage.events")
             #expect(stored >= 2_000 && stored < 10_000, "killed mid-burst (\(stored) stored)")
             try usage.restart()
+            // What the killed instance had fetched comes again after the consumer's 30 s ack wait.
             #expect(
-                try await gateway.waitForCount("SELECT count(*) FROM usage.events", 10_000, timeout: .seconds(90))
+                try await gateway.waitForCount("SELECT count(*) FROM usage.events", 10_000, timeout: .seconds(300))
                     == 10_000)
             #expect(try await gateway.waitForCount("SELECT sum(requests)::int FROM usage.rollups", 10_000) == 10_000)
             #expect(try await gateway.count("SELECT sum(total_tokens)::int FROM usage.rollups") == 50_000)
