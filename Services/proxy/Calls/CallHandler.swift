@@ -224,9 +224,8 @@ struct CallHandler: Sendable {
         var upstreamHead = UpstreamHead(
             status: status, responseHeaders: response.headers.map { (name: $0.name, value: $0.value) })
         if let rateLimits {
-            // Names are lowercase ASCII here: compared as bytes, and the list rewritten only if it has one.
-            let isRateLimit = { (field: UpstreamHead.Field) in field.name.utf8.starts(with: "x-ratelimit-".utf8) }
-            if upstreamHead.passed.contains(where: isRateLimit) { upstreamHead.passed.removeAll(where: isRateLimit) }
+            // Names are lowercase ASCII here: compared as bytes.
+            upstreamHead.passed.removeAll { $0.name.utf8.starts(with: "x-ratelimit-".utf8) }
             upstreamHead.rateLimits = rateLimits
         }
         upstreamHead.route = route
