@@ -19,10 +19,13 @@ struct AllowancesTests {
         let answered = Mutex<[UUID: [AllowanceExchange.Grant]]>([:])
         /// Ids in the order they came, repeats included.
         let ids = Mutex<[UUID?]>([])
+        /// The keys each exchange borrowed for, in the order they came.
+        let borrowed = Mutex<[[String]]>([])
 
         func exchange(_ exchange: AllowanceExchange) -> [AllowanceExchange.Grant] {
             defer { exchanges.withLock { $0 += 1 } }
             ids.withLock { $0.append(exchange.id) }
+            borrowed.withLock { $0.append(exchange.borrows.map(\.key)) }
             if let id = exchange.id, let grants = answered.withLock({ $0[id] }) { return grants }
             let grants: [AllowanceExchange.Grant] = counts.withLock { counts in
                 for adjustment in exchange.adjustments {
@@ -171,7 +174,8 @@ struct AllowancesTests {
         let narrow = Self.request("narrow", capacity: 1)
         let first = try await allowances.take([wide, narrow])
         #expect(first.map(\.amount) == [1, 1])
-        for _ in 0..<10_000 where ledger.exchangeCount < 3 { await Task.yield() }
+        // Both borrowed in one exchange, then the wide count's prefetch.
+        for _ in 0..<10_000 where ledger.exchangeCount < 2 { await Task.yield() }
         // The wide count has a slice here; the narrow one none, and none left in the ledger.
         for _ in 0..<3 {
             do {
@@ -187,6 +191,36 @@ struct AllowancesTests {
         await allowances.settle(date: Date())
         #expect(ledger.count("wide").used == 2)
         #expect(ledger.count("narrow").used == 1)
+    }
+
+    @Test("a call none of whose counts has a slice borrows for all of them in one exchange, however many")
+    func coldCallBorrowsOnce() async throws {
+        let ledger = Ledger()
+        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let demands = [
+            Self.request("requests", capacity: 30), Self.spend(40),
+            .init(key: "tokens", unit: .minute, capacity: 10_000, amount: 1_100, final: false, tenant: nil),
+        ]
+        let taken = try await allowances.take(demands)
+        #expect(taken.map(\.amount) == [1, 40, 1_100])
+        #expect(ledger.borrowed.withLock { $0.first } == ["requests", "budget/spend", "tokens"])
+        // Each slice came with the one exchange: the prefetches that follow are off the call's path.
+        let again = try await allowances.take([Self.request("requests", capacity: 30)])
+        #expect(again.first?.remaining == 28, "30 less two calls, from the slice")
+
+        // A count that stands refused asks nothing for the others: the call is refused at once.
+        await allowances.settle(date: Date())
+        let before = ledger.exchangeCount
+        let spent = [Self.request("requests", capacity: 30), Self.request("spent", capacity: 0)]
+        for _ in 0..<2 {
+            do {
+                _ = try await allowances.take(spent)
+                Issue.record("admitted past a count of 0")
+            } catch {
+                #expect(error == .exhausted(index: 1, retryAfter: error.retryAfter))
+            }
+        }
+        #expect(ledger.exchangeCount == before + 1, "the first refusal asked the ledger once; the second, not at all")
     }
 }
 

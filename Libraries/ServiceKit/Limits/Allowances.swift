@@ -177,6 +177,7 @@ public final class Allowances: Sendable {
     /// Takes every demand or none: a refusal hands back what the others took.
     public func take(_ demands: [Demand], now: Date = Date()) async throws(Refusal) -> [Taken] {
         if let taken = takeLocally(demands, now: now) { return taken }
+        await borrowTogether(demands, now: now)
         var taken: [Taken] = []
         taken.reserveCapacity(demands.count)
         for (index, demand) in demands.enumerated() {
@@ -214,6 +215,43 @@ public final class Allowances: Sendable {
         }
         if !prefetches.isEmpty { Task { await self.run(prefetches) } }
         return taken
+    }
+
+    /// A call several of whose counts need a borrow (a caller quiet for a tick finds its meters
+    /// handed back) asks for all of them in one exchange, not one after another; the counts are
+    /// then taken one by one from what came. Nothing is asked when one of them stands refused.
+    private func borrowTogether(_ demands: [Demand], now: Date) async {
+        guard demands.count > 1 else { return }
+        let instant = ContinuousClock.now
+        let borrows: [(AllowanceExchange.Borrow, OneShot<Round>)] = state.withLock { state in
+            if let failed = state.unreachableAt, instant - failed < Self.unreachableFor { return [] }
+            var short: [Demand] = []
+            for demand in demands {
+                let meter = current(demand, at: now, in: &state)
+                state.meters[demand.key] = meter
+                guard meter.available < demand.amount, meter.borrowing == nil else { continue }
+                if let emptyAt = meter.emptyAt, instant - emptyAt < Self.emptyFor { return [] }
+                short.append(demand)
+            }
+            return short.map { demand in
+                let index = state.meters.index(forKey: demand.key)!
+                return startBorrow(&state.meters.values[index], key: demand.key, amount: demand.amount)
+            }
+        }
+        guard !borrows.isEmpty else { return }
+        Self.waitCount.increment(by: borrows.count)
+        await run(borrows)
+    }
+
+    /// Marks `meter` borrowing, for `amount` and what callers already waiting need.
+    private func startBorrow(_ meter: inout Meter, key: String, amount: Int64) -> (
+        AllowanceExchange.Borrow, OneShot<Round>
+    ) {
+        let round = OneShot<Round>()
+        meter.borrowing = round
+        let need = amount - meter.available + meter.waiting
+        meter.waiting = 0
+        return (borrow(meter, key: key, need: need), round)
     }
 
     /// ``spend(_:from:)`` if the slice holds enough and its window has not ended.
@@ -297,11 +335,8 @@ public final class Allowances: Sendable {
                     meter.waiting += demand.amount
                     return .wait(round)
                 }
-                let round = OneShot<Round>()
-                meter.borrowing = round
-                let need = demand.amount - meter.available + meter.waiting
-                meter.waiting = 0
-                return .borrow(borrow(meter, key: demand.key, need: need), round)
+                let (borrow, round) = startBorrow(&meter, key: demand.key, amount: demand.amount)
+                return .borrow(borrow, round)
             }
             switch step {
             case .taken(let taken, let prefetch):
