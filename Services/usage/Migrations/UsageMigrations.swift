@@ -4,6 +4,6 @@ import ServiceKit
 enum UsageMigrations {
     static let all: [any Migration] = [
         CreateEventsAndRollups(), CreateDeletedTenants(), CreateLimits(), AddTranslated(), AddRouteAttempts(),
-        CreateLimitExchanges(),
+        CreateLimitExchanges(), AddLedgerExchange(),
     ]
 }
