@@ -222,6 +222,36 @@ struct AllowancesTests {
         }
         #expect(ledger.exchangeCount == before + 1, "the first refusal asked the ledger once; the second, not at all")
     }
+
+    @Test(
+        "a count quiet for two ticks still has its slice for the next call; after the third quiet tick it is handed back"
+    )
+    func quietCountKeepsItsSliceAboutASecond() async throws {
+        let ledger = Ledger()
+        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let demand = Self.request("requests", capacity: 100)
+        _ = try await allowances.take([demand])
+        for _ in 0..<10_000 where ledger.exchangeCount < 2 { await Task.yield() }
+        await allowances.settle(date: Date())  // the tick that saw the call: a slice for two calls
+        await allowances.settle(date: Date())  // quiet
+        await allowances.settle(date: Date())  // quiet
+        let held = ledger.count("requests").lent
+        #expect(held > 0, "the quiet count keeps its slice")
+
+        // The next call is admitted from it: no exchange on its path.
+        let before = ledger.exchangeCount
+        let taken = try await allowances.take([demand])
+        #expect(taken.first?.amount == 1)
+        #expect(ledger.exchangeCount == before)
+
+        // Its tick reports it (and renews the slice); three quiet ticks later everything is back.
+        await allowances.settle(date: Date())
+        for _ in 0..<2 { await allowances.settle(date: Date()) }
+        #expect(ledger.count("requests").lent > 0, "two quiet ticks: still kept")
+        await allowances.settle(date: Date())
+        #expect(ledger.count("requests").lent == 0, "the third quiet tick handed it back")
+        #expect(ledger.count("requests").used == 2)
+    }
 }
 
 extension Allowances.Refusal {

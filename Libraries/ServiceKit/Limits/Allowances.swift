@@ -9,12 +9,14 @@ import Synchronization
 /// An instance's side of the limits ledger (docs/limits.md): it borrows slices of each count's
 /// window from the usage service, spends them locally (a call costs a lock, no round trip), and
 /// borrows the next slice before it runs out. Every `tick` it reports what it spent and hands
-/// back what the current rate will not use within the next two ticks, so an idle instance never
-/// holds allowance a busy one needs for longer than a tick.
+/// back what the current rate will not use within the next two ticks; a count that went quiet
+/// keeps the slice its last busy tick sized for two ticks more (a caller a second apart finds it
+/// there rather than waiting for the ledger), then hands it back too, so an idle instance never
+/// holds allowance a busy one needs for longer than about a second.
 ///
 /// Callers waiting for the same count share one borrow. A count is refused when the ledger has
 /// nothing left; if other instances hold slices then, it asks again after each of their next
-/// three ticks (with which they hand back what they do not use). When the ledger cannot be
+/// five ticks (with which they hand back what they do not use). When the ledger cannot be
 /// reached, what was borrowed is spent, then ``take(_:now:)`` throws ``Refusal/unavailable``.
 public final class Allowances: Sendable {
     /// One count a call takes from.
@@ -92,6 +94,10 @@ public final class Allowances: Sendable {
         /// Spent this tick and the one before: the rate slices are sized to.
         var spentThisTick: Int64 = 0
         var spentLastTick: Int64 = 0
+        /// The slice the last tick that saw spending sized, and the ticks since it: kept while
+        /// fewer than ``quietTicksKept``.
+        var busySlice: Int64 = 0
+        var quietTicks = 0
         /// Demand waiting for the next borrow.
         var waiting: Int64 = 0
         var borrowing: OneShot<Round>?
@@ -146,8 +152,11 @@ public final class Allowances: Sendable {
 
     /// A refusal stands this long without asking the ledger again.
     static let emptyFor = Duration.milliseconds(250)
-    /// How many times a call refused while other instances hold slices asks again, a tick apart.
-    static let asksAgain = 3
+    /// A count with no spending for this many ticks hands back the slice it kept while quiet.
+    static let quietTicksKept = 3
+    /// How many times a call refused while other instances hold slices asks again, a tick apart:
+    /// for longer than a quiet count keeps its slice.
+    static let asksAgain = quietTicksKept + 2
     /// An unreachable ledger is not asked again on a call's behalf for this long.
     static let unreachableFor = Duration.seconds(1)
     /// At most this many changes and borrows wait for a ledger that cannot be reached.
@@ -624,13 +633,21 @@ public final class Allowances: Sendable {
                 }
                 meter.spentLastTick = meter.spentThisTick
                 meter.spentThisTick = 0
+                if meter.spentLastTick > 0 {
+                    meter.busySlice = meter.predicted
+                    meter.quietTicks = 0
+                } else {
+                    meter.quietTicks += 1
+                }
                 guard meter.borrowing == nil else {
                     state.meters[key] = meter
                     continue
                 }
                 // Once the ledger has nothing left, keep no more than the last tick spent: other
                 // instances may be refusing calls for want of what this one holds.
-                let keep = min(meter.available, meter.left > 0 ? meter.predicted : meter.spentLastTick)
+                let quietKeep = meter.quietTicks < Self.quietTicksKept ? meter.busySlice : 0
+                let keep = min(
+                    meter.available, meter.left > 0 ? max(meter.predicted, quietKeep) : meter.spentLastTick)
                 if meter.available > keep {
                     adjustments.append(.init(key: key, window: meter.window, lent: keep - meter.available))
                     meter.available = keep
