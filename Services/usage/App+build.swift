@@ -17,7 +17,7 @@ func buildUsage(_ configuration: UsageConfiguration, _ context: ServiceContext) 
         services: [
             LedgerJanitor(ledger: ledger, logger: context.logger),
             UsageConsumer(
-                jetStream: context.nats.jetStream, store: store, prices: configuration.prices,
+                jetStream: context.batchedNats.jetStream, store: store, prices: configuration.prices,
                 batchSize: configuration.batchSize, pipeline: configuration.pipeline,
                 linger: configuration.linger, consumerName: configuration.consumerName, logger: context.logger),
         ],

@@ -9,8 +9,8 @@ struct UsageApp {
             .usage,
             description: "Consumes usage events durably, prices and aggregates them, answers usage queries",
             migrations: MigrationRunner(schema: "usage", migrations: UsageMigrations.all),
-            // One ack per stored event: gathered into a write per millisecond, not a write each
-            // (its query replies wait up to 1 ms more, next to their database time).
+            // One ack per stored event: the consumer's connection gathers them into a write per
+            // millisecond, not a write each; the endpoints' (the ledger's, queries') writes go at once.
             batchesNatsWrites: true,
             configuration: UsageConfiguration.init,
             build: buildUsage)

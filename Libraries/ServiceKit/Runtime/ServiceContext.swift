@@ -8,16 +8,24 @@ import ServiceLifecycle
 public struct ServiceContext: Sendable {
     public let name: ServiceName
     public let logger: Logger
+    /// Writes each message at once: endpoints' replies, requests.
     public let nats: NatsConnection
+    /// A second connection of the same user whose writes libnats gathers into one per
+    /// millisecond, for many small publishes nobody waits for (a consumer's acks), so that
+    /// ``nats``'s replies do not wait for its flusher; ``nats`` itself unless the service asked
+    /// for it (`ServiceMain.run(batchesNatsWrites:)`).
+    public let batchedNats: NatsConnection
     public let database: PostgresClient
     public let environment: Environment
 
     public init(
-        name: ServiceName, logger: Logger, nats: NatsConnection, database: PostgresClient, environment: Environment
+        name: ServiceName, logger: Logger, nats: NatsConnection, batchedNats: NatsConnection? = nil,
+        database: PostgresClient, environment: Environment
     ) {
         self.name = name
         self.logger = logger
         self.nats = nats
+        self.batchedNats = batchedNats ?? nats
         self.database = database
         self.environment = environment
     }

@@ -14,8 +14,9 @@ public enum ServiceMain {
 
     /// Reads the environment (stopping with one line naming a bad variable), installs logging and
     /// metrics, then runs the service until SIGTERM/SIGINT. Exits non-zero when it fails.
-    /// `batchesNatsWrites`: see ``NatsConfiguration/sendAsap`` (for a service whose replies are
-    /// not latency-sensitive and that publishes many acks). `prefersEventLoopTaskExecutor`: see
+    /// `batchesNatsWrites`: the service gets a second NATS connection whose writes libnats gathers
+    /// (``ServiceContext/batchedNats``, see ``NatsConfiguration/sendAsap``), for many small
+    /// publishes nobody waits for (a consumer's acks). `prefersEventLoopTaskExecutor`: see
     /// ``EventLoopTaskExecutor`` (for a service answering HTTP).
     public static func run<Configuration: Sendable>(
         _ name: ServiceName,
@@ -35,15 +36,15 @@ public enum ServiceMain {
         let configuration: Configuration
         do {
             let logging = try LoggingSettings.from(environment)
-            var nats = try NatsConfiguration.from(environment, name: name.rawValue)
-            nats.sendAsap = !batchesNatsWrites
+            let nats = try NatsConfiguration.from(environment, name: name.rawValue)
             let database = try DatabaseSettings.from(environment)
             configuration = try parse(environment)
             logging.bootstrap()
             Metrics.bootstrap()
             runtime = ServiceRuntime(
-                name: name, description: description, environment: environment, nats: nats, database: database,
-                migrations: migrations, logger: Logger(label: name.rawValue))
+                name: name, description: description, environment: environment, nats: nats,
+                batchesNatsWrites: batchesNatsWrites, database: database, migrations: migrations,
+                logger: Logger(label: name.rawValue))
         } catch {
             FileHandle.standardError.write(Data("\(name.rawValue): configuration error: \(error)\n".utf8))
             exit(configurationExitCode)

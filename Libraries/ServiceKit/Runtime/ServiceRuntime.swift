@@ -16,18 +16,21 @@ public struct ServiceRuntime: Sendable {
     public let description: String
     public let environment: Environment
     public let nats: NatsConfiguration
+    /// A second connection for publishes nobody waits for: ``ServiceContext/batchedNats``.
+    public let batchesNatsWrites: Bool
     public let database: DatabaseSettings
     public let migrations: MigrationRunner?
     public let logger: Logger
 
     public init(
         name: ServiceName, description: String, environment: Environment, nats: NatsConfiguration,
-        database: DatabaseSettings, migrations: MigrationRunner?, logger: Logger
+        batchesNatsWrites: Bool = false, database: DatabaseSettings, migrations: MigrationRunner?, logger: Logger
     ) {
         self.name = name
         self.description = description
         self.environment = environment
         self.nats = nats
+        self.batchesNatsWrites = batchesNatsWrites
         self.database = database
         self.migrations = migrations
         self.logger = logger
@@ -53,8 +56,10 @@ public struct ServiceRuntime: Sendable {
 
             if let migrations { try await migrate(migrations, client) }
             let connection = try await NatsConnection.connect(nats, logger: logger)
+            let batched = batchesNatsWrites ? try await NatsConnection.connect(batching(nats), logger: logger) : nil
             let context = ServiceContext(
-                name: name, logger: logger, nats: connection, database: client, environment: environment)
+                name: name, logger: logger, nats: connection, batchedNats: batched, database: client,
+                environment: environment)
             let definition = try await build(context)
             let instanceID = MicroService.makeInstanceID()
             let databaseHealth =
@@ -78,6 +83,7 @@ public struct ServiceRuntime: Sendable {
                     + [.health(name, instance: instanceID, database: client, logger: logger)],
                 loggedHeaders: Routing.loggedHeaders, dependency: databaseHealth, logger: logger)
             var parts: [any Service] = [NatsConnectionService(connection: connection)]
+            if let batched { parts.append(NatsConnectionService(connection: batched)) }
             if let databaseHealth { parts.append(databaseHealth) }
             parts += definition.dependencies + [endpoints] + definition.services
             let serviceGroup = ServiceGroup(
@@ -94,6 +100,14 @@ public struct ServiceRuntime: Sendable {
             try await serviceGroup.run()
             logger.info("stopped")
         }
+    }
+
+    /// The batched connection's configuration: the same user, its writes gathered by libnats.
+    private func batching(_ nats: NatsConfiguration) -> NatsConfiguration {
+        var batching = nats
+        batching.name += "-batched"
+        batching.sendAsap = false
+        return batching
     }
 
     /// Applies the schema's migrations and returns (`<service> migrate`).
