@@ -228,11 +228,12 @@ print(f"| three limits | {l_rps:.0f} | {limited[len(limited) // 2][1]} | {l_cpu:
 print(f"| with/without | {l_rps / p_rps:.3f}× | | {l_cpu - p_cpu:+.0f} µs | | |")
 PY
 echo
-echo "A quiet caller: one call every 0.6 s per tenant (the instances' slices go back to the ledger"
-echo "between calls), 20 calls each, alternating."
+echo "A quiet caller: one call every 0.6 s per tenant (a quiet count keeps its slice about a second),"
+echo "then every 1.5 s (each call waits for the ledger), 20 calls each, the two tenants alternating."
 echo "| tenant | p50 | p90 |"
 echo "|--------|-----|-----|"
-python3 "$ROOT/scripts/bench_quiet_calls.py" "$base" 20 0.6 "no limits=$key" "three limits=$limited"
+python3 "$ROOT/scripts/bench_quiet_calls.py" "$base" 20 0.6 "no limits, 0.6 s apart=$key" "three limits, 0.6 s apart=$limited"
+python3 "$ROOT/scripts/bench_quiet_calls.py" "$base" 20 1.5 "no limits, 1.5 s apart=$key" "three limits, 1.5 s apart=$limited"
 # Translation on the hot path: the same ~1 KB question to the same Anthropic stand-in, once in
 # Anthropic's own API (passed through) and once in OpenAI's (translated both ways), alternating.
 curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \

@@ -1,6 +1,7 @@
-"""Calls a quiet caller makes: one every SPACING seconds (longer than the limits' 250-ms tick, so an
-instance's slices have gone back to the ledger in between), alternating two API keys, each on a
-kept-alive connection. Prints one Markdown row per key: the p50 and p90 of its calls in ms.
+"""Calls a quiet caller makes: one every SPACING seconds (longer than the limits' 250-ms tick; an
+instance keeps a quiet count's slice about a second, then hands it back to the ledger), alternating
+two API keys, each on a kept-alive connection. Prints one Markdown row per key: the p50 and p90 of
+its calls in ms.
 
     bench_quiet_calls.py BASE_URL CALLS SPACING LABEL=KEY LABEL=KEY
 """
