@@ -285,22 +285,33 @@ struct LimitMetrics: Sendable {
 }
 
 /// A value per tenant (or one for all, keyed nil) read from the usage service: kept fresh for
-/// `lifetime`, dropped at once when the service announces a change, and, when the service cannot
-/// be reached, served as last known (the limits hold either way: counts go through the ledger).
+/// `lifetime` and dropped at once when the service announces a change. Once it is older than
+/// that (and younger than twice that), calls go on with it while one read in the background
+/// replaces it, so no call waits for the read but a tenant's first and one after a change (a
+/// busy tenant's calls all waited for it before, once a lifetime). When the service cannot be
+/// reached, the last value read is served (the limits hold either way: counts go through the
+/// ledger).
 final class TenantCache<Value: Sendable>: Sendable {
     private let cache: InvalidatingCache<UUID?, Value>
-    private let lastKnown = Mutex<[UUID?: Value]>([:])
-    /// One read at a time per tenant: the calls that find the entry expired wait for it.
+    /// The last value read per tenant, and when; a change announced drops it (and moves the
+    /// generation, so that a read begun before it does not put it back).
+    private let lastKnown = Mutex<(values: [UUID?: (value: Value, read: ContinuousClock.Instant)], generation: UInt64)>(
+        ([:], 0))
+    /// One read at a time per tenant: the calls that find no value young enough wait for it.
     private let reading = Mutex<[UUID?: OneShot<Result<Value, any Error>>]>([:])
+    private let lifetime: Duration
     private let load: @Sendable (UUID?) async throws -> Value
 
     init(lifetime: Duration, load: @escaping @Sendable (UUID?) async throws -> Value) {
         cache = InvalidatingCache(lifetime: lifetime)
+        self.lifetime = lifetime
         self.load = load
     }
 
     func value(for tenant: UUID?) async throws(ServiceError) -> Value {
         if let fresh = cache.value(tenant) { return fresh }
+        let now = ContinuousClock.now
+        let recent = lastKnown.withLock { $0.values[tenant] }.flatMap { now - $0.read < lifetime * 2 ? $0.value : nil }
         let (read, first) = reading.withLock { reading in
             if let read = reading[tenant] { return (read, false) }
             let read = OneShot<Result<Value, any Error>>()
@@ -308,29 +319,47 @@ final class TenantCache<Value: Sendable>: Sendable {
             return (read, true)
         }
         if first {
-            let result: Result<Value, any Error>
-            do {
-                let value = try await cache.value(tenant, load: { try await self.load(tenant) })
-                result = value.map { .success($0) } ?? .failure(ServiceError.unavailable("no limits read"))
-            } catch {
-                result = .failure(error)
+            if let recent {
+                Task { await self.read(tenant, into: read) }
+                return recent
             }
-            if case .success(let value) = result { lastKnown.withLock { $0[tenant] = value } }
-            reading.withLock { $0[tenant] = nil }
-            _ = read.set(result)
+            await self.read(tenant, into: read)
         }
+        if let recent { return recent }
         switch await read.value() {
         case .success(let value):
             return value
         case .failure(let error):
-            if let stale = lastKnown.withLock({ $0[tenant] }) { return stale }
+            if let stale = lastKnown.withLock({ $0.values[tenant]?.value }) { return stale }
             throw ServiceError.unavailable(
                 "the limits cannot be checked right now: the usage service is unreachable", underlying: error)
         }
     }
 
+    /// Reads the tenant's value into the cache and `read`, for the callers waiting for it.
+    private func read(_ tenant: UUID?, into read: OneShot<Result<Value, any Error>>) async {
+        let generation = lastKnown.withLock { $0.generation }
+        let result: Result<Value, any Error>
+        do {
+            let value = try await cache.value(tenant, load: { try await self.load(tenant) })
+            result = value.map { .success($0) } ?? .failure(ServiceError.unavailable("no limits read"))
+        } catch {
+            result = .failure(error)
+        }
+        if case .success(let value) = result {
+            lastKnown.withLock { known in
+                if known.generation == generation { known.values[tenant] = (value, ContinuousClock.now) }
+            }
+        }
+        reading.withLock { $0[tenant] = nil }
+        _ = read.set(result)
+    }
+
     func evict(_ tenant: UUID?) {
         cache.evict(tenant)
-        lastKnown.withLock { $0[tenant] = nil }
+        lastKnown.withLock { known in
+            known.generation &+= 1
+            known.values[tenant] = nil
+        }
     }
 }

@@ -7,9 +7,9 @@ import Synchronization
 
 /// Each tenant's routes by name, read from `proxy.routes` on a tenant's first call and again
 /// after a change (`proxy.events.routes.changed.<tenant>`, which drops them at once) or
-/// `PROXY_ROUTES_SECONDS`. Past that lifetime the routes known are served while one call reads
-/// them again, so no call waits for the database but a tenant's first; if it cannot be read, what
-/// was known stays in use.
+/// `PROXY_ROUTES_SECONDS`. Past that lifetime the routes known are served while they are read
+/// again in the background, so no call waits for the database but a tenant's first (and the first
+/// after a change); if they cannot be read, what was known stays in use.
 final class RouteTable: Sendable {
     private struct Entry {
         var routes: [String: Route]
@@ -52,9 +52,9 @@ final class RouteTable: Sendable {
         }
     }
 
-    /// The tenant's routes: as known while fresh; read again by one caller once stale (the others
-    /// go on with them); read by every caller while none are known. None when they cannot be read
-    /// and none are known: a call then goes on as a plain model rather than failing.
+    /// The tenant's routes: as known while fresh; once stale, as known while one read in the
+    /// background replaces them; read by every caller while none are known. None when they cannot
+    /// be read and none are known: a call then goes on as a plain model rather than failing.
     private func routes(of tenant: UUID) async -> [String: Route] {
         let now = ContinuousClock.now
         let (known, generation, reads) = state.withLock { state -> ([String: Route]?, UInt64, Bool) in
@@ -65,6 +65,14 @@ final class RouteTable: Sendable {
             return (entry.routes, state.generation, true)
         }
         guard reads else { return known ?? [:] }
+        guard let known else { return await read(tenant, generation: generation, known: nil) }
+        Task { _ = await self.read(tenant, generation: generation, known: known) }
+        return known
+    }
+
+    /// Reads the tenant's routes and keeps them, unless a change was announced meanwhile; on
+    /// failure, `known` stays in use and is read again in a second.
+    private func read(_ tenant: UUID, generation: UInt64, known: [String: Route]?) async -> [String: Route] {
         do {
             let routes = Dictionary(try await store.list(tenant: tenant).map { ($0.name, $0) }) { first, _ in first }
             state.withLock { state in
