@@ -411,10 +411,15 @@ public final class Allowances: Sendable {
         if meter.available > 0 { adjustments.append(.init(key: key, window: meter.window, lent: -meter.available)) }
     }
 
+    /// A borrow for `need` now and the next two ticks' rate; a count with no rate yet (new, or quiet)
+    /// asks for its need twice over, so that the call that borrowed does not start the next borrow
+    /// at once, beside itself (a quiet caller's call then cost six exchanges, not four, and
+    /// waited 2 ms longer: docs/benchmarks.md, "A quiet caller"). The ledger grants beyond the need
+    /// at most half of what is left.
     private func borrow(_ meter: Meter, key: String, need: Int64) -> AllowanceExchange.Borrow {
         .init(
             key: key, window: meter.window, resetsAt: meter.resetsAt, tenant: meter.tenant, capacity: meter.capacity,
-            need: need, want: need + meter.predicted)
+            need: need, want: need + max(meter.predicted, need))
     }
 
     private func retryAfter(_ resetsAt: Date?) -> Int? {
