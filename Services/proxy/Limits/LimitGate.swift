@@ -292,26 +292,31 @@ struct LimitMetrics: Sendable {
 /// reached, the last value read is served (the limits hold either way: counts go through the
 /// ledger).
 final class TenantCache<Value: Sendable>: Sendable {
-    private let cache: InvalidatingCache<UUID?, Value>
-    /// The last value read per tenant, and when; a change announced drops it (and moves the
-    /// generation, so that a read begun before it does not put it back).
-    private let lastKnown = Mutex<(values: [UUID?: (value: Value, read: ContinuousClock.Instant)], generation: UInt64)>(
-        ([:], 0))
+    /// What was read per tenant and when (fresh for `lifetime`); an announced change drops it and
+    /// moves the generation, so that a read begun before the change does not put it back.
+    private struct Known {
+        var values: [UUID?: (value: Value, read: ContinuousClock.Instant)] = [:]
+        var generation: UInt64 = 0
+    }
+
+    private let known = Mutex(Known())
     /// One read at a time per tenant: the calls that find no value young enough wait for it.
     private let reading = Mutex<[UUID?: OneShot<Result<Value, any Error>>]>([:])
     private let lifetime: Duration
     private let load: @Sendable (UUID?) async throws -> Value
 
     init(lifetime: Duration, load: @escaping @Sendable (UUID?) async throws -> Value) {
-        cache = InvalidatingCache(lifetime: lifetime)
         self.lifetime = lifetime
         self.load = load
     }
 
     func value(for tenant: UUID?) async throws(ServiceError) -> Value {
-        if let fresh = cache.value(tenant) { return fresh }
-        let now = ContinuousClock.now
-        let recent = lastKnown.withLock { $0.values[tenant] }.flatMap { now - $0.read < lifetime * 2 ? $0.value : nil }
+        var recent: Value?
+        if let last = known.withLock({ $0.values[tenant] }) {
+            let age = ContinuousClock.now - last.read
+            if age < lifetime { return last.value }
+            if age < lifetime * 2 { recent = last.value }
+        }
         let (read, first) = reading.withLock { reading in
             if let read = reading[tenant] { return (read, false) }
             let read = OneShot<Result<Value, any Error>>()
@@ -330,34 +335,31 @@ final class TenantCache<Value: Sendable>: Sendable {
         case .success(let value):
             return value
         case .failure(let error):
-            if let stale = lastKnown.withLock({ $0.values[tenant]?.value }) { return stale }
+            if let stale = known.withLock({ $0.values[tenant]?.value }) { return stale }
             throw ServiceError.unavailable(
                 "the limits cannot be checked right now: the usage service is unreachable", underlying: error)
         }
     }
 
-    /// Reads the tenant's value into the cache and `read`, for the callers waiting for it.
+    /// Reads the tenant's value, keeps it, and hands the result to the callers waiting on `read`.
     private func read(_ tenant: UUID?, into read: OneShot<Result<Value, any Error>>) async {
-        let generation = lastKnown.withLock { $0.generation }
+        let generation = known.withLock { $0.generation }
         let result: Result<Value, any Error>
         do {
-            let value = try await cache.value(tenant, load: { try await self.load(tenant) })
-            result = value.map { .success($0) } ?? .failure(ServiceError.unavailable("no limits read"))
-        } catch {
-            result = .failure(error)
-        }
-        if case .success(let value) = result {
-            lastKnown.withLock { known in
+            let value = try await load(tenant)
+            known.withLock { known in
                 if known.generation == generation { known.values[tenant] = (value, ContinuousClock.now) }
             }
+            result = .success(value)
+        } catch {
+            result = .failure(error)
         }
         reading.withLock { $0[tenant] = nil }
         _ = read.set(result)
     }
 
     func evict(_ tenant: UUID?) {
-        cache.evict(tenant)
-        lastKnown.withLock { known in
+        known.withLock { known in
             known.generation &+= 1
             known.values[tenant] = nil
         }

@@ -37,16 +37,10 @@ struct AllowanceLedger: Sendable {
         grants.reserveCapacity(exchange.borrows.count)
         var crossings: [Crossing] = []
         for try await row in try await client.execute(Exchange(exchange: exchange), logger: logger) {
-            switch row.kind {
-            case "grant":
-                grants.append(
-                    .init(key: row.key, window: row.window, granted: row.granted, left: row.left, lent: row.lent))
-            default:
-                guard let tenant = row.tenant else { continue }
-                crossings.append(
-                    Crossing(
-                        key: row.key, window: row.window, tenant: tenant, spent: row.used, budget: row.capacity,
-                        thresholds: row.newly))
+            switch row {
+            case .grant(let grant): grants.append(grant)
+            case .crossing(let crossing): crossings.append(crossing)
+            case .noTenant: continue
             }
         }
         return (grants, crossings)
@@ -65,17 +59,12 @@ struct AllowanceLedger: Sendable {
         ]
         var exchange: AllowanceExchange
 
-        struct Row {
-            var kind: String
-            var key: String
-            var window: Int64
-            var granted: Int64
-            var left: Int64
-            var lent: Int64
-            var tenant: UUID?
-            var used: Int64
-            var capacity: Int64
-            var newly: Int
+        /// A row: a borrow's grant (in the borrows' order), or a budget the changes took past a
+        /// threshold (`noTenant`: a count of no tenant's, a gateway rate).
+        enum Row {
+            case grant(AllowanceExchange.Grant)
+            case crossing(Crossing)
+            case noTenant
         }
 
         func makeBindings() -> PostgresBindings {
@@ -101,9 +90,12 @@ struct AllowanceLedger: Sendable {
         func decodeRow(_ row: PostgresRow) throws -> Row {
             let (kind, key, window, granted, left, lent, tenant, used, capacity, newly) = try row.decode(
                 (String, String, Int64, Int64, Int64, Int64, UUID?, Int64, Int64, Int).self)
-            return Row(
-                kind: kind, key: key, window: window, granted: granted, left: left, lent: lent, tenant: tenant,
-                used: used, capacity: capacity, newly: newly)
+            if kind == "grant" {
+                return .grant(.init(key: key, window: window, granted: granted, left: left, lent: lent))
+            }
+            guard let tenant else { return .noTenant }
+            return .crossing(
+                Crossing(key: key, window: window, tenant: tenant, spent: used, budget: capacity, thresholds: newly))
         }
     }
 
