@@ -279,6 +279,13 @@ struct UsageTests {
             let events = (0..<10_000).map {
                 UsageFeed.event("burst-\($0)", tenant: tenant.id, prompt: 3, completion: 2)
             }
+            // The service's consumer made here first, with an ack wait of 3 s (the service keeps a
+            // consumer it finds): what the killed instance had fetched comes again after 3 s, not 30.
+            let jetStream = feed.connection.jetStream
+            try await jetStream.ensureStream(UsageStream.config)
+            try await jetStream.ensureConsumer(
+                stream: UsageStream.config.name,
+                ConsumerConfig(durableName: "usage-service", filterSubject: UsageSubjects.events, ackWait: .seconds(3)))
             let usage = try await gateway.launch("usage", overrides: ["USAGE_BATCH_SIZE": "250"])
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await feed.publish(events) }
@@ -297,7 +304,7 @@ struct UsageTests {
             let stored = try await gateway.count("SELECT count(*) FROM usage.events")
             #expect(stored >= 2_000 && stored < 10_000, "killed mid-burst (\(stored) stored)")
             try usage.restart()
-            // What the killed instance had fetched comes again after the consumer's 30 s ack wait.
+            // What the killed instance had fetched comes again after the consumer's ack wait.
             #expect(
                 try await gateway.waitForCount("SELECT count(*) FROM usage.events", 10_000, timeout: .seconds(300))
                     == 10_000)
