@@ -192,40 +192,58 @@ limited_tenant
 round_trips() { curl -fsS "http://127.0.0.1:$PROXY_OPS_PORT/metrics" | awk '/^strongbox_limits_ledger_round_trips_total/ {s += $2} END {print s + 0}'; }
 wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $limited" "$base/v1/chat/completions" >/dev/null
 # The floor runs in the same rounds: the targets' table compares the chain with limits against it.
-# The two tenants take turns going first (a fixed order favours one side; see docs/benchmarks.md).
-plain_runs="" limited_runs="" floor_runs=""
-plain_run() { plain_runs+=$(measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'; }
+# A difference of a few µs is below what two runs here can show (identical sides differ by ±40 µs),
+# so the limits are measured in many short rounds: the tenant without limits twice (A and B), the
+# one with them (L) and the floor, in an order rotating every round (whoever goes first or after
+# another pays differently). L against the mean of A and B is the limits' cost, B against A the
+# noise of the same measurement, each a mean of the rounds' differences with its standard error.
+limit_rounds=${BENCH_LIMIT_ROUNDS:-16}
+plain_runs="" plain_again_runs="" limited_runs="" floor_runs=""
+plain_run() { plain_runs+=$(seconds=3 measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'; }
+plain_again_run() { plain_again_runs+=$(seconds=3 measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'; }
 limited_run() {
   local before
   before=$(round_trips)
-  limited_runs+="$(measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $limited")|$(( $(round_trips) - before ))"$'\n'
+  limited_runs+="$(seconds=3 measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $limited")|$(( $(round_trips) - before ))"$'\n'
 }
-for ((round = 0; round < rounds; round++)); do
-  floor_runs+=$(measure "$floor/v1/chat/completions" 64 floor_pids)$'\n'
-  if ((round % 2 == 0)); then plain_run; limited_run; else limited_run; plain_run; fi
+floor_run() { floor_runs+=$(seconds=3 measure "$floor/v1/chat/completions" 64 floor_pids)$'\n'; }
+sides=(floor_run plain_run limited_run plain_again_run)
+for ((round = 0; round < limit_rounds; round++)); do
+  for ((side = 0; side < 4; side++)); do "${sides[(round + side) % 4]}"; done
 done
 kill "$floor_front" 2>/dev/null || true
 echo
 echo "Limits on the hot path: the chain for a tenant with a non-binding tenant request limit, a key token"
-echo "limit and a budget against a tenant with none, 64 connections, medians of $rounds alternating runs."
-python3 - "$plain_runs" "$limited_runs" <<'PY'
+echo "limit and a budget (L) against a tenant with none, measured twice (A, B), 64 connections, $limit_rounds rounds"
+echo "of 3 s runs in rotating order: medians, and the mean difference of the rounds with its standard error."
+python3 - "$plain_runs" "$plain_again_runs" "$limited_runs" <<'PY'
 import statistics, sys
 def parse(text):
     return [line.split("|") for line in text.strip().splitlines() if line]
-plain, limited = parse(sys.argv[1]), parse(sys.argv[2])
-def med(rows, index, f=float):
-    return statistics.median(f(row[index]) for row in rows)
-def cpu(rows):
-    return statistics.median(int(row[4]) * 10_000 / max(int(row[3]), 1) for row in rows)
-p_rps, l_rps = med(plain, 0), med(limited, 0)
-p_cpu, l_cpu = cpu(plain), cpu(limited)
+a, b, limited = parse(sys.argv[1]), parse(sys.argv[2]), parse(sys.argv[3])
+def cpu(row):
+    return int(row[4]) * 10_000 / max(int(row[3]), 1)
+def mean_se(values):
+    return f"{statistics.mean(values):+.1f} ± {statistics.stdev(values) / len(values) ** 0.5:.1f}"
 trips = statistics.median(int(row[6]) * 1000 / max(int(row[3]), 1) for row in limited)
-errors = sum(int(row[5] or 0) for row in plain + limited)
-print("| chain | req/s | p50 | CPU µs/req | ledger round trips / 1,000 calls | non-2xx |")
-print("|-------|-------|-----|------------|----------------------------------|---------|")
-print(f"| no limits | {p_rps:.0f} | {plain[len(plain) // 2][1]} | {p_cpu:.0f} | – | |")
-print(f"| three limits | {l_rps:.0f} | {limited[len(limited) // 2][1]} | {l_cpu:.0f} | {trips:.2f} | {errors} |")
-print(f"| with/without | {l_rps / p_rps:.3f}× | | {l_cpu - p_cpu:+.0f} µs | | |")
+errors = sum(int(row[5] or 0) for row in a + b + limited)
+print("| chain | req/s (median) | p50 | CPU µs/req (median) | ledger round trips / 1,000 calls | non-2xx |")
+print("|-------|----------------|-----|---------------------|----------------------------------|---------|")
+for name, rows in (("no limits (A)", a), ("no limits again (B)", b), ("three limits (L)", limited)):
+    middle = sorted(rows, key=lambda row: float(row[0]))[len(rows) // 2]
+    extra = f"{trips:.2f}" if rows is limited else "–"
+    print(f"| {name} | {statistics.median(float(r[0]) for r in rows):.0f} | {middle[1]} "
+          f"| {statistics.median(cpu(r) for r in rows):.0f} | {extra} | {errors if rows is limited else ''} |")
+pairs = list(zip(a, b, limited))
+limits_cost = [cpu(l) - (cpu(x) + cpu(y)) / 2 for x, y, l in pairs]
+noise = [cpu(y) - cpu(x) for x, y, _ in pairs]
+limits_ratio = statistics.median(2 * float(l[0]) / (float(x[0]) + float(y[0])) for x, y, l in pairs)
+noise_ratio = statistics.median(float(y[0]) / float(x[0]) for x, y, _ in pairs)
+print()
+print("| difference | req/s ratio (median of rounds) | CPU µs/req (mean of rounds ± standard error) |")
+print("|------------|--------------------------------|-----------------------------------------------|")
+print(f"| three limits: L − (A + B) / 2 | {limits_ratio:.3f}× | {mean_se(limits_cost)} µs |")
+print(f"| the noise: B − A (the same call) | {noise_ratio:.3f}× | {mean_se(noise)} µs |")
 PY
 echo
 echo "A quiet caller: one call every 0.6 s per tenant (a quiet count keeps its slice about a second),"
