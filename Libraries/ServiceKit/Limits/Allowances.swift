@@ -475,11 +475,22 @@ public final class Allowances: Sendable {
             return .granted(short: short, lentElsewhere: lentElsewhere)
         }
         meter.available += grant.granted
-        meter.left = grant.left
+        meter.left = grant.left + Self.pendingLeft(borrow.key, window: borrow.window, in: state.adjustments)
         meter.borrowing = nil
         meter.emptyAt = (short || grant.left == 0) && !lentElsewhere ? ContinuousClock.now : nil
         state.meters[borrow.key] = meter
         return .granted(short: short, lentElsewhere: lentElsewhere)
+    }
+
+    /// What the changes not yet sent will add to what the ledger has left of a window (a refused
+    /// call's take given back after a borrow in flight reported it): what the instance knows is
+    /// left, beyond a grant's `left`, is exact on one instance.
+    private static func pendingLeft(_ key: String, window: Int64, in adjustments: [AllowanceExchange.Adjustment])
+        -> Int64
+    {
+        adjustments.reduce(0) { sum, change in
+            change.key == key && change.window == window ? sum - change.lent - change.held - change.used : sum
+        }
     }
 
     /// Sends `exchange` under an id of its own, and once more if no answer came (the ledger
@@ -544,7 +555,8 @@ public final class Allowances: Sendable {
                 for (borrow, grant) in zip(exchange.borrows, grants) where grant.granted > 0 {
                     if var meter = state.meters[borrow.key], meter.window == borrow.window {
                         meter.available += grant.granted
-                        meter.left = grant.left
+                        meter.left =
+                            grant.left + Self.pendingLeft(borrow.key, window: borrow.window, in: state.adjustments)
                         state.meters[borrow.key] = meter
                     } else {
                         state.adjustments.append(.init(key: borrow.key, window: borrow.window, lent: -grant.granted))
@@ -598,6 +610,13 @@ public final class Allowances: Sendable {
                         item.final
                             ? .init(key: item.key, window: item.window, used: -item.amount)
                             : .init(key: item.key, window: item.window, held: -item.amount))
+                    // Reported already (a borrow in flight carried it): the ledger has it back with
+                    // the next exchange, and what this instance knows is left says so now.
+                    if let index = state.meters.index(forKey: item.key),
+                        state.meters.values[index].window == item.window
+                    {
+                        state.meters.values[index].left += item.amount
+                    }
                 }
             }
         }
