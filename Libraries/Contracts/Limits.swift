@@ -18,6 +18,11 @@ public enum LimitSubjects {
     /// Borrow slices of allowance and hand back what was not used (``AllowanceExchange``).
     public static let exchange = "usage.limits.exchange"
 
+    /// The ledger found a borrow short while other instances hold slices of its window: every
+    /// instance hands back at once what it is not spending of the counts named
+    /// (``AllowanceReclaim``, core NATS), rather than with its next tick.
+    public static let reclaim = "limits.reclaim"
+
     /// A tenant's limits changed: instances that cached its rules drop them (core NATS).
     public static func changed(tenant: UUID) -> String { "limits.changed.\(tenant.lowercasedString)" }
     public static let changedAll = "limits.changed.*"
@@ -173,9 +178,13 @@ public struct AllowanceExchange: Codable, Sendable {
         public var capacity: Int64
         public var need: Int64
         public var want: Int64
+        /// What the borrowing instance itself holds of the window (its slice): the rest of what
+        /// is lent is in other instances' slices. Nil from instances older than this field.
+        public var holds: Int64?
 
         public init(
-            key: String, window: Int64, resetsAt: Date?, tenant: UUID?, capacity: Int64, need: Int64, want: Int64
+            key: String, window: Int64, resetsAt: Date?, tenant: UUID?, capacity: Int64, need: Int64, want: Int64,
+            holds: Int64? = nil
         ) {
             self.key = key
             self.window = window
@@ -184,6 +193,14 @@ public struct AllowanceExchange: Codable, Sendable {
             self.capacity = capacity
             self.need = need
             self.want = want
+            self.holds = holds
+        }
+
+        /// Whether `grant` left this borrow short of its need while other instances hold slices of
+        /// the window: the ledger then asks them for what they are not spending
+        /// (``LimitSubjects/reclaim``).
+        public func isShortWhileLentElsewhere(_ grant: Grant) -> Bool {
+            grant.granted < need && grant.lent - grant.granted - (holds ?? 0) > 0
         }
     }
 
@@ -224,6 +241,24 @@ public struct AllowanceGrants: Codable, Sendable {
     public var grants: [AllowanceExchange.Grant]
 
     public init(grants: [AllowanceExchange.Grant]) { self.grants = grants }
+}
+
+/// Published by the ledger on ``LimitSubjects/reclaim``: counts some instance is short of while
+/// others hold slices of them.
+public struct AllowanceReclaim: Codable, Sendable, Equatable {
+    public struct Count: Codable, Sendable, Equatable, Hashable {
+        public var key: String
+        public var window: Int64
+
+        public init(key: String, window: Int64) {
+            self.key = key
+            self.window = window
+        }
+    }
+
+    public var counts: [Count]
+
+    public init(counts: [Count]) { self.counts = counts }
 }
 
 /// Published on ``LimitSubjects/events(tenant:)`` when a budget's spend first reaches 80 % and

@@ -315,6 +315,48 @@ struct LimitsTests {
     }
 
     @Test(
+        "a borrow short while other instances hold slices: the ledger asks every gateway and proxy for them on limits.reclaim"
+    )
+    func reclaimAnnounced() async throws {
+        try await TestGateway.run { gateway in
+            _ = try await gateway.launch("usage")
+            let proxy = try await gateway.cluster.connect(as: "proxy")
+            // Both kinds of instance may hear it (and only the usage service may say it: NatsPermissionsTests).
+            var listeners: [NatsConnection] = []
+            var heard: [Subscription] = []
+            for user in ["gateway", "proxy"] {
+                listeners.append(try await gateway.cluster.connect(as: user))
+                heard.append(try listeners[listeners.count - 1].subscribe(LimitSubjects.reclaim))
+                try await listeners[listeners.count - 1].flush()
+            }
+            let key = "\(UUID().uuidString.lowercased())/requests"
+            func exchange(_ borrow: AllowanceExchange.Borrow) async throws -> AllowanceExchange.Grant {
+                let encoder = JSONEncoder()
+                encoder.dateEncodingStrategy = .iso8601
+                let reply = try await proxy.request(
+                    LimitSubjects.exchange,
+                    payload: try encoder.encode(AllowanceExchange(id: UUID(), borrows: [borrow])))
+                return try #require(
+                    try JSONDecoder().decode(AllowanceGrants.self, from: Data(reply.payload)).grants.first)
+            }
+            func borrow(need: Int64, holds: Int64) -> AllowanceExchange.Borrow {
+                .init(
+                    key: key, window: 1, resetsAt: nil, tenant: nil, capacity: 6, need: need, want: need, holds: holds)
+            }
+            // One instance borrows 5 of 6; another needs 3 and gets the last one.
+            #expect(try await exchange(borrow(need: 5, holds: 0)).granted == 5)
+            let short = try await exchange(borrow(need: 3, holds: 0))
+            #expect(short.granted == 1 && short.lent == 6)
+            for subscription in heard {
+                let message = try #require(await subscription.next(within: .seconds(10)), "the ledger asked")
+                let reclaim = try JSONDecoder().decode(AllowanceReclaim.self, from: Data(message.payload))
+                #expect(reclaim.counts == [.init(key: key, window: 1)])
+            }
+            withExtendedLifetime(listeners) {}
+        }
+    }
+
+    @Test(
         "the Limits API: validation, a platform limit the tenant sees and cannot change, another tenant's limit is 404")
     func limitsAPI() async throws {
         try await TestGateway.run { gateway in

@@ -103,6 +103,8 @@ struct StreamPermissionsTests {
                 ("content", "mail.events.password-reset.\(UUID().uuidString.lowercased())"),
                 ("gateway", "mail.events.mailing-list-confirm.\(UUID().uuidString.lowercased())"),
                 ("vault", "audit.gateway.forged"), ("proxy", "audit.vault.credentials-released"),
+                // Only the ledger asks instances to hand back their slices of allowance.
+                ("gateway", LimitSubjects.reclaim), ("proxy", LimitSubjects.reclaim),
             ]
             for (user, subject) in refusals {
                 #expect(try await gateway.publishIsRefused(as: user, subject), "\(user) may not publish \(subject)")

@@ -331,7 +331,7 @@ struct RoutesTests {
             let first = try await call()
             #expect(first.status == 200 && first.header("x-attempts") == "2")
             #expect(first.header("x-served-by") == "openai/gpt-4o-mini")
-            let message = try #require(await Self.next(cooldowns, within: .seconds(10)), "the cooldown was announced")
+            let message = try #require(await cooldowns.next(within: .seconds(10)), "the cooldown was announced")
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             let cooldown = try decoder.decode(TargetCooldown.self, from: Data(message.payload))
@@ -404,7 +404,7 @@ struct RoutesTests {
                 "/v1/chat/completions", json: ["model": "smart", "messages": Self.ask], headers: harness.auth)
             #expect(refused.status == 401)
             #expect(refused.header("x-attempts") == "1" && refused.header("x-served-by") == "openai/gpt-4o")
-            let message = try #require(await Self.next(failing, within: .seconds(10)))
+            let message = try #require(await failing.next(within: .seconds(10)))
             let event = try #require(try JSONSerialization.jsonObject(with: Data(message.payload)) as? [String: Any])
             #expect(event["type"] as? String == "credential.failing")
             #expect(event["credential"] as? String == "revoked" && event["service"] as? String == "openai")
@@ -492,20 +492,6 @@ struct RoutesTests {
     }
 
     // MARK: - Helpers
-
-    /// The next message, or nil after `within`.
-    static func next(_ subscription: Subscription, within: Duration) async -> NatsMessage? {
-        await withTaskGroup(of: NatsMessage?.self) { group in
-            group.addTask { await subscription.next() }
-            group.addTask {
-                try? await Task.sleep(for: within)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-    }
 
     /// `strongbox_route_cooldowns_heard_total` of one proxy instance, once it reaches `count` (looking
     /// every 100 ms, up to 100 looks).

@@ -21,6 +21,9 @@ struct AllowancesTests {
         let ids = Mutex<[UUID?]>([])
         /// The keys each exchange borrowed for, in the order they came.
         let borrowed = Mutex<[[String]]>([])
+        /// Told of the counts a borrow was short of while other instances held slices of them
+        /// (what the usage service publishes on `limits.reclaim`).
+        let onShort = Mutex<(@Sendable ([AllowanceReclaim.Count]) -> Void)?>(nil)
 
         func exchange(_ exchange: AllowanceExchange) -> [AllowanceExchange.Grant] {
             defer { exchanges.withLock { $0 += 1 } }
@@ -46,6 +49,10 @@ struct AllowancesTests {
                 }
             }
             if let id = exchange.id { answered.withLock { $0[id] = grants } }
+            let short = zip(exchange.borrows, grants).filter { $0.0.isShortWhileLentElsewhere($0.1) }
+            if !short.isEmpty, let onShort = onShort.withLock({ $0 }) {
+                onShort(short.map { .init(key: $0.0.key, window: $0.0.window) })
+            }
             return grants
         }
 
@@ -252,6 +259,41 @@ struct AllowancesTests {
         await allowances.settle(date: Date())
         #expect(ledger.count("requests").lent == 0, "the third quiet tick handed it back")
         #expect(ledger.count("requests").used == 2)
+    }
+}
+
+extension AllowancesTests {
+    @Test(
+        "a count short on one instance while another holds an idle slice of it gets that slice at once: the ledger asks for it back"
+    )
+    func idleSliceReclaimed() async throws {
+        let ledger = Ledger()
+        let holder = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "holder"))
+        let caller = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "caller"))
+        ledger.onShort.withLock { $0 = { counts in Task { await holder.reclaim(counts) } } }
+        let demand = Self.request("requests", capacity: 6)
+        // The holder makes one call and ticks: it keeps (and renews) a slice for its rate, now idle.
+        _ = try await holder.take([demand])
+        for _ in 0..<10_000 where ledger.exchangeCount < 1 { await Task.yield() }
+        await holder.settle(date: Date())
+        let lentToHolder = ledger.count("requests").lent
+        #expect(lentToHolder > 1, "the holder keeps a slice beyond its call")
+
+        // No ticks run for either instance: the caller gets the holder's idle slice only by asking.
+        var admitted = 0
+        var refusal: Allowances.Refusal?
+        while refusal == nil && admitted < 10 {
+            do {
+                _ = try await caller.take([demand])
+                admitted += 1
+            } catch {
+                refusal = error
+            }
+        }
+        #expect(admitted == 5, "everything but the holder's one call")
+        #expect(refusal == .exhausted(index: 0, retryAfter: refusal?.retryAfter))
+        #expect(ledger.count("requests").used + ledger.count("requests").lent == 6)
+        #expect(ledger.count("requests").used >= 1, "the holder reported its call when it handed back")
     }
 }
 

@@ -45,3 +45,20 @@ extension NatsConnection {
         return subjects.values.reduce(0, +)
     }
 }
+
+extension Subscription {
+    /// The next message, or nil when none came within `within` (a test's bound on a wait that
+    /// would otherwise never end).
+    public func next(within: Duration) async -> NatsMessage? {
+        await withTaskGroup(of: NatsMessage?.self) { group in
+            group.addTask { await self.next() }
+            group.addTask {
+                try? await Task.sleep(for: within)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}

@@ -15,7 +15,8 @@ import Synchronization
 /// holds allowance a busy one needs for longer than about a second.
 ///
 /// Callers waiting for the same count share one borrow. A count is refused when the ledger has
-/// nothing left; if other instances hold slices then, it asks again after each of their next
+/// nothing left; if other instances hold slices then, the ledger asks them for what they are not
+/// spending (``reclaim(_:)``) and the count asks again shortly, then after each of their next
 /// five ticks (with which they hand back what they do not use). When the ledger cannot be
 /// reached, what was borrowed is spent, then ``take(_:now:)`` throws ``Refusal/unavailable``.
 public final class Allowances: Sendable {
@@ -157,6 +158,9 @@ public final class Allowances: Sendable {
     /// How many times a call refused while other instances hold slices asks again, a tick apart:
     /// for longer than a quiet count keeps its slice.
     static let asksAgain = quietTicksKept + 2
+    /// A call refused while other instances hold slices asks again after this long first: time
+    /// for the ledger's ask to reach them and their hand-back to reach the ledger.
+    static let reclaimWait = Duration.milliseconds(25)
     /// An unreachable ledger is not asked again on a call's behalf for this long.
     static let unreachableFor = Duration.seconds(1)
     /// At most this many changes and borrows wait for a ledger that cannot be reached.
@@ -326,6 +330,7 @@ public final class Allowances: Sendable {
     private func take(_ demand: Demand, now: Date) async throws(SingleRefusal) -> Taken {
         var outcome: Round?
         var asksAgain = Self.asksAgain
+        var reclaimed = false
         while true {
             let instant = ContinuousClock.now
             let step: Step = state.withLock { state in
@@ -371,10 +376,16 @@ public final class Allowances: Sendable {
             switch outcome {
             case .failed?:
                 throw SingleRefusal(retryAfter: nil, unavailable: true)
+            case .granted(short: true, lentElsewhere: true)? where !reclaimed:
+                // Other instances hold slices: the ledger asked them for what they are not
+                // spending (``reclaim(_:)``), which is back within moments. Ask again then.
+                reclaimed = true
+                outcome = nil
+                try? await Task.sleep(for: Self.reclaimWait)
             case .granted(short: true, lentElsewhere: true)? where asksAgain > 0:
-                // Other instances hold slices: with their next ticks they hand back what they do
-                // not use (an instance that spent in the tick before keeps that much one tick
-                // more). Ask again then.
+                // They still hold slices (spending them, or the ask did not reach them): with
+                // their next ticks they hand back what they do not use (an instance that spent in
+                // the tick before keeps that much one tick more). Ask again then.
                 asksAgain -= 1
                 outcome = nil
                 try? await Task.sleep(for: tick + .milliseconds(50))
@@ -419,7 +430,7 @@ public final class Allowances: Sendable {
     private func borrow(_ meter: Meter, key: String, need: Int64) -> AllowanceExchange.Borrow {
         .init(
             key: key, window: meter.window, resetsAt: meter.resetsAt, tenant: meter.tenant, capacity: meter.capacity,
-            need: need, want: need + max(meter.predicted, need))
+            need: need, want: need + max(meter.predicted, need), holds: meter.available + meter.unreported)
     }
 
     private func retryAfter(_ resetsAt: Date?) -> Int? {
@@ -622,6 +633,42 @@ public final class Allowances: Sendable {
         }
     }
 
+    /// Another instance is short of these counts while this one holds slices of them (the
+    /// ledger says so on ``LimitSubjects/reclaim``): what this instance spent goes to the ledger,
+    /// and what its callers are not spending goes back, at once rather than with the next ticks.
+    /// A count keeps what it spent since the last tick (its current rate); a quiet one keeps
+    /// nothing. Counts that are borrowing or have callers waiting keep everything.
+    public func reclaim(_ counts: [AllowanceReclaim.Count]) async {
+        let adjustments: [AllowanceExchange.Adjustment] = state.withLock { state in
+            var adjustments: [AllowanceExchange.Adjustment] = []
+            for count in counts {
+                guard let index = state.meters.index(forKey: count.key) else { continue }
+                Self.handBack(of: &state.meters.values[index], key: count.key, window: count.window, into: &adjustments)
+            }
+            return adjustments
+        }
+        guard !adjustments.isEmpty else { return }
+        Self.reclaimCount.increment()
+        _ = await send(AllowanceExchange(adjustments: adjustments))
+    }
+
+    private static func handBack(
+        of meter: inout Meter, key: String, window: Int64, into adjustments: inout [AllowanceExchange.Adjustment]
+    ) {
+        guard meter.window == window, meter.borrowing == nil, meter.waiting == 0 else { return }
+        if let report = meter.report(key: key) {
+            adjustments.append(report)
+            meter.reported()
+        }
+        let keep = min(meter.available, meter.spentThisTick)
+        if meter.available > keep {
+            adjustments.append(.init(key: key, window: meter.window, lent: keep - meter.available))
+            meter.available = keep
+        }
+        // Someone needs it: a quiet count keeps no slice until it is busy again.
+        meter.busySlice = 0
+    }
+
     // MARK: - Ticking
 
     /// Each tick: reports what was spent, hands back what the rate will not use, borrows the next
@@ -711,20 +758,37 @@ public final class Allowances: Sendable {
     }
 
     private static let roundTripCount = Counter(label: "strongbox_limits_ledger_round_trips_total")
+    /// Slices handed back because the ledger asked (``reclaim(_:)``).
+    private static let reclaimCount = Counter(label: "strongbox_limits_reclaims_total")
     /// Counts a call waited for a borrow: its slice was spent before the next one came.
     private static let waitCount = Counter(label: "strongbox_limits_waits_total")
     private static let ledgerTime = Timer(label: "strongbox_limits_ledger_seconds")
 }
 
 /// Runs an instance's ``Allowances`` ticks as a service: started with the service, and on
-/// shutdown, what it holds goes back to the ledger.
+/// shutdown, what it holds goes back to the ledger. With `nats`, it also hears the ledger's asks
+/// for slices back (``LimitSubjects/reclaim``).
 public struct AllowanceTicker: Service {
     let allowances: Allowances
+    let nats: NatsConnection?
 
-    public init(_ allowances: Allowances) { self.allowances = allowances }
+    public init(_ allowances: Allowances, hearingReclaimsOn nats: NatsConnection? = nil) {
+        self.allowances = allowances
+        self.nats = nats
+    }
 
     public func run() async throws {
+        let allowances = allowances
+        let reclaims = try nats?.subscribe(
+            LimitSubjects.reclaim,
+            inline: { message in
+                guard let reclaim = try? JSONDecoder().decode(AllowanceReclaim.self, from: Data(message.payload)) else {
+                    return
+                }
+                Task { await allowances.reclaim(reclaim.counts) }
+            })
         await cancelWhenGracefulShutdown { await allowances.run() }
+        try? reclaims?.unsubscribe()
     }
 }
 

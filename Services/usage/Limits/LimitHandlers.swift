@@ -4,6 +4,7 @@ import Logging
 import Messaging
 import Metrics
 import ServiceKit
+import Synchronization
 
 /// The Limits API behind the gateway (`usage.limits.*`), the rules and prices the proxy matches
 /// and reserves with, and the ledger's exchange.
@@ -13,6 +14,7 @@ struct LimitHandlers: Sendable {
     let prices: PriceTable
     let nats: NatsConnection
     let logger: Logger
+    let reclaimNotices = ReclaimNotices()
 
     var endpoints: [MicroService.Endpoint] {
         let group = Subjects.queueGroup(.usage)
@@ -58,9 +60,11 @@ struct LimitHandlers: Sendable {
             .request("limits.exchange", subject: LimitSubjects.exchange, queueGroup: group, maxConcurrency: 256) {
                 request in
                 let started = ContinuousClock.now
-                let (grants, crossings) = try await ledger.exchange(try request.decodeMessage(AllowanceExchange.self))
+                let exchange = try request.decodeMessage(AllowanceExchange.self)
+                let (grants, crossings) = try await ledger.exchange(exchange)
                 Self.exchangeTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
                 if !crossings.isEmpty { Task { await announce(crossings) } }
+                reclaim(zip(exchange.borrows, grants).filter { $0.0.isShortWhileLentElsewhere($0.1) }.map(\.0))
                 return try .json(AllowanceGrants(grants: grants))
             },
         ]
@@ -111,6 +115,21 @@ struct LimitHandlers: Sendable {
         }
     }
 
+    /// Asks every instance for what it is not spending of the counts these borrows were short of
+    /// (each count at most once per ``ReclaimNotices/interval`` from this instance: a flood of
+    /// refused calls asks no more often).
+    private func reclaim(_ short: [AllowanceExchange.Borrow]) {
+        guard !short.isEmpty else { return }
+        let counts = reclaimNotices.due(short.map { .init(key: $0.key, window: $0.window) })
+        guard !counts.isEmpty else { return }
+        do {
+            try nats.publish(LimitSubjects.reclaim, payload: try JSONEncoder().encode(AllowanceReclaim(counts: counts)))
+            Self.reclaims.increment()
+        } catch {
+            logger.warning("asking instances to hand back their slices failed", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Tells every proxy that cached the tenant's rules to read them again.
     private func changed(_ tenant: UUID) {
         do {
@@ -121,4 +140,24 @@ struct LimitHandlers: Sendable {
     }
 
     private static let exchangeTime = Timer(label: "strongbox_limits_ledger_exchange_seconds")
+    private static let reclaims = Counter(label: "strongbox_limits_reclaims_sent_total")
+}
+
+/// When each count was last named on ``LimitSubjects/reclaim`` by this instance.
+final class ReclaimNotices: Sendable {
+    /// A count is named again only after this long: its holders' hand-back takes a round trip.
+    static let interval = Duration.milliseconds(100)
+    private let sent = Mutex<[AllowanceReclaim.Count: ContinuousClock.Instant]>([:])
+
+    /// The counts not named within the interval, marked named now.
+    func due(_ counts: [AllowanceReclaim.Count], now: ContinuousClock.Instant = .now) -> [AllowanceReclaim.Count] {
+        sent.withLock { sent in
+            if sent.count > 10_000 { sent = sent.filter { now - $0.value < Self.interval } }
+            return Set(counts).filter { count in
+                guard sent[count].map({ now - $0 >= Self.interval }) ?? true else { return false }
+                sent[count] = now
+                return true
+            }.sorted { $0.key < $1.key }
+        }
+    }
 }
