@@ -430,7 +430,8 @@ public final class Allowances: Sendable {
     private func borrow(_ meter: Meter, key: String, need: Int64) -> AllowanceExchange.Borrow {
         .init(
             key: key, window: meter.window, resetsAt: meter.resetsAt, tenant: meter.tenant, capacity: meter.capacity,
-            need: need, want: need + max(meter.predicted, need), holds: meter.available + meter.unreported)
+            // What it spent goes to the ledger in the same exchange (``run(_:)``): it holds its slice.
+            need: need, want: need + max(meter.predicted, need), holds: meter.available)
     }
 
     private func retryAfter(_ resetsAt: Date?) -> Int? {
