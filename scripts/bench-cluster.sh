@@ -194,9 +194,10 @@ wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $limited" "$base/v
 # The floor runs in the same rounds: the targets' table compares the chain with limits against it.
 # A difference of a few µs is below what two runs here can show (identical sides differ by ±40 µs),
 # so the limits are measured in many short rounds: the tenant without limits twice (A and B), the
-# one with them (L) and the floor, in an order rotating every round (whoever goes first or after
-# another pays differently). L against the mean of A and B is the limits' cost, B against A the
-# noise of the same measurement, each a mean of the rounds' differences with its standard error.
+# one with them (L) and the floor, in orders where each side follows each other side equally often
+# (a run pays for what the run before it left behind: a chain run after the floor costs more than
+# one after a chain run). L against the mean of A and B is the limits' cost, B against A the noise
+# of the same measurement, each a mean of the rounds' differences with its standard error.
 limit_rounds=${BENCH_LIMIT_ROUNDS:-16}
 plain_runs="" plain_again_runs="" limited_runs="" floor_runs=""
 plain_run() { plain_runs+=$(seconds=3 measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'; }
@@ -208,14 +209,15 @@ limited_run() {
 }
 floor_run() { floor_runs+=$(seconds=3 measure "$floor/v1/chat/completions" 64 floor_pids)$'\n'; }
 sides=(floor_run plain_run limited_run plain_again_run)
+orders=("0 1 3 2" "1 2 0 3" "2 3 1 0" "3 0 2 1") # a Williams square: every side after every other once
 for ((round = 0; round < limit_rounds; round++)); do
-  for ((side = 0; side < 4; side++)); do "${sides[(round + side) % 4]}"; done
+  for side in ${orders[round % 4]}; do "${sides[side]}"; done
 done
 kill "$floor_front" 2>/dev/null || true
 echo
 echo "Limits on the hot path: the chain for a tenant with a non-binding tenant request limit, a key token"
 echo "limit and a budget (L) against a tenant with none, measured twice (A, B), 64 connections, $limit_rounds rounds"
-echo "of 3 s runs in rotating order: medians, and the mean difference of the rounds with its standard error."
+echo "of 3 s runs in balanced orders: medians, and the mean difference of the rounds with its standard error."
 python3 - "$plain_runs" "$plain_again_runs" "$limited_runs" <<'PY'
 import statistics, sys
 def parse(text):
@@ -224,7 +226,8 @@ a, b, limited = parse(sys.argv[1]), parse(sys.argv[2]), parse(sys.argv[3])
 def cpu(row):
     return int(row[4]) * 10_000 / max(int(row[3]), 1)
 def mean_se(values):
-    return f"{statistics.mean(values):+.1f} ± {statistics.stdev(values) / len(values) ** 0.5:.1f}"
+    return (f"{statistics.mean(values):+.1f} ± {statistics.stdev(values) / len(values) ** 0.5:.1f}"
+            f" (median {statistics.median(values):+.1f})")
 trips = statistics.median(int(row[6]) * 1000 / max(int(row[3]), 1) for row in limited)
 errors = sum(int(row[5] or 0) for row in a + b + limited)
 print("| chain | req/s (median) | p50 | CPU µs/req (median) | ledger round trips / 1,000 calls | non-2xx |")
@@ -240,8 +243,8 @@ noise = [cpu(y) - cpu(x) for x, y, _ in pairs]
 limits_ratio = statistics.median(2 * float(l[0]) / (float(x[0]) + float(y[0])) for x, y, l in pairs)
 noise_ratio = statistics.median(float(y[0]) / float(x[0]) for x, y, _ in pairs)
 print()
-print("| difference | req/s ratio (median of rounds) | CPU µs/req (mean of rounds ± standard error) |")
-print("|------------|--------------------------------|-----------------------------------------------|")
+print("| difference | req/s ratio (median of rounds) | CPU µs/req (mean of rounds ± standard error, and their median) |")
+print("|------------|--------------------------------|-----------------------------------------------------------------|")
 print(f"| three limits: L − (A + B) / 2 | {limits_ratio:.3f}× | {mean_se(limits_cost)} µs |")
 print(f"| the noise: B − A (the same call) | {noise_ratio:.3f}× | {mean_se(noise)} µs |")
 PY
