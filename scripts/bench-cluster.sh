@@ -195,8 +195,8 @@ wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $limited" "$base/v
 # A difference of a few µs is below what two runs here can show (identical sides differ by ±40 µs),
 # so the limits are measured in many short rounds: the tenant without limits twice (A and B), the
 # one with them (L) and the floor, in orders where each side follows each other side equally often
-# (a run pays for what the run before it left behind: a chain run after the floor costs more than
-# one after a chain run). L against the mean of A and B is the limits' cost, B against A the noise
+# (a run pays for what the run before it left behind, the usage events still being stored). L
+# against the mean of A and B is the limits' cost, B against A the noise
 # of the same measurement, each a mean of the rounds' differences with its standard error.
 limit_rounds=${BENCH_LIMIT_ROUNDS:-16}
 plain_runs="" plain_again_runs="" limited_runs="" floor_runs=""
