@@ -200,8 +200,9 @@ wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $limited" "$base/v
 # of the same measurement, each a mean of the rounds' differences with its standard error.
 limit_rounds=${BENCH_LIMIT_ROUNDS:-16}
 plain_runs="" plain_again_runs="" limited_runs="" floor_runs=""
-plain_run() { plain_runs+=$(seconds=3 measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'; }
-plain_again_run() { plain_again_runs+=$(seconds=3 measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key")$'\n'; }
+plain_measure() { seconds=3 measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key"; }
+plain_run() { plain_runs+=$(plain_measure)$'\n'; }
+plain_again_run() { plain_again_runs+=$(plain_measure)$'\n'; }
 limited_run() {
   local before
   before=$(round_trips)

@@ -14,7 +14,8 @@ func buildGateway(
     try await context.nats.jetStream.ensureOwnStream(MailEvents.stream, logger: context.logger)
     let gateway = try await Gateway(configuration, context)
     var services: [any Service] = [
-        AllowanceTicker(gateway.allowances, hearingReclaimsOn: context.nats),
+        AllowanceTicker(gateway.allowances),
+        gateway.allowances.reclaimListener(nats: context.nats),
         CacheInvalidations(cache: gateway.cache, publicResponses: gateway.publicResponses, logger: context.logger)
             .listener(nats: context.nats),
         gateway.passwordResets,

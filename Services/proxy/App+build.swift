@@ -70,7 +70,8 @@ func buildProxy(_ configuration: ProxyConfiguration, _ context: ServiceContext) 
             SubjectListener.events(TargetCooldown.self, on: RouteSubjects.cooldownAll, nats: context.nats) {
                 health.heard($0)
             },
-            AllowanceTicker(allowances, hearingReclaimsOn: context.nats),
+            AllowanceTicker(allowances),
+            allowances.reclaimListener(nats: context.nats),
             OutboxRelay(
                 jetStream: context.nats.jetStream, database: context.database, interval: .seconds(2),
                 logger: context.logger),

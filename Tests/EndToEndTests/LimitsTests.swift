@@ -479,7 +479,7 @@ struct ClusterRateTests {
     }
 
     @Test(
-        "near the limit, a gateway gets the slice another gateway holds idle (limits.reclaim): 1 call there, then 5 of 7 here"
+        "near the limit, a gateway gets the slice another gateway holds idle: 1 call there, then exactly 5 of 7 here"
     )
     func idleGatewaySliceReclaimed() async throws {
         try await TestGateway.run(instances: 2, environment: ["RATE_LIMIT_PER_MINUTE": "6"]) { gateway in

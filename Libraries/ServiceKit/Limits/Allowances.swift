@@ -769,29 +769,24 @@ public final class Allowances: Sendable {
 }
 
 /// Runs an instance's ``Allowances`` ticks as a service: started with the service, and on
-/// shutdown, what it holds goes back to the ledger. With `nats`, it also hears the ledger's asks
-/// for slices back (``LimitSubjects/reclaim``).
+/// shutdown, what it holds goes back to the ledger.
 public struct AllowanceTicker: Service {
     let allowances: Allowances
-    let nats: NatsConnection?
 
-    public init(_ allowances: Allowances, hearingReclaimsOn nats: NatsConnection? = nil) {
-        self.allowances = allowances
-        self.nats = nats
-    }
+    public init(_ allowances: Allowances) { self.allowances = allowances }
 
     public func run() async throws {
-        let allowances = allowances
-        let reclaims = try nats?.subscribe(
-            LimitSubjects.reclaim,
-            inline: { message in
-                guard let reclaim = try? JSONDecoder().decode(AllowanceReclaim.self, from: Data(message.payload)) else {
-                    return
-                }
-                Task { await allowances.reclaim(reclaim.counts) }
-            })
         await cancelWhenGracefulShutdown { await allowances.run() }
-        try? reclaims?.unsubscribe()
+    }
+}
+
+extension Allowances {
+    /// Hears the ledger's asks for slices back (``LimitSubjects/reclaim``) until the service
+    /// shuts down, and hands them back (``reclaim(_:)``).
+    public func reclaimListener(nats: NatsConnection) -> SubjectListener {
+        .events(AllowanceReclaim.self, on: LimitSubjects.reclaim, nats: nats) { reclaim in
+            Task { await self.reclaim(reclaim.counts) }
+        }
     }
 }
 

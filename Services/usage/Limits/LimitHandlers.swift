@@ -149,15 +149,15 @@ final class ReclaimNotices: Sendable {
     static let interval = Duration.milliseconds(100)
     private let sent = Mutex<[AllowanceReclaim.Count: ContinuousClock.Instant]>([:])
 
-    /// The counts not named within the interval, marked named now.
+    /// The counts not named within the interval (each once), marked named now.
     func due(_ counts: [AllowanceReclaim.Count], now: ContinuousClock.Instant = .now) -> [AllowanceReclaim.Count] {
         sent.withLock { sent in
             if sent.count > 10_000 { sent = sent.filter { now - $0.value < Self.interval } }
-            return Set(counts).filter { count in
+            return counts.filter { count in
                 guard sent[count].map({ now - $0 >= Self.interval }) ?? true else { return false }
                 sent[count] = now
                 return true
-            }.sorted { $0.key < $1.key }
+            }
         }
     }
 }
