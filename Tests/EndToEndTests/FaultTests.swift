@@ -303,6 +303,56 @@ struct FaultTests {
     }
 
     @Test(
+        "JetStream refuses the usage events (the USAGE stream gone): calls still answer 200, each event waits in the proxy's outbox with one warning a batch (not one an event), and once the stream is back every one is published and stored once"
+    )
+    func usageEventsWaitInTheOutbox() async throws {
+        try await ProxyHarness.run(chunkDelay: .milliseconds(1)) { harness in
+            try await harness.store("openai", key: "sk-provider-openai-secret")
+            let http = harness.http
+            let warm = try await http.post("/v1/chat/completions", json: Self.chat, headers: harness.auth)
+            #expect(warm.status == 200, "\(warm.text)")
+            #expect(try await harness.gateway.waitForCount("SELECT count(*)::int FROM usage.events", 1) == 1)
+
+            let operatorConnection = try await harness.gateway.cluster.connect(as: "operator")
+            try await operatorConnection.jetStream.deleteStream(UsageStream.config.name)
+            let calls = 24
+            let answers = try await withThrowingTaskGroup(of: (status: Int, id: String).self) { group in
+                for _ in 0..<calls {
+                    group.addTask {
+                        let call = try await http.post("/v1/chat/completions", json: Self.chat, headers: harness.auth)
+                        return (call.status, call.header("x-request-id") ?? "")
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.status == 200 }, "calls go on without JetStream: \(answers.map(\.status))")
+            #expect(
+                try await harness.gateway.waitForCount("SELECT count(*)::int FROM proxy.usage_outbox", calls) == calls,
+                "every event JetStream refused is in the outbox")
+            // One line a batch, saying how many events it kept: together exactly the calls'.
+            let warnings = harness.proxy.output.split(separator: "\n").filter {
+                $0.contains("usage events kept in the outbox")
+            }
+            let kept = warnings.compactMap { line in
+                line.firstMatch(of: /events=(\d+)/).flatMap { Int($0.1) }
+            }
+            #expect(kept.count == warnings.count && kept.reduce(0, +) == calls, "\(warnings)")
+            #expect(!harness.proxy.output.contains("usage event lost"))
+
+            // The stream back (the usage service makes it again at its start, and its consumer with it).
+            await harness.usageService.stop()
+            try harness.usageService.restart()
+            let ids = ([warm.header("x-request-id") ?? ""] + answers.map(\.id)).map { "'\($0)'" }
+            let stored = try await harness.gateway.waitForCount(
+                "SELECT count(*)::int FROM usage.events WHERE request_id IN (\(ids.joined(separator: ",")))",
+                calls + 1, timeout: .seconds(60))
+            #expect(stored == calls + 1, "the outbox's events were published and stored")
+            #expect(try await harness.gateway.waitForCount("SELECT count(*)::int FROM proxy.usage_outbox", 0) == 0)
+            #expect(try await harness.gateway.count("SELECT count(*)::int FROM usage.events") == calls + 1)
+        }
+    }
+
+    @Test(
         "PostgreSQL stopped under load and started again: proxy calls keep succeeding (warm leases; usage events wait in JetStream), content answers a fast 503, /readyz says so; afterwards the pools reconnect, every waiting event is stored once and /readyz is ready"
     )
     func postgresRestarted() async throws {

@@ -64,17 +64,20 @@ final class UsagePublisher: Service, Sendable {
             guard case .failure(let error) = ack else { return nil }
             return (pair.0, pair.1.payload, error)
         }
-        guard !failed.isEmpty else { return }
+        guard let (_, _, error) = failed.first else { return }
+        // One line a batch, not one an event: a JetStream that refuses every publish (its store
+        // full, say) wrote hundreds of megabytes of the same warning in minutes.
+        logger.warning(
+            "usage events kept in the outbox", metadata: ["events": "\(failed.count)", "error": "\(error)"])
         await withTaskGroup(of: Void.self) { group in
-            for (event, payload, error) in failed {
-                group.addTask { await self.keep(event, payload: payload, error: error) }
+            for (event, payload, _) in failed {
+                group.addTask { await self.keep(event, payload: payload) }
             }
         }
     }
 
     /// Keeps an event JetStream did not take in the outbox.
-    private func keep(_ event: UsageEvent, payload: [UInt8], error: any Error) async {
-        logger.warning("usage event kept in the outbox", metadata: ["request.id": "\(event.id)", "error": "\(error)"])
+    private func keep(_ event: UsageEvent, payload: [UInt8]) async {
         do {
             let json = try JSONDecoder().decode(JSONValue.self, from: Data(payload))
             try await database.query(
