@@ -186,11 +186,14 @@ for clients in 1 64; do
     "$clients" "$p_rps" "$s_rps" "$p_p50" "$s_p50" "$p_n" "$p_cpu" "$s_n" "$s_cpu"
 done
 
-# Limits on the hot path: a second tenant with a non-binding tenant request limit, a token limit on
-# its key and a budget, against the first tenant (none), in alternating runs at 64 connections.
+# Limits on the hot path: a tenant with a non-binding tenant request limit, a token limit on its key
+# and a budget, against its twin without limits (set up alike: the first tenant, with its eight
+# credentials and routes, made the baseline differ in more than the limits), at 64 connections.
 limited_tenant
 round_trips() { curl -fsS "http://127.0.0.1:$PROXY_OPS_PORT/metrics" | awk '/^strongbox_limits_ledger_round_trips_total/ {s += $2} END {print s + 0}'; }
-wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $limited" "$base/v1/chat/completions" >/dev/null
+for warm in "$limited" "$unlimited"; do
+  wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $warm" "$base/v1/chat/completions" >/dev/null
+done
 # The floor runs in the same rounds: the targets' table compares the chain with limits against it.
 # A difference of a few µs is below what two runs here can show (identical sides differ by ±40 µs),
 # so the limits are measured in many short rounds: the tenant without limits twice (A and B), the
@@ -200,14 +203,19 @@ wrk -t1 -c8 -d1s -s "$STRONGBOX_DATA/post.lua" -H "x-api-key: $limited" "$base/v
 # of the same measurement, each a mean of the rounds' differences with its standard error.
 limit_rounds=${BENCH_LIMIT_ROUNDS:-16}
 plain_runs="" plain_again_runs="" limited_runs="" floor_runs=""
-plain_measure() { seconds=3 measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $key"; }
-plain_run() { plain_runs+=$(plain_measure)$'\n'; }
-plain_again_run() { plain_again_runs+=$(plain_measure)$'\n'; }
-limited_run() {
-  local before
-  before=$(round_trips)
-  limited_runs+="$(seconds=3 measure "$base/v1/chat/completions" 64 chain_pids "x-api-key: $limited")|$(( $(round_trips) - before ))"$'\n'
+# Each run also by process (process_ticks), so the difference shows where it lands.
+by_process() { # url, key -> measure's fields|round trips|ticks by process
+  local trips before after line
+  trips=$(round_trips) before=($(process_ticks))
+  line=$(seconds=3 measure "$1" 64 chain_pids "x-api-key: $2")
+  after=($(process_ticks))
+  local index ticks=()
+  for index in "${!after[@]}"; do ticks+=($((after[index] - before[index]))); done
+  echo "$line|$(( $(round_trips) - trips ))|${ticks[*]}"
 }
+plain_run() { plain_runs+=$(by_process "$base/v1/chat/completions" "$unlimited")$'\n'; }
+plain_again_run() { plain_again_runs+=$(by_process "$base/v1/chat/completions" "$unlimited")$'\n'; }
+limited_run() { limited_runs+=$(by_process "$base/v1/chat/completions" "$limited")$'\n'; }
 floor_run() { floor_runs+=$(seconds=3 measure "$floor/v1/chat/completions" 64 floor_pids)$'\n'; }
 sides=(floor_run plain_run limited_run plain_again_run)
 orders=("0 1 3 2" "1 2 0 3" "2 3 1 0" "3 0 2 1") # a Williams square: every side after every other once
@@ -248,14 +256,25 @@ print("| difference | req/s ratio (median of rounds) | CPU µs/req (mean of roun
 print("|------------|--------------------------------|-----------------------------------------------------------------|")
 print(f"| three limits: L − (A + B) / 2 | {limits_ratio:.3f}× | {mean_se(limits_cost)} µs |")
 print(f"| the noise: B − A (the same call) | {noise_ratio:.3f}× | {mean_se(noise)} µs |")
+# By process: where the difference lands (each process's CPU per call, L − (A + B) / 2 and B − A).
+names = ["gateway", "proxy", "usage", "vault+content", "nats-server", "PostgreSQL"]
+def process_cpu(row, index):
+    return int(row[7].split()[index]) * 10_000 / max(int(row[3]), 1)
+print()
+print("| process | L − (A + B) / 2, µs/call (mean ± standard error, median) | B − A |")
+print("|---------|-----------------------------------------------------------|-------|")
+for index, name in enumerate(names):
+    cost = [process_cpu(l, index) - (process_cpu(x, index) + process_cpu(y, index)) / 2 for x, y, l in pairs]
+    same = [process_cpu(y, index) - process_cpu(x, index) for x, y, _ in pairs]
+    print(f"| {name} | {mean_se(cost)} | {mean_se(same)} |")
 PY
 echo
 echo "A quiet caller: one call every 0.6 s per tenant (a quiet count keeps its slice about a second),"
 echo "then every 1.5 s (each call waits for the ledger), 20 calls each, the two tenants alternating."
 echo "| tenant | p50 | p90 |"
 echo "|--------|-----|-----|"
-python3 "$ROOT/scripts/bench_quiet_calls.py" "$base" 20 0.6 "no limits, 0.6 s apart=$key" "three limits, 0.6 s apart=$limited"
-python3 "$ROOT/scripts/bench_quiet_calls.py" "$base" 20 1.5 "no limits, 1.5 s apart=$key" "three limits, 1.5 s apart=$limited"
+python3 "$ROOT/scripts/bench_quiet_calls.py" "$base" 20 0.6 "no limits, 0.6 s apart=$unlimited" "three limits, 0.6 s apart=$limited"
+python3 "$ROOT/scripts/bench_quiet_calls.py" "$base" 20 1.5 "no limits, 1.5 s apart=$unlimited" "three limits, 1.5 s apart=$limited"
 # Translation on the hot path: the same ~1 KB question to the same Anthropic stand-in, once in
 # Anthropic's own API (passed through) and once in OpenAI's (translated both ways), alternating.
 curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: $key" -H 'content-type: application/json' \

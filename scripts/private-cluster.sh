@@ -68,13 +68,21 @@ stand_in_credential() { # [API key, the tenant's by default]: an OpenAI credenti
   curl -fsS -o /dev/null -X POST "$base/credentials" -H "x-api-key: ${1:-$key}" -H 'content-type: application/json' \
     -d "{\"service\":\"openai\",\"key\":\"sk-bench-openai-0123456789\",\"meta\":{\"baseUrl\":\"$stand_in\"}}"
 }
+new_tenant() { # name -> a new tenant's admin API key, with an OpenAI credential at the stand-in
+  local tenant_key
+  tenant_key=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
+    -d "{\"name\":\"$1\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+  stand_in_credential "$tenant_key"
+  echo "$tenant_key"
+}
 limited_tenant() { # a second tenant with a non-binding tenant request limit, a token limit on its key and a
-  # budget (what issue 15's budget is measured with), an OpenAI credential at the stand-in; sets limited (its key)
+  # budget (what issue 15's budget is measured with), and its twin without limits (the first tenant
+  # has more credentials and routes, which the calls' cost may notice), each with one OpenAI
+  # credential at the stand-in; sets limited and unlimited (their keys)
   local key_id limit
-  limited=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
-    -d '{"name":"Bench limits"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+  limited=$(new_tenant "Bench limits")
+  unlimited=$(new_tenant "Bench no limits")
   key_id=$(curl -fsS "$base/auth/me" -H "x-api-key: $limited" | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"]["id"])')
-  stand_in_credential "$limited"
   for limit in '{"requests":1000000000,"window":"minute"}' \
       "{\"apiKeyId\":\"$key_id\",\"tokens\":1000000000000,\"window\":\"hour\"}" \
       '{"budgetMicroUsd":1000000000000,"period":"month"}'; do
@@ -100,6 +108,13 @@ postgres_pids() { # the private PostgreSQL: its postmaster and backends
 chain_pids() { # the chain's processes: the services, nats-server, PostgreSQL and its backends
   cat "$STRONGBOX_DATA"/run/*.pid "$STRONGBOX_DATA/nats/nats-server.pid" 2>/dev/null
   postgres_pids
+}
+process_ticks() { # -> the chain's CPU time by process, in clock ticks: gateway proxy usage vault+content nats-server PostgreSQL
+  local service out=""
+  for service in gateway proxy usage; do out+="$(cpu_ticks "cat $STRONGBOX_DATA/run/$service.pid") "; done
+  out+="$(cpu_ticks "cat $STRONGBOX_DATA/run/vault.pid $STRONGBOX_DATA/run/content.pid") "
+  out+="$(cpu_ticks "cat $STRONGBOX_DATA/nats/nats-server.pid") $(cpu_ticks postgres_pids)"
+  echo "$out"
 }
 cpu_ticks() { # pid-listing command -> user + system time of those processes and their reaped children, in clock ticks
   local total=0 pid
