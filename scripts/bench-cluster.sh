@@ -188,7 +188,7 @@ done
 
 # Limits on the hot path: a tenant with a non-binding tenant request limit, a token limit on its key
 # and a budget, against its twin without limits (set up alike: the first tenant, with its eight
-# credentials and routes, made the baseline differ in more than the limits), at 64 connections.
+# providers' credentials, made the baseline differ in more than the limits), at 64 connections.
 limited_tenant
 round_trips() { curl -fsS "http://127.0.0.1:$PROXY_OPS_PORT/metrics" | awk '/^strongbox_limits_ledger_round_trips_total/ {s += $2} END {print s + 0}'; }
 for warm in "$limited" "$unlimited"; do

@@ -77,7 +77,7 @@ new_tenant() { # name -> a new tenant's admin API key, with an OpenAI credential
 }
 limited_tenant() { # a second tenant with a non-binding tenant request limit, a token limit on its key and a
   # budget (what issue 15's budget is measured with), and its twin without limits (the first tenant
-  # has more credentials and routes, which the calls' cost may notice), each with one OpenAI
+  # has more credentials, which the calls' cost may notice), each with one OpenAI
   # credential at the stand-in; sets limited and unlimited (their keys)
   local key_id limit
   limited=$(new_tenant "Bench limits")
