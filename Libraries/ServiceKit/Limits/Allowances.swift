@@ -410,14 +410,14 @@ public final class Allowances: Sendable {
             meter.capacity = demand.capacity
             return meter
         }
-        if let old = retiring.take() { retire(old, key: demand.key, into: &state.adjustments) }
+        if let old = retiring.take() { Self.retire(old, key: demand.key, into: &state.adjustments) }
         return Meter(
             window: window, resetsAt: resetsAt, capacity: demand.capacity, final: demand.final, tenant: demand.tenant,
             left: demand.capacity)
     }
 
     /// A meter's last word: what it spent, and the unused rest handed back.
-    private func retire(_ meter: Meter, key: String, into adjustments: inout [AllowanceExchange.Adjustment]) {
+    private static func retire(_ meter: Meter, key: String, into adjustments: inout [AllowanceExchange.Adjustment]) {
         if let report = meter.report(key: key) { adjustments.append(report) }
         if meter.available > 0 { adjustments.append(.init(key: key, window: meter.window, lent: -meter.available)) }
     }
@@ -658,17 +658,13 @@ public final class Allowances: Sendable {
         // A borrow in flight (a tick's renewal) adds its grant when it lands; the next ask or tick
         // hands that back. Callers waiting for a borrow keep the slice theirs.
         guard meter.window == window, meter.waiting == 0 else { return }
-        if let report = meter.report(key: key) {
-            adjustments.append(report)
-            meter.reported()
-        }
-        // The window is nearly spent and someone else is waiting: all of the slice goes back, and
-        // this instance's next call borrows what it needs like anyone's (holding on to a tick's
-        // worth kept the short caller waiting for this instance's ticks: 300 to 650 ms).
-        if meter.available > 0 {
-            adjustments.append(.init(key: key, window: meter.window, lent: -meter.available))
-            meter.available = 0
-        }
+        // The window is nearly spent and someone else is waiting: what was spent is reported and all
+        // of the slice goes back, and this instance's next call borrows what it needs like anyone's
+        // (holding on to a tick's worth kept the short caller waiting for this instance's ticks:
+        // 300 to 650 ms).
+        retire(meter, key: key, into: &adjustments)
+        meter.reported()
+        meter.available = 0
         meter.busySlice = 0
     }
 
@@ -696,7 +692,7 @@ public final class Allowances: Sendable {
             for (key, var meter) in state.meters {
                 if meter.resetsAt.map({ $0 <= date }) == true {
                     if meter.borrowing == nil {
-                        retire(meter, key: key, into: &adjustments)
+                        Self.retire(meter, key: key, into: &adjustments)
                         state.meters[key] = nil
                     }
                     continue
@@ -753,7 +749,7 @@ public final class Allowances: Sendable {
         await repeatUnanswered()
         let adjustments: [AllowanceExchange.Adjustment] = state.withLock { state in
             var adjustments = state.adjustments
-            for (key, meter) in state.meters { retire(meter, key: key, into: &adjustments) }
+            for (key, meter) in state.meters { Self.retire(meter, key: key, into: &adjustments) }
             state = State()
             return adjustments
         }
