@@ -72,7 +72,11 @@ struct ProxyHarness: Sendable {
                 }
                 let tenant = try await gateway.createTenant()
                 let operatorConnection = try await gateway.cluster.connect(as: "operator")
-                try await operatorConnection.jetStream.ensureStream(UsageStream.config)
+                // As the usage service makes it (with the cluster's replicas), should this come first:
+                // a stream of one replica would live on one node, which a fault test may kill.
+                var stream = UsageStream.config
+                stream.numReplicas = natsNodes
+                try await operatorConnection.jetStream.ensureStream(stream)
                 try await operatorConnection.jetStream.ensureConsumer(
                     stream: "USAGE", ConsumerConfig(durableName: "test"))
                 let usage = try await operatorConnection.jetStream.pullConsumer(
