@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Model prices, versioned (the usage service loads them; the proxy asks it for them to reserve
 /// budgets with): each event is priced with the table in force when it is stored and
@@ -24,7 +25,48 @@ public struct PriceTable: Codable, Sendable, Equatable {
     public let prices: [String: Price]
     /// The same by service, then model, which lookups use: no `service/model` key built per lookup
     /// (a budget prices every call twice, the usage service every event).
-    private let byService: [String: [String: Price]]
+    private let byService: [String: ServicePrices]
+
+    /// One service's prices, and what names not in the table (dated versions) resolved to: a
+    /// provider answers with its dated name (`gpt-4o-mini-2024-07-18`), which took a scan of the
+    /// service's models for each event priced.
+    private final class ServicePrices: Sendable {
+        let models: [String: Price]
+        private let versions = Mutex<[String: Price?]>([:])
+        /// At most this many names remembered (clients name models freely).
+        static let remembered = 1024
+
+        init(_ models: [String: Price]) { self.models = models }
+
+        func price(_ model: String) -> Price? {
+            if let price = models[model] { return price }
+            if let known = versions.withLock({ $0[model] }) { return known }
+            let price = version(model)
+            versions.withLock { versions in
+                if versions.count < Self.remembered { versions[model] = price }
+            }
+            return price
+        }
+
+        /// The longest known model that `model` is a version of.
+        private func version(_ model: String) -> Price? {
+            var longest: (length: Int, price: Price)?
+            for (known, price) in models where Self.isVersion(model, of: known) {
+                let length = known.utf8.count
+                if length > longest?.length ?? 0 { longest = (length, price) }
+            }
+            return longest?.price
+        }
+
+        /// `model` starts with `known` and `-`, `@` or `:` (compared as bytes, nothing built).
+        private static func isVersion(_ model: String, of known: String) -> Bool {
+            var rest = model.utf8[...]
+            guard rest.starts(with: known.utf8) else { return false }
+            rest = rest.dropFirst(known.utf8.count)
+            guard let separator = rest.first else { return false }
+            return separator == UInt8(ascii: "-") || separator == UInt8(ascii: "@") || separator == UInt8(ascii: ":")
+        }
+    }
 
     private enum CodingKeys: String, CodingKey {
         case version, prices
@@ -38,7 +80,11 @@ public struct PriceTable: Codable, Sendable, Equatable {
             guard let slash = key.firstIndex(of: "/") else { continue }
             byService[String(key[..<slash]), default: [:]][String(key[key.index(after: slash)...])] = price
         }
-        self.byService = byService
+        self.byService = byService.mapValues(ServicePrices.init)
+    }
+
+    public static func == (lhs: PriceTable, rhs: PriceTable) -> Bool {
+        lhs.version == rhs.version && lhs.prices == rhs.prices
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,22 +116,6 @@ public struct PriceTable: Codable, Sendable, Equatable {
     /// The exact model, else the longest known model that prefixes it (a dated version such as
     /// `gpt-4o-mini-2024-07-18` takes `gpt-4o-mini`'s price).
     public func price(service: String, model: String) -> Price? {
-        guard let models = byService[service] else { return nil }
-        if let price = models[model] { return price }
-        var longest: (length: Int, price: Price)?
-        for (known, price) in models where Self.isVersion(model, of: known) {
-            let length = known.utf8.count
-            if length > longest?.length ?? 0 { longest = (length, price) }
-        }
-        return longest?.price
-    }
-
-    /// `model` starts with `known` and `-`, `@` or `:` (compared as bytes, nothing built).
-    private static func isVersion(_ model: String, of known: String) -> Bool {
-        var rest = model.utf8[...]
-        guard rest.starts(with: known.utf8) else { return false }
-        rest = rest.dropFirst(known.utf8.count)
-        guard let separator = rest.first else { return false }
-        return separator == UInt8(ascii: "-") || separator == UInt8(ascii: "@") || separator == UInt8(ascii: ":")
+        byService[service]?.price(model)
     }
 }

@@ -135,17 +135,23 @@ public struct UpstreamHead: Sendable, Equatable {
     }
 
     /// The tightest request and token counts: `limit`, `remaining`, and when the window resets
-    /// as OpenAI writes it (`12s`, `6m0s`).
+    /// as OpenAI writes it (`12s`, `6m0s`), kept as the text the client's headers carry: the
+    /// gateway copies them into its answer without reading them as numbers.
     public struct RateLimits: Sendable, Equatable {
         public struct Count: Sendable, Equatable {
-            public var limit: Int64
-            public var remaining: Int64
+            public var limit: String
+            public var remaining: String
             public var reset: String?
 
-            public init(limit: Int64, remaining: Int64, reset: String?) {
+            public init(limit: String, remaining: String, reset: String?) {
                 self.limit = limit
                 self.remaining = remaining
                 self.reset = reset
+            }
+
+            /// A count as the proxy knows it: `resetsIn` seconds (nil: never resets).
+            public init(limit: Int64, remaining: Int64, resetsIn seconds: Double?) {
+                self.init(limit: String(limit), remaining: String(remaining), reset: seconds.map(RateLimits.reset(in:)))
             }
         }
 
@@ -160,7 +166,7 @@ public struct UpstreamHead: Sendable, Equatable {
         /// `requests 30 29 12s;tokens 1000 900 -`.
         var header: String {
             func room(_ count: Count?) -> Int {
-                count.map { 12 + 2 * ASCIIWriter.decimalCapacity + ($0.reset?.utf8.count ?? 1) } ?? 0
+                count.map { 12 + $0.limit.utf8.count + $0.remaining.utf8.count + ($0.reset?.utf8.count ?? 1) } ?? 0
             }
             return ASCIIWriter.string(capacity: room(requests) + room(tokens)) { header in
                 func append(_ name: StaticString, _ count: Count?) {
@@ -168,9 +174,9 @@ public struct UpstreamHead: Sendable, Equatable {
                     if header.count > 0 { header.append(UInt8(ascii: ";")) }
                     header.append(name)
                     header.append(UInt8(ascii: " "))
-                    header.append(decimal: count.limit)
+                    header.append(count.limit)
                     header.append(UInt8(ascii: " "))
-                    header.append(decimal: count.remaining)
+                    header.append(count.remaining)
                     header.append(UInt8(ascii: " "))
                     if let reset = count.reset { header.append(reset) } else { header.append(UInt8(ascii: "-")) }
                 }
@@ -227,20 +233,14 @@ public struct UpstreamHead: Sendable, Equatable {
                 while index < bytes.count && bytes[index] != space && bytes[index] != semicolon { index += 1 }
                 return start < index ? bytes[start..<index] : nil
             }
-            func number() -> Int64? {
-                guard var digits = word() else { return nil }
-                let negative = digits.first == UInt8(ascii: "-")
-                if negative { digits = digits.dropFirst() }
-                guard !digits.isEmpty else { return nil }
-                var value: Int64 = 0
-                for byte in digits {
-                    guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-                    let (tens, overflow) = value.multipliedReportingOverflow(by: 10)
-                    let (sum, carry) = tens.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
-                    guard !overflow && !carry else { return nil }
-                    value = sum
-                }
-                return negative ? -value : value
+            /// A decimal integer (an optional `-`, at most 19 digits, as many as an `Int64`'s), as text.
+            func number() -> String? {
+                guard let word = word() else { return nil }
+                let digits = word.first == UInt8(ascii: "-") ? word.dropFirst() : word
+                guard (1...19).contains(digits.count),
+                    digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+                else { return nil }
+                return String(decoding: word, as: UTF8.self)
             }
             var limits = RateLimits()
             while true {

@@ -11,7 +11,7 @@ struct LimitHeadersTests {
         -> Allowances.Taken
     {
         Allowances.Taken(
-            key: kind.key(UUID()), window: 0, amount: 1, final: kind == .requests, capacity: capacity,
+            key: kind.key(UUID()), window: 0, amount: 1, kind: kind, capacity: capacity,
             remaining: remaining, resetsAt: seconds.map { Date().addingTimeInterval($0) })
     }
 
@@ -23,10 +23,10 @@ struct LimitHeadersTests {
                 Self.taken(.requests, capacity: 10, remaining: 3, resetsIn: 3000),
                 Self.taken(.tokens, capacity: 5000, remaining: 4000, resetsIn: 0.4),
                 Self.taken(.spend, capacity: 9, remaining: 1, resetsIn: nil),
-            ], kinds: [.requests, .requests, .tokens, .spend], prices: nil)
+            ], prices: nil)
         let limits = admission.rateLimits
-        #expect(limits.requests == .init(limit: 10, remaining: 3, reset: "50m0s"))
-        #expect(limits.tokens?.limit == 5000 && limits.tokens?.remaining == 4000)
+        #expect(limits.requests == .init(limit: "10", remaining: "3", reset: "50m0s"))
+        #expect(limits.tokens?.limit == "5000" && limits.tokens?.remaining == "4000")
         #expect(limits.tokens?.reset?.hasSuffix("s") == true)
         // On the wire: one header, read back the same.
         let head = UpstreamHead(status: 200, passed: [], rateLimits: limits)
@@ -40,7 +40,7 @@ struct LimitHeadersTests {
                 Self.taken(.requests, capacity: 10, remaining: 3, resetsIn: 60),
                 Self.taken(.tokens, capacity: 5000, remaining: 4000, resetsIn: 60),
                 Self.taken(.spend, capacity: 900, remaining: 100, resetsIn: nil),
-            ], kinds: [.requests, .tokens, .spend],
+            ],
             prices: PriceTable(
                 version: "test", prices: ["openai/gpt-4.1": .init(input: 2000, output: 8000, cachedInput: 500)]))
         let event = UsageEvent(
@@ -49,11 +49,12 @@ struct LimitHeadersTests {
             completionTokens: 5, totalTokens: 17, cachedTokens: 2, estimated: false, streamed: false,
             clientDisconnected: false, at: Date())
         // 10 uncached and 2 cached prompt tokens, 5 completion tokens: 61.5 micro-USD, rounded.
-        #expect(admission.used(by: [event]) == [1, 17, 61])
+        #expect(admission.used(by: [event]) == (tokens: 17, spent: 61))
         var unpriced = event
         unpriced.model = "gpt-9"
         #expect(
-            admission.used(by: [unpriced]) == [1, 17, 0], "an unpriced model costs nothing, as in the usage reports")
+            admission.used(by: [unpriced]) == (tokens: 17, spent: 0),
+            "an unpriced model costs nothing, as in the usage reports")
     }
 
     @Test("reset times as OpenAI writes them")

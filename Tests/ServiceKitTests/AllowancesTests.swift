@@ -61,7 +61,7 @@ struct AllowancesTests {
     }
 
     static func spend(_ amount: Int64) -> Allowances.Demand {
-        .init(key: "budget/spend", unit: .day, capacity: 100, amount: amount, final: false, tenant: nil)
+        .init(key: "budget/spend", unit: .day, capacity: 100, amount: amount, kind: .spend, tenant: nil)
     }
 
     /// An instance against `ledger` that reserved `amount` of the budget with one borrow (a count
@@ -84,7 +84,7 @@ struct AllowancesTests {
 
         // The call used 90: the 50 beyond its reservation come out of the slice as far as it goes
         // (30), so 90 of the 100 are spent and a call reserving 11 does not fit.
-        allowances.settle(first, used: [90])
+        allowances.settle(first, tokens: 0, spent: 90)
         do {
             _ = try await allowances.take([Self.spend(11)])
             Issue.record("a call reserving 11 was admitted with 10 of the budget left")
@@ -106,7 +106,7 @@ struct AllowancesTests {
     func underUseGivesBack() async throws {
         let ledger = Ledger()
         let (allowances, taken) = try await Self.reserved(50, on: ledger)
-        allowances.settle(taken, used: [20])
+        allowances.settle(taken, tokens: 0, spent: 20)
         await allowances.settle(date: Date())
         let count = ledger.count("budget/spend")
         #expect(count.used == 20)
@@ -168,7 +168,7 @@ struct AllowancesTests {
     }
 
     static func request(_ key: String, capacity: Int64) -> Allowances.Demand {
-        .init(key: key, unit: .day, capacity: capacity, amount: 1, final: true, tenant: nil)
+        .init(key: key, unit: .day, capacity: capacity, amount: 1, kind: .requests, tenant: nil)
     }
 
     @Test("a call whose second count is spent takes nothing from the first: its slice is as it was")
@@ -204,7 +204,7 @@ struct AllowancesTests {
         let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
         let demands = [
             Self.request("requests", capacity: 30), Self.spend(40),
-            .init(key: "tokens", unit: .minute, capacity: 10_000, amount: 1_100, final: false, tenant: nil),
+            .init(key: "tokens", unit: .minute, capacity: 10_000, amount: 1_100, kind: .tokens, tenant: nil),
         ]
         let taken = try await allowances.take(demands)
         #expect(taken.map(\.amount) == [1, 40, 1_100])

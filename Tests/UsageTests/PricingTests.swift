@@ -50,6 +50,22 @@ struct PricingTests {
         #expect(Self.table.price(service: "openrouter/meta-llama", model: "llama-3.1-8b") == nil)
     }
 
+    @Test("a name resolved once (remembered) resolves the same again, found or not")
+    func remembered() {
+        let table = PricingTests.table
+        for model in ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "gpt-4", "o9-2030-01-01", "gpt-4o-mini"] {
+            let first = table.price(service: "openai", model: model)
+            #expect(table.price(service: "openai", model: model) == first, "\(model)")
+        }
+        #expect(table.price(service: "openai", model: "gpt-4o-2024-08-06")?.input == 2_500)
+        #expect(table.price(service: "openai", model: "gpt-4") == nil)
+        // Clients name models freely: past the names remembered, lookups still resolve.
+        for index in 0..<1_100 {
+            #expect(table.price(service: "openai", model: "gpt-4o-mini-\(index)")?.input == 150)
+        }
+        #expect(table.price(service: "openai", model: "gpt-4o-mini-99999")?.input == 150)
+    }
+
     @Test("a table sent over NATS reads back the same and prices the same")
     func wire() throws {
         let data = try JSONEncoder().encode(Self.table)

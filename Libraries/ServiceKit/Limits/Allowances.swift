@@ -27,17 +27,17 @@ public final class Allowances: Sendable {
         public var unit: LimitUnit
         public var capacity: Int64
         public var amount: Int64
-        /// Spending is final (requests); otherwise it is a reservation, settled by the usage
-        /// service from the call's usage event (tokens, spend).
-        public var final: Bool
+        /// What it counts: spending requests is final; tokens and spend are reservations, settled
+        /// when the call's usage is known (``settle(_:used:)``).
+        public var kind: LimitKind
         public var tenant: UUID?
 
-        public init(key: String, unit: LimitUnit, capacity: Int64, amount: Int64, final: Bool, tenant: UUID?) {
+        public init(key: String, unit: LimitUnit, capacity: Int64, amount: Int64, kind: LimitKind, tenant: UUID?) {
             self.key = key
             self.unit = unit
             self.capacity = capacity
             self.amount = amount
-            self.final = final
+            self.kind = kind
             self.tenant = tenant
         }
     }
@@ -47,19 +47,23 @@ public final class Allowances: Sendable {
         public var key: String
         public var window: Int64
         public var amount: Int64
-        public var final: Bool
+        public var kind: LimitKind
         public var capacity: Int64
         /// What this instance knows is left in the window after this call.
         public var remaining: Int64
         public var resetsAt: Date?
 
+        /// Requests are spent for good; the rest are reservations, settled later.
+        public var final: Bool { kind == .requests }
+
         public init(
-            key: String, window: Int64, amount: Int64, final: Bool, capacity: Int64, remaining: Int64, resetsAt: Date?
+            key: String, window: Int64, amount: Int64, kind: LimitKind, capacity: Int64, remaining: Int64,
+            resetsAt: Date?
         ) {
             self.key = key
             self.window = window
             self.amount = amount
-            self.final = final
+            self.kind = kind
             self.capacity = capacity
             self.remaining = remaining
             self.resetsAt = resetsAt
@@ -300,7 +304,7 @@ public final class Allowances: Sendable {
         meter.unreported += demand.amount
         meter.spentThisTick += demand.amount
         let taken = Taken(
-            key: demand.key, window: meter.window, amount: demand.amount, final: demand.final,
+            key: demand.key, window: meter.window, amount: demand.amount, kind: demand.kind,
             capacity: meter.capacity, remaining: meter.left + meter.available, resetsAt: meter.resetsAt)
         // Below half a tick's rate: the tick tops a slice up to at least two ticks' worth, so at a steady
         // rate this borrows only when calls come faster (each such borrow is an exchange of its own).
@@ -412,7 +416,8 @@ public final class Allowances: Sendable {
         }
         if let old = retiring.take() { Self.retire(old, key: demand.key, into: &state.adjustments) }
         return Meter(
-            window: window, resetsAt: resetsAt, capacity: demand.capacity, final: demand.final, tenant: demand.tenant,
+            window: window, resetsAt: resetsAt, capacity: demand.capacity, final: demand.kind == .requests,
+            tenant: demand.tenant,
             left: demand.capacity)
     }
 
@@ -580,17 +585,17 @@ public final class Allowances: Sendable {
 
     // MARK: - Giving back
 
-    /// Settles what calls reserved (token and spend counts) with what they really used, when
-    /// they end: reported with the next tick. `used[i]` is what `taken[i]` turned out to be (0
-    /// for a call that reached no provider); requests are final and need no settling.
-    public func settle(_ taken: [Taken], used: [Int64]) {
+    /// Settles what a call reserved (its token and spend counts) with what it really used, when it
+    /// ends: reported with the next tick. `tokens` and `spent` are the call's real use (0 for a
+    /// call that reached no provider); requests are final and need no settling.
+    public func settle(_ taken: [Taken], tokens: Int64, spent: Int64) {
         state.withLock { state in
-            for (item, actual) in zip(taken, used) where !item.final {
+            for item in taken where !item.final {
+                let used = item.kind == .tokens ? tokens : spent
                 guard let index = state.meters.index(forKey: item.key),
-                    Self.settle(item, used: actual, in: &state.meters.values[index])
+                    Self.settle(item, used: used, in: &state.meters.values[index])
                 else {
-                    state.adjustments.append(
-                        .init(key: item.key, window: item.window, held: -item.amount, used: actual))
+                    state.adjustments.append(.init(key: item.key, window: item.window, held: -item.amount, used: used))
                     continue
                 }
             }

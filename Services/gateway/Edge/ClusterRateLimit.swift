@@ -32,8 +32,7 @@ struct ClusterRateLimit: Sendable {
             _ = try await allowances.take([
                 .init(
                     key: "rate/\(scope)/\(name)", unit: .minute, capacity: Int64(limitPerMinute), amount: 1,
-                    final: true,
-                    tenant: nil)
+                    kind: .requests, tenant: nil)
             ])
             return nil
         } catch .exhausted(_, let retryAfter) {

@@ -200,11 +200,12 @@ struct ProxyController: Sendable {
 
     /// OpenAI's `x-ratelimit-*` headers for the tenant's limits that covered the call.
     private static func write(_ limits: UpstreamHead.RateLimits, to headers: inout HTTPFields) {
-        // Each count written where it is (a loop over an array of the two was an allocation a call).
+        // Each count written where it is (a loop over an array of the two was an allocation a call),
+        // its text as the proxy wrote it.
         func write(_ count: UpstreamHead.RateLimits.Count?, _ names: RateLimitNames) {
             guard let count else { return }
-            headers.append(HTTPField(name: names.limit, value: String(count.limit)))
-            headers.append(HTTPField(name: names.remaining, value: String(count.remaining)))
+            headers.append(HTTPField(name: names.limit, value: count.limit))
+            headers.append(HTTPField(name: names.remaining, value: count.remaining))
             if let reset = count.reset { headers.append(HTTPField(name: names.reset, value: reset)) }
         }
         write(limits.requests, rateLimitNames.requests)

@@ -19,55 +19,47 @@ struct LimitGate: Sendable {
     static let defaultMaxTokens = 1024
 
     /// What a call took, for its usage event and its answer's headers.
-    /// A class: it travels with the call through several steps, and a copy of it was two
-    /// arrays' and a price table's references retained and released each time.
+    /// A class: it travels with the call through several steps, and a copy of it was an array's
+    /// and a price table's references retained and released each time.
     final class Admission: Sendable {
+        /// Each count taken, with what it counts.
         let taken: [Allowances.Taken]
-        /// What each of `taken` counts.
-        let kinds: [LimitKind]
         /// The usage service's prices, when a budget covers the call: its cost is settled with them.
         let prices: PriceTable?
 
-        init(taken: [Allowances.Taken], kinds: [LimitKind], prices: PriceTable?) {
+        init(taken: [Allowances.Taken], prices: PriceTable?) {
             self.taken = taken
-            self.kinds = kinds
             self.prices = prices
         }
 
-        /// What the call really used of each count: its tokens, or its cost, as its usage events
-        /// say (the cost priced like the usage service prices it; a routed call has one event per
-        /// attempt).
-        func used(by events: [UsageEvent]) -> [Int64] {
-            kinds.map { kind in
-                switch kind {
-                case .requests: 1
-                case .tokens: events.reduce(0) { $0 + Int64($1.totalTokens) }
-                case .spend:
-                    events.reduce(0) { total, event in
-                        total
-                            + (prices?.cost(
-                                service: event.service, model: event.model, prompt: event.promptTokens,
-                                completion: event.completionTokens, cached: event.cachedTokens) ?? 0)
-                    }
-                }
+        /// What the call really used: its tokens, and its cost (priced like the usage service
+        /// prices it, only when a budget covers the call), as its usage events say (a routed call
+        /// has one event per attempt).
+        func used(by events: some Sequence<UsageEvent>) -> (tokens: Int64, spent: Int64) {
+            var used: (tokens: Int64, spent: Int64) = (0, 0)
+            for event in events {
+                used.tokens += Int64(event.totalTokens)
+                used.spent +=
+                    prices?.cost(
+                        service: event.service, model: event.model, prompt: event.promptTokens,
+                        completion: event.completionTokens, cached: event.cachedTokens) ?? 0
             }
+            return used
         }
 
         /// Both admissions' counts, for the answer's headers (a routed call has the call's and the
         /// target's).
         static func merged(_ first: Admission?, _ second: Admission?) -> Admission? {
             guard let first, let second else { return first ?? second }
-            return Admission(
-                taken: first.taken + second.taken, kinds: first.kinds + second.kinds,
-                prices: first.prices ?? second.prices)
+            return Admission(taken: first.taken + second.taken, prices: first.prices ?? second.prices)
         }
 
         /// The tightest request and token counts, for OpenAI's `x-ratelimit-*` headers.
         var rateLimits: UpstreamHead.RateLimits {
             var requests: Allowances.Taken?
             var tokens: Allowances.Taken?
-            for (item, kind) in zip(taken, kinds) {
-                switch kind {
+            for item in taken {
+                switch item.kind {
                 case .requests where item.remaining < requests?.remaining ?? .max: requests = item
                 case .tokens where item.remaining < tokens?.remaining ?? .max: tokens = item
                 default: continue
@@ -78,7 +70,7 @@ struct LimitGate: Sendable {
                 taken.map {
                     .init(
                         limit: $0.capacity, remaining: max(0, $0.remaining),
-                        reset: $0.resetsAt.map { UpstreamHead.RateLimits.reset(in: $0.timeIntervalSince(now)) })
+                        resetsIn: $0.resetsAt?.timeIntervalSince(now))
                 }
             }
             return UpstreamHead.RateLimits(requests: count(requests), tokens: count(tokens))
@@ -110,27 +102,16 @@ struct LimitGate: Sendable {
     /// Nil when no limit covers the call.
     func admit(_ call: ProxyCall, scope: Scope = .all) async throws(ServiceError) -> Admission? {
         let limits = try await rules.value(for: call.tenant)
-        // Each covering limit's counts: the demand, what it counts, and which limit it belongs to
-        // (for a refusal). Built in one pass over the tenant's limits, no list of the covering ones.
+        // Each covering limit's counts, built in one pass over the tenant's limits (no list of the
+        // covering ones, and what each count is for is in the demand: one array a call).
         var demands: [Allowances.Demand] = []
-        var kinds: [LimitKind] = []
-        var owners: [Int] = []
         // Worked out once a call, and only if a count needs them.
         var tokens = (prompt: 0, completion: 0, total: 0)
         var prices: PriceTable?
         var cost: Int64 = 0
-        for (owner, limit) in limits.enumerated()
-        where scope.includes(limit.rule)
-            && limit.rule.covers(
-                apiKey: call.routing.caller.apiKeyID, user: call.routing.caller.userID,
-                service: call.route.provider.service, model: call.route.requestedModel,
-                providerModel: call.route.model)
-        {
+        for limit in limits where Self.covers(limit.rule, call, scope) {
             if demands.isEmpty {
-                let counts = limits.reduce(0) { $0 + $1.meters.count }
-                demands.reserveCapacity(counts)
-                kinds.reserveCapacity(counts)
-                owners.reserveCapacity(counts)
+                demands.reserveCapacity(limits.reduce(0) { $0 + $1.meters.count })
                 tokens = estimate(call)
             }
             for meter in limit.meters {
@@ -148,10 +129,8 @@ struct LimitGate: Sendable {
                 }
                 demands.append(
                     .init(
-                        key: meter.key, unit: meter.unit, capacity: meter.capacity, amount: amount,
-                        final: meter.kind == .requests, tenant: call.tenant))
-                kinds.append(meter.kind)
-                owners.append(owner)
+                        key: meter.key, unit: meter.unit, capacity: meter.capacity, amount: amount, kind: meter.kind,
+                        tenant: call.tenant))
             }
         }
         guard !demands.isEmpty else { return nil }
@@ -164,25 +143,51 @@ struct LimitGate: Sendable {
                 Self.metrics.unavailable.increment()
                 throw ServiceError.unavailable("the limits cannot be checked right now: their ledger is unreachable")
             case .exhausted(let index, let retryAfter):
-                let (rule, kind) = (limits[owners[index]].rule, kinds[index])
+                let kind = demands[index].kind
                 Self.metrics.refused(kind)
-                throw Self.refusal(rule, kind, retryAfter: retryAfter)
+                throw Self.refusal(Self.owner(of: index, in: limits, call, scope), kind, retryAfter: retryAfter)
             }
         }
-        for kind in kinds { Self.metrics.admitted(kind) }
-        return Admission(taken: taken, kinds: kinds, prices: prices)
+        for item in taken { Self.metrics.admitted(item.kind) }
+        return Admission(taken: taken, prices: prices)
     }
 
-    /// Settles what the call reserved with what its usage events say it used.
+    private static func covers(_ rule: LimitRule, _ call: ProxyCall, _ scope: Scope) -> Bool {
+        scope.includes(rule)
+            && rule.covers(
+                apiKey: call.routing.caller.apiKeyID, user: call.routing.caller.userID,
+                service: call.route.provider.service, model: call.route.requestedModel, providerModel: call.route.model)
+    }
+
+    /// The limit whose count is `admit`'s demand `index` (a refusal names it).
+    private static func owner(of index: Int, in limits: [PreparedLimit], _ call: ProxyCall, _ scope: Scope) -> LimitRule
+    {
+        var counted = 0
+        for limit in limits where covers(limit.rule, call, scope) {
+            counted += limit.meters.count
+            if index < counted { return limit.rule }
+        }
+        preconditionFailure("demand \(index) belongs to no covering limit")
+    }
+
+    /// Settles what the call reserved with what its usage event says it used.
+    func settle(_ admission: Admission?, with event: UsageEvent) {
+        guard let admission else { return }
+        let used = admission.used(by: CollectionOfOne(event))
+        allowances.settle(admission.taken, tokens: used.tokens, spent: used.spent)
+    }
+
+    /// Settles what a routed call reserved with what its attempts' usage events say they used.
     func settle(_ admission: Admission?, with events: [UsageEvent]) {
         guard let admission else { return }
-        allowances.settle(admission.taken, used: admission.used(by: events))
+        let used = admission.used(by: events)
+        allowances.settle(admission.taken, tokens: used.tokens, spent: used.spent)
     }
 
     /// Hands back what a call reserved that never reached a provider (the client's mistake).
     func release(_ admission: Admission?) {
         guard let admission else { return }
-        allowances.settle(admission.taken, used: admission.taken.map { _ in 0 })
+        allowances.settle(admission.taken, tokens: 0, spent: 0)
     }
 
     private static func refusal(_ rule: LimitRule, _ kind: LimitKind, retryAfter: Int?) -> ServiceError {
