@@ -302,3 +302,49 @@ extension Allowances.Refusal {
         if case .exhausted(_, let retryAfter) = self { retryAfter } else { nil }
     }
 }
+
+extension AllowancesTests {
+    /// `calls` calls one after another; the exchanges they took.
+    static func calls(
+        _ calls: Int, _ demand: Allowances.Demand, on allowances: Allowances, ledger: Ledger, now: Date = Date()
+    ) async throws -> Int {
+        let before = ledger.exchangeCount
+        for _ in 0..<calls { _ = try await allowances.take([demand], now: now) }
+        // A borrow started for the next calls (not waited for) is one of theirs too.
+        for _ in 0..<10_000 { await Task.yield() }
+        return ledger.exchangeCount - before
+    }
+
+    @Test(
+        "a busy count that went quiet comes back at its last rate: one borrow for its next calls, not a slice grown again"
+    )
+    func quietCountComesBackAtItsRate() async throws {
+        let ledger = Ledger()
+        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let demand = Self.request("requests", capacity: 100_000)
+        let growing = try await Self.calls(40, demand, on: allowances, ledger: ledger)
+        #expect(growing > 2, "a count with no rate grows its slice from one call's worth")
+        await allowances.settle(date: Date())  // the busy tick: 40 calls
+        for _ in 0..<Self.quietTicks { await allowances.settle(date: Date()) }
+        #expect(ledger.count("requests").lent == 0, "the quiet count handed everything back")
+        #expect(ledger.count("requests").used == 40)
+
+        #expect(try await Self.calls(40, demand, on: allowances, ledger: ledger) == 1)
+        #expect(ledger.count("requests").lent + ledger.count("requests").used <= 40 + 1 + 2 * 40)
+    }
+
+    @Test("a busy count's next window borrows for the rate of the last one")
+    func nextWindowAtTheRate() async throws {
+        let ledger = Ledger()
+        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let demand = Allowances.Demand(
+            key: "requests", unit: .minute, capacity: 100_000, amount: 1, kind: .requests, tenant: nil)
+        let minute = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 + 10)
+        let growing = try await Self.calls(40, demand, on: allowances, ledger: ledger, now: minute)
+        #expect(growing > 2)
+        #expect(try await Self.calls(40, demand, on: allowances, ledger: ledger, now: minute + 60) == 1)
+    }
+
+    /// Ticks with no calls until a meter that had a rate goes.
+    static let quietTicks = Allowances.quietTicksKept + 1
+}

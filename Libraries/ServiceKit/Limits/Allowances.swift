@@ -112,6 +112,9 @@ public final class Allowances: Sendable {
         /// What two ticks are expected to spend: the size of a slice.
         var predicted: Int64 { min(capacity, max(spentThisTick, spentLastTick) * 2) }
 
+        /// What a tick of this count spends, as far as it knows: for ``State/rates``.
+        var rate: Int64 { max(spentThisTick, spentLastTick, busySlice / 2) }
+
         /// The ledger's view of what this meter spent since the last report.
         /// Spent requests become `used`; spent reservations `held`, until settled: then what they
         /// reserved leaves `held` and what the calls used is `used`.
@@ -148,6 +151,11 @@ public final class Allowances: Sendable {
         /// Exchanges that got no answer, oldest first: the ledger may have applied them or not,
         /// so each is sent again as it was (its id tells the ledger to apply it once).
         var unanswered: [(exchange: AllowanceExchange, since: ContinuousClock.Instant)] = []
+        /// What a tick spent of counts whose meters went (quiet, or their window ended), for
+        /// ``rateKept``: a count that comes back, or its next window, borrows for that rate at
+        /// once. Grown again from one call's worth instead, a busy count's first second after a
+        /// pause (or a minute's turn) took some 25 exchanges, and its calls waited in most of them.
+        var rates: [String: (spend: Int64, at: ContinuousClock.Instant)] = [:]
     }
 
     private let exchange: Exchange
@@ -169,6 +177,8 @@ public final class Allowances: Sendable {
     static let unreachableFor = Duration.seconds(1)
     /// At most this many changes and borrows wait for a ledger that cannot be reached.
     static let maximumPending = 100_000
+    /// A count's rate is remembered this long after its meter goes (``State/rates``).
+    static let rateKept = Duration.seconds(60)
     /// An exchange without an answer is sent again for this long (the ledger remembers exchange
     /// ids for an hour); then what it carried is given up, counted as the ledger last knew it.
     static let repeatedFor = Duration.seconds(1800)
@@ -414,11 +424,20 @@ public final class Allowances: Sendable {
             meter.capacity = demand.capacity
             return meter
         }
-        if let old = retiring.take() { Self.retire(old, key: demand.key, into: &state.adjustments) }
-        return Meter(
+        // The rate the count had (in its last window, or before it went quiet) sizes its first borrow.
+        var rate: Int64 = 0
+        if let old = retiring.take() {
+            rate = old.rate
+            Self.retire(old, key: demand.key, into: &state.adjustments)
+        } else if let last = state.rates.removeValue(forKey: demand.key), ContinuousClock.now - last.at < Self.rateKept
+        {
+            rate = last.spend
+        }
+        var meter = Meter(
             window: window, resetsAt: resetsAt, capacity: demand.capacity, final: demand.kind == .requests,
-            tenant: demand.tenant,
-            left: demand.capacity)
+            tenant: demand.tenant, left: demand.capacity)
+        meter.spentLastTick = rate
+        return meter
     }
 
     /// A meter's last word: what it spent, and the unused rest handed back.
@@ -691,14 +710,17 @@ public final class Allowances: Sendable {
     func settle(date: Date) async {
         await repeatUnanswered()
         var renewals: [(AllowanceExchange.Borrow, OneShot<Round>)] = []
+        let instant = ContinuousClock.now
         let adjustments: [AllowanceExchange.Adjustment] = state.withLock { state in
             var adjustments = state.adjustments
             state.adjustments = []
+            for (key, last) in state.rates where instant - last.at >= Self.rateKept { state.rates[key] = nil }
             for (key, var meter) in state.meters {
                 if meter.resetsAt.map({ $0 <= date }) == true {
                     if meter.borrowing == nil {
                         Self.retire(meter, key: key, into: &adjustments)
                         state.meters[key] = nil
+                        Self.remember(meter, key: key, at: instant, in: &state)
                     }
                     continue
                 }
@@ -729,6 +751,7 @@ public final class Allowances: Sendable {
                 }
                 if meter.spentLastTick == 0 && meter.waiting == 0 && meter.available == 0 {
                     state.meters[key] = nil
+                    Self.remember(meter, key: key, at: instant, in: &state)
                     continue
                 }
                 if meter.predicted > keep && meter.emptyAt == nil && meter.left > 0 {
@@ -747,6 +770,14 @@ public final class Allowances: Sendable {
         // One exchange: the changes and every renewal.
         state.withLock { $0.adjustments = adjustments + $0.adjustments }
         await run(renewals)
+    }
+
+    /// Keeps the rate of a meter that goes, if it had one (a slice the ledger asked back has none).
+    private static func remember(
+        _ meter: Meter, key: String, at instant: ContinuousClock.Instant, in state: inout State
+    ) {
+        let rate = meter.rate
+        if rate > 0 { state.rates[key] = (rate, instant) }
     }
 
     /// Everything held goes back (on shutdown).
