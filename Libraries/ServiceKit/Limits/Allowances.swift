@@ -112,8 +112,12 @@ public final class Allowances: Sendable {
         /// What two ticks are expected to spend: the size of a slice.
         var predicted: Int64 { min(capacity, max(spentThisTick, spentLastTick) * 2) }
 
+        /// The larger spend of the last two ticks that saw spending (a busy run's last tick is
+        /// often a part of one).
+        var peak: Int64 = 0
+
         /// What a tick of this count spends, as far as it knows: for ``State/rates``.
-        var rate: Int64 { max(spentThisTick, spentLastTick, busySlice / 2) }
+        var rate: Int64 { max(spentThisTick, spentLastTick, peak) }
 
         /// The ledger's view of what this meter spent since the last report.
         /// Spent requests become `used`; spent reservations `held`, until settled: then what they
@@ -690,6 +694,7 @@ public final class Allowances: Sendable {
         meter.reported()
         meter.available = 0
         meter.busySlice = 0
+        meter.peak = 0
     }
 
     // MARK: - Ticking
@@ -728,6 +733,7 @@ public final class Allowances: Sendable {
                     adjustments.append(report)
                     meter.reported()
                 }
+                if meter.spentThisTick > 0 { meter.peak = max(meter.spentThisTick, meter.spentLastTick) }
                 meter.spentLastTick = meter.spentThisTick
                 meter.spentThisTick = 0
                 if meter.spentLastTick > 0 {
