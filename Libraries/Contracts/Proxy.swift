@@ -135,137 +135,162 @@ public struct UpstreamHead: Sendable, Equatable {
     }
 
     /// The tightest request and token counts: `limit`, `remaining`, and when the window resets
-    /// as OpenAI writes it (`12s`, `6m0s`), kept as the text the client's headers carry: the
-    /// gateway copies them into its answer without reading them as numbers.
+    /// as OpenAI writes it (`12s`, `6m0s`). Kept as the header text the proxy writes once
+    /// (`requests 30 29 12s;tokens 1000 900 -`), which the gateway copies into its answer's
+    /// headers without reading the numbers.
     public struct RateLimits: Sendable, Equatable {
+        /// A count as the proxy knows it: `resetsIn` seconds (nil: never resets).
         public struct Count: Sendable, Equatable {
-            public var limit: String
-            public var remaining: String
-            public var reset: String?
+            public var limit: Int64
+            public var remaining: Int64
+            public var resetsIn: Double?
 
-            public init(limit: String, remaining: String, reset: String?) {
+            public init(limit: Int64, remaining: Int64, resetsIn: Double?) {
                 self.limit = limit
                 self.remaining = remaining
-                self.reset = reset
-            }
-
-            /// A count as the proxy knows it: `resetsIn` seconds (nil: never resets).
-            public init(limit: Int64, remaining: Int64, resetsIn seconds: Double?) {
-                self.init(limit: String(limit), remaining: String(remaining), reset: seconds.map(RateLimits.reset(in:)))
+                self.resetsIn = resetsIn
             }
         }
 
-        public var requests: Count?
-        public var tokens: Count?
-
-        public init(requests: Count? = nil, tokens: Count? = nil) {
-            self.requests = requests
-            self.tokens = tokens
-        }
+        public enum Kind: Sendable { case requests, tokens }
 
         /// `requests 30 29 12s;tokens 1000 900 -`.
-        var header: String {
-            func room(_ count: Count?) -> Int {
-                count.map { 12 + $0.limit.utf8.count + $0.remaining.utf8.count + ($0.reset?.utf8.count ?? 1) } ?? 0
-            }
-            return ASCIIWriter.string(capacity: room(requests) + room(tokens)) { header in
+        public let header: String
+
+        public init(requests: Count? = nil, tokens: Count? = nil) {
+            let room = 2 * (12 + 3 * ASCIIWriter.decimalCapacity + 3)
+            header = ASCIIWriter.string(capacity: room) { header in
                 func append(_ name: StaticString, _ count: Count?) {
                     guard let count else { return }
                     if header.count > 0 { header.append(UInt8(ascii: ";")) }
                     header.append(name)
                     header.append(UInt8(ascii: " "))
-                    header.append(count.limit)
+                    header.append(decimal: count.limit)
                     header.append(UInt8(ascii: " "))
-                    header.append(count.remaining)
+                    header.append(decimal: count.remaining)
                     header.append(UInt8(ascii: " "))
-                    if let reset = count.reset { header.append(reset) } else { header.append(UInt8(ascii: "-")) }
+                    if let seconds = count.resetsIn {
+                        RateLimits.appendReset(in: seconds, to: &header)
+                    } else {
+                        header.append(UInt8(ascii: "-"))
+                    }
                 }
                 append("requests", requests)
                 append("tokens", tokens)
             }
         }
 
-        /// How OpenAI writes the time until a window resets: `6m0s`, `12s`, `0.5s`.
-        public static func reset(in seconds: Double) -> String {
-            let seconds = max(0, seconds)
-            return ASCIIWriter.string(capacity: 3 * ASCIIWriter.decimalCapacity + 3) { text in
-                if seconds < 1 {
-                    let tenths = Int64((seconds * 10).rounded())
-                    text.append(decimal: tenths / 10)
-                    text.append(UInt8(ascii: "."))
-                    text.append(decimal: tenths % 10)
-                    text.append(UInt8(ascii: "s"))
-                    return
+        /// Reads ``header``; nil when it is not that.
+        init?(header: String) {
+            var text = header
+            guard text.withUTF8({ Self.parse($0) { _, _, _, _ in } }) else { return nil }
+            self.header = text
+        }
+
+        /// The header's bytes that make one part of a count (valid only in ``forEachCount(_:)``'s body).
+        public typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
+        /// Each count's limit, remaining count and reset (nil: `-`) as the header's bytes, read in
+        /// place: every limited answer's headers are written from them.
+        public func forEachCount(_ body: (Kind, _ limit: Bytes, _ remaining: Bytes, _ reset: Bytes?) -> Void) {
+            var text = header
+            text.withUTF8 { bytes in
+                _ = Self.parse(bytes) { kind, limit, remaining, reset in
+                    body(kind, bytes[limit], bytes[remaining], reset.map { bytes[$0] })
                 }
-                let whole = Int64(min(seconds.rounded(.up), 1e15))
-                let (hours, rest) = whole.quotientAndRemainder(dividingBy: 3600)
-                let (minutes, secs) = rest.quotientAndRemainder(dividingBy: 60)
-                if hours > 0 {
-                    text.append(decimal: hours)
-                    text.append(UInt8(ascii: "h"))
-                }
-                if hours > 0 || minutes > 0 {
-                    text.append(decimal: minutes)
-                    text.append(UInt8(ascii: "m"))
-                }
-                text.append(decimal: secs)
-                text.append(UInt8(ascii: "s"))
             }
         }
 
-        /// Reads ``header``; nil when it is not that. Every proxied answer carries one, so it is
-        /// read in place: splitting it into substrings cost the gateway 2.6 % of its time.
-        init?(header: String) {
-            var header = header
-            guard let limits = header.withUTF8(Self.parse) else { return nil }
-            self = limits
+        /// One count's text, as the headers carry it (for tests and logs).
+        public func text(of wanted: Kind) -> (limit: String, remaining: String, reset: String?)? {
+            var found: (limit: String, remaining: String, reset: String?)?
+            forEachCount { kind, limit, remaining, reset in
+                guard kind == wanted else { return }
+                func text(_ bytes: Bytes) -> String { String(decoding: bytes, as: UTF8.self) }
+                found = (text(limit), text(remaining), reset.map(text))
+            }
+            return found
         }
 
-        private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> RateLimits? {
+        /// How OpenAI writes the time until a window resets: `6m0s`, `12s`, `0.5s`.
+        public static func reset(in seconds: Double) -> String {
+            ASCIIWriter.string(capacity: 3 * ASCIIWriter.decimalCapacity + 3) { appendReset(in: seconds, to: &$0) }
+        }
+
+        private static func appendReset(in seconds: Double, to text: inout ASCIIWriter) {
+            let seconds = max(0, seconds)
+            if seconds < 1 {
+                let tenths = Int64((seconds * 10).rounded())
+                text.append(decimal: tenths / 10)
+                text.append(UInt8(ascii: "."))
+                text.append(decimal: tenths % 10)
+                text.append(UInt8(ascii: "s"))
+                return
+            }
+            let whole = Int64(min(seconds.rounded(.up), 1e15))
+            let (hours, rest) = whole.quotientAndRemainder(dividingBy: 3600)
+            let (minutes, secs) = rest.quotientAndRemainder(dividingBy: 60)
+            if hours > 0 {
+                text.append(decimal: hours)
+                text.append(UInt8(ascii: "h"))
+            }
+            if hours > 0 || minutes > 0 {
+                text.append(decimal: minutes)
+                text.append(UInt8(ascii: "m"))
+            }
+            text.append(decimal: secs)
+            text.append(UInt8(ascii: "s"))
+        }
+
+        /// Walks a header's counts, handing each one's parts (as ranges of `bytes`) to `visit`;
+        /// false when it is not a header of this form: `name limit remaining reset` parts joined
+        /// by `;`, the names `requests` and `tokens`, the numbers decimal integers (an optional
+        /// `-`, at most the 19 digits of an `Int64`), `-` for no reset.
+        private static func parse(
+            _ bytes: UnsafeBufferPointer<UInt8>,
+            _ visit: (Kind, Range<Int>, Range<Int>, Range<Int>?) -> Void
+        ) -> Bool {
             let space = UInt8(ascii: " "), semicolon = UInt8(ascii: ";")
             var index = 0
             func skipSpaces() {
                 while index < bytes.count && bytes[index] == space { index += 1 }
             }
-            func word() -> Slice<UnsafeBufferPointer<UInt8>>? {
+            func word() -> Range<Int>? {
                 skipSpaces()
                 let start = index
                 while index < bytes.count && bytes[index] != space && bytes[index] != semicolon { index += 1 }
-                return start < index ? bytes[start..<index] : nil
+                return start < index ? start..<index : nil
             }
-            /// A decimal integer (an optional `-`, at most 19 digits, as many as an `Int64`'s), as text.
-            func number() -> String? {
+            func number() -> Range<Int>? {
                 guard let word = word() else { return nil }
-                let digits = word.first == UInt8(ascii: "-") ? word.dropFirst() : word
+                let digits = bytes[word].first == UInt8(ascii: "-") ? word.dropFirst() : word[...]
                 guard (1...19).contains(digits.count),
-                    digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+                    digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) })
                 else { return nil }
-                return String(decoding: word, as: UTF8.self)
+                return word
             }
-            var limits = RateLimits()
             while true {
                 skipSpaces()
-                guard index < bytes.count else { return limits }
+                guard index < bytes.count else { return true }
                 if bytes[index] == semicolon {
                     index += 1
                     continue
                 }
                 // A part: its name, limit, remaining count and reset, then a ";" or the end.
                 guard let name = word(), let limit = number(), let remaining = number(), let reset = word() else {
-                    return nil
+                    return false
                 }
                 skipSpaces()
-                guard index == bytes.count || bytes[index] == semicolon else { return nil }
-                let count = Count(
-                    limit: limit, remaining: remaining,
-                    reset: reset.elementsEqual("-".utf8) ? nil : String(decoding: reset, as: UTF8.self))
-                if name.elementsEqual("requests".utf8) {
-                    limits.requests = count
-                } else if name.elementsEqual("tokens".utf8) {
-                    limits.tokens = count
+                guard index == bytes.count || bytes[index] == semicolon else { return false }
+                let kind: Kind
+                if bytes[name].elementsEqual("requests".utf8) {
+                    kind = .requests
+                } else if bytes[name].elementsEqual("tokens".utf8) {
+                    kind = .tokens
                 } else {
-                    return nil
+                    return false
                 }
+                visit(kind, limit, remaining, bytes[reset].elementsEqual("-".utf8) ? nil : reset)
             }
         }
     }

@@ -28,7 +28,7 @@ public final class Allowances: Sendable {
         public var capacity: Int64
         public var amount: Int64
         /// What it counts: spending requests is final; tokens and spend are reservations, settled
-        /// when the call's usage is known (``settle(_:used:)``).
+        /// when the call's usage is known (``settle(_:tokens:spent:)``).
         public var kind: LimitKind
         public var tenant: UUID?
 

@@ -198,21 +198,16 @@ struct ProxyController: Sendable {
                 expires: Date() + Double(timeout.components.seconds + 1)))
     }
 
-    /// OpenAI's `x-ratelimit-*` headers for the tenant's limits that covered the call.
+    /// OpenAI's `x-ratelimit-*` headers for the tenant's limits that covered the call, their
+    /// values the proxy's text as it wrote them.
     private static func write(_ limits: UpstreamHead.RateLimits, to headers: inout HTTPFields) {
-        // Each count written where it is (a loop over an array of the two was an allocation a call),
-        // its text as the proxy wrote it.
-        func write(_ count: UpstreamHead.RateLimits.Count?, _ names: RateLimitNames) {
-            guard let count else { return }
-            headers.append(HTTPField(name: names.limit, value: count.limit))
-            headers.append(HTTPField(name: names.remaining, value: count.remaining))
-            if let reset = count.reset { headers.append(HTTPField(name: names.reset, value: reset)) }
+        limits.forEachCount { kind, limit, remaining, reset in
+            let names = kind == .requests ? rateLimitNames.requests : rateLimitNames.tokens
+            headers.append(HTTPField(name: names.limit, value: limit))
+            headers.append(HTTPField(name: names.remaining, value: remaining))
+            if let reset { headers.append(HTTPField(name: names.reset, value: reset)) }
         }
-        write(limits.requests, rateLimitNames.requests)
-        write(limits.tokens, rateLimitNames.tokens)
     }
-
-    private typealias RateLimitNames = (limit: HTTPField.Name, remaining: HTTPField.Name, reset: HTTPField.Name)
 
     /// A routed answer's headers (docs/routes.md).
     private static let routeNames = (

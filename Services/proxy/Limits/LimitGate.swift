@@ -89,13 +89,10 @@ struct LimitGate: Sendable {
         case target
 
         func includes(_ rule: LimitRule) -> Bool {
+            if case .all = self { return true }
             // Bytes, not Foundation's `contains` (a locale-aware search): this runs per rule and call.
             let namesService = rule.service != nil || rule.model?.utf8.contains(UInt8(ascii: "/")) == true
-            switch self {
-            case .all: return true
-            case .call: return !namesService
-            case .target: return namesService
-            }
+            return self == .target ? namesService : !namesService
         }
     }
 
