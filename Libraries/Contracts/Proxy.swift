@@ -188,7 +188,7 @@ public struct UpstreamHead: Sendable, Equatable {
         }
 
         /// The header's bytes that make one part of a count (valid only in ``forEachCount(_:)``'s body).
-        public typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+        public typealias Bytes = UnsafeBufferPointer<UInt8>
 
         /// Each count's limit, remaining count and reset (nil: `-`) as the header's bytes, read in
         /// place: every limited answer's headers are written from them.
@@ -196,7 +196,9 @@ public struct UpstreamHead: Sendable, Equatable {
             var text = header
             text.withUTF8 { bytes in
                 _ = Self.parse(bytes) { kind, limit, remaining, reset in
-                    body(kind, bytes[limit], bytes[remaining], reset.map { bytes[$0] })
+                    // Rebased: a string made from a buffer takes the fast path, from a slice the generic one.
+                    func part(_ range: Range<Int>) -> Bytes { Bytes(rebasing: bytes[range]) }
+                    body(kind, part(limit), part(remaining), reset.map(part))
                 }
             }
         }
