@@ -158,7 +158,8 @@ public struct UpstreamHead: Sendable, Equatable {
         public let header: String
 
         public init(requests: Count? = nil, tokens: Count? = nil) {
-            let room = 2 * (12 + 3 * ASCIIWriter.decimalCapacity + 3)
+            // Per count: a name, three spaces and a `;`, two numbers and a reset.
+            let room = 2 * (12 + 2 * ASCIIWriter.decimalCapacity + Self.resetCapacity)
             header = ASCIIWriter.string(capacity: room) { header in
                 func append(_ name: StaticString, _ count: Count?) {
                     guard let count else { return }
@@ -216,8 +217,11 @@ public struct UpstreamHead: Sendable, Equatable {
 
         /// How OpenAI writes the time until a window resets: `6m0s`, `12s`, `0.5s`.
         public static func reset(in seconds: Double) -> String {
-            ASCIIWriter.string(capacity: 3 * ASCIIWriter.decimalCapacity + 3) { appendReset(in: seconds, to: &$0) }
+            ASCIIWriter.string(capacity: resetCapacity) { appendReset(in: seconds, to: &$0) }
         }
+
+        /// Room for any reset: three numbers and their units.
+        private static let resetCapacity = 3 * ASCIIWriter.decimalCapacity + 3
 
         private static func appendReset(in seconds: Double, to text: inout ASCIIWriter) {
             let seconds = max(0, seconds)

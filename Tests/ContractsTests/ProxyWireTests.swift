@@ -79,6 +79,12 @@ struct ProxyWireTests {
             #expect(try read(malformed) == nil, "\(malformed)")
         }
         #expect(try read("tokens 9223372036854775807 0 -")?.text(of: .tokens)?.limit == String(Int64.max))
+
+        // The largest counts and resets fit in the header (a writer past its room stops the process).
+        let largest = UpstreamHead.RateLimits.Count(limit: .min, remaining: .min, resetsIn: .greatestFiniteMagnitude)
+        let extreme = UpstreamHead.RateLimits(requests: largest, tokens: largest)
+        #expect(extreme.text(of: .tokens)?.remaining == String(Int64.min))
+        #expect(try read(extreme.header) == extreme)
     }
 }
 

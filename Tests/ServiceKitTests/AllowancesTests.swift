@@ -57,6 +57,10 @@ struct AllowancesTests {
         }
 
         func count(_ key: String) -> Count { counts.withLock { $0[key, default: Count()] } }
+        /// An instance that exchanges with this ledger.
+        func allowances(_ label: String = "test") -> Allowances {
+            Allowances(exchange: { self.exchange($0) }, logger: Logger(label: label))
+        }
         var exchangeCount: Int { exchanges.withLock { $0 } }
     }
 
@@ -67,7 +71,7 @@ struct AllowancesTests {
     /// An instance against `ledger` that reserved `amount` of the budget with one borrow (a count
     /// with no rate yet asks for twice its need: the rest stays in the slice, and no borrow follows).
     static func reserved(_ amount: Int64, on ledger: Ledger) async throws -> (Allowances, [Allowances.Taken]) {
-        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let allowances = ledger.allowances("test")
         let taken = try await allowances.take([spend(amount)])
         return (allowances, taken)
     }
@@ -174,7 +178,7 @@ struct AllowancesTests {
     @Test("a call whose second count is spent takes nothing from the first: its slice is as it was")
     func allOrNothing() async throws {
         let ledger = Ledger()
-        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let allowances = ledger.allowances("test")
         let wide = Self.request("wide", capacity: 100)
         let narrow = Self.request("narrow", capacity: 1)
         let first = try await allowances.take([wide, narrow])
@@ -201,7 +205,7 @@ struct AllowancesTests {
     @Test("a call none of whose counts has a slice borrows for all of them in one exchange, however many")
     func coldCallBorrowsOnce() async throws {
         let ledger = Ledger()
-        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let allowances = ledger.allowances("test")
         let demands = [
             Self.request("requests", capacity: 30), Self.spend(40),
             .init(key: "tokens", unit: .minute, capacity: 10_000, amount: 1_100, kind: .tokens, tenant: nil),
@@ -236,7 +240,7 @@ struct AllowancesTests {
     )
     func quietCountKeepsItsSliceAboutASecond() async throws {
         let ledger = Ledger()
-        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let allowances = ledger.allowances("test")
         let demand = Self.request("requests", capacity: 100)
         _ = try await allowances.take([demand])
         for _ in 0..<10_000 where ledger.exchangeCount < 2 { await Task.yield() }
@@ -268,8 +272,8 @@ extension AllowancesTests {
     )
     func idleSliceReclaimed() async throws {
         let ledger = Ledger()
-        let holder = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "holder"))
-        let caller = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "caller"))
+        let holder = ledger.allowances("holder")
+        let caller = ledger.allowances("caller")
         ledger.onShort.withLock { $0 = { counts in Task { await holder.reclaim(counts) } } }
         let demand = Self.request("requests", capacity: 6)
         // The holder makes one call and ticks: it keeps (and renews) a slice for its rate, now idle.
@@ -320,7 +324,7 @@ extension AllowancesTests {
     )
     func quietCountComesBackAtItsRate() async throws {
         let ledger = Ledger()
-        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let allowances = ledger.allowances("test")
         let demand = Self.request("requests", capacity: 100_000)
         let growing = try await Self.calls(40, demand, on: allowances, ledger: ledger)
         #expect(growing > 2, "a count with no rate grows its slice from one call's worth")
@@ -336,7 +340,7 @@ extension AllowancesTests {
     @Test("a busy count's next window borrows for the rate of the last one")
     func nextWindowAtTheRate() async throws {
         let ledger = Ledger()
-        let allowances = Allowances(exchange: { ledger.exchange($0) }, logger: Logger(label: "test"))
+        let allowances = ledger.allowances("test")
         let demand = Allowances.Demand(
             key: "requests", unit: .minute, capacity: 100_000, amount: 1, kind: .requests, tenant: nil)
         let minute = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 + 10)
