@@ -42,8 +42,11 @@ export PROXY_OPS_PORT CONFIG=release RATE_LIMIT_PER_MINUTE=10000000 RATE_LIMIT_A
 "$ROOT/scripts/services.sh" start >/dev/null
 
 base="http://127.0.0.1:$SERVER_PORT"
-key=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
-  -d '{"name":"Bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+create_tenant() { # name -> a new tenant's admin API key
+  curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
+    -d "{\"name\":\"$1\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])'
+}
+key=$(create_tenant Bench)
 
 service_rss() { # one line per running service: its name, resident set, proportional set and anonymous memory, in kB
   local service pid
@@ -70,8 +73,7 @@ stand_in_credential() { # [API key, the tenant's by default]: an OpenAI credenti
 }
 new_tenant() { # name -> a new tenant's admin API key, with an OpenAI credential at the stand-in
   local tenant_key
-  tenant_key=$(curl -fsS -X POST "$base/tenants" -H "x-admin-key: $ADMIN_API_KEY" -H 'content-type: application/json' \
-    -d "{\"name\":\"$1\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')
+  tenant_key=$(create_tenant "$1")
   stand_in_credential "$tenant_key"
   echo "$tenant_key"
 }

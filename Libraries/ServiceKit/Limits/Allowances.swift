@@ -84,7 +84,7 @@ public final class Allowances: Sendable {
         var window: Int64
         var resetsAt: Date?
         var capacity: Int64
-        var final: Bool
+        var kind: LimitKind
         var tenant: UUID?
         /// Borrowed and not spent.
         var available: Int64 = 0
@@ -124,7 +124,7 @@ public final class Allowances: Sendable {
         /// reserved leaves `held` and what the calls used is `used`.
         func report(key: String) -> AllowanceExchange.Adjustment? {
             guard unreported > 0 || settledReserved > 0 || settledUsed > 0 else { return nil }
-            return final
+            return kind == .requests
                 ? .init(key: key, window: window, lent: -unreported, used: unreported)
                 : .init(
                     key: key, window: window, lent: -unreported, held: unreported - settledReserved, used: settledUsed)
@@ -438,7 +438,7 @@ public final class Allowances: Sendable {
             rate = last.spend
         }
         var meter = Meter(
-            window: window, resetsAt: resetsAt, capacity: demand.capacity, final: demand.kind == .requests,
+            window: window, resetsAt: resetsAt, capacity: demand.capacity, kind: demand.kind,
             tenant: demand.tenant, left: demand.capacity)
         meter.spentLastTick = rate
         return meter

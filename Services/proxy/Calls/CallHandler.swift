@@ -113,7 +113,7 @@ struct CallHandler: Sendable {
     @discardableResult
     private func finish(_ tracker: CallTracker, _ admission: LimitGate.Admission?) -> UsageEvent {
         let event = tracker.event()
-        limits.settle(admission, with: event)
+        limits.settle(admission, with: CollectionOfOne(event))
         ProxyMetrics.record(event)
         usage.submit(event)
         return event

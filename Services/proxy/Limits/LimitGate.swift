@@ -167,15 +167,9 @@ struct LimitGate: Sendable {
         preconditionFailure("demand \(index) belongs to no covering limit")
     }
 
-    /// Settles what the call reserved with what its usage event says it used.
-    func settle(_ admission: Admission?, with event: UsageEvent) {
-        guard let admission else { return }
-        let used = admission.used(by: CollectionOfOne(event))
-        allowances.settle(admission.taken, tokens: used.tokens, spent: used.spent)
-    }
-
-    /// Settles what a routed call reserved with what its attempts' usage events say they used.
-    func settle(_ admission: Admission?, with events: [UsageEvent]) {
+    /// Settles what the call reserved with what its usage events say it used (a routed call has
+    /// one event per attempt).
+    func settle(_ admission: Admission?, with events: some Sequence<UsageEvent>) {
         guard let admission else { return }
         let used = admission.used(by: events)
         allowances.settle(admission.taken, tokens: used.tokens, spent: used.spent)
