@@ -181,26 +181,28 @@ public struct UpstreamHead: Sendable, Equatable {
             }
         }
 
-        /// Reads ``header``; nil when it is not that.
-        init?(header: String) {
-            var text = header
-            guard text.withUTF8({ Self.parse($0) { _, _, _, _ in } }) else { return nil }
-            self.header = text
-        }
+        /// The header as the gateway got it from the proxy, read (and checked) once, when its counts
+        /// are written (``forEachCount(_:)``): a header not of that form writes none.
+        init(header: String) { self.header = header }
 
         /// The header's bytes that make one part of a count (valid only in ``forEachCount(_:)``'s body).
         public typealias Bytes = UnsafeBufferPointer<UInt8>
 
         /// Each count's limit, remaining count and reset (nil: `-`) as the header's bytes, read in
-        /// place: every limited answer's headers are written from them.
+        /// place: every limited answer's headers are written from them. Nothing when the header is
+        /// not of the form ``init(requests:tokens:)`` writes (checked whole before the first count).
         public func forEachCount(_ body: (Kind, _ limit: Bytes, _ remaining: Bytes, _ reset: Bytes?) -> Void) {
             var text = header
             text.withUTF8 { bytes in
-                _ = Self.parse(bytes) { kind, limit, remaining, reset in
-                    // Rebased: a string made from a buffer takes the fast path, from a slice the generic one.
-                    func part(_ range: Range<Int>) -> Bytes { Bytes(rebasing: bytes[range]) }
-                    body(kind, part(limit), part(remaining), reset.map(part))
+                guard let (requests, tokens) = Self.parse(bytes) else { return }
+                // Rebased: a string made from a buffer takes the fast path, from a slice the generic one.
+                func part(_ range: Range<Int>) -> Bytes { Bytes(rebasing: bytes[range]) }
+                func visit(_ kind: Kind, _ count: Parts?) {
+                    guard let count else { return }
+                    body(kind, part(count.limit), part(count.remaining), count.reset.map(part))
                 }
+                visit(.requests, requests)
+                visit(.tokens, tokens)
             }
         }
 
@@ -248,14 +250,14 @@ public struct UpstreamHead: Sendable, Equatable {
             text.append(UInt8(ascii: "s"))
         }
 
-        /// Walks a header's counts, handing each one's parts (as ranges of `bytes`) to `visit`;
-        /// false when it is not a header of this form: `name limit remaining reset` parts joined
-        /// by `;`, the names `requests` and `tokens`, the numbers decimal integers (an optional
-        /// `-`, at most the 19 digits of an `Int64`), `-` for no reset.
-        private static func parse(
-            _ bytes: UnsafeBufferPointer<UInt8>,
-            _ visit: (Kind, Range<Int>, Range<Int>, Range<Int>?) -> Void
-        ) -> Bool {
+        /// A count's parts, as ranges of the header's bytes (`reset` nil: `-`).
+        private typealias Parts = (limit: Range<Int>, remaining: Range<Int>, reset: Range<Int>?)
+
+        /// A header's counts as ranges of `bytes`; nil when it is not a header of this form:
+        /// `name limit remaining reset` parts joined by `;`, the names `requests` and `tokens` (each
+        /// at most once), the numbers decimal integers (an optional `-`, at most the 19 digits of an
+        /// `Int64`), `-` for no reset.
+        private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (requests: Parts?, tokens: Parts?)? {
             let space = UInt8(ascii: " "), semicolon = UInt8(ascii: ";")
             var index = 0
             func skipSpaces() {
@@ -269,34 +271,34 @@ public struct UpstreamHead: Sendable, Equatable {
             }
             func number() -> Range<Int>? {
                 guard let word = word() else { return nil }
-                let digits = bytes[word].first == UInt8(ascii: "-") ? word.dropFirst() : word[...]
+                let digits = bytes[word.lowerBound] == UInt8(ascii: "-") ? word.dropFirst() : word[...]
                 guard (1...19).contains(digits.count),
                     digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) })
                 else { return nil }
                 return word
             }
+            var counts: (requests: Parts?, tokens: Parts?) = (nil, nil)
             while true {
                 skipSpaces()
-                guard index < bytes.count else { return true }
+                guard index < bytes.count else { return counts }
                 if bytes[index] == semicolon {
                     index += 1
                     continue
                 }
                 // A part: its name, limit, remaining count and reset, then a ";" or the end.
                 guard let name = word(), let limit = number(), let remaining = number(), let reset = word() else {
-                    return false
+                    return nil
                 }
                 skipSpaces()
-                guard index == bytes.count || bytes[index] == semicolon else { return false }
-                let kind: Kind
-                if bytes[name].elementsEqual("requests".utf8) {
-                    kind = .requests
-                } else if bytes[name].elementsEqual("tokens".utf8) {
-                    kind = .tokens
+                guard index == bytes.count || bytes[index] == semicolon else { return nil }
+                let parts: Parts = (limit, remaining, bytes[reset].elementsEqual("-".utf8) ? nil : reset)
+                if counts.requests == nil, bytes[name].elementsEqual("requests".utf8) {
+                    counts.requests = parts
+                } else if counts.tokens == nil, bytes[name].elementsEqual("tokens".utf8) {
+                    counts.tokens = parts
                 } else {
-                    return false
+                    return nil
                 }
-                visit(kind, limit, remaining, bytes[reset].elementsEqual("-".utf8) ? nil : reset)
             }
         }
     }
@@ -343,7 +345,7 @@ public struct UpstreamHead: Sendable, Equatable {
             field.name.hasPrefix(Header.prefix)
                 ? Field(name: String(field.name.dropFirst(Header.prefix.count)), value: field.value) : nil
         }
-        rateLimits = headers[Header.rateLimits].flatMap(RateLimits.init(header:))
+        rateLimits = headers[Header.rateLimits].map(RateLimits.init(header:))
         route = headers[Header.route].flatMap(Route.init(header:))
     }
 

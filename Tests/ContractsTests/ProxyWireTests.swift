@@ -72,11 +72,16 @@ struct ProxyWireTests {
         let spaced = try #require(try read(" tokens  7 -2 3s ;; requests 1 0 - "))
         #expect(spaced.text(of: .requests)! == ("1", "0", nil))
         #expect(spaced.text(of: .tokens)! == ("7", "-2", "3s"))
+        // A header not of this form writes no count at all, not even its well-formed parts.
         for malformed in [
             "requests 30 29", "requests 30 29 12s 4", "requests x 29 12s", "requests 30 2-9 12s", "requests - 29 12s",
             "calls 30 29 12s", "requests 30 29 12s;tokens", "requests 12345678901234567890 0 -",
+            "tokens 7 6 -;requests 1 0 -;tokens 8 7 -", "requests 1 0 -;tokens 1 0 -;calls 1 0 -",
         ] {
-            #expect(try read(malformed) == nil, "\(malformed)")
+            let limits = try #require(try read(malformed), "\(malformed)")
+            var written = 0
+            limits.forEachCount { _, _, _, _ in written += 1 }
+            #expect(written == 0, "\(malformed)")
         }
         #expect(try read("tokens 9223372036854775807 0 -")?.text(of: .tokens)?.limit == String(Int64.max))
 
