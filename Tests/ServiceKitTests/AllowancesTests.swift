@@ -334,7 +334,44 @@ extension AllowancesTests {
         #expect(ledger.count("requests").used == 40)
 
         #expect(try await Self.calls(40, demand, on: allowances, ledger: ledger) == 1)
-        #expect(ledger.count("requests").lent + ledger.count("requests").used <= 40 + 1 + 2 * 40)
+        // The one borrow: the call's need and a far slice (the ledger has plenty left): eight
+        // ticks at its rate.
+        #expect(ledger.count("requests").lent + ledger.count("requests").used <= 40 + 1 + 8 * 40)
+    }
+
+    /// `ticks` busy ticks of `calls` calls each; the exchanges they took, the ticks' own included.
+    static func busyTicks(
+        _ ticks: Int, of calls: Int, _ demand: Allowances.Demand, on allowances: Allowances, ledger: Ledger
+    ) async throws -> Int {
+        let before = ledger.exchangeCount
+        for _ in 0..<ticks {
+            _ = try await Self.calls(calls, demand, on: allowances, ledger: ledger)
+            await allowances.settle(date: Date())
+        }
+        return ledger.exchangeCount - before
+    }
+
+    @Test(
+        "far from its limit a busy count exchanges about once a second, near it each tick; either way nothing spent goes unreported"
+    )
+    func farCountReportsOncePerSecond() async throws {
+        for (capacity, far) in [(1_000_000 as Int64, true), (4_000, false)] {
+            let ledger = Ledger()
+            let allowances = ledger.allowances("test")
+            let demand = Self.request("requests", capacity: capacity)
+            _ = try await Self.busyTicks(4, of: 40, demand, on: allowances, ledger: ledger)  // its rate known
+            let exchanges = try await Self.busyTicks(12, of: 40, demand, on: allowances, ledger: ledger)
+            if far {
+                // Twelve ticks are three seconds: a report a second, and a renewal every six ticks or so.
+                #expect(exchanges <= 6, "\(exchanges) exchanges in 12 busy ticks, far from the limit")
+            } else {
+                #expect(exchanges >= 12, "\(exchanges) exchanges in 12 busy ticks, near the limit")
+            }
+            // Gone quiet, it reports everything and hands its slice back.
+            for _ in 0..<Self.quietTicks { await allowances.settle(date: Date()) }
+            #expect(ledger.count("requests").used == 16 * 40)
+            #expect(ledger.count("requests").lent == 0)
+        }
     }
 
     @Test("a busy count's next window borrows for the rate of the last one")

@@ -109,8 +109,23 @@ public final class Allowances: Sendable {
         /// The last round found the window empty with nothing lent elsewhere, at this instant.
         var emptyAt: ContinuousClock.Instant?
 
-        /// What two ticks are expected to spend: the size of a slice.
+        /// What two ticks are expected to spend: the size of a slice near the limit.
         var predicted: Int64 { min(capacity, max(spentThisTick, spentLastTick) * 2) }
+
+        /// The ledger has at least ``farLeft`` far slices left at this rate: no other instance
+        /// can be short of this count for a long while, so its slice is a far one and its
+        /// spending is reported once a second rather than each tick.
+        var isFar: Bool { predicted > 0 && left / (Allowances.farLeft * Allowances.farSlice) >= predicted }
+
+        /// What a tick tops the slice up to: two ticks' spend, or ``farSlice`` times that far from
+        /// the limit (a busy count's renewals then come every few ticks, not each one).
+        var slice: Int64 {
+            guard isFar else { return predicted }
+            return predicted > capacity / Allowances.farSlice ? capacity : predicted * Allowances.farSlice
+        }
+
+        /// Ticks since this meter's spending last went to the ledger.
+        var unreportedTicks = 0
 
         /// The larger spend of the last two ticks that saw spending (a busy run's last tick is
         /// often a part of one).
@@ -131,6 +146,7 @@ public final class Allowances: Sendable {
         }
 
         mutating func reported() {
+            unreportedTicks = 0
             unreported = 0
             settledReserved = 0
             settledUsed = 0
@@ -177,6 +193,15 @@ public final class Allowances: Sendable {
     /// A call refused while other instances hold slices asks again after this long first: time
     /// for the ledger's ask to reach them and their hand-back to reach the ledger.
     static let reclaimWait = Duration.milliseconds(25)
+    /// Far from its limit (``Meter/isFar``), a count's slice is this many near ones (eight ticks'
+    /// spend)...
+    static let farSlice: Int64 = 4
+    /// ...when the ledger has at least this many of them left.
+    static let farLeft: Int64 = 16
+    /// A busy count far from its limit reports what it spent every this many ticks (once a
+    /// second), or sooner with a renewal or a hand-back: its steady state is an exchange a second,
+    /// not four (each about a millisecond of CPU across the ledger, PostgreSQL and NATS).
+    static let reportEvery = 4
     /// An unreachable ledger is not asked again on a call's behalf for this long.
     static let unreachableFor = Duration.seconds(1)
     /// At most this many changes and borrows wait for a ledger that cannot be reached.
@@ -450,16 +475,18 @@ public final class Allowances: Sendable {
         if meter.available > 0 { adjustments.append(.init(key: key, window: meter.window, lent: -meter.available)) }
     }
 
-    /// A borrow for `need` now and the next two ticks' rate; a count with no rate yet (new, or quiet)
-    /// asks for its need twice over, so that the call that borrowed does not start the next borrow
-    /// at once, beside itself (a quiet caller's call then cost six exchanges, not four, and
-    /// waited 2 ms longer: docs/benchmarks.md, "A quiet caller"). The ledger grants beyond the need
-    /// at most half of what is left.
+    /// A borrow for `need` now and the next two ticks' rate (far from the limit: what tops the
+    /// slice up to a far one); a count with no rate yet (new, or quiet) asks for its need twice
+    /// over, so that the call that borrowed does not start the next borrow at once, beside itself
+    /// (a quiet caller's call then cost six exchanges, not four, and waited 2 ms longer:
+    /// docs/benchmarks.md, "A quiet caller"). The ledger grants beyond the need at most half of
+    /// what is left.
     private func borrow(_ meter: Meter, key: String, need: Int64) -> AllowanceExchange.Borrow {
-        .init(
+        let ahead = meter.isFar ? max(meter.slice - meter.available, 0) : meter.predicted
+        return .init(
             key: key, window: meter.window, resetsAt: meter.resetsAt, tenant: meter.tenant, capacity: meter.capacity,
             // What it spent goes to the ledger in the same exchange (``run(_:)``): it holds its slice.
-            need: need, want: need + max(meter.predicted, need), holds: meter.available)
+            need: need, want: need + max(ahead, need), holds: meter.available)
     }
 
     private func retryAfter(_ resetsAt: Date?) -> Int? {
@@ -729,33 +756,41 @@ public final class Allowances: Sendable {
                     }
                     continue
                 }
-                if let report = meter.report(key: key) {
-                    adjustments.append(report)
-                    meter.reported()
-                }
+                meter.unreportedTicks += 1
                 if meter.spentThisTick > 0 { meter.peak = max(meter.spentThisTick, meter.spentLastTick) }
                 meter.spentLastTick = meter.spentThisTick
                 meter.spentThisTick = 0
                 if meter.spentLastTick > 0 {
-                    meter.busySlice = meter.predicted
+                    meter.busySlice = meter.slice
                     meter.quietTicks = 0
                 } else {
                     meter.quietTicks += 1
                 }
+                // A busy count far from its limit reports with a renewal or a hand-back, else once
+                // every few ticks; any other reports each tick (a quiet one before it goes).
+                var reportDue =
+                    meter.spentLastTick == 0 || !meter.isFar || meter.unreportedTicks >= Self.reportEvery
+                func report(_ meter: inout Meter) {
+                    guard let report = meter.report(key: key) else { return }
+                    adjustments.append(report)
+                    meter.reported()
+                }
                 guard meter.borrowing == nil else {
+                    if reportDue { report(&meter) }
                     state.meters[key] = meter
                     continue
                 }
                 // Once the ledger has nothing left, keep no more than the last tick spent: other
                 // instances may be refusing calls for want of what this one holds.
                 let quietKeep = meter.quietTicks < Self.quietTicksKept ? meter.busySlice : 0
-                let keep = min(
-                    meter.available, meter.left > 0 ? max(meter.predicted, quietKeep) : meter.spentLastTick)
+                let keep = min(meter.available, meter.left > 0 ? max(meter.slice, quietKeep) : meter.spentLastTick)
                 if meter.available > keep {
                     adjustments.append(.init(key: key, window: meter.window, lent: keep - meter.available))
                     meter.available = keep
+                    reportDue = true
                 }
                 if meter.spentLastTick == 0 && meter.waiting == 0 && meter.available == 0 {
+                    report(&meter)
                     state.meters[key] = nil
                     Self.remember(meter, key: key, at: instant, in: &state)
                     continue
@@ -764,7 +799,9 @@ public final class Allowances: Sendable {
                     let round = OneShot<Round>()
                     meter.borrowing = round
                     renewals.append((borrow(meter, key: key, need: 0), round))
+                    reportDue = true
                 }
+                if reportDue { report(&meter) }
                 state.meters[key] = meter
             }
             return adjustments
