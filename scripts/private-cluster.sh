@@ -119,9 +119,10 @@ process_ticks() { # -> the chain's CPU time by process, in clock ticks: gateway 
   echo "$out"
 }
 cpu_ticks() { # pid-listing command -> user + system time of those processes and their reaped children, in clock ticks
-  local total=0 pid
+  local total=0 pid ticks
   for pid in $($1); do
-    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")))
+    # A PostgreSQL backend can end between the listing and the read: it counts nothing then.
+    ticks=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null) && total=$((total + ${ticks:-0}))
   done
   echo "$total"
 }
