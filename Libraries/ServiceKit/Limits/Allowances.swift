@@ -9,7 +9,8 @@ import Synchronization
 /// An instance's side of the limits ledger (docs/limits.md): it borrows slices of each count's
 /// window from the usage service, spends them locally (a call costs a lock, no round trip), and
 /// borrows the next slice before it runs out. Every `tick` it reports what it spent and hands
-/// back what the current rate will not use within the next two ticks; a count that went quiet
+/// back what the current rate will not use within the next two ticks (far from the limit, its
+/// slices are larger and it reports once a second: ``Meter/isFar``); a count that went quiet
 /// keeps the slice its last busy tick sized for two ticks more (a caller a second apart finds it
 /// there rather than waiting for the ledger), then hands it back too, so an idle instance never
 /// holds allowance a busy one needs for longer than about a second.
