@@ -8,7 +8,9 @@
 # with `perf record -g` on the gateway and the proxy: the small chat call naming openai/gpt-4o-mini
 # (direct), the same call naming a fallback route whose first target is that model (routed), and the
 # direct call from a tenant with a non-binding request limit, a key token limit and a budget
-# (limited). scripts/bench_profile.py charges each sample to the innermost function of the
+# (limited), and from that tenant's twin without limits (twin: the limited call's baseline; the
+# first tenant, with its eight credentials and a route, differs in more than the limits).
+# scripts/bench_profile.py charges each sample to the innermost function of the
 # product's own modules on its stack (with the library and runtime work that function called) and
 # prints, per process, the functions only the routed or the limited call ran, in µs per call.
 #
@@ -35,6 +37,7 @@ direct_body='{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":
 wrk_script "$STRONGBOX_DATA/direct.lua" "$direct_body" "$key"
 wrk_script "$STRONGBOX_DATA/routed.lua" '{"model":"bench-route","messages":[{"role":"user","content":"Say hello"}]}' "$key"
 wrk_script "$STRONGBOX_DATA/limited.lua" "$direct_body" "$limited"
+wrk_script "$STRONGBOX_DATA/twin.lua" "$direct_body" "$unlimited"
 
 gateway=$(cat "$STRONGBOX_DATA/run/gateway.pid") proxy=$(cat "$STRONGBOX_DATA/run/proxy.pid")
 profiles="$STRONGBOX_DATA/profiles"
@@ -55,7 +58,7 @@ profile() { # variant, round: perf on the gateway and the proxy while wrk sends 
   done
 }
 for ((round = 0; round < rounds; round++)); do
-  if ((round % 2 == 0)); then order="direct routed limited"; else order="limited routed direct"; fi
+  if ((round % 2 == 0)); then order="direct routed limited twin"; else order="twin limited routed direct"; fi
   for variant in $order; do profile "$variant" "$round"; done
 done
 

@@ -1,6 +1,7 @@
 """Reads the profiles scripts/bench-profile.sh leaves (`perf script` text per process, variant and
 round, with the calls wrk made meanwhile) and prints what the routed and the limited calls ran that
-the direct call did not, in µs of CPU per call.
+their baselines did not (the direct call; for the limited call, its tenant's twin without limits),
+in µs of CPU per call.
 
 Each sample is charged to the innermost frame on its stack that belongs to one of the product's own
 modules (so a function's figure includes the library and runtime work it called, but not that of
@@ -81,14 +82,17 @@ def main():
             row[1] for row in rows
         ) * per_sample / calls
 
-    print("| call | process | own code µs/call | process µs/call (this call / direct) | its largest functions (µs/call) |")
-    print("|------|---------|------------------|--------------------------------------|---------------------------------|")
+    print("| call | process | own code µs/call | process µs/call (this call / its baseline) | its largest functions (µs/call) |")
+    print("|------|---------|------------------|-------------------------------------------|---------------------------------|")
     shared = []
-    for variant in ("routed", "limited"):
+    # Each call against its baseline: the routed call against the direct one of the same tenant,
+    # the limited call against its tenant's twin without limits (the direct call, if none ran).
+    for variant, baseline in (("routed", "direct"), ("limited", "twin")):
         for process in ("gateway", "proxy"):
-            if not runs[(process, variant)] or not runs[(process, "direct")]:
+            against = baseline if runs[(process, baseline)] else "direct"
+            if not runs[(process, variant)] or not runs[(process, against)]:
                 continue
-            base, base_total = per_call(process, "direct")
+            base, base_total = per_call(process, against)
             this, total = per_call(process, variant)
             own = sorted(((value, name) for name, value in this.items() if name not in base), reverse=True)
             largest = "; ".join(f"{name[:90]} {value:.2f}" for value, name in own[:top])
@@ -100,7 +104,7 @@ def main():
     # Functions both calls ran, by how much more this call spent in them: work a feature adds inside
     # shared functions shows here, among the run-to-run noise of every other function.
     print()
-    print("Shared functions that grew most (µs/call more than the direct call; noisy):")
+    print("Shared functions that grew most (µs/call more than the baseline call; noisy):")
     for variant, process, grew in shared:
         print(f"- {variant} {process}: " + "; ".join(f"{name[:90]} {value:+.2f}" for value, name in grew))
 
