@@ -144,6 +144,9 @@ struct LimitsTests {
                 "/v1/chat/completions", json: Self.chat(maxTokens: 1000), headers: harness.auth)
             #expect(call.status == 200, "\(call.text)")
             #expect(call.header("x-ratelimit-limit-tokens") == "100000")
+            // No request limit covers the call: the provider's request counts are not passed on either.
+            #expect(call.header("x-ratelimit-limit-requests") == nil)
+            #expect(call.header("x-ratelimit-reset-requests") == nil)
             let remainingTokens = try #require(Int(call.header("x-ratelimit-remaining-tokens") ?? ""))
             #expect(remainingTokens <= 100_000 - 1000, "the reservation is taken at admission: \(remainingTokens)")
             #expect(try await harness.gateway.waitForCount("SELECT count(*)::int FROM usage.events", 1) == 1)

@@ -24,7 +24,10 @@ struct ProxyTests {
                 (choices.first?["message"] as? [String: Any])?["content"] as? String == StandInProvider.words.joined())
             #expect(response.header("x-request-id") == "call-1")
             #expect(response.header("x-upstream-request-id") == "req_standin_1")
+            // No limit of the tenant's covers the call: the provider's rate-limit headers pass on.
             #expect(response.header("x-ratelimit-remaining-requests") == "99")
+            #expect(response.header("x-ratelimit-limit-tokens") == "200000")
+            #expect(response.header("x-ratelimit-reset-tokens") == "3ms")
 
             let received = try #require(harness.standIn.requests.last)
             #expect(received.path == "/v1/chat/completions")

@@ -488,9 +488,16 @@ public struct StandInProvider: Sendable {
 
     // MARK: - Plumbing
 
+    /// A chat answer's headers as OpenAI sends them: its request id and all six rate-limit
+    /// headers (the chain passes them on, or writes the tenant's own limits in their place).
     static let chatHeaders: HTTPFields = [
         .contentType: "application/json", HTTPField.Name("x-request-id")!: "req_standin_1",
+        HTTPField.Name("x-ratelimit-limit-requests")!: "100",
+        HTTPField.Name("x-ratelimit-limit-tokens")!: "200000",
         HTTPField.Name("x-ratelimit-remaining-requests")!: "99",
+        HTTPField.Name("x-ratelimit-remaining-tokens")!: "199990",
+        HTTPField.Name("x-ratelimit-reset-requests")!: "600ms",
+        HTTPField.Name("x-ratelimit-reset-tokens")!: "3ms",
     ]
 
     /// Like `receive`, but reads only the top-level fields (cheap, for the benchmark's hot path).
